@@ -1,0 +1,19 @@
+/*
+ * hex.h - lowercase hexadecimal encoding of byte strings.
+ */
+#ifndef MPC_HEX_H
+#define MPC_HEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes the hex string s (even length, [0-9a-fA-F]) into a new buffer
+ * of *len bytes (at least 1 byte is allocated, so an empty string gives a
+ * non-NULL buffer). Returns 0 on success, -1 on bad input or no memory,
+ * leaving *out NULL. The caller frees *out. */
+int hex_decode(const char *s, uint8_t **out, size_t *len);
+
+/* Writes 2 * n lowercase hex digits and a NUL into out (2 * n + 1 bytes). */
+void hex_encode(const uint8_t *in, size_t n, char *out);
+
+#endif
