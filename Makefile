@@ -36,9 +36,10 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CT_BIN     := $(BUILD)/tests/ct_core
+CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
 BINS       := $(BUILD)/bin/mpc-vectors
 
-.PHONY: all test asan demo clean deps check-unit check-vectors check-ct
+.PHONY: all test asan demo clean deps check-unit check-vectors check-tools check-ct
 all: $(BINS) $(UNIT_BIN) $(CT_BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -54,7 +55,12 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
 
-$(BUILD)/tests/ct_core: $(BUILD)/obj/tests/ct/ct_core.o $(CORE_OBJ)
+# The constant-time check links a copy of the core built with CORE_CT_CHECK.
+$(BUILD)/ctobj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DCORE_CT_CHECK $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/ct_core: $(BUILD)/obj/tests/ct/ct_core.o $(CT_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
 
@@ -64,7 +70,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-unit check-vectors check-ct
+	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; VECTORS=$(VECTORS) $$t; done
@@ -72,6 +78,10 @@ check-unit: $(UNIT_BIN)
 check-vectors: $(BUILD)/bin/mpc-vectors
 	@echo "== mpc-vectors vdaf $(VECTORS)/vdaf-18/*.json"
 	@$(BUILD)/bin/mpc-vectors vdaf $(VECTORS)/vdaf-18/*.json
+
+check-tools: $(BUILD)/bin/mpc-vectors
+	@echo "== tests/tools/test_mpc_vectors.sh"
+	@tests/tools/test_mpc_vectors.sh $(BUILD) $(VECTORS)
 
 # Constant-time check: secrets are marked undefined for valgrind's
 # memcheck, which then reports any branch or address that depends on them.
@@ -85,8 +95,8 @@ endif
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 all
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-unit check-vectors check-ct
+	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-unit check-vectors check-tools check-ct
 
 demo:
 	@echo "make demo: not available yet - the party server and the web form are still being built."
@@ -96,4 +106,4 @@ demo:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/ctobj -name '*.d' 2>/dev/null)

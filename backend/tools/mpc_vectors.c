@@ -131,8 +131,7 @@ static void run_xof(const cJSON *doc, result *r)
     xof_init(&x, seed, seed_len, dst, dst_len, binder, binder_len);
     xof_next_vec(&x, FIELD128, vec, NULL, length);
     field_vec_encode(FIELD128, vec, length, raw);
-    expect_hex(r, field(doc, "expanded_vec_field128"), raw, length * 16,
-               "expanded_vec_field128");
+    expect_hex(r, field(doc, "expanded_vec_field128"), raw, length * 16, "expanded_vec_field128");
 cleanup:
     free(seed);
     free(dst);
@@ -290,8 +289,7 @@ static void op_verify_init(run *u, const cJSON *rep, size_t ri, unsigned agg, in
     size_t nonce_len, pub_len, share_len;
     char what[64];
     if (agg >= u->shares || get_hex(field(rep, "nonce"), &nonce, &nonce_len) != 0 ||
-        nonce_len != PRIO3_NONCE_SIZE ||
-        get_hex(field(rep, "public_share"), &pub, &pub_len) != 0 ||
+        nonce_len != PRIO3_NONCE_SIZE || get_hex(field(rep, "public_share"), &pub, &pub_len) != 0 ||
         get_hex(cJSON_GetArrayItem(field(rep, "input_shares"), (int)agg), &share, &share_len) !=
             0) {
         fail(u->r, "report %zu: verify_init: malformed report", ri);
@@ -303,8 +301,8 @@ static void op_verify_init(run *u, const cJSON *rep, size_t ri, unsigned agg, in
         fail(u->r, "out of memory");
         goto cleanup;
     }
-    core_err err = prio3_verify_init(p, u->verify_key, u->ctx, u->ctx_len, agg, nonce, pub,
-                                     pub_len, share, share_len, state, vshare);
+    core_err err = prio3_verify_init(p, u->verify_key, u->ctx, u->ctx_len, agg, nonce, pub, pub_len,
+                                     share, share_len, state, vshare);
     if (!success) {
         if (err == CORE_OK)
             fail(u->r, "report %zu: verify_init (party %u) succeeded but must fail", ri, agg);
@@ -386,8 +384,7 @@ static void op_verify_next(run *u, const cJSON *rep, size_t ri, unsigned agg, ui
         fail(u->r, "report %zu: verify_next (party %u): no state or malformed message", ri, agg);
         goto cleanup;
     }
-    core_err err =
-        prio3_verify_next(p, state, prio3_verify_state_size(p), msg, msg_len, out);
+    core_err err = prio3_verify_next(p, state, prio3_verify_state_size(p), msg, msg_len, out);
     if (!success) {
         if (err == CORE_OK)
             fail(u->r, "report %zu: verify_next (party %u) succeeded but must fail", ri, agg);
@@ -500,8 +497,8 @@ static void run_prio3(const char *name, const cJSON *doc, result *r)
     run u = {.doc = doc, .r = r};
     uint64_t shares;
     const cJSON *reports = field(doc, "reports"), *ops = field(doc, "operations");
-    if (get_uint_field(doc, "shares", &shares) != 0 || shares < 2 ||
-        shares > PRIO3_MAX_SHARES || !cJSON_IsArray(reports) || !cJSON_IsArray(ops) ||
+    if (get_uint_field(doc, "shares", &shares) != 0 || shares < 2 || shares > PRIO3_MAX_SHARES ||
+        !cJSON_IsArray(reports) || !cJSON_IsArray(ops) ||
         get_hex(field(doc, "ctx"), &u.ctx, &u.ctx_len) != 0) {
         fail(r, "malformed file: shares, reports, operations or ctx");
         goto cleanup;

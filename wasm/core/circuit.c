@@ -222,8 +222,8 @@ static core_err sumvec_encode(const circuit *c, const uint64_t *meas, felem *out
 {
     uint64_t ok = 1;
     for (size_t i = 0; i < c->length; i++)
-        ok &= circuit_encode_range_checked(c->field, meas[i], c->max_measurement,
-                                           out + i * c->bits);
+        ok &=
+            circuit_encode_range_checked(c->field, meas[i], c->max_measurement, out + i * c->bits);
     return core_err_unless(ok, CORE_EMEAS);
 }
 
@@ -326,15 +326,12 @@ static core_err multihot_eval(const circuit *c, circuit_ctx *ctx, const felem *m
     return CORE_OK;
 }
 
-static const circuit_ops MULTIHOT_OPS = {multihot_encode, multihot_eval, truncate_identity,
-                                         NULL};
+static const circuit_ops MULTIHOT_OPS = {multihot_encode, multihot_eval, truncate_identity, NULL};
 
-core_err circuit_init_multihot(circuit *c, size_t length, uint64_t max_weight,
-                               size_t chunk_length)
+core_err circuit_init_multihot(circuit *c, size_t length, uint64_t max_weight, size_t chunk_length)
 {
     circuit_clear(c, &MULTIHOT_OPS, FIELD128);
-    if (length == 0 || length > CIRCUIT_MAX_MEAS_LEN / 2 || max_weight == 0 ||
-        max_weight > length)
+    if (length == 0 || length > CIRCUIT_MAX_MEAS_LEN / 2 || max_weight == 0 || max_weight > length)
         return CORE_EINVAL;
     c->length = c->meas_count = c->output_len = length;
     c->max_weight = max_weight;
@@ -394,8 +391,8 @@ core_err circuit_check(const circuit *c)
         const gadget *g = &c->gadgets[i];
         if (c->gadget_calls[i] == 0 || c->gadget_calls[i] > CIRCUIT_MAX_GADGET_CALLS)
             return CORE_ELIMIT;
-        if (gadget_arity(g) == 0 || gadget_arity(g) > GADGET_MAX_ARITY ||
-            gadget_degree(g) < 1 || gadget_degree(g) > GADGET_MAX_DEGREE)
+        if (gadget_arity(g) == 0 || gadget_arity(g) > GADGET_MAX_ARITY || gadget_degree(g) < 1 ||
+            gadget_degree(g) > GADGET_MAX_DEGREE)
             return CORE_EINVAL;
     }
     return CORE_OK;

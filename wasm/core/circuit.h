@@ -47,14 +47,13 @@ typedef struct circuit_ops {
      * the encoding run in time independent of the values. */
     core_err (*encode)(const circuit *c, const uint64_t *meas, felem *out);
     /* Writes eval_output_len elements. */
-    core_err (*eval)(const circuit *c, circuit_ctx *ctx, const felem *meas,
-                     const felem *joint_rand, unsigned num_shares, felem *out);
+    core_err (*eval)(const circuit *c, circuit_ctx *ctx, const felem *meas, const felem *joint_rand,
+                     unsigned num_shares, felem *out);
     /* Maps meas_len elements (or shares) to output_len elements. */
     void (*truncate)(const circuit *c, const felem *meas, felem *out);
     /* Maps an aggregate (output_len elements) to integers; NULL means each
      * element's integer value. */
-    void (*decode)(const circuit *c, const felem *agg, uint64_t num_measurements,
-                   core_u128 *out);
+    void (*decode)(const circuit *c, const felem *agg, uint64_t num_measurements, core_u128 *out);
 } circuit_ops;
 
 struct circuit {
@@ -85,16 +84,14 @@ CORE_MUST_CHECK core_err circuit_init_sum(circuit *c, uint64_t max_measurement);
 /* SumVec: `length` integers in [0, max_measurement] (Field128 for
  * Prio3SumVec; Field64 in the draft's multiproof test variant). */
 CORE_MUST_CHECK core_err circuit_init_sumvec(circuit *c, field_id f, size_t length,
-                                             uint64_t max_measurement,
-                                             size_t chunk_length);
+                                             uint64_t max_measurement, size_t chunk_length);
 
 /* Histogram: measurement is a bucket index in [0, length) (Field128). */
-CORE_MUST_CHECK core_err circuit_init_histogram(circuit *c, size_t length,
-                                                size_t chunk_length);
+CORE_MUST_CHECK core_err circuit_init_histogram(circuit *c, size_t length, size_t chunk_length);
 
 /* MultihotCountVec: `length` values 0/1 with at most max_weight ones. */
-CORE_MUST_CHECK core_err circuit_init_multihot(circuit *c, size_t length,
-                                               uint64_t max_weight, size_t chunk_length);
+CORE_MUST_CHECK core_err circuit_init_multihot(circuit *c, size_t length, uint64_t max_weight,
+                                               size_t chunk_length);
 
 /* The draft's test circuit Prio3HigherDegree: one Field64 element x, valid
  * iff x * (x - 1) * (x - 2) = 0, checked with a degree-3 PolyEval. */

@@ -155,24 +155,21 @@ core_err field_vec_add_encoded(field_id f, uint8_t *dst, const uint8_t *src, siz
             ok &= is_reduced(f, load64_le(p), f == FIELD64 ? 0 : load64_le(p + 8));
         }
     }
-    if (!ok)
-        return CORE_EDECODE;
     /* Addition mod p is the same on canonical values as on any other
-     * representation, so the values are added without conversion. */
+     * representation, so the values are added without conversion. Each sum
+     * is kept only if every input was reduced (a mask, not a branch). */
+    uint64_t keep = (uint64_t)0 - ok;
     for (size_t i = 0; i < n; i++) {
         uint8_t *d = dst + es * i;
         const uint8_t *s = src + es * i;
-        if (f == FIELD64) {
-            store64_le(d, f64_add(load64_le(d), load64_le(s)));
-        } else {
-            felem a = {load64_le(d), load64_le(d + 8)};
-            felem b = {load64_le(s), load64_le(s + 8)};
-            felem r = f128_add(a, b);
-            store64_le(d, r.lo);
+        felem a = {load64_le(d), f == FIELD64 ? 0 : load64_le(d + 8)};
+        felem b = {load64_le(s), f == FIELD64 ? 0 : load64_le(s + 8)};
+        felem r = field_select(keep, field_add(f, a, b), a);
+        store64_le(d, r.lo);
+        if (f == FIELD128)
             store64_le(d + 8, r.hi);
-        }
     }
-    return CORE_OK;
+    return core_err_unless(ok, CORE_EDECODE);
 }
 
 void field_vec_add(field_id f, felem *dst, const felem *src, size_t n)
@@ -217,8 +214,7 @@ void field_root_powers(field_id f, size_t n, felem *out)
     }
 }
 
-void field_ntt(field_id f, felem *a, size_t n, const felem *roots, size_t stride,
-               int inverse)
+void field_ntt(field_id f, felem *a, size_t n, const felem *roots, size_t stride, int inverse)
 {
     if (n < 2)
         return;
@@ -254,8 +250,7 @@ void field_ntt(field_id f, felem *a, size_t n, const felem *roots, size_t stride
     }
 }
 
-void field_root_subset_weights(field_id f, const felem *roots, size_t n, size_t m,
-                               felem *out)
+void field_root_subset_weights(field_id f, const felem *roots, size_t n, size_t m, felem *out)
 {
     felem n_inv = field_inv(f, field_from_u64(f, (uint64_t)n));
     for (size_t i = 0; i < m; i++) {
@@ -266,8 +261,7 @@ void field_root_subset_weights(field_id f, const felem *roots, size_t n, size_t 
     }
 }
 
-void field_lagrange_basis(field_id f, const felem *x, const felem *w, size_t m, felem t,
-                          felem *out)
+void field_lagrange_basis(field_id f, const felem *x, const felem *w, size_t m, felem t, felem *out)
 {
     /* out[i] = prod_{j < i} (t - x[j]), then times the suffix product. */
     felem acc = field_one(f);

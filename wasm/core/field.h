@@ -258,8 +258,7 @@ void field_vec_encode(field_id f, const felem *v, size_t n, uint8_t *out);
 /* Reads n elements from n * field_encoded_size(f) bytes. Fails with
  * CORE_EDECODE if any value is >= p; the check does not stop early, so its
  * timing does not depend on which element (if any) is out of range. */
-CORE_MUST_CHECK core_err field_vec_decode(field_id f, const uint8_t *in, size_t n,
-                                          felem *out);
+CORE_MUST_CHECK core_err field_vec_decode(field_id f, const uint8_t *in, size_t n, felem *out);
 
 /* Rejection sampling step of the XOF (Section 6.2): interprets
  * field_encoded_size(f) little-endian bytes as an integer; returns 1 and
@@ -293,15 +292,13 @@ void field_root_powers(field_id f, size_t n, felem *out);
  * becomes the values sum_j c_j w^(ij), where w^k = roots[k * stride] for
  * k < n (roots from field_root_powers(f, n * stride)). With inverse set,
  * computes the inverse transform (values at w^i -> coefficients). */
-void field_ntt(field_id f, felem *a, size_t n, const felem *roots, size_t stride,
-               int inverse);
+void field_ntt(field_id f, felem *a, size_t n, const felem *roots, size_t stride, int inverse);
 
 /* Barycentric weights of the first m of the n-th roots of unity x_i = w^i
  * (m <= n, n a power of two): out[i] = 1 / prod_{j < m, j != i} (x_i - x_j),
  * computed without inversion as (x_i / n) * prod_{m <= j < n} (x_i - x_j).
  * roots holds the n powers of w. O(m * (n - m)). */
-void field_root_subset_weights(field_id f, const felem *roots, size_t n, size_t m,
-                               felem *out);
+void field_root_subset_weights(field_id f, const felem *roots, size_t n, size_t m, felem *out);
 
 /* Lagrange basis at t: out[i] = w[i] * prod_{j != i} (t - x[j]), so that a
  * polynomial of degree < m with values y at x has value sum y[i] out[i] at

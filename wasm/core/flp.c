@@ -29,14 +29,14 @@
 
 typedef struct gplan {
     size_t arity, degree, calls;
-    size_t P;         /* wire polynomial length */
-    size_t m;         /* gadget polynomial length (values in the proof) */
-    size_t n;         /* gadget domain size, next_power_of_2(m) */
-    size_t wire_off;  /* offset of this gadget's wires in the wire buffer */
-    felem *roots;     /* n powers of w_n */
-    felem *wire_x;    /* P powers of w_P */
-    felem *wire_w;    /* P barycentric weights of the P-th roots */
-    felem *gadget_w;  /* m barycentric weights of the first m n-th roots */
+    size_t P;        /* wire polynomial length */
+    size_t m;        /* gadget polynomial length (values in the proof) */
+    size_t n;        /* gadget domain size, next_power_of_2(m) */
+    size_t wire_off; /* offset of this gadget's wires in the wire buffer */
+    felem *roots;    /* n powers of w_n */
+    felem *wire_x;   /* P powers of w_P */
+    felem *wire_w;   /* P barycentric weights of the P-th roots */
+    felem *gadget_w; /* m barycentric weights of the first m n-th roots */
 } gplan;
 
 struct flp {
@@ -68,6 +68,15 @@ static size_t next_pow2(size_t n)
     return p;
 }
 
+/* log2 of a power of two. */
+static unsigned log2_exact(size_t n)
+{
+    unsigned k = 0;
+    while (((size_t)1 << k) < n)
+        k++;
+    return k;
+}
+
 /* a * b, or SIZE_MAX if it overflows (every limit below is far smaller). */
 static size_t mul_sat(size_t a, size_t b)
 {
@@ -95,7 +104,8 @@ core_err flp_new(flp **out, const circuit *c)
         g->P = next_pow2(1 + g->calls);
         g->m = g->degree * (g->P - 1) + 1;
         g->n = next_pow2(g->m);
-        if (g->n > FLP_MAX_DOMAIN || g->n > ((size_t)1 << field_gen_order_log2(f)) ||
+        /* n must also divide the order 2^L of the field's generator. */
+        if (g->n > FLP_MAX_DOMAIN || log2_exact(g->n) > field_gen_order_log2(f) ||
             mul_sat(g->arity, g->n) > FLP_MAX_LIFT) {
             free(p);
             return CORE_ELIMIT;
@@ -185,8 +195,7 @@ felem *circuit_scratch(circuit_ctx *ctx)
 
 /* Value at the n-th root w_n^idx of the polynomial of degree < m given by
  * its values y at the first m n-th roots. */
-static felem gadget_poly_at(const flp *p, const gplan *g, const felem *y, size_t idx,
-                            felem *basis)
+static felem gadget_poly_at(const flp *p, const gplan *g, const felem *y, size_t idx, felem *basis)
 {
     if (idx < g->m)
         return y[idx];
@@ -297,9 +306,8 @@ cleanup:
     return err;
 }
 
-core_err flp_query(const flp *p, const felem *meas, const felem *proof,
-                   const felem *query_rand, const felem *joint_rand, unsigned num_shares,
-                   felem *verifier)
+core_err flp_query(const flp *p, const felem *meas, const felem *proof, const felem *query_rand,
+                   const felem *joint_rand, unsigned num_shares, felem *verifier)
 {
     field_id f = p->c.field;
     size_t len = p->wires_len + p->max_arity + p->max_m_or_p + p->c.eval_output_len;

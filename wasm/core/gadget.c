@@ -18,8 +18,7 @@ core_err gadget_init_mul(gadget *g, size_t count)
     return CORE_OK;
 }
 
-core_err gadget_init_poly_eval(gadget *g, field_id f, const int64_t *coeffs, size_t n,
-                               size_t count)
+core_err gadget_init_poly_eval(gadget *g, field_id f, const int64_t *coeffs, size_t n, size_t count)
 {
     while (n > 0 && coeffs[n - 1] == 0)
         n--;

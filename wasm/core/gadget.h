@@ -21,8 +21,8 @@ typedef enum gadget_kind { GADGET_MUL = 1, GADGET_POLY_EVAL = 2 } gadget_kind;
 
 typedef struct gadget {
     gadget_kind kind;
-    size_t count;  /* ParallelSum count, >= 1 */
-    size_t degree; /* PolyEval: degree of the polynomial; Mul: 2 */
+    size_t count;                        /* ParallelSum count, >= 1 */
+    size_t degree;                       /* PolyEval: degree of the polynomial; Mul: 2 */
     felem coeffs[GADGET_MAX_DEGREE + 1]; /* PolyEval, constant term first */
 } gadget;
 

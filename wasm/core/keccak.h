@@ -18,8 +18,8 @@
 
 typedef struct tshake {
     uint64_t lanes[25];
-    size_t pos;        /* bytes absorbed into, or squeezed from, the block */
-    uint8_t domain;    /* domain separation byte D, 0x01..0x7F */
+    size_t pos;     /* bytes absorbed into, or squeezed from, the block */
+    uint8_t domain; /* domain separation byte D, 0x01..0x7F */
     int squeezing;
 } tshake;
 

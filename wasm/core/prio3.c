@@ -33,8 +33,8 @@ struct prio3 {
     const circuit *c; /* owned by flp */
     uint32_t id;
     unsigned shares, proofs;
-    int jr;           /* uses joint randomness */
-    size_t es;        /* encoded element size */
+    int jr;    /* uses joint randomness */
+    size_t es; /* encoded element size */
     size_t meas_len, proof_len, verifier_len, output_len;
     size_t prove_rand_len, query_rand_len, joint_rand_len;
 };
@@ -199,14 +199,14 @@ size_t prio3_out_share_size(const prio3 *p)
 
 /* Starts the XOF for (seed, dst(usage, ctx)); the caller absorbs the
  * binder next. */
-static void xof_start(const prio3 *p, xof *x, unsigned usage, const uint8_t *ctx,
-                      size_t ctx_len, const uint8_t *seed)
+static void xof_start(const prio3 *p, xof *x, unsigned usage, const uint8_t *ctx, size_t ctx_len,
+                      const uint8_t *seed)
 {
     const uint8_t prefix[8] = {
-        PRIO3_VERSION,         0,
+        PRIO3_VERSION,          0,
         (uint8_t)(p->id >> 24), (uint8_t)(p->id >> 16),
         (uint8_t)(p->id >> 8),  (uint8_t)p->id,
-        (uint8_t)(usage >> 8), (uint8_t)usage,
+        (uint8_t)(usage >> 8),  (uint8_t)usage,
     };
     xof_begin(x, sizeof(prefix) + ctx_len);
     xof_absorb(x, prefix, sizeof(prefix));
@@ -229,8 +229,8 @@ static void expand(const prio3 *p, unsigned usage, const uint8_t *ctx, size_t ct
 
 /* Starts the joint randomness part XOF for party agg_id: the binder is
  * agg_id || nonce || encoded measurement share (absorbed by the caller). */
-static void part_start(const prio3 *p, xof *x, const uint8_t *ctx, size_t ctx_len,
-                       unsigned agg_id, const uint8_t *blind, const uint8_t *nonce)
+static void part_start(const prio3 *p, xof *x, const uint8_t *ctx, size_t ctx_len, unsigned agg_id,
+                       const uint8_t *blind, const uint8_t *nonce)
 {
     uint8_t id = (uint8_t)agg_id;
     xof_start(p, x, USAGE_JOINT_RAND_PART, ctx, ctx_len, blind);
@@ -253,9 +253,8 @@ static void joint_rand_seed(const prio3 *p, const uint8_t *ctx, size_t ctx_len,
 /* A party's measurement share from its seed (Section 7.2.3,
  * helper_meas_share), optionally absorbing its encoding into *part, and
  * optionally subtracting it from `from` (the leader's share). */
-static void helper_meas_share(const prio3 *p, const uint8_t *ctx, size_t ctx_len,
-                              unsigned agg_id, const uint8_t *seed, felem *out, felem *from,
-                              xof *part)
+static void helper_meas_share(const prio3 *p, const uint8_t *ctx, size_t ctx_len, unsigned agg_id,
+                              const uint8_t *seed, felem *out, felem *from, xof *part)
 {
     field_id f = p->c->field;
     uint8_t id = (uint8_t)agg_id, raw[FIELD_MAX_ENCODED_SIZE];
@@ -277,8 +276,8 @@ static void helper_meas_share(const prio3 *p, const uint8_t *ctx, size_t ctx_len
 }
 
 /* A party's share of the proofs, expanded from its seed. */
-static void helper_proofs_share(const prio3 *p, const uint8_t *ctx, size_t ctx_len,
-                                unsigned agg_id, const uint8_t *seed, felem *out)
+static void helper_proofs_share(const prio3 *p, const uint8_t *ctx, size_t ctx_len, unsigned agg_id,
+                                const uint8_t *seed, felem *out)
 {
     uint8_t binder[2] = {(uint8_t)p->proofs, (uint8_t)agg_id};
     expand(p, USAGE_PROOF_SHARE, ctx, ctx_len, seed, binder, 2, NULL, 0, out,
@@ -398,8 +397,7 @@ core_err prio3_verify_init(const prio3 *p, const uint8_t verify_key[PRIO3_VERIFY
                            const uint8_t *ctx, size_t ctx_len, unsigned agg_id,
                            const uint8_t nonce[PRIO3_NONCE_SIZE], const uint8_t *public_share,
                            size_t public_share_len, const uint8_t *input_share,
-                           size_t input_share_len, uint8_t *verify_state,
-                           uint8_t *verifier_share)
+                           size_t input_share_len, uint8_t *verify_state, uint8_t *verifier_share)
 {
     if (ctx_len > PRIO3_MAX_CTX_SIZE || agg_id >= p->shares)
         return CORE_EINVAL;
@@ -444,8 +442,7 @@ core_err prio3_verify_init(const prio3 *p, const uint8_t verify_key[PRIO3_VERIFY
     } else {
         if (p->jr)
             part_start(p, &part, ctx, ctx_len, agg_id, blind, nonce);
-        helper_meas_share(p, ctx, ctx_len, agg_id, input_share, meas, NULL,
-                          p->jr ? &part : NULL);
+        helper_meas_share(p, ctx, ctx_len, agg_id, input_share, meas, NULL, p->jr ? &part : NULL);
         helper_proofs_share(p, ctx, ctx_len, agg_id, input_share, proofs);
     }
     p->c->ops->truncate(p->c, meas, out_share);
@@ -457,11 +454,11 @@ core_err prio3_verify_init(const prio3 *p, const uint8_t verify_key[PRIO3_VERIFY
         xof_next(&part, part_out, L);
         memcpy(parts + (size_t)agg_id * L, part_out, L);
         joint_rand_seed(p, ctx, ctx_len, parts, corrected);
-        expand(p, USAGE_JOINT_RANDOMNESS, ctx, ctx_len, corrected, binder, 1, NULL, 0,
-               joint_rands, n_joint);
+        expand(p, USAGE_JOINT_RANDOMNESS, ctx, ctx_len, corrected, binder, 1, NULL, 0, joint_rands,
+               n_joint);
     }
-    expand(p, USAGE_QUERY_RANDOMNESS, ctx, ctx_len, verify_key, binder, 1, nonce,
-           PRIO3_NONCE_SIZE, query_rands, n_query);
+    expand(p, USAGE_QUERY_RANDOMNESS, ctx, ctx_len, verify_key, binder, 1, nonce, PRIO3_NONCE_SIZE,
+           query_rands, n_query);
     for (size_t i = 0; i < PR; i++) {
         err = flp_query(p->flp, meas, proofs + i * p->proof_len,
                         query_rands + i * p->query_rand_len, joint_rands + i * p->joint_rand_len,

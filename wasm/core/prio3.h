@@ -83,8 +83,7 @@ size_t prio3_out_share_size(const prio3 *p); /* also the aggregate share size */
  * shares, leader first, concatenated into input_shares. Fails with
  * CORE_EMEAS for an invalid measurement (outputs are then zeroed). */
 CORE_MUST_CHECK core_err prio3_shard(const prio3 *p, const uint8_t *ctx, size_t ctx_len,
-                                     const uint64_t *meas,
-                                     const uint8_t nonce[PRIO3_NONCE_SIZE],
+                                     const uint64_t *meas, const uint8_t nonce[PRIO3_NONCE_SIZE],
                                      const uint8_t *rand, uint8_t *public_share,
                                      uint8_t *input_shares);
 

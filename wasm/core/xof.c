@@ -59,8 +59,8 @@ void xof_wipe(xof *x)
     tshake_wipe(&x->sponge);
 }
 
-void xof_init(xof *x, const uint8_t *seed, size_t seed_len, const uint8_t *dst,
-              size_t dst_len, const uint8_t *binder, size_t binder_len)
+void xof_init(xof *x, const uint8_t *seed, size_t seed_len, const uint8_t *dst, size_t dst_len,
+              const uint8_t *binder, size_t binder_len)
 {
     xof_begin(x, dst_len);
     xof_absorb(x, dst, dst_len);
@@ -68,9 +68,8 @@ void xof_init(xof *x, const uint8_t *seed, size_t seed_len, const uint8_t *dst,
     xof_absorb(x, binder, binder_len);
 }
 
-void xof_derive_seed(const uint8_t *seed, size_t seed_len, const uint8_t *dst,
-                     size_t dst_len, const uint8_t *binder, size_t binder_len,
-                     uint8_t out[XOF_SEED_SIZE])
+void xof_derive_seed(const uint8_t *seed, size_t seed_len, const uint8_t *dst, size_t dst_len,
+                     const uint8_t *binder, size_t binder_len, uint8_t out[XOF_SEED_SIZE])
 {
     xof x;
     xof_init(&x, seed, seed_len, dst, dst_len, binder, binder_len);

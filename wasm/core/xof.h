@@ -43,12 +43,11 @@ void xof_next_vec(xof *x, field_id f, felem *out, uint8_t *raw, size_t n);
 void xof_wipe(xof *x);
 
 /* One-shot helpers for the common case of a contiguous dst and binder. */
-void xof_init(xof *x, const uint8_t *seed, size_t seed_len, const uint8_t *dst,
-              size_t dst_len, const uint8_t *binder, size_t binder_len);
+void xof_init(xof *x, const uint8_t *seed, size_t seed_len, const uint8_t *dst, size_t dst_len,
+              const uint8_t *binder, size_t binder_len);
 
 /* derive_seed: the first XOF_SEED_SIZE bytes of the stream. */
-void xof_derive_seed(const uint8_t *seed, size_t seed_len, const uint8_t *dst,
-                     size_t dst_len, const uint8_t *binder, size_t binder_len,
-                     uint8_t out[XOF_SEED_SIZE]);
+void xof_derive_seed(const uint8_t *seed, size_t seed_len, const uint8_t *dst, size_t dst_len,
+                     const uint8_t *binder, size_t binder_len, uint8_t out[XOF_SEED_SIZE]);
 
 #endif

@@ -1,0 +1,378 @@
+/*
+ * test_flp.c - gadgets and the FLP proof system (draft-irtf-cfrg-vdaf-18,
+ * Sections 7.3.3-7.3.5): completeness on valid measurements for every
+ * standard circuit and a user-defined two-gadget circuit, soundness on
+ * invalid measurements and tampered proofs, the query-point check, and the
+ * circuit contract.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "flp.h"
+#include "testutil.h"
+
+START_TEST(test_gadgets)
+{
+    gadget g;
+    felem in[6];
+    field_id f = FIELD128;
+    for (int i = 0; i < 6; i++)
+        in[i] = field_from_u64(f, (uint64_t)i + 2); /* 2 3 4 5 6 7 */
+    ck_assert_int_eq(gadget_init_mul(&g, 3), CORE_OK);
+    ck_assert_uint_eq(gadget_arity(&g), 6);
+    ck_assert_uint_eq(gadget_degree(&g), 2);
+    ck_assert(field_eq(gadget_eval(f, &g, in), field_from_u64(f, 6 + 20 + 42)));
+
+    const int64_t poly[5] = {0, -1, 1, 0, 0}; /* x^2 - x, trailing zeros */
+    ck_assert_int_eq(gadget_init_poly_eval(&g, f, poly, 5, 2), CORE_OK);
+    ck_assert_uint_eq(gadget_degree(&g), 2);
+    ck_assert_uint_eq(gadget_arity(&g), 2);
+    ck_assert(field_eq(gadget_eval(f, &g, in), field_from_u64(f, 2 + 6)));
+
+    const int64_t zero[3] = {0, 0, 0}, constant[1] = {5}, negative[2] = {INT64_MIN, 1};
+    ck_assert_int_eq(gadget_init_poly_eval(&g, f, zero, 3, 1), CORE_EINVAL);
+    ck_assert_int_eq(gadget_init_poly_eval(&g, f, constant, 1, 1), CORE_EINVAL);
+    int64_t big[GADGET_MAX_DEGREE + 2] = {0};
+    big[GADGET_MAX_DEGREE + 1] = 1;
+    ck_assert_int_eq(gadget_init_poly_eval(&g, f, big, GADGET_MAX_DEGREE + 2, 1), CORE_EINVAL);
+    ck_assert_int_eq(gadget_init_poly_eval(&g, f, negative, 2, 1), CORE_OK);
+    ck_assert(field_eq(gadget_eval(f, &g, in),
+                       field_add(f, in[0], field_from_neg_u64(f, (uint64_t)1 << 63))));
+    ck_assert_int_eq(gadget_init_mul(&g, 0), CORE_EINVAL);
+}
+END_TEST
+
+/* ---- a user-defined circuit with two gadgets ------------------------------ */
+
+/* Three Field64 values, each in {0, 1, 2}, with m2 = m0 * m1. The degree-3
+ * PolyEval is called three times (wire length 4, gadget polynomial 10
+ * values over 16 roots), so call 3 reads a value the verifier has to
+ * interpolate. */
+static core_err two_encode(const circuit *c, const uint64_t *m, felem *out)
+{
+    for (int i = 0; i < 3; i++)
+        out[i] = field_from_u64(c->field, m[i]);
+    return CORE_OK;
+}
+
+static core_err two_eval(const circuit *c, circuit_ctx *ctx, const felem *meas, const felem *jr,
+                         unsigned num_shares, felem *out)
+{
+    (void)jr;
+    (void)num_shares;
+    core_err err;
+    for (int i = 0; i < 3; i++) {
+        if ((err = circuit_call_gadget(ctx, 1, &meas[i], &out[i])) != CORE_OK)
+            return err;
+    }
+    felem in[2] = {meas[0], meas[1]}, prod;
+    if ((err = circuit_call_gadget(ctx, 0, in, &prod)) != CORE_OK)
+        return err;
+    out[3] = field_sub(c->field, prod, meas[2]);
+    return CORE_OK;
+}
+
+static const circuit_ops TWO_OPS = {two_encode, two_eval, NULL, NULL};
+
+static void truncate_all(const circuit *c, const felem *meas, felem *out)
+{
+    for (size_t i = 0; i < c->output_len; i++)
+        out[i] = meas[i];
+}
+
+static void init_two(circuit *c, circuit_ops *ops)
+{
+    static const int64_t three_values[4] = {0, 2, -3, 1};
+    *ops = TWO_OPS;
+    ops->truncate = truncate_all;
+    *c = (circuit){0};
+    c->ops = ops;
+    c->field = FIELD64;
+    c->meas_count = c->meas_len = c->output_len = 3;
+    c->eval_output_len = 4;
+    c->num_gadgets = 2;
+    ck_assert_int_eq(gadget_init_mul(&c->gadgets[0], 1), CORE_OK);
+    c->gadget_calls[0] = 1;
+    ck_assert_int_eq(gadget_init_poly_eval(&c->gadgets[1], FIELD64, three_values, 4, 1), CORE_OK);
+    c->gadget_calls[1] = 3;
+    ck_assert_int_eq(circuit_check(c), CORE_OK);
+}
+
+/* ---- proving and verifying on additive shares -------------------------------- */
+
+/* Proves meas (already encoded), shares meas and proof additively among
+ * `shares` parties, queries each share and decides. */
+static core_err prove_and_verify(const flp *p, const felem *meas, unsigned shares, int tamper)
+{
+    const circuit *c = flp_circuit(p);
+    field_id f = c->field;
+    size_t ml = c->meas_len, pl = flp_proof_len(p), vl = flp_verifier_len(p);
+    felem *prove_rand = calloc(flp_prove_rand_len(p), sizeof(felem));
+    felem *query_rand = calloc(flp_query_rand_len(p), sizeof(felem));
+    felem *joint_rand = calloc(c->joint_rand_len + 1, sizeof(felem));
+    felem *proof = calloc(pl, sizeof(felem)), *ms = calloc(ml, sizeof(felem));
+    felem *ps = calloc(pl, sizeof(felem)), *vs = calloc(vl, sizeof(felem));
+    felem *ver = calloc(vl, sizeof(felem)), *mrest = calloc(ml, sizeof(felem));
+    felem *prest = calloc(pl, sizeof(felem));
+    for (size_t i = 0; i < flp_prove_rand_len(p); i++)
+        prove_rand[i] = tu_rand_elem(f);
+    for (size_t i = 0; i < flp_query_rand_len(p); i++)
+        query_rand[i] = tu_rand_elem(f);
+    for (size_t i = 0; i < c->joint_rand_len; i++)
+        joint_rand[i] = tu_rand_elem(f);
+    ck_assert_int_eq(flp_prove(p, meas, prove_rand, joint_rand, proof), CORE_OK);
+    if (tamper)
+        proof[tu_rand_below(pl)] = field_add(f, proof[0], field_one(f));
+    for (size_t i = 0; i < ml; i++)
+        mrest[i] = meas[i];
+    for (size_t i = 0; i < pl; i++)
+        prest[i] = proof[i];
+    core_err err = CORE_OK;
+    for (unsigned s = 0; s < shares; s++) {
+        for (size_t i = 0; i < ml; i++) {
+            ms[i] = s + 1 < shares ? tu_rand_elem(f) : mrest[i];
+            mrest[i] = field_sub(f, mrest[i], ms[i]);
+        }
+        for (size_t i = 0; i < pl; i++) {
+            ps[i] = s + 1 < shares ? tu_rand_elem(f) : prest[i];
+            prest[i] = field_sub(f, prest[i], ps[i]);
+        }
+        err = flp_query(p, ms, ps, query_rand, joint_rand, shares, vs);
+        if (err != CORE_OK)
+            break;
+        field_vec_add(f, ver, vs, vl);
+    }
+    if (err == CORE_OK)
+        err = flp_decide(p, ver);
+    free(prove_rand);
+    free(query_rand);
+    free(joint_rand);
+    free(proof);
+    free(ms);
+    free(ps);
+    free(vs);
+    free(ver);
+    free(mrest);
+    free(prest);
+    return err;
+}
+
+static flp *make_flp(const circuit *c)
+{
+    flp *p;
+    ck_assert_int_eq(flp_new(&p, c), CORE_OK);
+    return p;
+}
+
+static felem *encode(const circuit *c, const uint64_t *m)
+{
+    felem *enc = calloc(c->meas_len, sizeof(felem));
+    ck_assert_int_eq(c->ops->encode(c, m, enc), CORE_OK);
+    return enc;
+}
+
+START_TEST(test_count_flp)
+{
+    circuit c;
+    ck_assert_int_eq(circuit_init_count(&c), CORE_OK);
+    flp *p = make_flp(&c);
+    ck_assert_uint_eq(flp_proof_len(p), 5); /* 2 seeds + 3 values */
+    ck_assert_uint_eq(flp_verifier_len(p), 4);
+    for (uint64_t v = 0; v < 2; v++) {
+        felem *e = encode(&c, &v);
+        ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_OK);
+        ck_assert_int_eq(prove_and_verify(p, e, 5, 0), CORE_OK);
+        ck_assert_int_eq(prove_and_verify(p, e, 2, 1), CORE_EVERIFY);
+        free(e);
+    }
+    felem two = field_from_u64(FIELD64, 2);
+    ck_assert_int_eq(prove_and_verify(p, &two, 3, 0), CORE_EVERIFY);
+    flp_free(p);
+}
+END_TEST
+
+START_TEST(test_sum_flp)
+{
+    circuit c;
+    ck_assert_int_eq(circuit_init_sum(&c, 1337), CORE_OK);
+    flp *p = make_flp(&c);
+    uint64_t v = 1000;
+    felem *e = encode(&c, &v);
+    ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_OK);
+    ck_assert_int_eq(prove_and_verify(p, e, 3, 1), CORE_EVERIFY);
+    e[4] = field_from_u64(FIELD64, 2); /* a "bit" that is not a bit */
+    ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_EVERIFY);
+    free(e);
+    flp_free(p);
+}
+END_TEST
+
+START_TEST(test_histogram_flp)
+{
+    circuit c;
+    ck_assert_int_eq(circuit_init_histogram(&c, 100, 10), CORE_OK);
+    flp *p = make_flp(&c);
+    uint64_t v = 42;
+    felem *e = encode(&c, &v);
+    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_OK);
+    ck_assert_int_eq(prove_and_verify(p, e, 4, 0), CORE_OK);
+    ck_assert_int_eq(prove_and_verify(p, e, 2, 1), CORE_EVERIFY);
+    e[7] = field_one(FIELD128); /* two buckets */
+    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
+    e[42] = field_zero(); /* one bucket, but not 0/1 elsewhere */
+    e[7] = field_zero();
+    e[8] = field_from_u64(FIELD128, 2);
+    e[9] = field_from_neg_u64(FIELD128, 1);
+    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
+    free(e);
+    flp_free(p);
+}
+END_TEST
+
+START_TEST(test_sumvec_flp)
+{
+    circuit c;
+    ck_assert_int_eq(circuit_init_sumvec(&c, FIELD128, 20, 65535, 17), CORE_OK);
+    flp *p = make_flp(&c);
+    uint64_t m[20];
+    for (int i = 0; i < 20; i++)
+        m[i] = tu_rand_below(65536);
+    felem *e = encode(&c, m);
+    ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_OK);
+    e[33] = field_from_u64(FIELD128, 2);
+    ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_EVERIFY);
+    free(e);
+    flp_free(p);
+}
+END_TEST
+
+START_TEST(test_multihot_flp)
+{
+    circuit c;
+    ck_assert_int_eq(circuit_init_multihot(&c, 10, 3, 4), CORE_OK);
+    flp *p = make_flp(&c);
+    uint64_t m[10] = {1, 0, 0, 1, 0, 0, 0, 1, 0, 0};
+    felem *e = encode(&c, m);
+    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_OK);
+    e[1] = field_one(FIELD128); /* weight 4, claimed 3 */
+    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
+    free(e);
+    flp_free(p);
+}
+END_TEST
+
+START_TEST(test_user_circuit_two_gadgets)
+{
+    circuit c;
+    circuit_ops ops;
+    init_two(&c, &ops);
+    flp *p = make_flp(&c);
+    /* Mul: P = 2, m = 3; PolyEval degree 3: P = 4, m = 10. */
+    ck_assert_uint_eq(flp_proof_len(p), 2 + 3 + 1 + 10);
+    ck_assert_uint_eq(flp_verifier_len(p), 1 + 3 + 2);
+    ck_assert_uint_eq(flp_query_rand_len(p), 2 + 4);
+    const uint64_t good[3][3] = {{1, 2, 2}, {0, 2, 0}, {2, 1, 2}};
+    const uint64_t bad[2][3] = {{2, 2, 4}, {1, 1, 2}};
+    for (int i = 0; i < 3; i++) {
+        felem *e = encode(&c, good[i]);
+        ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_OK);
+        ck_assert_int_eq(prove_and_verify(p, e, 3, 1), CORE_EVERIFY);
+        free(e);
+    }
+    for (int i = 0; i < 2; i++) {
+        felem *e = encode(&c, bad[i]);
+        ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
+        free(e);
+    }
+    flp_free(p);
+}
+END_TEST
+
+START_TEST(test_query_point_on_root_of_unity)
+{
+    circuit c;
+    ck_assert_int_eq(circuit_init_count(&c), CORE_OK);
+    flp *p = make_flp(&c);
+    felem meas = field_one(FIELD64), prove_rand[2], proof[5], ver[4];
+    prove_rand[0] = tu_rand_elem(FIELD64);
+    prove_rand[1] = tu_rand_elem(FIELD64);
+    ck_assert_int_eq(flp_prove(p, &meas, prove_rand, NULL, proof), CORE_OK);
+    /* Wire length 2: the query point -1 is a square root of unity. */
+    felem t = field_neg(FIELD64, field_one(FIELD64));
+    ck_assert_int_eq(flp_query(p, &meas, proof, &t, NULL, 1, ver), CORE_EQUERY);
+    t = field_one(FIELD64);
+    ck_assert_int_eq(flp_query(p, &meas, proof, &t, NULL, 1, ver), CORE_EQUERY);
+    t = field_from_u64(FIELD64, 5);
+    ck_assert_int_eq(flp_query(p, &meas, proof, &t, NULL, 1, ver), CORE_OK);
+    ck_assert_int_eq(flp_decide(p, ver), CORE_OK);
+    flp_free(p);
+}
+END_TEST
+
+/* ---- circuits that break the contract --------------------------------------- */
+
+static int calls_to_make;
+static size_t gadget_to_call;
+
+static core_err rogue_eval(const circuit *c, circuit_ctx *ctx, const felem *meas, const felem *jr,
+                           unsigned num_shares, felem *out)
+{
+    (void)c;
+    (void)jr;
+    (void)num_shares;
+    felem in[2] = {meas[0], meas[0]};
+    out[0] = field_zero();
+    for (int i = 0; i < calls_to_make; i++) {
+        core_err err = circuit_call_gadget(ctx, gadget_to_call, in, &out[0]);
+        if (err != CORE_OK)
+            return err;
+    }
+    return CORE_OK;
+}
+
+START_TEST(test_contract_violations)
+{
+    circuit c;
+    ck_assert_int_eq(circuit_init_count(&c), CORE_OK);
+    circuit_ops ops = *c.ops;
+    ops.eval = rogue_eval;
+    c.ops = &ops;
+    flp *p = make_flp(&c);
+    felem meas = field_one(FIELD64), prove_rand[2] = {field_one(FIELD64), field_one(FIELD64)};
+    felem proof[5], ver[4], t = field_from_u64(FIELD64, 5);
+    const struct {
+        int calls;
+        size_t gadget;
+    } cases[] = {{0, 0}, {2, 0}, {1, 1}};
+    for (int i = 0; i < 3; i++) {
+        calls_to_make = cases[i].calls;
+        gadget_to_call = cases[i].gadget;
+        ck_assert_int_eq(flp_prove(p, &meas, prove_rand, NULL, proof), CORE_EINTERNAL);
+        ck_assert_int_eq(flp_query(p, &meas, proof, &t, NULL, 1, ver), CORE_EINTERNAL);
+    }
+    flp_free(p);
+}
+END_TEST
+
+static Suite *flp_suite(void)
+{
+    Suite *s = suite_create("flp");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_gadgets);
+    tcase_add_test(tc, test_count_flp);
+    tcase_add_test(tc, test_sum_flp);
+    tcase_add_test(tc, test_histogram_flp);
+    tcase_add_test(tc, test_sumvec_flp);
+    tcase_add_test(tc, test_multihot_flp);
+    tcase_add_test(tc, test_user_circuit_two_gadgets);
+    tcase_add_test(tc, test_query_point_on_root_of_unity);
+    tcase_add_test(tc, test_contract_violations);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(flp_suite());
+}

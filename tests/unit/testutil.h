@@ -1,0 +1,30 @@
+/*
+ * testutil.h - helpers shared by the Check unit tests: a seeded random
+ * generator (TEST_SEED reproduces a run), random field elements, and the
+ * location of the official vector files.
+ */
+#ifndef MPC_TESTUTIL_H
+#define MPC_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "field.h"
+
+uint64_t tu_rand64(void);
+uint64_t tu_rand_below(uint64_t bound); /* uniform in [0, bound), bound > 0 */
+void tu_rand_bytes(uint8_t *out, size_t n);
+felem tu_rand_elem(field_id f);
+
+/* Directory holding vdaf-18/ and hpke-rfc9180/ (env VECTORS, default
+ * tests/vectors). */
+const char *tu_vectors_dir(void);
+
+/* Decodes a hex literal into out (which holds at least strlen(hex) / 2). */
+void tu_hex(const char *hex, uint8_t *out);
+
+/* Runs a suite; returns the process exit status. */
+int tu_run(Suite *s);
+
+#endif
