@@ -101,6 +101,24 @@ static void expect_hex(result *r, const cJSON *item, const uint8_t *got, size_t 
     free(want);
 }
 
+/* Checks an operation's result against the outcome the file expects.
+ * Returns 1 when the operation succeeded as expected and its outputs are to
+ * be compared, else 0 (after recording a failure if the outcome differs). */
+static int outcome(result *r, core_err err, int success, const char *what)
+{
+    if (!success) {
+        if (err == CORE_OK)
+            fail(r, "%s succeeded but must fail", what);
+        r->checks++;
+        return 0;
+    }
+    if (err != CORE_OK) {
+        fail(r, "%s failed: %s", what, core_err_str(err));
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- XofTurboShake128.json ------------------------------------------------ */
 
 static void run_xof(const cJSON *doc, result *r)
@@ -255,16 +273,9 @@ static void op_shard(run *u, const cJSON *rep, size_t ri, int success)
     core_err err = CORE_EMEAS;
     if (get_measurement(field(rep, "measurement"), meas, prio3_meas_count(p)) == 0)
         err = prio3_shard(p, u->ctx, u->ctx_len, meas, nonce, rand, pub, shares);
-    if (!success) {
-        if (err == CORE_OK)
-            fail(u->r, "report %zu: shard succeeded but must fail", ri);
-        u->r->checks++;
+    snprintf(what, sizeof(what), "report %zu: shard", ri);
+    if (!outcome(u->r, err, success, what))
         goto cleanup;
-    }
-    if (err != CORE_OK) {
-        fail(u->r, "report %zu: shard failed: %s", ri, core_err_str(err));
-        goto cleanup;
-    }
     snprintf(what, sizeof(what), "report %zu: public share", ri);
     expect_hex(u->r, field(rep, "public_share"), pub, prio3_public_share_size(p), what);
     const uint8_t *s = shares;
@@ -303,16 +314,9 @@ static void op_verify_init(run *u, const cJSON *rep, size_t ri, unsigned agg, in
     }
     core_err err = prio3_verify_init(p, u->verify_key, u->ctx, u->ctx_len, agg, nonce, pub, pub_len,
                                      share, share_len, state, vshare);
-    if (!success) {
-        if (err == CORE_OK)
-            fail(u->r, "report %zu: verify_init (party %u) succeeded but must fail", ri, agg);
-        u->r->checks++;
+    snprintf(what, sizeof(what), "report %zu: verify_init (party %u)", ri, agg);
+    if (!outcome(u->r, err, success, what))
         goto cleanup;
-    }
-    if (err != CORE_OK) {
-        fail(u->r, "report %zu: verify_init (party %u) failed: %s", ri, agg, core_err_str(err));
-        goto cleanup;
-    }
     snprintf(what, sizeof(what), "report %zu: verifier share %u", ri, agg);
     const cJSON *round0 = cJSON_GetArrayItem(field(rep, "verifier_shares"), 0);
     expect_hex(u->r, cJSON_GetArrayItem(round0, (int)agg), vshare, prio3_verifier_share_size(p),
@@ -352,16 +356,9 @@ static void op_to_message(run *u, const cJSON *rep, size_t ri, uint64_t round, i
     }
     core_err err =
         prio3_verifier_shares_to_message(p, u->ctx, u->ctx_len, all, vs * u->shares, msg);
-    if (!success) {
-        if (err == CORE_OK)
-            fail(u->r, "report %zu: verifier_shares_to_message succeeded but must fail", ri);
-        u->r->checks++;
+    snprintf(what, sizeof(what), "report %zu: verifier_shares_to_message", ri);
+    if (!outcome(u->r, err, success, what))
         goto cleanup;
-    }
-    if (err != CORE_OK) {
-        fail(u->r, "report %zu: verifier_shares_to_message failed: %s", ri, core_err_str(err));
-        goto cleanup;
-    }
     snprintf(what, sizeof(what), "report %zu: verifier message", ri);
     expect_hex(u->r, cJSON_GetArrayItem(field(rep, "verifier_messages"), (int)round), msg,
                prio3_verifier_message_size(p), what);
@@ -385,16 +382,9 @@ static void op_verify_next(run *u, const cJSON *rep, size_t ri, unsigned agg, ui
         goto cleanup;
     }
     core_err err = prio3_verify_next(p, state, prio3_verify_state_size(p), msg, msg_len, out);
-    if (!success) {
-        if (err == CORE_OK)
-            fail(u->r, "report %zu: verify_next (party %u) succeeded but must fail", ri, agg);
-        u->r->checks++;
+    snprintf(what, sizeof(what), "report %zu: verify_next (party %u)", ri, agg);
+    if (!outcome(u->r, err, success, what))
         goto cleanup;
-    }
-    if (err != CORE_OK) {
-        fail(u->r, "report %zu: verify_next (party %u) failed: %s", ri, agg, core_err_str(err));
-        goto cleanup;
-    }
     snprintf(what, sizeof(what), "report %zu: output share %u", ri, agg);
     expect_hex(u->r, cJSON_GetArrayItem(field(rep, "out_shares"), (int)agg), out,
                prio3_out_share_size(p), what);
@@ -426,16 +416,9 @@ static void op_aggregate(run *u, unsigned agg, int success)
         err = prio3_aggregate(p, acc, b, n);
         free(b);
     }
-    if (!success) {
-        if (err == CORE_OK)
-            fail(u->r, "aggregate (party %u) succeeded but must fail", agg);
-        u->r->checks++;
+    snprintf(what, sizeof(what), "aggregate (party %u)", agg);
+    if (!outcome(u->r, err, success, what))
         goto cleanup;
-    }
-    if (err != CORE_OK) {
-        fail(u->r, "aggregate (party %u) failed: %s", agg, core_err_str(err));
-        goto cleanup;
-    }
     snprintf(what, sizeof(what), "aggregate share %u", agg);
     expect_hex(u->r, cJSON_GetArrayItem(field(u->doc, "agg_shares"), (int)agg), acc, as, what);
 cleanup:
@@ -466,16 +449,8 @@ static void op_unshard(run *u, int success)
     }
     if (ok)
         err = prio3_unshard(p, all, as * u->shares, u->nreports, res);
-    if (!success) {
-        if (err == CORE_OK)
-            fail(u->r, "unshard succeeded but must fail");
-        u->r->checks++;
+    if (!outcome(u->r, err, success, "unshard"))
         goto cleanup;
-    }
-    if (err != CORE_OK) {
-        fail(u->r, "unshard failed: %s", core_err_str(err));
-        goto cleanup;
-    }
     const cJSON *want = field(u->doc, "agg_result");
     for (size_t i = 0; i < olen; i++) {
         const cJSON *w = cJSON_IsArray(want) ? cJSON_GetArrayItem(want, (int)i) : want;

@@ -203,25 +203,5 @@ START_TEST(test_check_rejects_bad_circuits)
 }
 END_TEST
 
-static Suite *circuit_suite(void)
-{
-    Suite *s = suite_create("circuit");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_bit_length);
-    tcase_add_test(tc, test_range_checked);
-    tcase_add_test(tc, test_count);
-    tcase_add_test(tc, test_sum);
-    tcase_add_test(tc, test_sumvec);
-    tcase_add_test(tc, test_histogram);
-    tcase_add_test(tc, test_multihot);
-    tcase_add_test(tc, test_best_chunk_length);
-    tcase_add_test(tc, test_check_rejects_bad_circuits);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return tu_run(circuit_suite());
-}
+TU_MAIN("circuit", 60, test_bit_length, test_range_checked, test_count, test_sum, test_sumvec,
+        test_histogram, test_multihot, test_best_chunk_length, test_check_rejects_bad_circuits)

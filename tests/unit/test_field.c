@@ -274,24 +274,5 @@ START_TEST(test_lagrange)
 }
 END_TEST
 
-static Suite *field_suite(void)
-{
-    Suite *s = suite_create("field");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_arith_matches_reference);
-    tcase_add_test(tc, test_edge_values);
-    tcase_add_test(tc, test_field_laws);
-    tcase_add_test(tc, test_roots_of_unity);
-    tcase_add_test(tc, test_encoding);
-    tcase_add_test(tc, test_add_encoded);
-    tcase_add_test(tc, test_ntt);
-    tcase_add_test(tc, test_lagrange);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return tu_run(field_suite());
-}
+TU_MAIN("field", 60, test_arith_matches_reference, test_edge_values, test_field_laws,
+        test_roots_of_unity, test_encoding, test_add_encoded, test_ntt, test_lagrange)

@@ -354,25 +354,6 @@ START_TEST(test_contract_violations)
 }
 END_TEST
 
-static Suite *flp_suite(void)
-{
-    Suite *s = suite_create("flp");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_gadgets);
-    tcase_add_test(tc, test_count_flp);
-    tcase_add_test(tc, test_sum_flp);
-    tcase_add_test(tc, test_histogram_flp);
-    tcase_add_test(tc, test_sumvec_flp);
-    tcase_add_test(tc, test_multihot_flp);
-    tcase_add_test(tc, test_user_circuit_two_gadgets);
-    tcase_add_test(tc, test_query_point_on_root_of_unity);
-    tcase_add_test(tc, test_contract_violations);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return tu_run(flp_suite());
-}
+TU_MAIN("flp", 60, test_gadgets, test_count_flp, test_sum_flp, test_histogram_flp, test_sumvec_flp,
+        test_multihot_flp, test_user_circuit_two_gadgets, test_query_point_on_root_of_unity,
+        test_contract_violations)

@@ -114,19 +114,5 @@ START_TEST(test_domain_and_wipe)
 }
 END_TEST
 
-static Suite *keccak_suite(void)
-{
-    Suite *s = suite_create("keccak");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_rfc9861_examples);
-    tcase_add_test(tc, test_long_output);
-    tcase_add_test(tc, test_incremental);
-    tcase_add_test(tc, test_domain_and_wipe);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return tu_run(keccak_suite());
-}
+TU_MAIN("keccak", 10, test_rfc9861_examples, test_long_output, test_incremental,
+        test_domain_and_wipe)

@@ -419,25 +419,7 @@ START_TEST(test_sizes)
 }
 END_TEST
 
-static Suite *prio3_suite(void)
-{
-    Suite *s = suite_create("prio3");
-    TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_histogram240_three_parties);
-    tcase_add_test(tc, test_sumvec240_three_parties);
-    tcase_add_test(tc, test_other_instances);
-    tcase_add_test(tc, test_many_shares_and_proofs);
-    tcase_add_test(tc, test_invalid_parameters);
-    tcase_add_test(tc, test_invalid_measurement);
-    tcase_add_test(tc, test_tampered_reports_refused);
-    tcase_add_test(tc, test_malformed_messages);
-    tcase_add_test(tc, test_sizes);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return tu_run(prio3_suite());
-}
+TU_MAIN("prio3", 120, test_histogram240_three_parties, test_sumvec240_three_parties,
+        test_other_instances, test_many_shares_and_proofs, test_invalid_parameters,
+        test_invalid_measurement, test_tampered_reports_refused, test_malformed_messages,
+        test_sizes)

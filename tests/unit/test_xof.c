@@ -95,19 +95,5 @@ START_TEST(test_field64_vec)
 }
 END_TEST
 
-static Suite *xof_suite(void)
-{
-    Suite *s = suite_create("xof");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_known_answer);
-    tcase_add_test(tc, test_streaming_equals_one_shot);
-    tcase_add_test(tc, test_binding);
-    tcase_add_test(tc, test_field64_vec);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
-int main(void)
-{
-    return tu_run(xof_suite());
-}
+TU_MAIN("xof", 10, test_known_answer, test_streaming_equals_one_shot, test_binding,
+        test_field64_vec)

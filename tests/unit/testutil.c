@@ -78,9 +78,15 @@ void tu_hex(const char *hex, uint8_t *out)
     }
 }
 
-int tu_run(Suite *s)
+int tu_main(const char *name, const TTest *const *tests, size_t n, double timeout)
 {
     seed_once(); /* in the parent, so every forked test shares one seed */
+    Suite *s = suite_create(name);
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, timeout);
+    for (size_t i = 0; i < n; i++)
+        tcase_add_test(tc, tests[i]);
+    suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -24,7 +24,15 @@ const char *tu_vectors_dir(void);
 /* Decodes a hex literal into out (which holds at least strlen(hex) / 2). */
 void tu_hex(const char *hex, uint8_t *out);
 
-/* Runs a suite; returns the process exit status. */
-int tu_run(Suite *s);
+/* Runs the n tests as one suite named name, each with the given timeout
+ * in seconds; returns the process exit status. */
+int tu_main(const char *name, const TTest *const *tests, size_t n, double timeout);
+
+#define TU_MAIN(name, timeout, ...)                                                                \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        const TTest *const tests_[] = {__VA_ARGS__};                                               \
+        return tu_main(name, tests_, sizeof(tests_) / sizeof(tests_[0]), timeout);                 \
+    }
 
 #endif

@@ -46,6 +46,13 @@ void *core_alloc_array(size_t count, size_t size)
     return malloc(count * size);
 }
 
+void *core_calloc_array(size_t count, size_t size)
+{
+    if (count == 0 || size == 0)
+        return NULL;
+    return calloc(count, size);
+}
+
 void core_free_secret(void *p, size_t n)
 {
     if (p == NULL)

@@ -69,6 +69,9 @@ int core_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
  * The result must be released with core_free_secret() or free(). */
 void *core_alloc_array(size_t count, size_t size);
 
+/* The same, zero-filled (all-zero bytes are the element 0 of both fields). */
+void *core_calloc_array(size_t count, size_t size);
+
 /* Wipes n bytes at p, then frees p. Accepts NULL. */
 void core_free_secret(void *p, size_t n);
 

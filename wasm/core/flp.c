@@ -260,11 +260,9 @@ core_err flp_prove(const flp *p, const felem *meas, const felem *prove_rand,
 {
     field_id f = p->c.field;
     size_t len = p->wires_len + p->max_arity + p->max_lift + p->c.eval_output_len;
-    felem *mem = core_alloc_array(len, sizeof(felem));
+    felem *mem = core_calloc_array(len, sizeof(felem));
     if (mem == NULL)
         return CORE_ENOMEM;
-    for (size_t i = 0; i < len; i++)
-        mem[i] = field_zero();
     circuit_ctx ctx = {.p = p, .mode = CTX_PROVE, .wires = mem};
     ctx.scratch = mem + p->wires_len;
     felem *lift = ctx.scratch + p->max_arity;
@@ -311,11 +309,9 @@ core_err flp_query(const flp *p, const felem *meas, const felem *proof, const fe
 {
     field_id f = p->c.field;
     size_t len = p->wires_len + p->max_arity + p->max_m_or_p + p->c.eval_output_len;
-    felem *mem = core_alloc_array(len, sizeof(felem));
+    felem *mem = core_calloc_array(len, sizeof(felem));
     if (mem == NULL)
         return CORE_ENOMEM;
-    for (size_t i = 0; i < len; i++)
-        mem[i] = field_zero();
     circuit_ctx ctx = {.p = p, .mode = CTX_QUERY, .wires = mem};
     ctx.scratch = mem + p->wires_len;
     ctx.basis = ctx.scratch + p->max_arity;
