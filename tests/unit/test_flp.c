@@ -1,6 +1,6 @@
 /*
- * test_flp.c - gadgets and the FLP proof system (draft-irtf-cfrg-vdaf-18,
- * Sections 7.3.3-7.3.5): completeness on valid measurements for every
+ * test_flp.c - the FLP proof system (draft-irtf-cfrg-vdaf-18, Sections
+ * 7.3.3-7.3.4): completeness on valid measurements for every
  * standard circuit and a user-defined two-gadget circuit, soundness on
  * invalid measurements and tampered proofs, the query-point check, and the
  * circuit contract.
@@ -10,37 +10,6 @@
 
 #include "flp.h"
 #include "testutil.h"
-
-START_TEST(test_gadgets)
-{
-    gadget g;
-    felem in[6];
-    field_id f = FIELD128;
-    for (int i = 0; i < 6; i++)
-        in[i] = field_from_u64(f, (uint64_t)i + 2); /* 2 3 4 5 6 7 */
-    ck_assert_int_eq(gadget_init_mul(&g, 3), CORE_OK);
-    ck_assert_uint_eq(gadget_arity(&g), 6);
-    ck_assert_uint_eq(gadget_degree(&g), 2);
-    ck_assert(field_eq(gadget_eval(f, &g, in), field_from_u64(f, 6 + 20 + 42)));
-
-    const int64_t poly[5] = {0, -1, 1, 0, 0}; /* x^2 - x, trailing zeros */
-    ck_assert_int_eq(gadget_init_poly_eval(&g, f, poly, 5, 2), CORE_OK);
-    ck_assert_uint_eq(gadget_degree(&g), 2);
-    ck_assert_uint_eq(gadget_arity(&g), 2);
-    ck_assert(field_eq(gadget_eval(f, &g, in), field_from_u64(f, 2 + 6)));
-
-    const int64_t zero[3] = {0, 0, 0}, constant[1] = {5}, negative[2] = {INT64_MIN, 1};
-    ck_assert_int_eq(gadget_init_poly_eval(&g, f, zero, 3, 1), CORE_EINVAL);
-    ck_assert_int_eq(gadget_init_poly_eval(&g, f, constant, 1, 1), CORE_EINVAL);
-    int64_t big[GADGET_MAX_DEGREE + 2] = {0};
-    big[GADGET_MAX_DEGREE + 1] = 1;
-    ck_assert_int_eq(gadget_init_poly_eval(&g, f, big, GADGET_MAX_DEGREE + 2, 1), CORE_EINVAL);
-    ck_assert_int_eq(gadget_init_poly_eval(&g, f, negative, 2, 1), CORE_OK);
-    ck_assert(field_eq(gadget_eval(f, &g, in),
-                       field_add(f, in[0], field_from_neg_u64(f, (uint64_t)1 << 63))));
-    ck_assert_int_eq(gadget_init_mul(&g, 0), CORE_EINVAL);
-}
-END_TEST
 
 /* ---- a user-defined circuit with two gadgets ------------------------------ */
 
@@ -354,6 +323,6 @@ START_TEST(test_contract_violations)
 }
 END_TEST
 
-TU_MAIN("flp", 60, test_gadgets, test_count_flp, test_sum_flp, test_histogram_flp, test_sumvec_flp,
+TU_MAIN("flp", 60, test_count_flp, test_sum_flp, test_histogram_flp, test_sumvec_flp,
         test_multihot_flp, test_user_circuit_two_gadgets, test_query_point_on_root_of_unity,
         test_contract_violations)
