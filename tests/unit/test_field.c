@@ -233,8 +233,9 @@ START_TEST(test_ntt)
             for (size_t i = 0; i < n; i++)
                 ck_assert(field_eq(v[i], horner(f, c, n, roots[2 * i])));
             field_ntt(f, v, n, roots, 2, 1);
+            felem n_inv = field_inv(f, field_from_u64(f, n));
             for (size_t i = 0; i < n; i++)
-                ck_assert(field_eq(v[i], c[i]));
+                ck_assert(field_eq(field_mul(f, v[i], n_inv), c[i]));
         }
     }
 }

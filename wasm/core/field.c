@@ -243,11 +243,6 @@ void field_ntt(field_id f, felem *a, size_t n, const felem *roots, size_t stride
             }
         }
     }
-    if (inverse) {
-        felem n_inv = field_inv(f, field_from_u64(f, (uint64_t)n));
-        for (size_t i = 0; i < n; i++)
-            a[i] = field_mul(f, a[i], n_inv);
-    }
 }
 
 void field_root_subset_weights(field_id f, const felem *roots, size_t n, size_t m, felem *out)

@@ -291,7 +291,8 @@ void field_root_powers(field_id f, size_t n, felem *out);
 /* In-place NTT of size n (a power of two): a holds coefficients c_j and
  * becomes the values sum_j c_j w^(ij), where w^k = roots[k * stride] for
  * k < n (roots from field_root_powers(f, n * stride)). With inverse set,
- * computes the inverse transform (values at w^i -> coefficients). */
+ * uses w^-1 instead: values at w^i -> n times the coefficients (the caller
+ * scales by 1/n, which it can compute once). */
 void field_ntt(field_id f, felem *a, size_t n, const felem *roots, size_t stride, int inverse);
 
 /* Barycentric weights of the first m of the n-th roots of unity x_i = w^i

@@ -37,6 +37,7 @@ typedef struct gplan {
     felem *wire_x;   /* P powers of w_P */
     felem *wire_w;   /* P barycentric weights of the P-th roots */
     felem *gadget_w; /* m barycentric weights of the first m n-th roots */
+    felem p_inv;     /* 1 / P, to scale the inverse NTT */
 } gplan;
 
 struct flp {
@@ -149,6 +150,7 @@ core_err flp_new(flp **out, const circuit *c)
         for (size_t k = 0; k < g->P; k++)
             g->wire_x[k] = g->roots[k * (g->n / g->P)];
         field_root_subset_weights(f, g->wire_x, g->P, g->P, g->wire_w);
+        g->p_inv = field_inv(f, field_from_u64(f, (uint64_t)g->P));
         field_root_subset_weights(f, g->roots, g->n, g->m, g->gadget_w);
     }
     *out = p;
@@ -289,6 +291,8 @@ core_err flp_prove(const flp *p, const felem *meas, const felem *prove_rand,
             for (size_t k = 0; k < g->P; k++)
                 l[k] = w[j * g->P + k];
             field_ntt(f, l, g->P, g->roots, g->n / g->P, 1);
+            for (size_t k = 0; k < g->P; k++)
+                l[k] = field_mul(f, l[k], g->p_inv);
             for (size_t k = g->P; k < g->n; k++)
                 l[k] = field_zero();
             field_ntt(f, l, g->n, g->roots, 1, 0);
