@@ -54,6 +54,9 @@ START_TEST(test_range_checked)
             ck_assert_uint_eq(circuit_encode_range_checked(f, UINT64_MAX, max, enc), 0);
         }
     }
+    /* max = 0 has no encoding: nothing is written, nothing read. */
+    ck_assert_uint_eq(circuit_encode_range_checked(FIELD64, 0, 0, NULL), 0);
+    ck_assert(field_is_zero(circuit_decode_range_checked(FIELD64, NULL, 0)));
     check_range_checked(FIELD128, UINT64_MAX, UINT64_MAX);
     check_range_checked(FIELD128, UINT64_MAX, 12345);
 }

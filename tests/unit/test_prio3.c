@@ -241,6 +241,14 @@ START_TEST(test_invalid_parameters)
     ck_assert_int_eq(prio3_new(&p, &c, 1, 2, 256), CORE_EINVAL);
     ck_assert_int_eq(prio3_new_histogram(&p, 2, 0, 1), CORE_EINVAL);
     ck_assert_int_eq(prio3_new_sum(&p, 2, 0), CORE_EINVAL);
+    /* A leader share of 16 * 2^22 bytes plus its proof exceeds 64 MiB. */
+    ck_assert_int_eq(prio3_new_histogram(&p, 2, (size_t)1 << 22, 2048), CORE_ELIMIT);
+    ck_assert_ptr_null(p);
+    /* 32 MiB of measurement share, then 255 proofs of 10239 elements. */
+    ck_assert_int_eq(circuit_init_histogram(&c, (size_t)1 << 21, 4096), CORE_OK);
+    ck_assert_int_eq(prio3_new(&p, &c, PRIO3_ID_TEST, 2, 255), CORE_ELIMIT);
+    ck_assert_int_eq(prio3_new(&p, &c, PRIO3_ID_TEST, 2, 1), CORE_OK);
+    prio3_free(p);
     prio3_free(NULL);
 }
 END_TEST

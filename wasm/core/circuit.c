@@ -36,6 +36,8 @@ unsigned circuit_bit_length(uint64_t x)
 
 uint64_t circuit_encode_range_checked(field_id f, uint64_t value, uint64_t max, felem *out)
 {
+    if (max == 0)
+        return 0;
     unsigned bits = circuit_bit_length(max);
     uint64_t rest_all_ones = bits >= 2 ? ((uint64_t)1 << (bits - 1)) - 1 : 0;
     uint64_t last_weight = max - rest_all_ones;
@@ -50,6 +52,8 @@ uint64_t circuit_encode_range_checked(field_id f, uint64_t value, uint64_t max, 
 
 felem circuit_decode_range_checked(field_id f, const felem *in, uint64_t max)
 {
+    if (max == 0)
+        return field_zero();
     unsigned bits = circuit_bit_length(max);
     uint64_t rest_all_ones = bits >= 2 ? ((uint64_t)1 << (bits - 1)) - 1 : 0;
     felem acc = field_zero();

@@ -111,10 +111,11 @@ unsigned circuit_bit_length(uint64_t x);
 
 /* The range-checked encoding of value (Section 7.4.2): bit_length(max)
  * elements. Returns 1 if value <= max, else 0 (the output is then
- * meaningless). Constant time in value. */
+ * meaningless; nothing is written for max = 0). Constant time in value. */
 uint64_t circuit_encode_range_checked(field_id f, uint64_t value, uint64_t max, felem *out);
 
-/* Inverse of the above; linear, so it also maps shares to shares. */
+/* Inverse of the above; linear, so it also maps shares to shares (0 for
+ * max = 0). */
 felem circuit_decode_range_checked(field_id f, const felem *in, uint64_t max);
 
 #endif

@@ -68,8 +68,12 @@ core_err prio3_new(prio3 **out, const circuit *c, uint32_t algorithm_id, unsigne
     p->verifier_len = flp_verifier_len(p->flp);
     p->prove_rand_len = flp_prove_rand_len(p->flp);
     p->query_rand_len = flp_query_rand_len(p->flp);
-    /* Keep every message comfortably inside size_t on 32-bit targets. */
-    if (p->proof_len > CIRCUIT_MAX_MEAS_LEN * 4 || p->verifier_len > CIRCUIT_MAX_MEAS_LEN) {
+    /* Bound the largest messages, computed in 64 bits so that nothing
+     * wraps on 32-bit targets (the circuit's lengths are already bounded). */
+    uint64_t leader = (uint64_t)p->es * (p->meas_len + (uint64_t)p->proof_len * proofs);
+    uint64_t verifier = (uint64_t)p->es * p->verifier_len * proofs;
+    if (leader + 2 * PRIO3_SEED_SIZE > PRIO3_MAX_MESSAGE_SIZE ||
+        verifier + PRIO3_SEED_SIZE > PRIO3_MAX_MESSAGE_SIZE) {
         prio3_free(p);
         return CORE_ELIMIT;
     }

@@ -31,6 +31,9 @@
 #define PRIO3_VERIFY_KEY_SIZE 32
 #define PRIO3_MAX_SHARES 255
 #define PRIO3_MAX_PROOFS 255
+/* Largest input share (the leader's) or verifier share an instance may
+ * have; keeps every size well inside a 32-bit size_t (WebAssembly). */
+#define PRIO3_MAX_MESSAGE_SIZE ((size_t)64 << 20)
 /* The DST's length is encoded in 16 bits and starts with 8 fixed bytes. */
 #define PRIO3_MAX_CTX_SIZE (65535 - 8)
 
@@ -44,7 +47,8 @@
 
 typedef struct prio3 prio3;
 
-/* Creates Prio3 over a copy of circuit *c. On failure *out is NULL. */
+/* Creates Prio3 over a copy of circuit *c. Fails with CORE_ELIMIT if a
+ * message would exceed PRIO3_MAX_MESSAGE_SIZE. On failure *out is NULL. */
 CORE_MUST_CHECK core_err prio3_new(prio3 **out, const circuit *c, uint32_t algorithm_id,
                                    unsigned shares, unsigned proofs);
 
