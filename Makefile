@@ -22,7 +22,7 @@ ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 endif
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iwasm/core -Ibackend/lib -MMD -MP
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iwasm/core -Ibackend/lib -Ibackend/tools/vectors -MMD -MP
 CFLAGS  += $(WARN) $(OPT)
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
 
@@ -46,7 +46,8 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/bin/mpc-vectors: $(BUILD)/obj/backend/tools/mpc_vectors.o $(CORE_OBJ) $(LIB_OBJ)
+VECTORS_SRC := $(wildcard backend/tools/vectors/*.c)
+$(BUILD)/bin/mpc-vectors: $(VECTORS_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
 
@@ -78,6 +79,8 @@ check-unit: $(UNIT_BIN)
 check-vectors: $(BUILD)/bin/mpc-vectors
 	@echo "== mpc-vectors vdaf $(VECTORS)/vdaf-18/*.json"
 	@$(BUILD)/bin/mpc-vectors vdaf $(VECTORS)/vdaf-18/*.json
+	@echo "== mpc-vectors hpke $(VECTORS)/hpke-rfc9180/base-mode.json"
+	@$(BUILD)/bin/mpc-vectors hpke $(VECTORS)/hpke-rfc9180/base-mode.json
 
 check-tools: $(BUILD)/bin/mpc-vectors
 	@echo "== tests/tools/test_mpc_vectors.sh"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Tests of the mpc-vectors runner itself: it passes the official files and
 # catches a changed byte, a changed result, a negative vector that would
-# succeed, and bad invocations.
+# succeed, and bad invocations; for HPKE, a changed ciphertext, export or
+# shared secret, and a file with nothing to check.
 #   usage: tests/tools/test_mpc_vectors.sh BUILD_DIR VECTORS_DIR
 set -u
 bin="$1/bin/mpc-vectors"
 vec="$2/vdaf-18"
+hpke="$2/hpke-rfc9180/base-mode.json"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0
@@ -57,5 +59,20 @@ expect 1 "^1 passed, 1 failed$" "the summary counts both" -- \
 expect 2 "no vector files" "no files is a usage error" -- "$bin" vdaf
 expect 2 "unknown kind" "an unknown kind is a usage error" -- "$bin" frobnicate x.json
 expect 0 "usage: mpc-vectors" "--help works" -- "$bin" --help
+
+expect 0 "^1 passed, 0 failed, 31 skipped$" "the HPKE file passes, X25519 suite checked" -- \
+    "$bin" hpke "$hpke"
+for change in "f938558b5d72f1a23810b4be2ab4f84331acc02f/f938558b5d72f1a23810b4be2ab4f84331acc02e" \
+    "3853fe2b4035195a573f/3853fe2b4035195a573e" \
+    "fe0e18c9f024ce43799ae393c7e8fe8fce9d2188/fe0e18c9f024ce43799ae393c7e8fe8fce9d2189"; do
+    grep -q "${change%/*}" "$hpke" || { echo "FAIL: HPKE fixture changed"; exit 1; }
+    sed "s/$change/" "$hpke" >"$tmp/hpke.json"
+    expect 1 "^0 passed, 1 failed, 31 skipped$" "a changed HPKE value (${change%%/*}) is caught" -- \
+        "$bin" hpke "$tmp/hpke.json"
+done
+sed 's/"kem_id":32,/"kem_id":33,/g' "$hpke" >"$tmp/other-suites.json"
+expect 1 "^0 passed, 0 failed, 32 skipped$" "a file with no entry of our suite fails" -- \
+    "$bin" hpke "$tmp/other-suites.json"
+expect 1 "FAIL .*not valid JSON" "malformed HPKE JSON fails" -- "$bin" hpke "$tmp/Prio3Count_9.json"
 
 [ "$failures" -eq 0 ] || { echo "$failures runner test(s) failed"; exit 1; }

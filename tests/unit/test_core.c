@@ -12,7 +12,7 @@
 
 START_TEST(test_err_strings)
 {
-    for (int e = CORE_OK; e <= CORE_EINTERNAL; e++) {
+    for (int e = CORE_OK; e <= CORE_ERR_LAST; e++) {
         const char *s = core_err_str((core_err)e);
         ck_assert_ptr_nonnull(s);
         ck_assert_str_ne(s, "unknown error");

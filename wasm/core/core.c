@@ -20,6 +20,9 @@ const char *core_err_str(core_err err)
     case CORE_EJOINT: return "joint randomness check failed";
     case CORE_EQUERY: return "query point is a root of unity";
     case CORE_EINTERNAL: return "internal error in a validity circuit";
+    case CORE_EKEY: return "invalid public key";
+    case CORE_EAUTH: return "decryption failed: wrong key or altered data";
+    case CORE_ECRYPTO: return "cryptographic library error";
     }
     return "unknown error";
 }

@@ -24,8 +24,13 @@ typedef enum core_err {
     CORE_EVERIFY,  /* a proof was rejected (the report is invalid) */
     CORE_EJOINT,   /* joint randomness check failed (the report is invalid) */
     CORE_EQUERY,   /* the query point hit a root of unity (reject report) */
-    CORE_EINTERNAL /* a circuit violated the FLP contract (programming bug) */
+    CORE_EINTERNAL, /* a circuit violated the FLP contract (programming bug) */
+    CORE_EKEY,      /* an invalid public key or key agreement result */
+    CORE_EAUTH,     /* decryption failed: wrong key, or data was altered */
+    CORE_ECRYPTO    /* the cryptographic library failed unexpectedly */
 } core_err;
+
+#define CORE_ERR_LAST CORE_ECRYPTO
 
 /* Returns a static English description of err; never NULL. */
 const char *core_err_str(core_err err);

@@ -1,123 +1,20 @@
 /*
- * mpc-vectors - runs official test-vector files against the core.
- *
- *   mpc-vectors vdaf FILE...
- *
- * VDAF files are those of draft-irtf-cfrg-vdaf-18 (test_vec/vdaf/Prio3*.json and
- * test_vec/XofTurboShake128.json; format in tests/vectors/SOURCES.md). The
- * Prio3 instance is chosen by the file name (Prio3Count_0.json ->
- * Prio3Count) and its parameters by the file's fields. Every operation the
- * file lists is run in order, and every byte it gives is compared;
- * operations marked "success": false must fail at exactly that step.
- *
- * Prints one line per file and a final "N passed, M failed"; exits 0 iff
- * every file passed.
+ * vdaf.c - the VDAF part of mpc-vectors: draft-irtf-cfrg-vdaf-18 files
+ * (test_vec/vdaf/Prio3*.json and test_vec/XofTurboShake128.json; format in
+ * tests/vectors/SOURCES.md). The Prio3 instance is chosen by the file name
+ * (Prio3Count_0.json -> Prio3Count) and its parameters by the file's
+ * fields. Every operation the file lists is run in order, and every byte it
+ * gives is compared; operations marked "success": false must fail at
+ * exactly that step.
  */
-#include <cjson/cJSON.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "circuit.h"
-#include "fileio.h"
-#include "hex.h"
 #include "prio3.h"
+#include "vectors.h"
 #include "xof.h"
-
-#define MAX_VECTOR_FILE ((size_t)64 << 20)
-
-/* A failure message for the current file. */
-typedef struct result {
-    char msg[512];
-    int failed;
-    size_t checks;
-} result;
-
-static void fail(result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void fail(result *r, const char *fmt, ...)
-{
-    if (r->failed)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-    va_end(ap);
-    r->failed = 1;
-}
-
-/* ---- JSON helpers --------------------------------------------------------- */
-
-static const cJSON *field(const cJSON *obj, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(obj, name);
-}
-
-/* Reads a non-negative integer that a double represents exactly. */
-static int get_uint(const cJSON *item, uint64_t *out)
-{
-    if (cJSON_IsBool(item)) {
-        *out = cJSON_IsTrue(item) ? 1 : 0;
-        return 0;
-    }
-    if (!cJSON_IsNumber(item))
-        return -1;
-    double d = item->valuedouble;
-    if (d < 0 || d > 9007199254740992.0 || d != (double)(uint64_t)d)
-        return -1;
-    *out = (uint64_t)d;
-    return 0;
-}
-
-static int get_uint_field(const cJSON *obj, const char *name, uint64_t *out)
-{
-    return get_uint(field(obj, name), out);
-}
-
-/* Decodes a hex string field into a new buffer. */
-static int get_hex(const cJSON *item, uint8_t **out, size_t *len)
-{
-    *out = NULL;
-    if (!cJSON_IsString(item))
-        return -1;
-    return hex_decode(item->valuestring, out, len);
-}
-
-/* Compares bytes with the hex string item; records a failure naming what. */
-static void expect_hex(result *r, const cJSON *item, const uint8_t *got, size_t got_len,
-                       const char *what)
-{
-    uint8_t *want;
-    size_t want_len;
-    if (get_hex(item, &want, &want_len) != 0) {
-        fail(r, "%s: missing or malformed expected value", what);
-        return;
-    }
-    if (want_len != got_len || memcmp(want, got, got_len) != 0)
-        fail(r, "%s: bytes differ (expected %zu bytes, computed %zu)", what, want_len, got_len);
-    r->checks++;
-    free(want);
-}
-
-/* Checks an operation's result against the outcome the file expects.
- * Returns 1 when the operation succeeded as expected and its outputs are to
- * be compared, else 0 (after recording a failure if the outcome differs). */
-static int outcome(result *r, core_err err, int success, const char *what)
-{
-    if (!success) {
-        if (err == CORE_OK)
-            fail(r, "%s succeeded but must fail", what);
-        r->checks++;
-        return 0;
-    }
-    if (err != CORE_OK) {
-        fail(r, "%s failed: %s", what, core_err_str(err));
-        return 0;
-    }
-    return 1;
-}
 
 /* ---- XofTurboShake128.json ------------------------------------------------ */
 
@@ -568,64 +465,20 @@ static void vdaf_name(const char *path, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static int run_vdaf_file(const char *path)
+int run_vdaf_file(const char *path)
 {
     result r = {0};
-    char *text = NULL;
-    size_t len;
-    cJSON *doc = NULL;
     char name[64];
     vdaf_name(path, name, sizeof(name));
-    if (fileio_read(path, MAX_VECTOR_FILE, &text, &len) != 0) {
-        fail(&r, "cannot read: %s", strerror(errno));
-    } else if ((doc = cJSON_ParseWithLength(text, len)) == NULL) {
-        fail(&r, "not valid JSON");
-    } else if (strcmp(name, "XofTurboShake128") == 0) {
+    cJSON *doc = load_json(path, &r);
+    if (doc != NULL && strcmp(name, "XofTurboShake128") == 0)
         run_xof(doc, &r);
-    } else {
+    else if (doc != NULL)
         run_prio3(name, doc, &r);
-    }
     if (r.failed)
         printf("FAIL %s: %s\n", path, r.msg);
     else
         printf("PASS %s (%zu checks)\n", path, r.checks);
     cJSON_Delete(doc);
-    free(text);
     return r.failed ? -1 : 0;
-}
-
-static void usage(FILE *to)
-{
-    fputs("usage: mpc-vectors vdaf FILE...\n"
-          "\n"
-          "Runs official test-vector files against this build's core and compares\n"
-          "every byte. vdaf: draft-irtf-cfrg-vdaf-18 files (Prio3*.json and\n"
-          "XofTurboShake128.json), e.g. tests/vectors/vdaf-18/*.json.\n"
-          "Prints one line per file and \"N passed, M failed\"; exits 0 iff all pass.\n",
-          to);
-}
-
-int main(int argc, char **argv)
-{
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc < 3 || strcmp(argv[1], "vdaf") != 0) {
-        if (argc >= 2 && strcmp(argv[1], "vdaf") != 0)
-            fprintf(stderr, "mpc-vectors: unknown kind \"%s\" (expected: vdaf)\n", argv[1]);
-        else
-            fprintf(stderr, "mpc-vectors: no vector files given\n");
-        usage(stderr);
-        return 2;
-    }
-    int passed = 0, failed = 0;
-    for (int i = 2; i < argc; i++) {
-        if (run_vdaf_file(argv[i]) == 0)
-            passed++;
-        else
-            failed++;
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
 }
