@@ -4,6 +4,7 @@
 #   make test     install missing Debian packages, build, run every test
 #   make asan     the same tests under AddressSanitizer + UBSan (build/asan/)
 #   make demo     run the whole system locally (not available yet)
+#   make bench    benchmarks (bench/), printed and written to build/bench/
 #   make clean    remove build/
 #
 # WERROR=1 turns warnings into errors (CI sets it).
@@ -33,14 +34,69 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_LIBS := -lmbedcrypto
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
+# ---- WebAssembly (build/web/: mpc_core.js + mpc_core.wasm + mpc.js) ----------
+# mbedTLS for the browser is Debian's own source package, fetched once into
+# build/mbedtls by scripts/fetch-mbedtls and built with emcc.
+EMENV       := NODE_PATH=/usr/share/nodejs
+EMCC        := $(EMENV) emcc
+EMAR        := $(EMENV) emar
+MBEDTLS     := build/mbedtls/src
+MBEDTLS_INC := -I$(MBEDTLS)/include -I$(MBEDTLS)/library -I$(MBEDTLS)/3rdparty/everest/include \
+               -I$(MBEDTLS)/3rdparty/everest/include/everest \
+               -I$(MBEDTLS)/3rdparty/everest/include/everest/kremlib
+WASM_DEFS   := -DMBEDTLS_CONFIG_FILE='"mbedtls_wasm_config.h"' -Iwasm $(MBEDTLS_INC)
+MBEDTLS_WASM_SRC := $(addprefix $(MBEDTLS)/library/,aes.c bignum.c cipher.c cipher_wrap.c \
+               constant_time.c ecdh.c ecp.c ecp_curves.c gcm.c hkdf.c md.c platform_util.c \
+               sha256.c) \
+               $(addprefix $(MBEDTLS)/3rdparty/everest/library/,everest.c x25519.c \
+               Hacl_Curve25519_joined.c)
+WASM_OBJ    := $(BUILD)/wasm
+WEB         := $(BUILD)/web
+WASM_CORE_OBJ := $(CORE_SRC:wasm/core/%.c=$(WASM_OBJ)/core/%.o) $(WASM_OBJ)/export.o
+WASM_EXPORTS := $(shell grep -v '^\#' wasm/exports.txt | sed 's/^/_/' | paste -sd, -)
+WASM_LINK   := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker \
+               -sEXPORT_NAME=createMpcCore -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 \
+               -sEXPORTED_FUNCTIONS=$(WASM_EXPORTS)
+WEB_OUT     := $(WEB)/mpc_core.js $(WEB)/mpc.js
+
+$(MBEDTLS)/.complete:
+	scripts/fetch-mbedtls build/mbedtls
+
+$(WASM_OBJ)/libmbedcrypto.a: $(MBEDTLS)/.complete wasm/mbedtls_wasm_config.h
+	@rm -rf $(WASM_OBJ)/mbedtls && mkdir -p $(WASM_OBJ)/mbedtls
+	@echo "emcc: mbedTLS $$(sed 's/.*"\(.*\)"/\1/' $(MBEDTLS)/.complete) for WebAssembly"
+	@for f in $(MBEDTLS_WASM_SRC); do \
+		$(EMCC) -O3 $(WASM_DEFS) -c $$f -o $(WASM_OBJ)/mbedtls/$$(basename $$f .c).o || exit 1; \
+	done
+	$(EMAR) rcs $@ $(WASM_OBJ)/mbedtls/*.o
+
+$(WASM_OBJ)/core/%.o: wasm/core/%.c $(MBEDTLS)/.complete
+	@mkdir -p $(@D)
+	$(EMCC) -O3 $(WARN) -MMD -MP $(WASM_DEFS) -Iwasm/core -c $< -o $@
+
+$(WASM_OBJ)/export.o: wasm/export.c $(MBEDTLS)/.complete
+	@mkdir -p $(@D)
+	$(EMCC) -O3 $(WARN) -MMD -MP $(WASM_DEFS) -Iwasm/core -c $< -o $@
+
+$(WEB)/mpc_core.js: $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a wasm/exports.txt
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_LINK) $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a -o $@
+
+$(WEB)/mpc.js: web/mpc.js
+	@mkdir -p $(@D)
+	cp $< $@
+
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CT_BIN     := $(BUILD)/tests/ct_core
 CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
 BINS       := $(BUILD)/bin/mpc-vectors
+INTEROP_BIN := $(BUILD)/tests/interop_native
+BENCH_BIN  := $(BUILD)/bench/native_shard_seal
 
-.PHONY: all test asan demo clean deps check-unit check-vectors check-tools check-ct
-all: $(BINS) $(UNIT_BIN) $(CT_BIN)
+.PHONY: all test asan demo bench clean deps check-unit check-vectors check-tools check-ct \
+        check-wasm
+all: $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(if $(filter 1,$(SAN)),,$(WEB_OUT))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -55,6 +111,20 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 		$(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
+
+$(BENCH_BIN): $(BUILD)/obj/bench/native_shard_seal.o $(CORE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
+
+# Benchmarks (bench/): figures are medians, compared with a baseline run by
+# the same command.
+bench: deps
+	@$(MAKE) --no-print-directory $(WEB_OUT) $(BENCH_BIN)
+	@node bench/wasm.mjs $(BUILD)
+
+$(INTEROP_BIN): $(BUILD)/obj/tests/wasm/interop_native.o $(CORE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
 
 # The constant-time check links a copy of the core built with CORE_CT_CHECK.
 $(BUILD)/ctobj/%.o: %.c
@@ -71,7 +141,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct
+	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct check-wasm
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; VECTORS=$(VECTORS) $$t; done
@@ -85,6 +155,19 @@ check-vectors: $(BUILD)/bin/mpc-vectors
 check-tools: $(BUILD)/bin/mpc-vectors
 	@echo "== tests/tools/test_mpc_vectors.sh"
 	@tests/tools/test_mpc_vectors.sh $(BUILD) $(VECTORS)
+
+# The WebAssembly build in Node: the official vectors (same runner, same
+# output as mpc-vectors), the JavaScript API, and wasm/native interop.
+check-wasm: $(WEB_OUT) $(INTEROP_BIN) $(BUILD)/bin/mpc-vectors
+	@echo "== node tests/wasm/run-vectors.mjs vdaf|hpke (WebAssembly)"
+	@MPC_WEB=$(WEB) node tests/wasm/run-vectors.mjs vdaf $(VECTORS)/vdaf-18/*.json
+	@MPC_WEB=$(WEB) node tests/wasm/run-vectors.mjs hpke $(VECTORS)/hpke-rfc9180/base-mode.json
+	@echo "== tests/tools/test_mpc_vectors.sh (WebAssembly runner)"
+	@MPC_WEB=$(WEB) tests/tools/test_mpc_vectors.sh $(BUILD) $(VECTORS) node tests/wasm/run-vectors.mjs
+	@echo "== node --test tests/wasm/test_api.mjs"
+	@MPC_WEB=$(WEB) node --test tests/wasm/test_api.mjs
+	@echo "== node tests/wasm/interop.mjs"
+	@node tests/wasm/interop.mjs $(BUILD)
 
 # Constant-time check: secrets are marked undefined for valgrind's
 # memcheck, which then reports any branch or address that depends on them.
@@ -109,4 +192,4 @@ demo:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/ctobj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/ctobj $(BUILD)/wasm -name '*.d' 2>/dev/null)

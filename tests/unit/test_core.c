@@ -16,8 +16,11 @@ START_TEST(test_err_strings)
         const char *s = core_err_str((core_err)e);
         ck_assert_ptr_nonnull(s);
         ck_assert_str_ne(s, "unknown error");
+        ck_assert_str_ne(core_err_name((core_err)e), "EUNKNOWN");
     }
     ck_assert_str_eq(core_err_str((core_err)999), "unknown error");
+    ck_assert_str_eq(core_err_name((core_err)999), "EUNKNOWN");
+    ck_assert_str_eq(core_err_name(CORE_EMEAS), "EMEAS");
 }
 END_TEST
 

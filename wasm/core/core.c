@@ -27,6 +27,26 @@ const char *core_err_str(core_err err)
     return "unknown error";
 }
 
+const char *core_err_name(core_err err)
+{
+    switch (err) {
+    case CORE_OK: return "OK";
+    case CORE_EINVAL: return "EINVAL";
+    case CORE_ENOMEM: return "ENOMEM";
+    case CORE_ELIMIT: return "ELIMIT";
+    case CORE_EDECODE: return "EDECODE";
+    case CORE_EMEAS: return "EMEAS";
+    case CORE_EVERIFY: return "EVERIFY";
+    case CORE_EJOINT: return "EJOINT";
+    case CORE_EQUERY: return "EQUERY";
+    case CORE_EINTERNAL: return "EINTERNAL";
+    case CORE_EKEY: return "EKEY";
+    case CORE_EAUTH: return "EAUTH";
+    case CORE_ECRYPTO: return "ECRYPTO";
+    }
+    return "EUNKNOWN";
+}
+
 void core_wipe(void *p, size_t n)
 {
     if (p != NULL && n > 0)

@@ -35,6 +35,9 @@ typedef enum core_err {
 /* Returns a static English description of err; never NULL. */
 const char *core_err_str(core_err err);
 
+/* Returns the symbolic name of err ("CORE_EMEAS" -> "EMEAS"); never NULL. */
+const char *core_err_name(core_err err);
+
 #if defined(__GNUC__) || defined(__clang__)
 #define CORE_MUST_CHECK __attribute__((warn_unused_result))
 #else
