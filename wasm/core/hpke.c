@@ -49,7 +49,8 @@ static size_t labeled(uint8_t buf[LABELED_MAX], const uint8_t *prefix, size_t pr
     if (label_len > MAX_LABEL || data_len > HPKE_MAX_INFO)
         return 0;
     size_t n = 0;
-    memcpy(buf + n, prefix, prefix_len);
+    if (prefix_len > 0)
+        memcpy(buf, prefix, prefix_len);
     n += prefix_len;
     memcpy(buf + n, VERSION_LABEL, sizeof(VERSION_LABEL));
     n += sizeof(VERSION_LABEL);
