@@ -95,7 +95,7 @@ INTEROP_BIN := $(BUILD)/tests/interop_native
 BENCH_BIN  := $(BUILD)/bench/native_shard_seal
 
 .PHONY: all test asan demo bench clean deps check-unit check-vectors check-tools check-ct \
-        check-wasm
+        check-wasm check-browser
 all: $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(if $(filter 1,$(SAN)),,$(WEB_OUT))
 
 $(BUILD)/obj/%.o: %.c
@@ -141,7 +141,8 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct check-wasm
+	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct check-wasm \
+		check-browser
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; VECTORS=$(VECTORS) $$t; done
@@ -168,6 +169,13 @@ check-wasm: $(WEB_OUT) $(INTEROP_BIN) $(BUILD)/bin/mpc-vectors
 	@MPC_WEB=$(WEB) node --test tests/wasm/test_api.mjs
 	@echo "== node tests/wasm/interop.mjs"
 	@node tests/wasm/interop.mjs $(BUILD)
+
+# The WebAssembly build in headless Chromium (Debian's), driven by
+# playwright-core: loaded as a page will load it, an official vector
+# reproduced, HPKE with the browser's randomness.
+check-browser: $(WEB_OUT)
+	@echo "== node tests/browser/wasm_smoke.mjs (headless Chromium)"
+	@node tests/browser/wasm_smoke.mjs $(BUILD)
 
 # Constant-time check: secrets are marked undefined for valgrind's
 # memcheck, which then reports any branch or address that depends on them.
