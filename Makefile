@@ -7,9 +7,20 @@
 #   make bench    benchmarks (bench/), printed and written to build/bench/
 #   make clean    remove build/
 #
-# WERROR=1 turns warnings into errors (CI sets it).
+# WERROR=1 turns warnings into errors (CI sets it); V=1 shows every command.
+
+.DEFAULT_GOAL := all
+# Keep intermediate objects (test objects are built through pattern chains).
+.SECONDARY:
 
 BUILD   ?= build
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
 CC      ?= cc
 VECTORS ?= tests/vectors
 
@@ -68,23 +79,26 @@ $(WASM_OBJ)/libmbedcrypto.a: $(MBEDTLS)/.complete wasm/mbedtls_wasm_config.h
 	@for f in $(MBEDTLS_WASM_SRC); do \
 		$(EMCC) -O3 $(WASM_DEFS) -c $$f -o $(WASM_OBJ)/mbedtls/$$(basename $$f .c).o || exit 1; \
 	done
-	$(EMAR) rcs $@ $(WASM_OBJ)/mbedtls/*.o
+	$(Q)$(EMAR) rcs $@ $(WASM_OBJ)/mbedtls/*.o
 
 $(WASM_OBJ)/core/%.o: wasm/core/%.c $(MBEDTLS)/.complete
 	@mkdir -p $(@D)
-	$(EMCC) -O3 $(WARN) -MMD -MP $(WASM_DEFS) -Iwasm/core -c $< -o $@
+	$(call msg,EMCC,$<)
+	$(Q)$(EMCC) -O3 $(WARN) -MMD -MP $(WASM_DEFS) -Iwasm/core -c $< -o $@
 
 $(WASM_OBJ)/export.o: wasm/export.c $(MBEDTLS)/.complete
 	@mkdir -p $(@D)
-	$(EMCC) -O3 $(WARN) -MMD -MP $(WASM_DEFS) -Iwasm/core -c $< -o $@
+	$(call msg,EMCC,$<)
+	$(Q)$(EMCC) -O3 $(WARN) -MMD -MP $(WASM_DEFS) -Iwasm/core -c $< -o $@
 
 $(WEB)/mpc_core.js: $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a wasm/exports.txt
 	@mkdir -p $(@D)
-	$(EMCC) $(WASM_LINK) $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a -o $@
+	$(call msg,EMLD,$@)
+	$(Q)$(EMCC) $(WASM_LINK) $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a -o $@
 
 $(WEB)/mpc.js: web/mpc.js
 	@mkdir -p $(@D)
-	cp $< $@
+	$(Q)cp $< $@
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -100,21 +114,25 @@ all: $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(if $(filter 1,$(SAN)),,$(WEB
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 VECTORS_SRC := $(wildcard backend/tools/vectors/*.c)
 $(BUILD)/bin/mpc-vectors: $(VECTORS_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/testutil.o \
 		$(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
 
 $(BENCH_BIN): $(BUILD)/obj/bench/native_shard_seal.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
 
 # Benchmarks (bench/): figures are medians, compared with a baseline run by
 # the same command.
@@ -124,16 +142,19 @@ bench: deps
 
 $(INTEROP_BIN): $(BUILD)/obj/tests/wasm/interop_native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
 
 # The constant-time check links a copy of the core built with CORE_CT_CHECK.
 $(BUILD)/ctobj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -DCORE_CT_CHECK $(CFLAGS) -c $< -o $@
+	$(call msg,CC-CT,$<)
+	$(Q)$(CC) $(CPPFLAGS) -DCORE_CT_CHECK $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/ct_core: $(BUILD)/obj/tests/ct/ct_core.o $(CT_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
 
 
 deps:
