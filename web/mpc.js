@@ -191,7 +191,10 @@ class Mpc {
 const PRIO3_KINDS = { count: 1, sum: 2, sumvec: 3, histogram: 4, multihot: 5, higherDegree: 6 };
 
 function splitU64(value, name) {
-  const big = typeof value === 'bigint' ? value : BigInt(value);
+  if (!(typeof value === 'bigint' || Number.isSafeInteger(value))) {
+    throw new MpcError(`${name} must be an integer from 0 to 2^64 - 1, got ${value}`);
+  }
+  const big = BigInt(value);
   if (big < 0n || big >= 1n << 64n) throw new MpcError(`${name} must be from 0 to 2^64 - 1`);
   return [Number(big & 0xffffffffn), Number(big >> 32n)];
 }

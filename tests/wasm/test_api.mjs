@@ -77,6 +77,9 @@ test('Prio3 parameters are validated with clear errors', () => {
     [{ type: 'count', shares: 256 }, 'EARG', /shares/],
     [{ type: 'histogram', shares: 2 }, 'EINVAL', /cannot create Prio3 histogram: invalid parameter \(check its parameters\)/],
     [{ type: 'sum', shares: 2, maxMeasurement: -1 }, 'EARG', /maxMeasurement/],
+    [{ type: 'sum', shares: 2, maxMeasurement: 1.5 }, 'EARG', /maxMeasurement must be an integer/],
+    [{ type: 'sum', shares: 2, maxMeasurement: '9' }, 'EARG', /maxMeasurement must be an integer/],
+    [{ type: 'sum', shares: 2, maxMeasurement: 2n ** 64n }, 'EARG', /maxMeasurement must be from 0/],
     [{ type: 'multihot', shares: 2, length: 3, maxWeight: 4 }, 'EINVAL', /invalid parameter/],
     [{ type: 'histogram', shares: 2, length: 1 << 22, chunkLength: 2048, proofs: 255, algorithmId: 7 }, 'ELIMIT', /too large/],
   ];
