@@ -84,7 +84,8 @@ test('Prio3 parameters are validated with clear errors', () => {
     [{ type: 'histogram', shares: 2, length: 1 << 22, chunkLength: 2048, proofs: 255, algorithmId: 7 }, 'ELIMIT', /too large/],
   ];
   for (const [params, code, message] of bad) {
-    assert.throws(() => mpc.prio3(params), (e) => e instanceof MpcError && e.code === code && message.test(e.message), JSON.stringify(params));
+    assert.throws(() => mpc.prio3(params), (e) => e instanceof MpcError && e.code === code && message.test(e.message),
+      JSON.stringify(params, (k, v) => (typeof v === 'bigint' ? v.toString() : v)));
   }
   assert.throws(() => mpc.prio3(), /needs a parameter object/);
 });
