@@ -16,14 +16,14 @@
 /* Errors of the core. 0 is success; every fallible function returns one. */
 typedef enum core_err {
     CORE_OK = 0,
-    CORE_EINVAL,   /* a parameter is out of its documented range */
-    CORE_ENOMEM,   /* an allocation failed */
-    CORE_ELIMIT,   /* a size exceeds a hard limit of the core */
-    CORE_EDECODE,  /* an encoded message has the wrong length or content */
-    CORE_EMEAS,    /* the measurement is not valid for this VDAF */
-    CORE_EVERIFY,  /* a proof was rejected (the report is invalid) */
-    CORE_EJOINT,   /* joint randomness check failed (the report is invalid) */
-    CORE_EQUERY,   /* the query point hit a root of unity (reject report) */
+    CORE_EINVAL,    /* a parameter is out of its documented range */
+    CORE_ENOMEM,    /* an allocation failed */
+    CORE_ELIMIT,    /* a size exceeds a hard limit of the core */
+    CORE_EDECODE,   /* an encoded message has the wrong length or content */
+    CORE_EMEAS,     /* the measurement is not valid for this VDAF */
+    CORE_EVERIFY,   /* a proof was rejected (the report is invalid) */
+    CORE_EJOINT,    /* joint randomness check failed (the report is invalid) */
+    CORE_EQUERY,    /* the query point hit a root of unity (reject report) */
     CORE_EINTERNAL, /* a circuit violated the FLP contract (programming bug) */
     CORE_EKEY,      /* an invalid public key or key agreement result */
     CORE_EAUTH,     /* decryption failed: wrong key, or data was altered */

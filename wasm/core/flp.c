@@ -49,7 +49,7 @@ struct flp {
     size_t tables_len;
 };
 
-enum ctx_mode { CTX_EVAL, CTX_PROVE, CTX_QUERY };
+enum ctx_mode { CTX_PROVE, CTX_QUERY };
 
 struct circuit_ctx {
     const flp *p;
@@ -211,10 +211,6 @@ core_err circuit_call_gadget(circuit_ctx *ctx, size_t gi, const felem *in, felem
     if (gi >= p->c.num_gadgets)
         return CORE_EINTERNAL;
     const gplan *g = &p->g[gi];
-    if (ctx->mode == CTX_EVAL) {
-        *out = gadget_eval(p->c.field, &p->c.gadgets[gi], in);
-        return CORE_OK;
-    }
     if (ctx->k[gi] >= g->calls)
         return CORE_EINTERNAL;
     size_t k = ++ctx->k[gi];
@@ -235,26 +231,11 @@ static core_err run_circuit(circuit_ctx *ctx, const felem *meas, const felem *jo
     core_err err = p->c.ops->eval(&p->c, ctx, meas, joint_rand, num_shares, out);
     if (err != CORE_OK)
         return err;
-    if (ctx->mode != CTX_EVAL) {
-        for (size_t i = 0; i < p->c.num_gadgets; i++) {
-            if (ctx->k[i] != p->g[i].calls)
-                return CORE_EINTERNAL;
-        }
+    for (size_t i = 0; i < p->c.num_gadgets; i++) {
+        if (ctx->k[i] != p->g[i].calls)
+            return CORE_EINTERNAL;
     }
     return CORE_OK;
-}
-
-core_err flp_eval(const flp *p, const felem *meas, const felem *joint_rand, unsigned num_shares,
-                  felem *out)
-{
-    size_t len = p->max_arity;
-    felem *mem = core_alloc_array(len, sizeof(felem));
-    if (mem == NULL)
-        return CORE_ENOMEM;
-    circuit_ctx ctx = {.p = p, .mode = CTX_EVAL, .scratch = mem};
-    core_err err = run_circuit(&ctx, meas, joint_rand, num_shares, out);
-    core_free_secret(mem, len * sizeof(felem));
-    return err;
 }
 
 core_err flp_prove(const flp *p, const felem *meas, const felem *prove_rand,

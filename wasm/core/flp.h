@@ -44,9 +44,4 @@ CORE_MUST_CHECK core_err flp_query(const flp *p, const felem *meas, const felem 
 /* Decides on a combined verifier: CORE_OK if valid, else CORE_EVERIFY. */
 CORE_MUST_CHECK core_err flp_decide(const flp *p, const felem *verifier);
 
-/* Evaluates the circuit in the clear (used by tests and for diagnostics):
- * writes eval_output_len elements. */
-CORE_MUST_CHECK core_err flp_eval(const flp *p, const felem *meas, const felem *joint_rand,
-                                  unsigned num_shares, felem *out);
-
 #endif

@@ -21,7 +21,8 @@ static const uint64_t ROUND_CONSTANTS[12] = {
  * zero offset of lane 0 is written without rotation below). */
 #define ROTL(v, n) (((v) << (n)) | ((v) >> ((64 - (n)) & 63)))
 
-void keccak_p1600_12(uint64_t a[25])
+/* Keccak-p[1600, 12] applied in place to the 25 lanes. */
+static void keccak_p1600_12(uint64_t a[25])
 {
     uint64_t b[25], c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
     for (int round = 0; round < 12; round++) {

@@ -23,9 +23,6 @@ typedef struct tshake {
     int squeezing;
 } tshake;
 
-/* Keccak-p[1600, n_r = 12] applied in place to the 25 lanes. */
-void keccak_p1600_12(uint64_t lanes[25]);
-
 /* Starts TurboSHAKE128 with domain separation byte D (0x01..0x7F). */
 void tshake128_init(tshake *t, uint8_t domain);
 

@@ -136,16 +136,6 @@ unsigned prio3_shares(const prio3 *p)
     return p->shares;
 }
 
-unsigned prio3_proofs(const prio3 *p)
-{
-    return p->proofs;
-}
-
-int prio3_uses_joint_rand(const prio3 *p)
-{
-    return p->jr;
-}
-
 size_t prio3_meas_count(const prio3 *p)
 {
     return p->c->meas_count;

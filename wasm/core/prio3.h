@@ -67,8 +67,6 @@ void prio3_free(prio3 *p);
 
 const circuit *prio3_circuit(const prio3 *p);
 unsigned prio3_shares(const prio3 *p);
-unsigned prio3_proofs(const prio3 *p);
-int prio3_uses_joint_rand(const prio3 *p);
 
 /* Sizes, in bytes unless stated. */
 size_t prio3_meas_count(const prio3 *p); /* integers in a measurement */
