@@ -34,15 +34,19 @@ ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 endif
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iwasm/core -Ibackend/lib -Ibackend/tools/vectors -MMD -MP
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iwasm/core -Ibackend/lib -Ibackend/party -Ibackend/tools/vectors -I$(GEN) -MMD -MP
 CFLAGS  += $(WARN) $(OPT)
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
 
 CORE_SRC := $(wildcard wasm/core/*.c)
 LIB_SRC  := $(wildcard backend/lib/*.c)
-CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+GEN      := $(BUILD)/gen
+# The study schema travels inside the core (native and WebAssembly).
+CORE_GEN := $(GEN)/study_schema.c
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_GEN:%.c=%.o)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-CORE_LIBS := -lmbedcrypto
+CORE_LIBS := -lmbedcrypto -lcjson -lm
+EMBED    := $(BUILD)/bin/embed
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
 # ---- WebAssembly (build/web/: mpc_core.js + mpc_core.wasm + mpc.js) ----------
@@ -52,18 +56,21 @@ EMENV       := NODE_PATH=/usr/share/nodejs
 EMCC        := $(EMENV) emcc
 EMAR        := $(EMENV) emar
 MBEDTLS     := build/mbedtls/src
+CJSON       := build/cjson/src
 MBEDTLS_INC := -I$(MBEDTLS)/include -I$(MBEDTLS)/library -I$(MBEDTLS)/3rdparty/everest/include \
                -I$(MBEDTLS)/3rdparty/everest/include/everest \
                -I$(MBEDTLS)/3rdparty/everest/include/everest/kremlib
-WASM_DEFS   := -DMBEDTLS_CONFIG_FILE='"mbedtls_wasm_config.h"' -Iwasm $(MBEDTLS_INC)
-MBEDTLS_WASM_SRC := $(addprefix $(MBEDTLS)/library/,aes.c bignum.c cipher.c cipher_wrap.c \
+WASM_DEFS   := -DMBEDTLS_CONFIG_FILE='"mbedtls_wasm_config.h"' -Iwasm $(MBEDTLS_INC) \
+               -Ibuild/cjson/include
+MBEDTLS_WASM_SRC := $(addprefix $(MBEDTLS)/library/,aes.c base64.c bignum.c cipher.c cipher_wrap.c \
                constant_time.c ecdh.c ecp.c ecp_curves.c gcm.c hkdf.c md.c platform_util.c \
                sha256.c) \
                $(addprefix $(MBEDTLS)/3rdparty/everest/library/,everest.c x25519.c \
                Hacl_Curve25519_joined.c)
 WASM_OBJ    := $(BUILD)/wasm
 WEB         := $(BUILD)/web
-WASM_CORE_OBJ := $(CORE_SRC:wasm/core/%.c=$(WASM_OBJ)/core/%.o) $(WASM_OBJ)/export.o
+WASM_CORE_OBJ := $(CORE_SRC:wasm/core/%.c=$(WASM_OBJ)/core/%.o) $(WASM_OBJ)/export.o \
+               $(WASM_OBJ)/gen/study_schema.o $(WASM_OBJ)/cjson.o
 WASM_EXPORTS := $(shell grep -v '^\#' wasm/exports.txt | sed 's/^/_/' | paste -sd, -)
 WASM_LINK   := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker \
                -sEXPORT_NAME=createMpcCore -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 \
@@ -71,7 +78,25 @@ WASM_LINK   := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web,worker \
 WEB_OUT     := $(WEB)/mpc_core.js $(WEB)/mpc.js
 
 $(MBEDTLS)/.complete:
-	scripts/fetch-mbedtls build/mbedtls
+	scripts/fetch-source mbedtls build/mbedtls
+
+$(CJSON)/.complete:
+	scripts/fetch-source cjson build/cjson
+
+# <cjson/cJSON.h> as the Debian package installs it.
+build/cjson/include/cjson/cJSON.h: $(CJSON)/.complete
+	@mkdir -p $(@D)
+	$(Q)cp $(CJSON)/cJSON.h $@
+
+$(WASM_OBJ)/cjson.o: $(CJSON)/.complete
+	@mkdir -p $(@D)
+	@echo "emcc: cJSON $$(sed 's/.*"\(.*\)"/\1/' $(CJSON)/.complete) for WebAssembly"
+	$(Q)$(EMCC) -O3 -c $(CJSON)/cJSON.c -o $@
+
+$(WASM_OBJ)/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(@D)
+	$(call msg,EMCC,$<)
+	$(Q)$(EMCC) -O3 -c $< -o $@
 
 $(WASM_OBJ)/libmbedcrypto.a: $(MBEDTLS)/.complete wasm/mbedtls_wasm_config.h
 	@rm -rf $(WASM_OBJ)/mbedtls && mkdir -p $(WASM_OBJ)/mbedtls
@@ -81,12 +106,12 @@ $(WASM_OBJ)/libmbedcrypto.a: $(MBEDTLS)/.complete wasm/mbedtls_wasm_config.h
 	done
 	$(Q)$(EMAR) rcs $@ $(WASM_OBJ)/mbedtls/*.o
 
-$(WASM_OBJ)/core/%.o: wasm/core/%.c $(MBEDTLS)/.complete
+$(WASM_OBJ)/core/%.o: wasm/core/%.c $(MBEDTLS)/.complete build/cjson/include/cjson/cJSON.h
 	@mkdir -p $(@D)
 	$(call msg,EMCC,$<)
 	$(Q)$(EMCC) -O3 $(WARN) -MMD -MP $(WASM_DEFS) -Iwasm/core -c $< -o $@
 
-$(WASM_OBJ)/export.o: wasm/export.c $(MBEDTLS)/.complete
+$(WASM_OBJ)/export.o: wasm/export.c $(MBEDTLS)/.complete build/cjson/include/cjson/cJSON.h
 	@mkdir -p $(@D)
 	$(call msg,EMCC,$<)
 	$(Q)$(EMCC) -O3 $(WARN) -MMD -MP $(WASM_DEFS) -Iwasm/core -c $< -o $@
@@ -104,24 +129,71 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CT_BIN     := $(BUILD)/tests/ct_core
 CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
-BINS       := $(BUILD)/bin/mpc-vectors
+BINS       := $(BUILD)/bin/mpc-vectors $(BUILD)/bin/mpc $(BUILD)/bin/mpc-party
+TEST_TOOLS := $(BUILD)/tests/make_upload
 INTEROP_BIN := $(BUILD)/tests/interop_native
 BENCH_BIN  := $(BUILD)/bench/native_shard_seal
 
 .PHONY: all test asan demo bench clean deps check-unit check-vectors check-tools check-ct \
         check-wasm check-browser
-all: $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(if $(filter 1,$(SAN)),,$(WEB_OUT))
+all: $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(TEST_TOOLS) \
+     $(if $(filter 1,$(SAN)),,$(WEB_OUT))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# Generated sources (backend/tools/embed): files carried inside binaries.
+$(EMBED): backend/tools/embed/embed.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+$(GEN)/study_schema.c: schema/study.schema.json $(EMBED)
+	@mkdir -p $(@D)
+	$(call msg,EMBED,$@)
+	$(Q)$(EMBED) $@ study_schema_json $<
+
+# (Embedded files are long string literals.)
+$(GEN)/%.o: $(GEN)/%.c
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
+
 VECTORS_SRC := $(wildcard backend/tools/vectors/*.c)
 $(BUILD)/bin/mpc-vectors: $(VECTORS_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
+
+# The party server: its SQL schema and dashboard travel inside the binary.
+PARTY_SRC  := $(wildcard backend/party/*.c)
+PARTY_GEN  := $(GEN)/party_embed.c
+PARTY_EMBED := party_sql schema/party.sql admin_index_html web/admin/index.html \
+               admin_css web/admin/admin.css admin_js web/admin/admin.js
+SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lpthread
+
+$(PARTY_GEN): $(filter-out party_sql admin_%,$(PARTY_EMBED)) $(EMBED)
+	@mkdir -p $(@D)
+	$(call msg,EMBED,$@)
+	$(Q)$(EMBED) $@ $(PARTY_EMBED)
+
+$(BUILD)/bin/mpc-party: $(PARTY_SRC:%.c=$(BUILD)/obj/%.o) $(PARTY_GEN:%.c=%.o) $(CORE_OBJ) \
+		$(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SERVER_LIBS) $(CORE_LIBS)
+
+MPC_SRC := $(wildcard backend/mpc/*.c)
+$(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
+
+$(BUILD)/tests/make_upload: $(BUILD)/obj/tests/integration/make_upload.o $(CORE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/testutil.o \
 		$(CORE_OBJ) $(LIB_OBJ)
@@ -132,7 +204,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 $(BENCH_BIN): $(BUILD)/obj/bench/native_shard_seal.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
 
 # Benchmarks (bench/): figures are medians, compared with a baseline run by
 # the same command.
@@ -143,7 +215,7 @@ bench: deps
 $(INTEROP_BIN): $(BUILD)/obj/tests/wasm/interop_native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcjson $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
 
 # The constant-time check links a copy of the core built with CORE_CT_CHECK.
 $(BUILD)/ctobj/%.o: %.c
@@ -151,7 +223,7 @@ $(BUILD)/ctobj/%.o: %.c
 	$(call msg,CC-CT,$<)
 	$(Q)$(CC) $(CPPFLAGS) -DCORE_CT_CHECK $(CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/ct_core: $(BUILD)/obj/tests/ct/ct_core.o $(CT_OBJ)
+$(BUILD)/tests/ct_core: $(BUILD)/obj/tests/ct/ct_core.o $(CT_OBJ) $(CORE_GEN:%.c=%.o)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)

@@ -35,6 +35,9 @@
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_GCM_C
 
+/* Base64: binary fields of submissions (wasm/core/b64.c). */
+#define MBEDTLS_BASE64_C
+
 #include "mbedtls/check_config.h"
 
 #endif

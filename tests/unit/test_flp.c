@@ -67,65 +67,6 @@ static void init_two(circuit *c, circuit_ops *ops)
     ck_assert_int_eq(circuit_check(c), CORE_OK);
 }
 
-/* ---- proving and verifying on additive shares -------------------------------- */
-
-/* Proves meas (already encoded), shares meas and proof additively among
- * `shares` parties, queries each share and decides. */
-static core_err prove_and_verify(const flp *p, const felem *meas, unsigned shares, int tamper)
-{
-    const circuit *c = flp_circuit(p);
-    field_id f = c->field;
-    size_t ml = c->meas_len, pl = flp_proof_len(p), vl = flp_verifier_len(p);
-    felem *prove_rand = calloc(flp_prove_rand_len(p), sizeof(felem));
-    felem *query_rand = calloc(flp_query_rand_len(p), sizeof(felem));
-    felem *joint_rand = calloc(c->joint_rand_len + 1, sizeof(felem));
-    felem *proof = calloc(pl, sizeof(felem)), *ms = calloc(ml, sizeof(felem));
-    felem *ps = calloc(pl, sizeof(felem)), *vs = calloc(vl, sizeof(felem));
-    felem *ver = calloc(vl, sizeof(felem)), *mrest = calloc(ml, sizeof(felem));
-    felem *prest = calloc(pl, sizeof(felem));
-    for (size_t i = 0; i < flp_prove_rand_len(p); i++)
-        prove_rand[i] = tu_rand_elem(f);
-    for (size_t i = 0; i < flp_query_rand_len(p); i++)
-        query_rand[i] = tu_rand_elem(f);
-    for (size_t i = 0; i < c->joint_rand_len; i++)
-        joint_rand[i] = tu_rand_elem(f);
-    ck_assert_int_eq(flp_prove(p, meas, prove_rand, joint_rand, proof), CORE_OK);
-    if (tamper)
-        proof[tu_rand_below(pl)] = field_add(f, proof[0], field_one(f));
-    for (size_t i = 0; i < ml; i++)
-        mrest[i] = meas[i];
-    for (size_t i = 0; i < pl; i++)
-        prest[i] = proof[i];
-    core_err err = CORE_OK;
-    for (unsigned s = 0; s < shares; s++) {
-        for (size_t i = 0; i < ml; i++) {
-            ms[i] = s + 1 < shares ? tu_rand_elem(f) : mrest[i];
-            mrest[i] = field_sub(f, mrest[i], ms[i]);
-        }
-        for (size_t i = 0; i < pl; i++) {
-            ps[i] = s + 1 < shares ? tu_rand_elem(f) : prest[i];
-            prest[i] = field_sub(f, prest[i], ps[i]);
-        }
-        err = flp_query(p, ms, ps, query_rand, joint_rand, shares, vs);
-        if (err != CORE_OK)
-            break;
-        field_vec_add(f, ver, vs, vl);
-    }
-    if (err == CORE_OK)
-        err = flp_decide(p, ver);
-    free(prove_rand);
-    free(query_rand);
-    free(joint_rand);
-    free(proof);
-    free(ms);
-    free(ps);
-    free(vs);
-    free(ver);
-    free(mrest);
-    free(prest);
-    return err;
-}
-
 static flp *make_flp(const circuit *c)
 {
     flp *p;
@@ -149,13 +90,13 @@ START_TEST(test_count_flp)
     ck_assert_uint_eq(flp_verifier_len(p), 4);
     for (uint64_t v = 0; v < 2; v++) {
         felem *e = encode(&c, &v);
-        ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_OK);
-        ck_assert_int_eq(prove_and_verify(p, e, 5, 0), CORE_OK);
-        ck_assert_int_eq(prove_and_verify(p, e, 2, 1), CORE_EVERIFY);
+        ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 0), CORE_OK);
+        ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 5, 0), CORE_OK);
+        ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 1), CORE_EVERIFY);
         free(e);
     }
     felem two = field_from_u64(FIELD64, 2);
-    ck_assert_int_eq(prove_and_verify(p, &two, 3, 0), CORE_EVERIFY);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, &two, 3, 0), CORE_EVERIFY);
     flp_free(p);
 }
 END_TEST
@@ -167,10 +108,10 @@ START_TEST(test_sum_flp)
     flp *p = make_flp(&c);
     uint64_t v = 1000;
     felem *e = encode(&c, &v);
-    ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_OK);
-    ck_assert_int_eq(prove_and_verify(p, e, 3, 1), CORE_EVERIFY);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 3, 0), CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 3, 1), CORE_EVERIFY);
     e[4] = field_from_u64(FIELD64, 2); /* a "bit" that is not a bit */
-    ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_EVERIFY);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 3, 0), CORE_EVERIFY);
     free(e);
     flp_free(p);
 }
@@ -183,16 +124,16 @@ START_TEST(test_histogram_flp)
     flp *p = make_flp(&c);
     uint64_t v = 42;
     felem *e = encode(&c, &v);
-    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_OK);
-    ck_assert_int_eq(prove_and_verify(p, e, 4, 0), CORE_OK);
-    ck_assert_int_eq(prove_and_verify(p, e, 2, 1), CORE_EVERIFY);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 0), CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 4, 0), CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 1), CORE_EVERIFY);
     e[7] = field_one(FIELD128); /* two buckets */
-    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
     e[42] = field_zero(); /* one bucket, but not 0/1 elsewhere */
     e[7] = field_zero();
     e[8] = field_from_u64(FIELD128, 2);
     e[9] = field_from_neg_u64(FIELD128, 1);
-    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
     free(e);
     flp_free(p);
 }
@@ -207,9 +148,9 @@ START_TEST(test_sumvec_flp)
     for (int i = 0; i < 20; i++)
         m[i] = tu_rand_below(65536);
     felem *e = encode(&c, m);
-    ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 3, 0), CORE_OK);
     e[33] = field_from_u64(FIELD128, 2);
-    ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_EVERIFY);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 3, 0), CORE_EVERIFY);
     free(e);
     flp_free(p);
 }
@@ -222,9 +163,9 @@ START_TEST(test_multihot_flp)
     flp *p = make_flp(&c);
     uint64_t m[10] = {1, 0, 0, 1, 0, 0, 0, 1, 0, 0};
     felem *e = encode(&c, m);
-    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 0), CORE_OK);
     e[1] = field_one(FIELD128); /* weight 4, claimed 3 */
-    ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
     free(e);
     flp_free(p);
 }
@@ -244,13 +185,13 @@ START_TEST(test_user_circuit_two_gadgets)
     const uint64_t bad[2][3] = {{2, 2, 4}, {1, 1, 2}};
     for (int i = 0; i < 3; i++) {
         felem *e = encode(&c, good[i]);
-        ck_assert_int_eq(prove_and_verify(p, e, 3, 0), CORE_OK);
-        ck_assert_int_eq(prove_and_verify(p, e, 3, 1), CORE_EVERIFY);
+        ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 3, 0), CORE_OK);
+        ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 3, 1), CORE_EVERIFY);
         free(e);
     }
     for (int i = 0; i < 2; i++) {
         felem *e = encode(&c, bad[i]);
-        ck_assert_int_eq(prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
+        ck_assert_int_eq(tu_flp_prove_and_verify(p, e, 2, 0), CORE_EVERIFY);
         free(e);
     }
     flp_free(p);

@@ -93,3 +93,60 @@ int tu_main(const char *name, const TTest *const *tests, size_t n, double timeou
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+/* Proves meas (already encoded), shares meas and proof additively among
+ * `shares` parties, queries each share and decides. */
+core_err tu_flp_prove_and_verify(const flp *p, const felem *meas, unsigned shares, int tamper)
+{
+    const circuit *c = flp_circuit(p);
+    field_id f = c->field;
+    size_t ml = c->meas_len, pl = flp_proof_len(p), vl = flp_verifier_len(p);
+    felem *prove_rand = calloc(flp_prove_rand_len(p), sizeof(felem));
+    felem *query_rand = calloc(flp_query_rand_len(p), sizeof(felem));
+    felem *joint_rand = calloc(c->joint_rand_len + 1, sizeof(felem));
+    felem *proof = calloc(pl, sizeof(felem)), *ms = calloc(ml, sizeof(felem));
+    felem *ps = calloc(pl, sizeof(felem)), *vs = calloc(vl, sizeof(felem));
+    felem *ver = calloc(vl, sizeof(felem)), *mrest = calloc(ml, sizeof(felem));
+    felem *prest = calloc(pl, sizeof(felem));
+    for (size_t i = 0; i < flp_prove_rand_len(p); i++)
+        prove_rand[i] = tu_rand_elem(f);
+    for (size_t i = 0; i < flp_query_rand_len(p); i++)
+        query_rand[i] = tu_rand_elem(f);
+    for (size_t i = 0; i < c->joint_rand_len; i++)
+        joint_rand[i] = tu_rand_elem(f);
+    ck_assert_int_eq(flp_prove(p, meas, prove_rand, joint_rand, proof), CORE_OK);
+    if (tamper)
+        proof[tu_rand_below(pl)] = field_add(f, proof[0], field_one(f));
+    for (size_t i = 0; i < ml; i++)
+        mrest[i] = meas[i];
+    for (size_t i = 0; i < pl; i++)
+        prest[i] = proof[i];
+    core_err err = CORE_OK;
+    for (unsigned s = 0; s < shares; s++) {
+        for (size_t i = 0; i < ml; i++) {
+            ms[i] = s + 1 < shares ? tu_rand_elem(f) : mrest[i];
+            mrest[i] = field_sub(f, mrest[i], ms[i]);
+        }
+        for (size_t i = 0; i < pl; i++) {
+            ps[i] = s + 1 < shares ? tu_rand_elem(f) : prest[i];
+            prest[i] = field_sub(f, prest[i], ps[i]);
+        }
+        err = flp_query(p, ms, ps, query_rand, joint_rand, shares, vs);
+        if (err != CORE_OK)
+            break;
+        field_vec_add(f, ver, vs, vl);
+    }
+    if (err == CORE_OK)
+        err = flp_decide(p, ver);
+    free(prove_rand);
+    free(query_rand);
+    free(joint_rand);
+    free(proof);
+    free(ms);
+    free(ps);
+    free(vs);
+    free(ver);
+    free(mrest);
+    free(prest);
+    return err;
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "field.h"
+#include "flp.h"
 
 uint64_t tu_rand64(void);
 uint64_t tu_rand_below(uint64_t bound); /* uniform in [0, bound), bound > 0 */
@@ -23,6 +24,13 @@ const char *tu_vectors_dir(void);
 
 /* Decodes a hex literal into out (which holds at least strlen(hex) / 2). */
 void tu_hex(const char *hex, uint8_t *out);
+
+/* Proves meas (already encoded, circuit's meas_len elements) with random
+ * prove and joint randomness, shares meas and proof additively among
+ * `shares` parties, queries each share and decides. With tamper, one
+ * proof element is changed first. Returns flp_query's or flp_decide's
+ * result. */
+core_err tu_flp_prove_and_verify(const flp *p, const felem *meas, unsigned shares, int tamper);
 
 /* Runs the n tests as one suite named name, each with the given timeout
  * in seconds; returns the process exit status. */

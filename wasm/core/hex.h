@@ -13,6 +13,11 @@
  * leaving *out NULL. The caller frees *out. */
 int hex_decode(const char *s, uint8_t **out, size_t *len);
 
+/* Decodes exactly 2 * n hex digits (the whole string s) into out[n].
+ * Returns 0, or -1 if s is NULL, of another length or not hex (out is
+ * then partly written). */
+int hex_decode_fixed(const char *s, uint8_t *out, size_t n);
+
 /* Writes 2 * n lowercase hex digits and a NUL into out (2 * n + 1 bytes). */
 void hex_encode(const uint8_t *in, size_t n, char *out);
 

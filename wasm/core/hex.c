@@ -1,5 +1,6 @@
 /*
- * hex.c - hexadecimal encoding and decoding.
+ * hex.c - hexadecimal encoding and decoding (part of the core: keys and
+ * hashes in study files are hex).
  */
 #include "hex.h"
 
@@ -15,6 +16,19 @@ static int digit(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+int hex_decode_fixed(const char *s, uint8_t *out, size_t n)
+{
+    if (s == NULL || strlen(s) != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int hi = digit(s[2 * i]), lo = digit(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
 }
 
 int hex_decode(const char *s, uint8_t **out, size_t *len)

@@ -1,0 +1,339 @@
+/*
+ * main.c - mpc: the organizer's command line (DESIGN section 6).
+ *
+ *   mpc organizer init --dir DIR
+ *   mpc study seal --organizer DIR --study STUDY.json --party P.pub.json... --out SEALED.json
+ *   mpc tokens --organizer DIR --study SEALED.json --count N --out tokens.csv
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "hex.h"
+#include "keys.h"
+#include "sealed.h"
+#include "token.h"
+
+#define ERR_SIZE 512
+#define MAX_TOKENS 1000000
+
+static const char USAGE[] =
+    "usage: mpc COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  organizer init  create the organizer's signing key:   --dir DIR\n"
+    "  study seal      validate a study and seal it for its parties:\n"
+    "                  --organizer DIR --study STUDY.json --party P.pub.json... --out SEALED.json\n"
+    "  tokens          participation tokens and links:\n"
+    "                  --organizer DIR --study SEALED.json --count N --out tokens.csv\n"
+    "\n"
+    "Run 'mpc COMMAND --help' for details.\n";
+
+static const char INIT_HELP[] =
+    "usage: mpc organizer init --dir DIR\n"
+    "\n"
+    "Creates the organizer's signing key in DIR (organizer.key.json, mode 0600) and its\n"
+    "public part (organizer.pub.json). The key seals studies and signs participation\n"
+    "tokens; keep DIR private and backed up.\n";
+
+static const char SEAL_HELP[] =
+    "usage: mpc study seal --organizer DIR --study STUDY.json --party P.pub.json... --out "
+    "SEALED.json\n"
+    "\n"
+    "Validates STUDY.json (mpc-study/1, docs/STUDY.md), adds the parties (their\n"
+    "party.pub.json files, in order: the first is the leader) and the organizer's\n"
+    "key, computes the study hash and signs it. Send SEALED.json to every party.\n";
+
+static const char TOKENS_HELP[] =
+    "usage: mpc tokens --organizer DIR --study SEALED.json --count N --out tokens.csv\n"
+    "\n"
+    "Writes N participation tokens for the sealed study to tokens.csv (header\n"
+    "'token,link'); each link opens the form on the leader with the token and the\n"
+    "study hash (after '#', so they are never sent to a server in the address).\n"
+    "Give each contributor one link. Submitting again with the same link replaces\n"
+    "the earlier answer.\n";
+
+typedef struct options {
+    const char *dir, *organizer, *study, *out;
+    const char *parties[STUDY_MAX_PARTIES + 1];
+    size_t num_parties;
+    unsigned long count;
+} options;
+
+static int parse(int argc, char **argv, const char *help, options *o)
+{
+    static const struct option longopts[] = {
+        {"dir", required_argument, NULL, 'd'},   {"organizer", required_argument, NULL, 'o'},
+        {"study", required_argument, NULL, 's'}, {"party", required_argument, NULL, 'p'},
+        {"out", required_argument, NULL, 'w'},   {"count", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    int ch, after_party = 0;
+    char *end;
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': o->dir = optarg; break;
+        case 'o': o->organizer = optarg; break;
+        case 's': o->study = optarg; break;
+        case 'w': o->out = optarg; break;
+        case 'p':
+            if (o->num_parties > STUDY_MAX_PARTIES) {
+                fprintf(stderr, "mpc: at most %d parties\n", STUDY_MAX_PARTIES);
+                return -1;
+            }
+            o->parties[o->num_parties++] = optarg;
+            after_party = 1;
+            break;
+        case 'n':
+            errno = 0;
+            o->count = strtoul(optarg, &end, 10);
+            if (errno != 0 || *optarg == '\0' || *end != '\0' || o->count == 0 ||
+                o->count > MAX_TOKENS) {
+                fprintf(stderr, "mpc: --count must be a number from 1 to %d\n", MAX_TOKENS);
+                return -1;
+            }
+            break;
+        case 'h': fputs(help, stdout); return 1;
+        default:
+            fprintf(stderr, "mpc: unknown or incomplete option '%s'\n%s", argv[optind - 1], help);
+            return -1;
+        }
+    }
+    /* "--party A B C": the files after --party. */
+    for (; optind < argc; optind++) {
+        if (!after_party || o->num_parties > STUDY_MAX_PARTIES) {
+            fprintf(stderr, "mpc: unexpected argument '%s'\n%s", argv[optind], help);
+            return -1;
+        }
+        o->parties[o->num_parties++] = argv[optind];
+    }
+    return 0;
+}
+
+static int need(const char *value, const char *flag, const char *help)
+{
+    if (value != NULL)
+        return 0;
+    fprintf(stderr, "mpc: %s is required\n%s", flag, help);
+    return -1;
+}
+
+static int cmd_organizer_init(int argc, char **argv)
+{
+    options o = {0};
+    int rc = parse(argc, argv, INIT_HELP, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (need(o.dir, "--dir", INIT_HELP))
+        return 2;
+    char err[ERR_SIZE];
+    if (keys_organizer_create(o.dir, err, sizeof err) != 0) {
+        fprintf(stderr, "mpc: %s\n", err);
+        return 1;
+    }
+    printf("Created the organizer's key in %s.\n"
+           "  %s/%s  private (mode 0600): it seals studies and signs participation tokens\n"
+           "WARNING: back up %s and keep it private. Anyone with this key can issue\n"
+           "tokens for your studies; without it you cannot seal studies or issue tokens.\n",
+           o.dir, o.dir, KEYS_ORGANIZER_KEY, o.dir);
+    return 0;
+}
+
+static cJSON *read_json(const char *path, size_t max, char *err, size_t err_size)
+{
+    char *text;
+    size_t len;
+    if (fileio_read(path, max, &text, &len) != 0) {
+        snprintf(err, err_size, "cannot read %s: %s", path,
+                 errno == EFBIG ? "file too large" : strerror(errno));
+        return NULL;
+    }
+    cJSON *doc = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (doc == NULL)
+        snprintf(err, err_size, "%s is not valid JSON", path);
+    return doc;
+}
+
+/* A party of the sealed study from its party.pub.json. */
+static cJSON *party_entry(const char *path, char *err, size_t err_size)
+{
+    cJSON *pub = read_json(path, 65536, err, err_size);
+    if (pub == NULL)
+        return NULL;
+    static const char *const members[] = {"name", "url", "hpke_public_key", "signing_public_key"};
+    const cJSON *format = cJSON_GetObjectItemCaseSensitive(pub, "format");
+    cJSON *entry = cJSON_CreateObject();
+    if (!cJSON_IsString(format) || strcmp(format->valuestring, "mpc-party/1") != 0) {
+        snprintf(err, err_size, "%s is not a party.pub.json file (made by mpc-party init)", path);
+        goto fail;
+    }
+    for (size_t i = 0; i < 4; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(pub, members[i]);
+        if (!cJSON_IsString(v)) {
+            snprintf(err, err_size, "%s: \"%s\" is missing", path, members[i]);
+            goto fail;
+        }
+        cJSON_AddStringToObject(entry, members[i], v->valuestring);
+    }
+    cJSON_Delete(pub);
+    return entry;
+fail:
+    cJSON_Delete(pub);
+    cJSON_Delete(entry);
+    return NULL;
+}
+
+static int write_text(const char *path, const char *text, char *err, size_t err_size)
+{
+    if (fileio_write(path, text, strlen(text), 0644, 0) != 0) {
+        snprintf(err, err_size, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_seal(int argc, char **argv)
+{
+    options o = {0};
+    int rc = parse(argc, argv, SEAL_HELP, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (need(o.organizer, "--organizer", SEAL_HELP) || need(o.study, "--study", SEAL_HELP) ||
+        need(o.out, "--out", SEAL_HELP))
+        return 2;
+    if (o.num_parties < STUDY_MIN_PARTIES || o.num_parties > STUDY_MAX_PARTIES) {
+        fprintf(stderr, "mpc: a study needs %d to %d parties (--party P.pub.json...), got %zu\n",
+                STUDY_MIN_PARTIES, STUDY_MAX_PARTIES, o.num_parties);
+        return 2;
+    }
+    char err[ERR_SIZE];
+    organizer_keys k;
+    cJSON *doc = NULL, *parties = cJSON_CreateArray();
+    rc = 1;
+    if (keys_organizer_load(o.organizer, &k, err, sizeof err) != 0)
+        goto fail;
+    if ((doc = read_json(o.study, STUDY_MAX_JSON, err, sizeof err)) == NULL)
+        goto fail;
+    for (size_t i = 0; i < o.num_parties; i++) {
+        cJSON *p = party_entry(o.parties[i], err, sizeof err);
+        if (p == NULL)
+            goto fail;
+        cJSON_AddItemToArray(parties, p);
+    }
+    rc = sealed_seal(doc, parties, k.sign_sk, k.sign_pk, err, sizeof err);
+    parties = NULL; /* owned by doc now */
+    if (rc != 0) {
+        rc = 1;
+        goto fail;
+    }
+    char *text = cJSON_Print(doc);
+    if (text == NULL || write_text(o.out, text, err, sizeof err) != 0) {
+        free(text);
+        rc = 1;
+        goto fail;
+    }
+    free(text);
+    printf("Sealed %s for %zu parties into %s.\nStudy hash: %s\n\n"
+           "Send %s to every party. Each party admin checks that their dashboard shows\n"
+           "this hash before approving the plan.\n",
+           o.study, o.num_parties, o.out,
+           cJSON_GetObjectItemCaseSensitive(doc, "hash")->valuestring, o.out);
+    rc = 0;
+fail:
+    if (rc != 0)
+        fprintf(stderr, "mpc: %s\n", err);
+    keys_wipe(&k, sizeof k);
+    cJSON_Delete(parties);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+static int cmd_tokens(int argc, char **argv)
+{
+    options o = {0};
+    int rc = parse(argc, argv, TOKENS_HELP, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (need(o.organizer, "--organizer", TOKENS_HELP) || need(o.study, "--study", TOKENS_HELP) ||
+        need(o.out, "--out", TOKENS_HELP))
+        return 2;
+    if (o.count == 0) {
+        fprintf(stderr, "mpc: --count is required\n%s", TOKENS_HELP);
+        return 2;
+    }
+    char err[ERR_SIZE];
+    organizer_keys k;
+    study *s = NULL;
+    char *csv = NULL;
+    rc = 1;
+    if (keys_organizer_load(o.organizer, &k, err, sizeof err) != 0 ||
+        sealed_load(o.study, &s, NULL, err, sizeof err) != 0)
+        goto done;
+    if (memcmp(study_organizer_key(s), k.sign_pk, SIGN_PK_SIZE) != 0) {
+        snprintf(err, sizeof err, "%s was sealed by another organizer key than the one in %s",
+                 o.study, o.organizer);
+        goto done;
+    }
+    if (study_access_open(s)) {
+        snprintf(err, sizeof err, "%s is an open study (\"access\": \"open\"): it needs no tokens",
+                 o.study);
+        goto done;
+    }
+    char hash[2 * STUDY_HASH_SIZE + 1];
+    hex_encode(study_hash(s), STUDY_HASH_SIZE, hash);
+    const char *base = study_party_url(s, 0);
+    size_t row = TOKEN_TEXT_SIZE * 2 + strlen(base) + 100;
+    csv = malloc(16 + o.count * row);
+    if (csv == NULL) {
+        snprintf(err, sizeof err, "out of memory");
+        goto done;
+    }
+    size_t len = (size_t)sprintf(csv, "token,link\n");
+    for (unsigned long i = 0; i < o.count; i++) {
+        uint8_t id[STUDY_TOKEN_ID_SIZE];
+        char t[TOKEN_TEXT_SIZE];
+        if (token_make(k.sign_sk, study_hash(s), id, t) != 0) {
+            snprintf(err, sizeof err, "signing a token failed");
+            goto done;
+        }
+        len +=
+            (size_t)snprintf(csv + len, row, "%s,%s/submit#study=%s&token=%s\n", t, base, hash, t);
+    }
+    if (write_text(o.out, csv, err, sizeof err) != 0)
+        goto done;
+    printf("Wrote %lu participation tokens to %s.\n"
+           "Send each contributor one link; keep the file private: a token lets its holder "
+           "submit.\n",
+           o.count, o.out);
+    rc = 0;
+done:
+    if (rc != 0)
+        fprintf(stderr, "mpc: %s\n", err);
+    keys_wipe(&k, sizeof k);
+    study_free(s);
+    free(csv);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "organizer") == 0 && argc >= 3 && strcmp(argv[2], "init") == 0)
+        return cmd_organizer_init(argc - 2, argv + 2);
+    if (strcmp(argv[1], "study") == 0 && argc >= 3 && strcmp(argv[2], "seal") == 0)
+        return cmd_seal(argc - 2, argv + 2);
+    if (strcmp(argv[1], "tokens") == 0)
+        return cmd_tokens(argc - 1, argv + 1);
+    fprintf(stderr, "mpc: unknown command '%s%s%s'\n%s", argv[1], argc >= 3 ? " " : "",
+            argc >= 3 ? argv[2] : "", USAGE);
+    return 2;
+}

@@ -1,0 +1,294 @@
+/*
+ * handlers.c - the party's handlers other than the upload (upload.c):
+ * the study, the admin session and dashboard, approval, peer hello.
+ */
+#include "handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hex.h"
+#include "log.h"
+#include "peers.h"
+
+/* web/admin/, embedded by the build (build/gen/party_embed.c). */
+extern const char admin_index_html[], admin_css[], admin_js[];
+extern const size_t admin_index_html_len, admin_css_len, admin_js_len;
+
+static void raw(http_reply *out, const char *body, size_t len, const char *type, int html)
+{
+    out->status = 200;
+    out->raw = body;
+    out->raw_len = len;
+    out->content_type = type;
+    out->html = html;
+}
+
+void h_root(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)app;
+    (void)req;
+    out->status = 302;
+    snprintf(out->location, sizeof out->location, "/admin");
+    out->raw = "";
+    out->content_type = "text/plain";
+}
+
+void h_study(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)req;
+    raw(out, app->study_text, app->study_len, "application/json", 0);
+}
+
+void h_admin_page(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)app;
+    (void)req;
+    raw(out, admin_index_html, admin_index_html_len, "text/html; charset=utf-8", 1);
+}
+
+void h_admin_css(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)app;
+    (void)req;
+    raw(out, admin_css, admin_css_len, "text/css; charset=utf-8", 0);
+}
+
+void h_admin_js(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)app;
+    (void)req;
+    raw(out, admin_js, admin_js_len, "text/javascript; charset=utf-8", 0);
+}
+
+/* ---- admin session ---------------------------------------------------------- */
+
+void h_login(party_app *app, const http_req *req, http_reply *out)
+{
+    cJSON *doc = cJSON_ParseWithLength(req->body, req->body_len);
+    const cJSON *pw = cJSON_GetObjectItemCaseSensitive(doc, "password");
+    if (!cJSON_IsString(pw)) {
+        http_error(out, API_BAD_REQUEST, "send {\"password\": \"...\"} as JSON");
+        cJSON_Delete(doc);
+        return;
+    }
+    char cookie[AUTH_TOKEN_HEX + 1], csrf[AUTH_TOKEN_HEX + 1];
+    auth_login r = auth_login_password(app->auth, pw->valuestring, req->now, cookie, csrf);
+    keys_wipe(pw->valuestring, strlen(pw->valuestring));
+    cJSON_Delete(doc);
+    if (r == AUTH_LOGIN_THROTTLED) {
+        http_error(out, API_TOO_MANY, "too many attempts, wait %d seconds", AUTH_LOGIN_LOCKOUT);
+        out->retry_after = AUTH_LOGIN_LOCKOUT;
+        log_warn("admin login refused: too many failed attempts");
+        return;
+    }
+    if (r != AUTH_LOGIN_OK) {
+        http_error(out, API_UNAUTHORIZED, "wrong password");
+        log_warn("admin login failed: wrong password");
+        return;
+    }
+    snprintf(out->set_cookie, sizeof out->set_cookie,
+             ADMIN_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", cookie,
+             app->tls ? "; Secure" : "");
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "csrf", csrf);
+    http_json(out, 200, j);
+    keys_wipe(cookie, sizeof cookie);
+    keys_wipe(csrf, sizeof csrf);
+    log_info("admin signed in");
+}
+
+void h_logout(party_app *app, const http_req *req, http_reply *out)
+{
+    auth_logout(app->auth, http_cookie(req, ADMIN_COOKIE));
+    snprintf(out->set_cookie, sizeof out->set_cookie,
+             ADMIN_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    http_json(out, 200, cJSON_CreateObject());
+}
+
+void h_session(party_app *app, const http_req *req, http_reply *out)
+{
+    char csrf[AUTH_TOKEN_HEX + 1];
+    if (auth_session_check(app->auth, http_cookie(req, ADMIN_COOKIE), NULL, req->now, csrf) != 0) {
+        http_error(out, API_UNAUTHORIZED, "not signed in");
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "csrf", csrf);
+    http_json(out, 200, j);
+}
+
+/* ---- status ------------------------------------------------------------------ */
+
+static void add_time(cJSON *obj, const char *name, int64_t t)
+{
+    char iso[21];
+    if (t <= 0) {
+        cJSON_AddNullToObject(obj, name);
+        return;
+    }
+    party_iso_time(t, iso);
+    cJSON_AddStringToObject(obj, name, iso);
+}
+
+static void add_tristate(cJSON *obj, const char *name, int v)
+{
+    if (v < 0)
+        cJSON_AddNullToObject(obj, name);
+    else
+        cJSON_AddBoolToObject(obj, name, v);
+}
+
+static cJSON *status_study(const party_app *app)
+{
+    const study *s = app->study;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "id", study_id(s));
+    cJSON_AddStringToObject(j, "title", study_title(s));
+    cJSON_AddStringToObject(j, "hash", app->study_hash_hex);
+    cJSON_AddStringToObject(j, "access", study_access_open(s) ? "open" : "token");
+    cJSON *names = cJSON_AddArrayToObject(j, "parties");
+    for (unsigned i = 0; i < study_num_parties(s); i++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(study_party_name(s, i)));
+    cJSON_AddNumberToObject(j, "min_submissions", (double)study_min_submissions(s));
+    cJSON_AddNumberToObject(j, "min_cell_count", (double)study_min_cell_count(s));
+    return j;
+}
+
+static cJSON *status_submissions(party_app *app, int64_t now, int *ok)
+{
+    db_counts c;
+    enum { HOURS = 48 };
+    int64_t hours[HOURS + 1];
+    uint64_t counts[HOURS + 1];
+    size_t n = 0;
+    int64_t since = (now / 3600 - (HOURS - 1)) * 3600;
+    *ok = db_report_counts(app->db, study_hash(app->study), &c) == DB_OK &&
+          db_report_per_hour(app->db, study_hash(app->study), since, hours, counts, HOURS + 1,
+                             &n) == DB_OK;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "received", (double)c.received);
+    cJSON_AddNumberToObject(j, "current", (double)c.current);
+    add_time(j, "last_upload", c.last_upload);
+    cJSON *per = cJSON_AddArrayToObject(j, "per_hour");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *h = cJSON_CreateObject();
+        add_time(h, "hour", hours[i]);
+        cJSON_AddNumberToObject(h, "count", (double)counts[i]);
+        cJSON_AddItemToArray(per, h);
+    }
+    return j;
+}
+
+static cJSON *status_peers(party_app *app)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (unsigned i = 0; i < study_num_parties(app->study); i++) {
+        if (i == app->self)
+            continue;
+        peer_status st;
+        peers_get(app->peers, i, &st);
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "index", i);
+        cJSON_AddStringToObject(p, "name", study_party_name(app->study, i));
+        cJSON_AddStringToObject(p, "url", study_party_url(app->study, i));
+        add_tristate(p, "reachable", st.checked ? st.reachable : -1);
+        add_tristate(p, "same_study", st.same_study);
+        add_tristate(p, "approved", st.approved);
+        if (st.error[0])
+            cJSON_AddStringToObject(p, "error", st.error);
+        else
+            cJSON_AddNullToObject(p, "error");
+        add_time(p, "checked_at", st.checked_at);
+        cJSON_AddItemToArray(arr, p);
+    }
+    return arr;
+}
+
+void h_status(party_app *app, const http_req *req, http_reply *out)
+{
+    const study *s = app->study;
+    cJSON *j = cJSON_CreateObject();
+    cJSON *party = cJSON_AddObjectToObject(j, "party");
+    cJSON_AddNumberToObject(party, "index", app->self);
+    cJSON_AddStringToObject(party, "name", study_party_name(s, app->self));
+    cJSON_AddStringToObject(party, "url", study_party_url(s, app->self));
+    cJSON_AddBoolToObject(party, "leader", app->self == 0);
+    cJSON_AddItemToObject(j, "study", status_study(app));
+    cJSON_AddItemToObject(j, "plan", study_plan(s));
+    int approved = 0, ok;
+    int64_t at = 0;
+    ok = db_approval_get(app->db, study_hash(s), &approved, &at) == DB_OK;
+    cJSON *ap = cJSON_AddObjectToObject(j, "approval");
+    cJSON_AddBoolToObject(ap, "approved", approved);
+    add_time(ap, "approved_at", approved ? at : 0);
+    int ok2;
+    cJSON_AddItemToObject(j, "submissions", status_submissions(app, req->now, &ok2));
+    cJSON *store = cJSON_AddObjectToObject(j, "storage");
+    cJSON_AddNumberToObject(store, "database_bytes", (double)db_size(app->db));
+    cJSON_AddItemToObject(j, "peers", status_peers(app));
+    /* The compute protocol is not part of this version yet. */
+    cJSON *compute = cJSON_AddObjectToObject(j, "compute");
+    cJSON_AddStringToObject(compute, "state", "not_started");
+    cJSON_AddNumberToObject(compute, "verified", 0);
+    cJSON_AddNumberToObject(compute, "total", 0);
+    cJSON_AddNullToObject(compute, "message");
+    cJSON *server = cJSON_AddObjectToObject(j, "server");
+    add_time(server, "started_at", app->started_at);
+    cJSON_AddStringToObject(server, "version", PARTY_VERSION);
+    if (!ok || !ok2) {
+        cJSON_Delete(j);
+        http_error(out, API_UNAVAILABLE, "the database cannot be read");
+        return;
+    }
+    http_json(out, 200, j);
+}
+
+void h_approve(party_app *app, const http_req *req, http_reply *out)
+{
+    cJSON *doc = cJSON_ParseWithLength(req->body, req->body_len);
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(doc, "hash");
+    if (!cJSON_IsString(hash)) {
+        http_error(out, API_BAD_REQUEST, "send {\"hash\": \"<the study hash>\"} as JSON");
+    } else if (strcmp(hash->valuestring, app->study_hash_hex) != 0) {
+        http_error(out, API_CONFLICT,
+                   "this is not the hash of the study this party serves; nothing was approved");
+    } else if (db_approve(app->db, study_hash(app->study), req->now, "dashboard") != DB_OK) {
+        http_error(out, API_UNAVAILABLE, "the approval could not be stored");
+    } else {
+        int approved;
+        int64_t at;
+        if (db_approval_get(app->db, study_hash(app->study), &approved, &at) != DB_OK)
+            at = req->now;
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddBoolToObject(j, "approved", 1);
+        add_time(j, "approved_at", at);
+        http_json(out, 200, j);
+        log_info("study %.16s... approved on the dashboard", app->study_hash_hex);
+    }
+    cJSON_Delete(doc);
+}
+
+/* ---- peers ------------------------------------------------------------------ */
+
+void h_peer_hello(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)req;
+    int approved = 0;
+    int64_t at;
+    if (db_approval_get(app->db, study_hash(app->study), &approved, &at) != DB_OK) {
+        http_error(out, API_UNAVAILABLE, "the database cannot be read");
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "party", app->self);
+    cJSON_AddStringToObject(j, "study_hash", app->study_hash_hex);
+    cJSON_AddBoolToObject(j, "approved", approved);
+    http_json(out, 200, j);
+}
+
+void h_peer_unknown(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)app;
+    http_error(out, API_NOT_FOUND, "no peer endpoint %.80s", req->path);
+}

@@ -1,0 +1,27 @@
+/*
+ * handlers.h - the party's request handlers (handlers.c, upload.c), one
+ * per route of routes.c. Each validates its input fully before changing
+ * anything.
+ */
+#ifndef MPC_HANDLERS_H
+#define MPC_HANDLERS_H
+
+#include "http.h"
+
+void h_root(party_app *app, const http_req *req, http_reply *out);
+void h_study(party_app *app, const http_req *req, http_reply *out);
+void h_upload(party_app *app, const http_req *req, http_reply *out);
+void h_status(party_app *app, const http_req *req, http_reply *out);
+void h_login(party_app *app, const http_req *req, http_reply *out);
+void h_logout(party_app *app, const http_req *req, http_reply *out);
+void h_session(party_app *app, const http_req *req, http_reply *out);
+void h_approve(party_app *app, const http_req *req, http_reply *out);
+void h_admin_page(party_app *app, const http_req *req, http_reply *out);
+void h_admin_css(party_app *app, const http_req *req, http_reply *out);
+void h_admin_js(party_app *app, const http_req *req, http_reply *out);
+void h_peer_hello(party_app *app, const http_req *req, http_reply *out);
+void h_peer_unknown(party_app *app, const http_req *req, http_reply *out);
+
+#define ADMIN_COOKIE "mpc_admin"
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * http.h - what a handler sees of a request and how it answers, with no
+ * libmicrohttpd types: handlers (handlers.c) are plain functions from an
+ * http_req to an http_reply; server.c does the rest.
+ */
+#ifndef MPC_HTTP_H
+#define MPC_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "party.h"
+
+/* The errors a handler can answer with; http_status() maps each to its
+ * HTTP status (the only place that does). */
+typedef enum api_err {
+    API_OK = 0,
+    API_BAD_REQUEST,  /* 400: malformed or invalid input */
+    API_UNAUTHORIZED, /* 401: not signed in / unsigned peer request */
+    API_FORBIDDEN,    /* 403: bad token, CSRF token, or peer not allowed */
+    API_NOT_FOUND,    /* 404 */
+    API_METHOD,       /* 405 */
+    API_CONFLICT,     /* 409: replayed report id, other study */
+    API_TOO_LARGE,    /* 413 */
+    API_UNSUPPORTED,  /* 415: not JSON */
+    API_TOO_MANY,     /* 429: login throttled */
+    API_INTERNAL,     /* 500 */
+    API_UNAVAILABLE   /* 503: too many concurrent uploads, storage down */
+} api_err;
+
+unsigned http_status(api_err e);
+
+typedef struct http_req {
+    struct MHD_Connection *conn;
+    const char *method, *path;
+    const char *body;
+    size_t body_len;
+    int64_t now;
+} http_req;
+
+/* A request header or cookie value, or NULL. */
+const char *http_header(const http_req *r, const char *name);
+const char *http_cookie(const http_req *r, const char *name);
+
+typedef struct http_reply {
+    unsigned status;
+    cJSON *json;     /* owned; sent as application/json */
+    const char *raw; /* or a static body (not owned) */
+    size_t raw_len;
+    const char *content_type;
+    int html; /* add the pages' Content-Security-Policy */
+    char set_cookie[256];
+    char location[128];
+    unsigned retry_after;
+} http_reply;
+
+/* Sets a JSON error reply {"error": message}. */
+void http_error(http_reply *out, api_err e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Sets a JSON reply (takes ownership of json). */
+void http_json(http_reply *out, unsigned status, cJSON *json);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * party.h - the state of one running party server, shared by its modules
+ * (server, handlers, peers). Set up by main.c before the server starts;
+ * read-only afterwards except where a field says otherwise.
+ */
+#ifndef MPC_PARTY_H
+#define MPC_PARTY_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "keys.h"
+#include "storage.h"
+#include "study.h"
+
+#define PARTY_VERSION "0.4.0"
+#define PARTY_DB_FILE "party.db"
+#define PARTY_MAX_ORIGIN 256
+
+typedef struct peers peers;
+
+typedef struct party_app {
+    const char *dir;
+    study *study;
+    char *study_text; /* the sealed file as served by GET /api/study */
+    size_t study_len;
+    char study_hash_hex[2 * STUDY_HASH_SIZE + 1];
+    unsigned self; /* this party's index in the study */
+    party_keys keys;
+    storage *db;
+    auth *auth;
+    peers *peers;
+    int tls;
+    int64_t started_at;
+    /* Limits. */
+    size_t max_body;        /* any request body */
+    size_t max_upload_body; /* POST /api/reports: from the study's sizes */
+    unsigned max_uploads;   /* concurrent uploads */
+    atomic_uint uploads;    /* in flight (changes) */
+    /* CORS: the parties' origins (scheme://host[:port]). */
+    char origins[STUDY_MAX_PARTIES][PARTY_MAX_ORIGIN];
+} party_app;
+
+/* Unix time in seconds. */
+int64_t party_now(void);
+
+/* ISO 8601 UTC ("2026-11-23T10:00:00Z") of t into out[21]. */
+void party_iso_time(int64_t t, char out[21]);
+
+#endif

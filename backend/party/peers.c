@@ -1,0 +1,231 @@
+/*
+ * peers.c - peer checks and party-to-party requests; see peers.h.
+ */
+#include "peers.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "hex.h"
+
+struct peers {
+    party_app *app;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stop;
+    peer_status status[STUDY_MAX_PARTIES];
+};
+
+typedef struct sink {
+    char *p;
+    size_t len, cap;
+    int overflow;
+} sink;
+
+static size_t on_data(char *data, size_t size, size_t n, void *user)
+{
+    sink *s = user;
+    size_t add = size * n;
+    if (s->len + add + 1 > PEERS_MAX_RESPONSE) {
+        s->overflow = 1;
+        return 0;
+    }
+    if (s->len + add + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        while (cap < s->len + add + 1)
+            cap *= 2;
+        char *q = realloc(s->p, cap);
+        if (q == NULL)
+            return 0;
+        s->p = q;
+        s->cap = cap;
+    }
+    memcpy(s->p + s->len, data, add);
+    s->len += add;
+    s->p[s->len] = '\0';
+    return add;
+}
+
+int peer_request(const party_app *app, unsigned to, const char *method, const char *path,
+                 const uint8_t *body, size_t body_len, long timeout_ms, long *status, char **resp,
+                 size_t *resp_len, char *err, size_t err_size)
+{
+    *resp = NULL;
+    *resp_len = 0;
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", study_party_url(app->study, to), path);
+    CURL *c = curl_easy_init();
+    if (c == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    struct curl_slist *headers = NULL;
+    char line[256];
+    if (strncmp(path, "/api/peer/", 10) == 0) {
+        auth_peer_headers h;
+        if (auth_peer_sign(app->keys.sign_sk, app->self, app->study, method, path, body, body_len,
+                           party_now(), &h) != 0) {
+            snprintf(err, err_size, "cannot sign the request");
+            curl_easy_cleanup(c);
+            return -1;
+        }
+        const char *names[] = {"X-MPC-Party", "X-MPC-Time", "X-MPC-Nonce", "X-MPC-Signature"};
+        const char *values[] = {h.party, h.time, h.nonce, h.signature};
+        for (size_t i = 0; i < 4; i++) {
+            snprintf(line, sizeof line, "%s: %s", names[i], values[i]);
+            headers = curl_slist_append(headers, line);
+        }
+    }
+    if (body != NULL)
+        headers = curl_slist_append(headers, "Content-Type: application/json");
+    sink out = {0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    } else {
+        snprintf(err, err_size, "%s", out.overflow ? "response too large" : curl_easy_strerror(rc));
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+    if (rc != CURLE_OK) {
+        free(out.p);
+        return -1;
+    }
+    if (out.p == NULL) {
+        out.p = calloc(1, 1);
+        if (out.p == NULL)
+            return -1;
+    }
+    *resp = out.p;
+    *resp_len = out.len;
+    return 0;
+}
+
+/* One check of party i. */
+static void check_peer(party_app *app, unsigned i, peer_status *st)
+{
+    memset(st, 0, sizeof *st);
+    st->checked = 1;
+    st->same_study = st->approved = -1;
+    st->checked_at = party_now();
+    long status = 0;
+    char *resp;
+    size_t len;
+    if (peer_request(app, i, "GET", "/api/study", NULL, 0, PEERS_TIMEOUT_MS, &status, &resp, &len,
+                     st->error, sizeof st->error) != 0)
+        return;
+    st->reachable = 1;
+    cJSON *doc = status == 200 ? cJSON_ParseWithLength(resp, len) : NULL;
+    free(resp);
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(doc, "hash");
+    if (!cJSON_IsString(hash)) {
+        snprintf(st->error, sizeof st->error, "it does not serve a sealed study (HTTP %ld)",
+                 status);
+        cJSON_Delete(doc);
+        return;
+    }
+    st->same_study = strcmp(hash->valuestring, app->study_hash_hex) == 0;
+    cJSON_Delete(doc);
+    if (!st->same_study) {
+        snprintf(st->error, sizeof st->error, "it serves a different study");
+        return;
+    }
+    if (peer_request(app, i, "GET", "/api/peer/hello", NULL, 0, PEERS_TIMEOUT_MS, &status, &resp,
+                     &len, st->error, sizeof st->error) != 0)
+        return;
+    doc = status == 200 ? cJSON_ParseWithLength(resp, len) : NULL;
+    const cJSON *approved = cJSON_GetObjectItemCaseSensitive(doc, "approved");
+    if (cJSON_IsBool(approved)) {
+        st->approved = cJSON_IsTrue(approved);
+    } else {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+        snprintf(st->error, sizeof st->error, "it refused our signed request: %s",
+                 cJSON_IsString(e) ? e->valuestring : "no reason given");
+    }
+    cJSON_Delete(doc);
+    free(resp);
+}
+
+static void *run(void *arg)
+{
+    peers *p = arg;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop) {
+        pthread_mutex_unlock(&p->lock);
+        for (unsigned i = 0; i < study_num_parties(p->app->study); i++) {
+            if (i == p->app->self)
+                continue;
+            peer_status st;
+            check_peer(p->app, i, &st);
+            pthread_mutex_lock(&p->lock);
+            p->status[i] = st;
+            pthread_mutex_unlock(&p->lock);
+        }
+        pthread_mutex_lock(&p->lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += PEERS_INTERVAL;
+        while (!p->stop && pthread_cond_timedwait(&p->wake, &p->lock, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+peers *peers_start(party_app *app)
+{
+    peers *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    p->app = app;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    if (pthread_create(&p->thread, NULL, run, p) != 0) {
+        pthread_mutex_destroy(&p->lock);
+        pthread_cond_destroy(&p->wake);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void peers_stop(peers *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->wake);
+    free(p);
+}
+
+void peers_get(peers *p, unsigned i, peer_status *out)
+{
+    pthread_mutex_lock(&p->lock);
+    *out = p->status[i];
+    pthread_mutex_unlock(&p->lock);
+}

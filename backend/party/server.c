@@ -1,0 +1,438 @@
+/*
+ * server.c - the HTTP server; see server.h.
+ */
+#include "server.h"
+
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "routes.h"
+
+struct server {
+    struct MHD_Daemon *daemon;
+    char *cert, *key;
+};
+
+/* ---- http.h --------------------------------------------------------------- */
+
+unsigned http_status(api_err e)
+{
+    static const unsigned map[] = {
+        [API_OK] = 200,        [API_BAD_REQUEST] = 400, [API_UNAUTHORIZED] = 401,
+        [API_FORBIDDEN] = 403, [API_NOT_FOUND] = 404,   [API_METHOD] = 405,
+        [API_CONFLICT] = 409,  [API_TOO_LARGE] = 413,   [API_UNSUPPORTED] = 415,
+        [API_TOO_MANY] = 429,  [API_INTERNAL] = 500,    [API_UNAVAILABLE] = 503,
+    };
+    return (size_t)e < sizeof map / sizeof map[0] ? map[e] : 500;
+}
+
+const char *http_header(const http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(const http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+void http_json(http_reply *out, unsigned status, cJSON *json)
+{
+    cJSON_Delete(out->json);
+    out->status = status;
+    out->json = json;
+}
+
+void http_error(http_reply *out, api_err e, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "error", msg);
+    http_json(out, http_status(e), j);
+}
+
+int64_t party_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+void party_iso_time(int64_t t, char out[21])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- per-connection state --------------------------------------------------- */
+
+typedef struct conn_state {
+    const route *route;
+    api_err route_err;
+    char allow[64];
+    char *body;
+    size_t len, cap, limit;
+    int too_large;
+    int upload_slot;
+} conn_state;
+
+/* The pages' Content-Security-Policy: only this party's own scripts and
+ * styles; network requests only to the study's parties. */
+static void page_csp(const party_app *app, char *out, size_t size)
+{
+    size_t n = (size_t)snprintf(out, size,
+                                "default-src 'self'; style-src 'self'; "
+                                "script-src 'self'; img-src 'self' data:; "
+                                "frame-ancestors 'none'; base-uri 'none'; "
+                                "form-action 'self'; connect-src 'self'");
+    for (unsigned i = 0; i < study_num_parties(app->study) && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, " %s", app->origins[i]);
+}
+
+/* The Origin header if it is one of the study's parties, else NULL. */
+static const char *allowed_origin(const party_app *app, struct MHD_Connection *c)
+{
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (origin == NULL)
+        return NULL;
+    for (unsigned i = 0; i < study_num_parties(app->study); i++)
+        if (strcmp(origin, app->origins[i]) == 0)
+            return origin;
+    return NULL;
+}
+
+static enum MHD_Result send_reply(party_app *app, struct MHD_Connection *c, const char *method,
+                                  const char *url, const conn_state *st, http_reply *r)
+{
+    struct MHD_Response *resp;
+    if (r->json != NULL) {
+        char *text = cJSON_PrintUnformatted(r->json);
+        if (text == NULL)
+            return MHD_NO;
+        resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        if (resp == NULL)
+            free(text);
+        r->content_type = "application/json";
+    } else {
+        resp = MHD_create_response_from_buffer(r->raw_len, (void *)(uintptr_t)r->raw,
+                                               MHD_RESPMEM_PERSISTENT);
+    }
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "text/plain");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Cache-Control",
+                            strncmp(url, "/api/", 5) == 0 ? "no-store" : "no-cache");
+    if (r->html) {
+        char csp[2048];
+        page_csp(app, csp, sizeof csp);
+        MHD_add_response_header(resp, "Content-Security-Policy", csp);
+    }
+    if (r->set_cookie[0])
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    if (r->location[0])
+        MHD_add_response_header(resp, "Location", r->location);
+    if (st->allow[0])
+        MHD_add_response_header(resp, "Allow", st->allow);
+    if (r->retry_after) {
+        char v[16];
+        snprintf(v, sizeof v, "%u", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", v);
+    }
+    const char *origin = allowed_origin(app, c);
+    if (origin != NULL && st->route != NULL && (st->route->flags & ROUTE_CORS)) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(resp, "Vary", "Origin");
+    }
+    enum MHD_Result ok = MHD_queue_response(c, r->status, resp);
+    MHD_destroy_response(resp);
+    /* Paths only: query strings (which may carry tokens) are never logged. */
+    log_info("%s %s %u", method, url, r->status);
+    cJSON_Delete(r->json);
+    r->json = NULL;
+    return ok;
+}
+
+/* CORS preflight for the routes the study's pages call. */
+static enum MHD_Result preflight(party_app *app, struct MHD_Connection *c, const char *url,
+                                 conn_state *st)
+{
+    http_reply r = {.status = 204, .raw = "", .content_type = "text/plain"};
+    api_err e;
+    const route *rt = routes_find("GET", url, &e, st->allow, sizeof st->allow);
+    if (rt == NULL)
+        rt = routes_find("POST", url, &e, st->allow, sizeof st->allow);
+    st->allow[0] = '\0';
+    const char *origin = allowed_origin(app, c);
+    if (rt == NULL || !(rt->flags & ROUTE_CORS) || origin == NULL) {
+        http_error(&r, API_FORBIDDEN,
+                   "cross-origin requests are allowed only from the study's "
+                   "parties, to /api/study and /api/reports");
+        return send_reply(app, c, "OPTIONS", url, st, &r);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+    MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST");
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
+    MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    MHD_add_response_header(resp, "Vary", "Origin");
+    enum MHD_Result ok = MHD_queue_response(c, 204, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* Authentication of the route; 0 or an error reply set. */
+static int authenticate(party_app *app, const route *rt, const http_req *req, http_reply *r)
+{
+    if (rt->flags & ROUTE_ADMIN) {
+        const char *csrf = (rt->flags & ROUTE_CSRF) ? http_header(req, "X-CSRF-Token") : NULL;
+        if ((rt->flags & ROUTE_CSRF) && csrf == NULL)
+            csrf = "";
+        int rc = auth_session_check(app->auth, http_cookie(req, "mpc_admin"), csrf, req->now, NULL);
+        if (rc == -1) {
+            http_error(r, API_UNAUTHORIZED, "sign in first (POST /api/login)");
+            return -1;
+        }
+        if (rc != 0) {
+            http_error(r, API_FORBIDDEN, "missing or wrong X-CSRF-Token");
+            return -1;
+        }
+    }
+    if (rt->flags & ROUTE_PEER) {
+        char why[160];
+        if (auth_peer_verify(app->auth, app->study, req->method, req->path,
+                             (const uint8_t *)req->body, req->body_len,
+                             http_header(req, "X-MPC-Party"), http_header(req, "X-MPC-Time"),
+                             http_header(req, "X-MPC-Nonce"), http_header(req, "X-MPC-Signature"),
+                             req->now, why, sizeof why) < 0) {
+            http_error(r, API_UNAUTHORIZED, "%s", why);
+            log_warn("peer request to %s refused: %s", req->path, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    party_app *app = cls;
+    conn_state *st = *con_cls;
+    if (st == NULL) {
+        st = calloc(1, sizeof *st);
+        if (st == NULL)
+            return MHD_NO;
+        *con_cls = st;
+        if (strcmp(method, "OPTIONS") == 0)
+            return preflight(app, c, url, st);
+        st->route = routes_find(method, url, &st->route_err, st->allow, sizeof st->allow);
+        st->limit =
+            st->route && (st->route->flags & ROUTE_UPLOAD) ? app->max_upload_body : app->max_body;
+        http_reply r = {0};
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl != NULL && strtoull(cl, NULL, 10) > st->limit) {
+            http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->limit);
+            return send_reply(app, c, method, url, st, &r);
+        }
+        if (st->route != NULL && (st->route->flags & ROUTE_UPLOAD)) {
+            if (atomic_fetch_add(&app->uploads, 1) >= app->max_uploads) {
+                atomic_fetch_sub(&app->uploads, 1);
+                http_error(&r, API_UNAVAILABLE, "too many uploads at once; try again shortly");
+                r.retry_after = 2;
+                return send_reply(app, c, method, url, st, &r);
+            }
+            st->upload_slot = 1;
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (st->too_large)
+            return MHD_YES;
+        if (n > st->limit - st->len) {
+            st->too_large = 1;
+            free(st->body);
+            st->body = NULL;
+            return MHD_YES;
+        }
+        if (st->len + n + 1 > st->cap) {
+            size_t cap = st->cap ? st->cap : 4096;
+            while (cap < st->len + n + 1)
+                cap *= 2;
+            char *b = realloc(st->body, cap);
+            if (b == NULL)
+                return MHD_NO;
+            st->body = b;
+            st->cap = cap;
+        }
+        memcpy(st->body + st->len, upload_data, n);
+        st->len += n;
+        st->body[st->len] = '\0';
+        return MHD_YES;
+    }
+    http_reply r = {0};
+    http_req req = {c, method, url, st->body ? st->body : "", st->len, party_now()};
+    if (st->too_large) {
+        http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->limit);
+    } else if (st->route == NULL) {
+        if (st->route_err == API_METHOD)
+            http_error(&r, API_METHOD, "%s is not allowed on %.80s (allowed: %s)", method, url,
+                       st->allow);
+        else
+            http_error(&r, API_NOT_FOUND, "no such path: %.80s", url);
+    } else if (authenticate(app, st->route, &req, &r) == 0) {
+        st->route->handler(app, &req, &r);
+    }
+    if (r.status == 0)
+        http_error(&r, API_INTERNAL, "no reply");
+    return send_reply(app, c, method, url, st, &r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)c;
+    (void)toe;
+    party_app *app = cls;
+    conn_state *st = *con_cls;
+    if (st == NULL)
+        return;
+    if (st->upload_slot)
+        atomic_fetch_sub(&app->uploads, 1);
+    free(st->body);
+    free(st);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    log_warn("http: %s", msg);
+}
+
+/* ---- start / stop -------------------------------------------------------------- */
+
+static int resolve(const char *listen, struct sockaddr_storage *sa, int *v6, char *err,
+                   size_t err_size)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || colon == listen || colon[1] == '\0' ||
+        (size_t)(colon - listen) >= sizeof host) {
+        snprintf(err, err_size, "--listen: expected HOST:PORT, e.g. 127.0.0.1:8001");
+        return -1;
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = '\0';
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
+    int rc = getaddrinfo(host, colon + 1, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, err_size, "--listen %s: %s", listen, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(sa, res->ai_addr, res->ai_addrlen);
+    *v6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int server_start(party_app *app, const server_options *opt, server **out, char *err,
+                 size_t err_size)
+{
+    *out = NULL;
+    struct sockaddr_storage sa;
+    int v6;
+    if (resolve(opt->listen, &sa, &v6, err, err_size) != 0)
+        return -1;
+    server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return -1;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags |= MHD_USE_EPOLL;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if ((opt->tls_cert == NULL) != (opt->tls_key == NULL)) {
+        snprintf(err, err_size, "--tls-cert and --tls-key go together");
+        free(s);
+        return -1;
+    }
+    if (opt->tls_cert != NULL) {
+        size_t len;
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            snprintf(err, err_size, "this libmicrohttpd was built without TLS");
+            free(s);
+            return -1;
+        }
+        if (fileio_read(opt->tls_cert, 1 << 20, &s->cert, &len) != 0 ||
+            fileio_read(opt->tls_key, 1 << 20, &s->key, &len) != 0) {
+            snprintf(err, err_size, "cannot read the TLS certificate or key");
+            server_stop(s);
+            return -1;
+        }
+        flags |= MHD_USE_TLS;
+        app->tls = 1;
+    }
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)opt->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_ARRAY, opt->tls_cert ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+    if (s->daemon == NULL) {
+        snprintf(err, err_size,
+                 "cannot listen on %s (is the port in use, or the address not this machine's?)",
+                 opt->listen);
+        server_stop(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void server_stop(server *s)
+{
+    if (s == NULL)
+        return;
+    if (s->daemon != NULL)
+        MHD_stop_daemon(s->daemon);
+    if (s->key != NULL)
+        keys_wipe(s->key, strlen(s->key));
+    free(s->key);
+    free(s->cert);
+    free(s);
+}

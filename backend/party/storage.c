@@ -1,0 +1,304 @@
+/*
+ * storage.c - SQLite storage; see storage.h and schema/party.sql.
+ */
+#include "storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+/* schema/party.sql, embedded by the build. */
+extern const char party_sql[];
+extern const size_t party_sql_len;
+
+struct storage {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+    char path[4096];
+    sqlite3_stmt *insert, *existing, *count, *current, *per_hour, *approval, *approve;
+};
+
+static const char SQL_INSERT[] =
+    "INSERT INTO reports (study_hash, report_id, token_id, client_seq, public_share, enc, "
+    "ciphertext, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_EXISTING[] =
+    "SELECT token_id, client_seq, public_share, enc, ciphertext FROM reports "
+    "WHERE study_hash = ? AND report_id = ?";
+static const char SQL_COUNT[] =
+    "SELECT COUNT(*), COALESCE(MAX(received_at), 0) FROM reports WHERE study_hash = ?";
+static const char SQL_CURRENT[] =
+    "SELECT COUNT(DISTINCT COALESCE(token_id, report_id)) FROM reports WHERE study_hash = ?";
+static const char SQL_PER_HOUR[] =
+    "SELECT received_at / 3600 * 3600 AS h, COUNT(*) FROM reports "
+    "WHERE study_hash = ? AND received_at >= ? GROUP BY h ORDER BY h";
+static const char SQL_APPROVAL[] = "SELECT approved_at FROM approvals WHERE study_hash = ?";
+static const char SQL_APPROVE[] =
+    "INSERT OR IGNORE INTO approvals (study_hash, approved_at, approved_by) VALUES (?, ?, ?)";
+
+/* Runs the migrations of schema/party.sql above the database's version. */
+static int migrate(sqlite3 *db, char *err, size_t err_size)
+{
+    sqlite3_stmt *st;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+
+    const char *marker = "-- migration ";
+    const char *p = strstr(party_sql, marker);
+    int latest = 0;
+    while (p != NULL) {
+        int n = atoi(p + strlen(marker));
+        const char *next = strstr(p + 1, marker);
+        size_t len = next ? (size_t)(next - p) : strlen(p);
+        if (n != latest + 1) {
+            snprintf(err, err_size, "schema/party.sql: migration %d out of order", n);
+            return -1;
+        }
+        latest = n;
+        if (n > version) {
+            char *sql = malloc(len + 200);
+            if (sql == NULL)
+                return -1;
+            int k = snprintf(sql, len + 200,
+                             "BEGIN IMMEDIATE;\n%.*s\nPRAGMA user_version = %d;\nCOMMIT;", (int)len,
+                             p, n);
+            char *msg = NULL;
+            int rc = k > 0 ? sqlite3_exec(db, sql, NULL, NULL, &msg) : SQLITE_ERROR;
+            free(sql);
+            if (rc != SQLITE_OK) {
+                snprintf(err, err_size, "database migration %d failed: %s", n,
+                         msg ? msg : sqlite3_errstr(rc));
+                sqlite3_free(msg);
+                sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+                return -1;
+            }
+        }
+        p = next;
+    }
+    if (version > latest) {
+        snprintf(err, err_size,
+                 "the database was written by a newer version of mpc-party (schema %d, this one "
+                 "knows %d); upgrade mpc-party",
+                 version, latest);
+        return -1;
+    }
+    return 0;
+}
+
+int db_open(const char *path, storage **out, char *err, size_t err_size)
+{
+    *out = NULL;
+    storage *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    snprintf(s->path, sizeof s->path, "%s", path);
+    pthread_mutex_init(&s->lock, NULL);
+    /* Create the file with mode 0600 before SQLite does (its WAL and shm
+     * files take the database file's mode). */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, err_size, "cannot open %s: %s", path, strerror(errno));
+        db_close(s);
+        return -1;
+    }
+    close(fd);
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s->db,
+                          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                          "PRAGMA foreign_keys = ON;",
+                          NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(s->db, 10000);
+    if (rc != SQLITE_OK) {
+        snprintf(err, err_size, "cannot open the database %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        db_close(s);
+        return -1;
+    }
+    if (migrate(s->db, err, err_size) != 0) {
+        db_close(s);
+        return -1;
+    }
+    struct {
+        sqlite3_stmt **st;
+        const char *sql;
+    } stmts[] = {{&s->insert, SQL_INSERT},     {&s->existing, SQL_EXISTING},
+                 {&s->count, SQL_COUNT},       {&s->current, SQL_CURRENT},
+                 {&s->per_hour, SQL_PER_HOUR}, {&s->approval, SQL_APPROVAL},
+                 {&s->approve, SQL_APPROVE}};
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+        if (sqlite3_prepare_v3(s->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, stmts[i].st,
+                               NULL) != SQLITE_OK) {
+            snprintf(err, err_size, "database error: %s", sqlite3_errmsg(s->db));
+            db_close(s);
+            return -1;
+        }
+    *out = s;
+    return 0;
+}
+
+void db_close(storage *s)
+{
+    if (s == NULL)
+        return;
+    sqlite3_stmt *all[] = {s->insert,   s->existing, s->count,  s->current,
+                           s->per_hour, s->approval, s->approve};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        sqlite3_finalize(all[i]);
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static int blob_eq(sqlite3_stmt *st, int col, const uint8_t *p, size_t n)
+{
+    if (p == NULL)
+        return sqlite3_column_type(st, col) == SQLITE_NULL;
+    return (size_t)sqlite3_column_bytes(st, col) == n &&
+           memcmp(sqlite3_column_blob(st, col), p, n) == 0;
+}
+
+db_err db_report_insert(storage *s, const db_report *r, int *same)
+{
+    *same = 0;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->insert;
+    sqlite3_bind_blob(st, 1, r->study_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, r->report_id, 16, SQLITE_STATIC);
+    if (r->token_id != NULL)
+        sqlite3_bind_blob(st, 3, r->token_id, 16, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)r->seq);
+    sqlite3_bind_blob(st, 5, r->public_share, (int)r->public_share_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, r->enc, (int)r->enc_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 7, r->ciphertext, (int)r->ciphertext_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, r->received_at);
+    int rc = sqlite3_step(st);
+    int ext = sqlite3_extended_errcode(s->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    db_err result = rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+    if (rc != SQLITE_DONE && ext == SQLITE_CONSTRAINT_UNIQUE) {
+        result = DB_EXISTS;
+        st = s->existing;
+        sqlite3_bind_blob(st, 1, r->study_hash, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, r->report_id, 16, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            *same = blob_eq(st, 0, r->token_id, 16) &&
+                    (uint64_t)sqlite3_column_int64(st, 1) == r->seq &&
+                    blob_eq(st, 2, r->public_share, r->public_share_len) &&
+                    blob_eq(st, 3, r->enc, r->enc_len) &&
+                    blob_eq(st, 4, r->ciphertext, r->ciphertext_len);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return result;
+}
+
+db_err db_report_exists(storage *s, const uint8_t *study_hash, const uint8_t *report_id,
+                        int *exists)
+{
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->existing;
+    sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, report_id, 16, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+db_err db_report_counts(storage *s, const uint8_t *study_hash, db_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&s->lock);
+    db_err e = DB_ERROR;
+    sqlite3_bind_blob(s->count, 1, study_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s->current, 1, study_hash, 32, SQLITE_STATIC);
+    if (sqlite3_step(s->count) == SQLITE_ROW && sqlite3_step(s->current) == SQLITE_ROW) {
+        out->received = (uint64_t)sqlite3_column_int64(s->count, 0);
+        out->last_upload = sqlite3_column_int64(s->count, 1);
+        out->current = (uint64_t)sqlite3_column_int64(s->current, 0);
+        e = DB_OK;
+    }
+    sqlite3_reset(s->count);
+    sqlite3_reset(s->current);
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+db_err db_report_per_hour(storage *s, const uint8_t *study_hash, int64_t since, int64_t *hours,
+                          uint64_t *counts, size_t max, size_t *n)
+{
+    *n = 0;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->per_hour;
+    sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, since);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+        hours[*n] = sqlite3_column_int64(st, 0);
+        counts[*n] = (uint64_t)sqlite3_column_int64(st, 1);
+        (*n)++;
+    }
+    sqlite3_reset(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+uint64_t db_size(storage *s)
+{
+    uint64_t total = 0;
+    struct stat st;
+    char wal[4096 + 8];
+    if (stat(s->path, &st) == 0)
+        total += (uint64_t)st.st_size;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (stat(wal, &st) == 0)
+        total += (uint64_t)st.st_size;
+    return total;
+}
+
+db_err db_approval_get(storage *s, const uint8_t *study_hash, int *approved, int64_t *at)
+{
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->approval;
+    sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *approved = rc == SQLITE_ROW;
+    *at = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+db_err db_approve(storage *s, const uint8_t *study_hash, int64_t at, const char *by)
+{
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->approve;
+    sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_text(st, 3, by, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&s->lock);
+    return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}

@@ -1,0 +1,77 @@
+/*
+ * storage.h - the party's SQLite database (schema/party.sql): reports as
+ * received (input shares still HPKE-encrypted) and approvals. The only
+ * module that includes sqlite3.h. WAL mode with synchronous=FULL: a
+ * function that returned DB_OK for a write has made it durable (it
+ * survives kill -9 and power loss).
+ *
+ * Thread-safe: one connection, serialized by a mutex.
+ */
+#ifndef MPC_STORAGE_H
+#define MPC_STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct storage storage;
+
+typedef enum db_err {
+    DB_OK = 0,
+    DB_EXISTS, /* a report with this id is already stored */
+    DB_ERROR   /* SQLite failed (disk full, I/O error, ...) */
+} db_err;
+
+/* Opens (creating with mode 0600 if needed) and migrates the database.
+ * Returns 0, or -1 with a message in err (also for a database written by
+ * a newer version). */
+int db_open(const char *path, storage **out, char *err, size_t err_size);
+
+/* Closes db; accepts NULL. */
+void db_close(storage *db);
+
+typedef struct db_report {
+    const uint8_t *study_hash; /* 32 bytes */
+    const uint8_t *report_id;  /* 16 bytes */
+    const uint8_t *token_id;   /* 16 bytes or NULL */
+    uint64_t seq;
+    const uint8_t *public_share;
+    size_t public_share_len;
+    const uint8_t *enc;
+    size_t enc_len;
+    const uint8_t *ciphertext;
+    size_t ciphertext_len;
+    int64_t received_at;
+} db_report;
+
+/* Stores a report durably. DB_EXISTS if its id is already stored for the
+ * study; *same is then 1 if the stored report is byte-identical (a
+ * client's retry), else 0. */
+db_err db_report_insert(storage *db, const db_report *r, int *same);
+
+typedef struct db_counts {
+    uint64_t received;   /* rows */
+    uint64_t current;    /* latest per token (every row for open studies) */
+    int64_t last_upload; /* unix seconds, 0 if none */
+} db_counts;
+
+db_err db_report_counts(storage *db, const uint8_t *study_hash, db_counts *out);
+
+/* Uploads per hour since `since` (unix seconds): up to max (hour start,
+ * count) pairs in time order; *n is the number written. */
+db_err db_report_per_hour(storage *db, const uint8_t *study_hash, int64_t since, int64_t *hours,
+                          uint64_t *counts, size_t max, size_t *n);
+
+/* Does a report with this id exist (any content)? */
+db_err db_report_exists(storage *db, const uint8_t *study_hash, const uint8_t *report_id,
+                        int *exists);
+
+/* Bytes used by the database and its WAL. */
+uint64_t db_size(storage *db);
+
+/* Approval of a study hash: *approved 0/1 and when. */
+db_err db_approval_get(storage *db, const uint8_t *study_hash, int *approved, int64_t *at);
+
+/* Records the approval (idempotent: the first one stays). */
+db_err db_approve(storage *db, const uint8_t *study_hash, int64_t at, const char *by);
+
+#endif

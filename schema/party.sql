@@ -1,0 +1,31 @@
+-- party.sql - the party server's SQLite database (DIR/party.db).
+--
+-- Versioned migrations: each block starts with a line "-- migration N: what"
+-- and runs once, in a transaction, when the database's user_version is
+-- below N (backend/party/storage.c). Never edit a released migration: add
+-- a new one. A database from a newer version of the server is refused.
+--
+-- Nothing here is secret on its own: input shares stay HPKE-encrypted to
+-- this party's key (decrypted only in memory during the compute).
+
+-- migration 1: reports and approvals
+CREATE TABLE reports (
+    id           INTEGER PRIMARY KEY,
+    study_hash   BLOB NOT NULL,    -- 32 bytes: the sealed study it belongs to
+    report_id    BLOB NOT NULL,    -- 16 bytes, chosen by the client (the VDAF nonce)
+    token_id     BLOB,             -- 16 bytes, NULL for "open" studies
+    client_seq   INTEGER NOT NULL, -- orders submissions with the same token
+    public_share BLOB NOT NULL,
+    enc          BLOB NOT NULL,    -- HPKE encapsulated key
+    ciphertext   BLOB NOT NULL,    -- HPKE-sealed input share
+    received_at  INTEGER NOT NULL, -- unix seconds
+    UNIQUE (study_hash, report_id)
+);
+CREATE INDEX reports_token ON reports (study_hash, token_id, client_seq);
+CREATE INDEX reports_time ON reports (study_hash, received_at);
+
+CREATE TABLE approvals (
+    study_hash  BLOB PRIMARY KEY,
+    approved_at INTEGER NOT NULL,  -- unix seconds
+    approved_by TEXT NOT NULL      -- "command line" or "dashboard"
+);

@@ -1,0 +1,687 @@
+/*
+ * test_study.c - the study compiler (wasm/core/study*.c): the example
+ * studies, every validation rule with its message, the canonical hash,
+ * answer encoding, the study circuit's soundness on invalid encodings, and
+ * a full 3-party Prio3 run whose report rows are compared with the same
+ * statistics computed in the clear.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "study.h"
+#include "study_internal.h"
+#include "testutil.h"
+
+#define PAY "schema/studies/pay-equity.json"
+#define VOTE "schema/studies/union-vote.json"
+
+static cJSON *load_doc(const char *path)
+{
+    char *text;
+    size_t len;
+    ck_assert_msg(fileio_read(path, STUDY_MAX_JSON, &text, &len) == 0, "cannot read %s", path);
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(doc);
+    return doc;
+}
+
+/* Parses doc (printed); returns the error code and the message. */
+static core_err parse_doc(const cJSON *doc, unsigned flags, study **out, char *err)
+{
+    char *text = cJSON_PrintUnformatted(doc);
+    ck_assert_ptr_nonnull(text);
+    core_err e = study_parse(text, strlen(text), flags, out, err, STUDY_ERR_SIZE);
+    free(text);
+    return e;
+}
+
+static study *parse_ok(const cJSON *doc)
+{
+    char err[STUDY_ERR_SIZE];
+    study *s;
+    core_err e = parse_doc(doc, 0, &s, err);
+    ck_assert_msg(e == CORE_OK, "parse failed: %s", err);
+    return s;
+}
+
+/* Three fake parties (keys are only checked for form here). */
+static void add_parties(cJSON *doc, int n)
+{
+    cJSON *parties = cJSON_AddArrayToObject(doc, "parties");
+    for (int i = 0; i < n; i++) {
+        char name[16], url[40], hpke[65], sign[131];
+        snprintf(name, sizeof name, "Party %d", i);
+        snprintf(url, sizeof url, "http://127.0.0.1:%d", 8001 + i);
+        memset(hpke, 'a' + i, 64);
+        hpke[64] = '\0';
+        sign[0] = '0';
+        sign[1] = '4';
+        memset(sign + 2, 'a' + i, 128);
+        sign[130] = '\0';
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "name", name);
+        cJSON_AddStringToObject(p, "url", url);
+        cJSON_AddStringToObject(p, "hpke_public_key", hpke);
+        cJSON_AddStringToObject(p, "signing_public_key", sign);
+        cJSON_AddItemToArray(parties, p);
+    }
+}
+
+START_TEST(test_examples_parse)
+{
+    const char *files[] = {PAY, VOTE};
+    for (size_t i = 0; i < 2; i++) {
+        cJSON *doc = load_doc(files[i]);
+        study *s = parse_ok(doc);
+        ck_assert(!study_is_sealed(s));
+        ck_assert_ptr_nonnull(study_prio3(s));
+        cJSON *plan = study_plan(s);
+        ck_assert_int_eq(cJSON_GetArraySize(plan),
+                         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "analyses")));
+        cJSON_Delete(plan);
+        study_free(s);
+        cJSON_Delete(doc);
+    }
+    /* The pay-equity layout: 3 + 8 + 10 + 20 + 2 field wires, 4 bins,
+     * 24 + 240 headcount cells, 30 salary cells (+ sums, squares), 12
+     * bands. */
+    cJSON *doc = load_doc(PAY);
+    study *s = parse_ok(doc);
+    ck_assert_uint_eq(study_meas_count(s), 6);
+    ck_assert_uint_eq(s->num_wires, 43 + 4 + 264 + 30 + 30 + 30 + 12);
+    /* Outputs: 240 counts; 30 counts, sums, squares; 3 band counts, 12 bins. */
+    ck_assert_uint_eq(prio3_output_len(study_prio3(s)), 240 + 30 * 3 + 3 + 12);
+    cJSON *plan = study_plan(s);
+    ck_assert_str_eq(cJSON_GetArrayItem(plan, 0)->valuestring,
+                     "headcount: the number of contributors, by Gender, Race / ethnicity and Job "
+                     "category (240 groups).");
+    ck_assert_str_eq(cJSON_GetArrayItem(plan, 1)->valuestring,
+                     "salary: the number of contributors, the sum, the mean and the standard "
+                     "deviation of Annual salary (USD), by Gender and Job category (30 groups); "
+                     "and each group's mean as a ratio to the mean of \"Man\" (the gap).");
+    ck_assert_str_eq(cJSON_GetArrayItem(plan, 2)->valuestring,
+                     "salary_bands: how many contributors fall in each band of Annual salary "
+                     "(USD) (0 to 49999, 50000 to 99999, 100000 to 199999, 200000 and above), by "
+                     "Gender (3 groups).");
+    cJSON_Delete(plan);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+START_TEST(test_hash_canonical)
+{
+    cJSON *doc = load_doc(PAY);
+    study *a = parse_ok(doc);
+    /* Reordered members and other whitespace: the same hash. */
+    cJSON *re = cJSON_CreateObject();
+    for (int i = cJSON_GetArraySize(doc) - 1; i >= 0; i--) {
+        cJSON *m = cJSON_GetArrayItem(doc, i);
+        cJSON_AddItemToObject(re, m->string, cJSON_Duplicate(m, 1));
+    }
+    char *pretty = cJSON_Print(re);
+    char err[STUDY_ERR_SIZE];
+    study *b;
+    ck_assert_int_eq(study_parse(pretty, strlen(pretty), 0, &b, err, sizeof err), CORE_OK);
+    ck_assert(memcmp(study_hash(a), study_hash(b), STUDY_HASH_SIZE) == 0);
+    free(pretty);
+    study_free(b);
+    /* Any change of content changes it. */
+    cJSON_ReplaceItemInObject(re, "title", cJSON_CreateString("Pay equity survey 2027"));
+    b = parse_ok(re);
+    ck_assert(memcmp(study_hash(a), study_hash(b), STUDY_HASH_SIZE) != 0);
+    study_free(b);
+    cJSON_Delete(re);
+
+    /* The canonical form: sorted members, no whitespace, escapes of
+     * RFC 8785. */
+    cJSON *v = cJSON_Parse("{\"b\": [1, -2, true, null], \"a\": \"x\\\"\\n\\u0001\\u00e9\"}");
+    char *canon;
+    ck_assert_int_eq(study_canonical_json(v, &canon), CORE_OK);
+    ck_assert_str_eq(canon, "{\"a\":\"x\\\"\\n\\u0001\xc3\xa9\",\"b\":[1,-2,true,null]}");
+    free(canon);
+    cJSON_Delete(v);
+    v = cJSON_Parse("{\"a\": 1.5}");
+    ck_assert_int_eq(study_canonical_json(v, &canon), CORE_EDECODE);
+    cJSON_Delete(v);
+
+    /* A stored hash must match. */
+    char hex[65];
+    memset(hex, '0', 64);
+    hex[64] = '\0';
+    cJSON_AddStringToObject(doc, "hash", hex);
+    ck_assert_int_eq(parse_doc(doc, 0, &b, err), CORE_EDECODE);
+    ck_assert_str_eq(err, "hash: does not match the study's content; the file was changed after "
+                          "it was sealed");
+    ck_assert_ptr_null(b);
+    /* Sealed parsing needs every sealing member. */
+    cJSON_DeleteItemFromObject(doc, "hash");
+    ck_assert_int_eq(parse_doc(doc, STUDY_SEALED, &b, err), CORE_EDECODE);
+    ck_assert_str_eq(err, "parties: missing; this study is not sealed (seal it with 'mpc study "
+                          "seal')");
+    study_free(a);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* A mutation of the pay-equity study and the error it must give. */
+typedef struct bad_case {
+    const char *path;  /* e.g. "analyses/1/of"; the last part is set or deleted */
+    const char *json;  /* the new value, or NULL to delete */
+    const char *error; /* the exact message */
+} bad_case;
+
+static void apply(cJSON *doc, const char *path, const char *json)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    cJSON *node = doc;
+    char *save = NULL, *part = strtok_r(buf, "/", &save), *next;
+    while ((next = strtok_r(NULL, "/", &save)) != NULL) {
+        node = cJSON_IsArray(node) ? cJSON_GetArrayItem(node, atoi(part))
+                                   : cJSON_GetObjectItem(node, part);
+        ck_assert_ptr_nonnull(node);
+        part = next;
+    }
+    cJSON *v = json ? cJSON_Parse(json) : NULL;
+    if (cJSON_IsArray(node)) {
+        int i = atoi(part);
+        if (v == NULL)
+            cJSON_DeleteItemFromArray(node, i);
+        else if (i < cJSON_GetArraySize(node))
+            cJSON_ReplaceItemInArray(node, i, v);
+        else
+            cJSON_AddItemToArray(node, v);
+    } else {
+        cJSON_DeleteItemFromObject(node, part);
+        if (v != NULL)
+            cJSON_AddItemToObject(node, part, v);
+    }
+}
+
+static const bad_case BAD[] = {
+    /* The schema. */
+    {"format", "\"mpc-study/2\"", "format: must be \"mpc-study/1\""},
+    {"id", "\"Pay Equity\"",
+     "id: must match the pattern ^[a-z0-9][a-z0-9-]*$ (lowercase letters, digits and dashes, "
+     "starting with a letter or digit)"},
+    {"title", NULL, "(top level): missing required property \"title\""},
+    {"access", "\"public\"", "access: must be one of \"token\", \"open\""},
+    {"colour", "1", "(top level): unknown property \"colour\""},
+    {"fields/0/type", "\"text\"",
+     "fields[0].type: must be one of \"choice\", \"integer\", "
+     "\"boolean\""},
+    {"fields/3/max", "\"1000000\"", "fields[3].max: must be an integer"},
+    {"fields/3/max", "1.5", "fields[3].max: must be an integer"},
+    {"fields/3/min", NULL, "fields[3]: missing required property \"min\""},
+    {"fields/0/choices/1", "\"Woman\"",
+     "fields[0].choices: items must be unique (item 1 repeats item 0)"},
+    {"fields/0/choices", "[\"Only\"]", "fields[0].choices: must have at least 2 items"},
+    {"fields/0/min", "1", "fields[0].min: must not be present"},
+    {"analyses/0/stats/0", "\"median\"",
+     "analyses[0].stats[0]: must be one of \"count\", \"sum\", \"mean\", \"stddev\", "
+     "\"histogram\""},
+    {"privacy/min_cell_count", "0", "privacy.min_cell_count: must be at least 1"},
+    {"fields/1/name", "\"Ethnicity\"",
+     "fields[1].name: must match the pattern ^[a-z][a-z0-9_]*$ (lowercase letters, digits and "
+     "underscores, starting with a letter)"},
+    /* Semantic rules. */
+    {"fields/1/name", "\"gender\"", "fields[1].name: \"gender\" is already the name of fields[0]"},
+    {"fields/3/max", "0", "fields[3].max: must be greater than min (0)"},
+    {"fields/3/max", "1099511627776",
+     "fields[3]: max - min must be at most 1099511627775 (2^40 - 1); narrow the range"},
+    {"analyses/1/of", "\"wage\"", "analyses[1].of: there is no field named \"wage\""},
+    {"analyses/1/of", "\"gender\"",
+     "analyses[1].of: \"gender\" is a choice field; \"of\" must name an integer field"},
+    {"analyses/0/by/1", "\"salary\"",
+     "analyses[0].by[1]: \"salary\" is an integer field; groups can only be made by choice or "
+     "boolean fields"},
+    {"analyses/0/by/1", "\"region\"", "analyses[0].by[1]: there is no field named \"region\""},
+    {"analyses/0/stats/1", "\"mean\"",
+     "analyses[0].stats: \"mean\" needs \"of\", the integer field it is computed over"},
+    {"analyses/2/bins/2", "40000",
+     "analyses[2].bins[2]: bins must be increasing (40000 is not above 50000)"},
+    {"analyses/2/bins/0", "10",
+     "analyses[2].bins[0]: the first bin must start at or below the min of \"salary\" (0)"},
+    {"analyses/2/bins/4", "2000000",
+     "analyses[2].bins[4]: 2000000 is above the max of \"salary\" (1000000), so this bin would "
+     "always be empty"},
+    {"analyses/2/bins", NULL,
+     "analyses[2]: the \"histogram\" stat needs \"bins\" (increasing lower edges)"},
+    {"analyses/1/bins", "[0]", "analyses[1].bins: only allowed with the \"histogram\" stat"},
+    {"analyses/1/gap_reference", "\"Men\"",
+     "analyses[1].gap_reference: \"Men\" is not a choice of \"gender\", the first \"by\" field"},
+    {"analyses/0/gap_reference", "\"Man\"",
+     "analyses[0].gap_reference: a gap needs \"of\" (the value compared) and \"by\" (the "
+     "groups)"},
+    {"analyses/2/name", "\"salary\"",
+     "analyses[2].name: \"salary\" is already the name of analyses[1]"},
+};
+
+START_TEST(test_validation_errors)
+{
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        const bad_case *c = &BAD[i];
+        cJSON *doc = load_doc(PAY);
+        apply(doc, c->path, c->json);
+        char err[STUDY_ERR_SIZE];
+        study *s = (study *)1;
+        core_err e = parse_doc(doc, 0, &s, err);
+        ck_assert_msg(e == CORE_EDECODE, "case %zu (%s): got %d (%s)", i, c->path, e, err);
+        ck_assert_ptr_null(s);
+        ck_assert_msg(strcmp(err, c->error) == 0, "case %zu (%s):\n got  %s\n want %s", i, c->path,
+                      err, c->error);
+        cJSON_Delete(doc);
+    }
+    /* Too many cells: 3 x 64 x 64 x 2. */
+    cJSON *doc = load_doc(PAY);
+    apply(doc, "analyses/0/by/3", "\"manager\"");
+    study *s = parse_ok(doc); /* 480 cells is fine */
+    study_free(s);
+    cJSON *choices = cJSON_CreateArray();
+    for (int i = 0; i < 64; i++) {
+        char label[8];
+        snprintf(label, sizeof label, "c%d", i);
+        cJSON_AddItemToArray(choices, cJSON_CreateString(label));
+    }
+    cJSON *fields = cJSON_GetObjectItem(doc, "fields");
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(fields, 1), "choices",
+                              cJSON_Duplicate(choices, 1));
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(fields, 2), "choices", choices);
+    char err[STUDY_ERR_SIZE];
+    ck_assert_int_eq(parse_doc(doc, 0, &s, err), CORE_ELIMIT);
+    ck_assert_str_eq(err, "analyses[0]: 24576 groups is more than the limit of 10000; group by "
+                          "fewer fields");
+    cJSON_Delete(doc);
+    /* Not JSON, too large. */
+    ck_assert_int_eq(study_parse("{\"format\":\n  [1,,2]}", 21, 0, &s, err, sizeof err),
+                     CORE_EDECODE);
+    ck_assert_str_eq(err, "not valid JSON: syntax error at line 2, column 6");
+    ck_assert_int_eq(study_parse("{}", STUDY_MAX_JSON + 1, 0, &s, err, sizeof err), CORE_ELIMIT);
+}
+END_TEST
+
+START_TEST(test_encode_answers)
+{
+    cJSON *doc = load_doc(PAY);
+    study *s = parse_ok(doc);
+    uint64_t meas[8];
+    char err[STUDY_ERR_SIZE];
+    const struct {
+        const char *json;
+        const char *error; /* NULL: valid */
+    } cases[] = {
+        {"{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\",\"salary\":85000,"
+         "\"manager\":false}",
+         NULL},
+        {"{\"gender\":\"Man\",\"ethnicity\":\"White\",\"job\":\"Craft\",\"salary\":\"120000\","
+         "\"manager\":\"TRUE\"}",
+         NULL},
+        {"{\"gender\":\"Wman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\",\"salary\":1,"
+         "\"manager\":true}",
+         "gender: \"Wman\" is not one of the choices \"Woman\", \"Man\", \"Non-binary\""},
+        {"{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\",\"salary\":1000001,"
+         "\"manager\":true}",
+         "salary: 1000001 is above the maximum 1000000"},
+        {"{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\",\"salary\":-1,"
+         "\"manager\":true}",
+         "salary: -1 is below the minimum 0"},
+        {"{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\",\"salary\":\"85,000\","
+         "\"manager\":true}",
+         "salary: must be a whole number from 0 to 1000000 (digits only, no separators)"},
+        {"{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\",\"salary\":850.5,"
+         "\"manager\":true}",
+         "salary: must be a whole number from 0 to 1000000 (digits only, no separators)"},
+        {"{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\",\"salary\":5,"
+         "\"manager\":\"maybe\"}",
+         "manager: must be true or false"},
+        {"{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"salary\":5,\"manager\":true}",
+         "job: missing (Job category); every field is required"},
+        {"{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\",\"salary\":5,"
+         "\"manager\":true,\"age\":40}",
+         "\"age\" is not a field of this study"},
+        {"[1,2]", "an answer must be a JSON object of field names and values"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *a = cJSON_Parse(cases[i].json);
+        core_err e = study_encode_answer(s, a, meas, err, sizeof err);
+        if (cases[i].error == NULL) {
+            ck_assert_msg(e == CORE_OK, "case %zu: %s", i, err);
+        } else {
+            ck_assert_int_eq(e, CORE_EMEAS);
+            ck_assert_str_eq(err, cases[i].error);
+        }
+        cJSON_Delete(a);
+    }
+    /* The second case: indices, offset value and bin. */
+    cJSON *a = cJSON_Parse(cases[1].json);
+    ck_assert_int_eq(study_encode_answer(s, a, meas, err, sizeof err), CORE_OK);
+    cJSON_Delete(a);
+    ck_assert_uint_eq(meas[0], 1);
+    ck_assert_uint_eq(meas[1], 1);
+    ck_assert_uint_eq(meas[2], 6);
+    ck_assert_uint_eq(meas[3], 120000);
+    ck_assert_uint_eq(meas[4], 1);
+    ck_assert_uint_eq(meas[5], 2); /* [100000; 200000) */
+    /* Text values (a CSV row) give the same encoding. */
+    const char *texts[] = {"Man", "White", "Craft", " 120000 ", "true"};
+    uint64_t meas2[8];
+    ck_assert_int_eq(study_encode_texts(s, texts, meas2, err, sizeof err), CORE_OK);
+    ck_assert(memcmp(meas, meas2, 6 * sizeof meas[0]) == 0);
+    const char *empty[] = {"Man", "", "Craft", "1", "true"};
+    ck_assert_int_eq(study_encode_texts(s, empty, meas2, err, sizeof err), CORE_EMEAS);
+    ck_assert_str_eq(err, "ethnicity: missing (Race / ethnicity); every field is required");
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* ---- the circuit refuses every kind of invalid encoding -------------------- */
+
+static void recompute_products(const study *s, felem *w)
+{
+    /* Products in constraint order, as the encoder does. */
+    felem u[STUDY_MAX_FIELDS];
+    for (size_t i = 0; i < s->num_fields; i++) {
+        const study_field *f = &s->fields[i];
+        u[i] = f->type == STUDY_INTEGER ? circuit_decode_range_checked(FIELD128, w + f->wire,
+                                                                       (uint64_t)(f->max - f->min))
+                                        : field_zero();
+    }
+    for (size_t k = 0; k < s->num_constraints; k++) {
+        const study_constraint *c = &s->constraints[k];
+        if (c->c == NO_WIRE)
+            continue;
+        felem a = (c->a & REF_U) ? u[c->a & ~REF_U] : w[c->a];
+        felem b = (c->b & REF_U) ? u[c->b & ~REF_U] : w[c->b];
+        w[c->c] = field_mul(FIELD128, a, b);
+    }
+}
+
+START_TEST(test_circuit_soundness)
+{
+    cJSON *doc = load_doc(PAY);
+    study *s = parse_ok(doc);
+    const circuit *c = prio3_circuit(study_prio3(s));
+    flp *p;
+    ck_assert_int_eq(flp_new(&p, c), CORE_OK);
+    felem *w = calloc(c->meas_len, sizeof *w), *good = calloc(c->meas_len, sizeof *w);
+    uint64_t meas[6] = {0, 4, 2, 85000, 1, 1};
+    ck_assert_int_eq(c->ops->encode(c, meas, good), CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, good, 3, 0), CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, good, 3, 1), CORE_EVERIFY);
+    const study_field *gender = &s->fields[0], *salary = &s->fields[3];
+    const felem one = field_one(FIELD128), two = field_add(FIELD128, one, one);
+    for (int kind = 0; kind < 6; kind++) {
+        memcpy(w, good, c->meas_len * sizeof *w);
+        switch (kind) {
+        case 0: /* no choice */ w[gender->wire] = field_zero(); break;
+        case 1: /* two choices */ w[gender->wire + 1] = one; break;
+        case 2: /* a choice "worth" two */
+            w[gender->wire] = two;
+            w[gender->wire + 1] = field_neg(FIELD128, one);
+            break;
+        case 3: /* a salary bit that is not a bit */ w[salary->wire + 3] = two; break;
+        case 4: /* a histogram bin vector with no bin */
+            w[s->analyses[2].bin_wire + 1] = field_zero();
+            break;
+        case 5: /* a headcount cell inconsistent with the fields */ break;
+        }
+        if (kind != 5) {
+            recompute_products(s, w);
+        } else {
+            size_t cell = s->analyses[0].cell_wire;
+            w[cell + 17] = field_add(FIELD128, w[cell + 17], one);
+        }
+        ck_assert_msg(tu_flp_prove_and_verify(p, w, 3, 0) == CORE_EVERIFY, "kind %d accepted",
+                      kind);
+    }
+    /* The encoder refuses out-of-range integers. */
+    uint64_t bad[6] = {3, 0, 0, 0, 0, 0};
+    ck_assert_int_eq(c->ops->encode(c, bad, w), CORE_EMEAS);
+    free(w);
+    free(good);
+    flp_free(p);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* ---- end to end: shard, verify, aggregate, decode, compare ----------------- */
+
+#define N_REPORTS 120
+
+typedef struct clear_row {
+    int g, e, j, manager;
+    int64_t salary;
+} clear_row;
+
+static const cJSON *find_row(const cJSON *rows, const char *analysis, const char *group,
+                             const char *stat)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        if (strcmp(cJSON_GetObjectItem(r, "analysis")->valuestring, analysis) == 0 &&
+            strcmp(cJSON_GetObjectItem(r, "group")->valuestring, group) == 0 &&
+            strcmp(cJSON_GetObjectItem(r, "statistic")->valuestring, stat) == 0)
+            return r;
+    }
+    ck_abort_msg("no row %s/%s/%s", analysis, group, stat);
+    return NULL;
+}
+
+static void expect(const cJSON *rows, const char *analysis, const char *group, const char *stat,
+                   int suppressed, double want, int exact)
+{
+    const cJSON *r = find_row(rows, analysis, group, stat);
+    const char *value = cJSON_GetObjectItem(r, "value")->valuestring;
+    const char *note = cJSON_GetObjectItem(r, "note")->valuestring;
+    if (suppressed) {
+        ck_assert_msg(value[0] == '\0' && strcmp(note, "suppressed") == 0,
+                      "%s/%s/%s: expected suppressed, got '%s' '%s'", analysis, group, stat, value,
+                      note);
+        return;
+    }
+    ck_assert_msg(note[0] == '\0', "%s/%s/%s: note '%s'", analysis, group, stat, note);
+    double got = strtod(value, NULL);
+    if (exact) {
+        char w[64];
+        snprintf(w, sizeof w, "%.0f", want);
+        ck_assert_msg(strcmp(value, w) == 0, "%s/%s/%s: got %s want %s", analysis, group, stat,
+                      value, w);
+    } else {
+        ck_assert_msg(fabs(got - want) <= 1e-9 * fabs(want), "%s/%s/%s: got %s want %.17g",
+                      analysis, group, stat, value, want);
+    }
+}
+
+static void run_prio3(const study *s, const uint64_t (*meas)[6], size_t n, core_u128 *result)
+{
+    const prio3 *v = study_prio3(s);
+    unsigned shares = prio3_shares(v);
+    uint8_t ctx[STUDY_CTX_SIZE], vk[PRIO3_VERIFY_KEY_SIZE], nonce[PRIO3_NONCE_SIZE];
+    study_vdaf_ctx(s, ctx);
+    tu_rand_bytes(vk, sizeof vk);
+    size_t ps = prio3_public_share_size(v), vss = prio3_verifier_share_size(v);
+    size_t sts = prio3_verify_state_size(v), os = prio3_out_share_size(v);
+    uint8_t *rand = malloc(prio3_rand_size(v)), *pub = malloc(ps);
+    uint8_t *in = malloc(prio3_input_shares_size(v));
+    uint8_t *state = malloc(sts * shares), *vshares = malloc(vss * shares);
+    uint8_t *msg = malloc(prio3_verifier_message_size(v)), *out = malloc(os);
+    uint8_t *agg = malloc(os * shares);
+    for (unsigned j = 0; j < shares; j++)
+        prio3_agg_init(v, agg + j * os);
+    for (size_t r = 0; r < n; r++) {
+        tu_rand_bytes(rand, prio3_rand_size(v));
+        tu_rand_bytes(nonce, sizeof nonce);
+        ck_assert_int_eq(prio3_shard(v, ctx, sizeof ctx, meas[r], nonce, rand, pub, in), CORE_OK);
+        size_t off = 0;
+        for (unsigned j = 0; j < shares; j++) {
+            size_t len = prio3_input_share_size(v, j);
+            ck_assert_int_eq(prio3_verify_init(v, vk, ctx, sizeof ctx, j, nonce, pub, ps, in + off,
+                                               len, state + j * sts, vshares + j * vss),
+                             CORE_OK);
+            off += len;
+        }
+        ck_assert_int_eq(
+            prio3_verifier_shares_to_message(v, ctx, sizeof ctx, vshares, vss * shares, msg),
+            CORE_OK);
+        for (unsigned j = 0; j < shares; j++) {
+            ck_assert_int_eq(prio3_verify_next(v, state + j * sts, sts, msg,
+                                               prio3_verifier_message_size(v), out),
+                             CORE_OK);
+            ck_assert_int_eq(prio3_aggregate(v, agg + j * os, out, os), CORE_OK);
+        }
+    }
+    ck_assert_int_eq(prio3_unshard(v, agg, os * shares, n, result), CORE_OK);
+    free(rand);
+    free(pub);
+    free(in);
+    free(state);
+    free(vshares);
+    free(msg);
+    free(out);
+    free(agg);
+}
+
+START_TEST(test_end_to_end_statistics)
+{
+    cJSON *doc = load_doc(PAY);
+    add_parties(doc, 3);
+    study *s = parse_ok(doc);
+    ck_assert_uint_eq(prio3_shares(study_prio3(s)), 3);
+    static const char *const genders[] = {"Woman", "Man", "Non-binary"};
+    static const char *const jobs[] = {"Executives", "Managers", "Professionals"};
+    static clear_row rows[N_REPORTS];
+    static uint64_t meas[N_REPORTS][6];
+    char err[STUDY_ERR_SIZE];
+    for (size_t r = 0; r < N_REPORTS; r++) {
+        clear_row *c = &rows[r];
+        c->g = (int)tu_rand_below(3);
+        c->e = (int)tu_rand_below(8);
+        uint64_t x = tu_rand_below(10);
+        c->j = x < 6 ? 0 : x < 9 ? 1 : 2; /* skewed: some cells are small */
+        c->manager = (int)tu_rand_below(2);
+        c->salary = (int64_t)tu_rand_below(r % 7 == 0 ? 1000001 : 150000);
+        char json[256];
+        snprintf(json, sizeof json,
+                 "{\"gender\":\"%s\",\"ethnicity\":\"%s\",\"job\":\"%s\",\"salary\":%lld,"
+                 "\"manager\":%s}",
+                 genders[c->g], s->fields[1].choices[c->e], jobs[c->j], (long long)c->salary,
+                 c->manager ? "true" : "false");
+        cJSON *a = cJSON_Parse(json);
+        ck_assert_int_eq(study_encode_answer(s, a, meas[r], err, sizeof err), CORE_OK);
+        cJSON_Delete(a);
+    }
+    core_u128 *agg = calloc(prio3_output_len(study_prio3(s)), sizeof *agg);
+    run_prio3(s, (const uint64_t(*)[6])meas, N_REPORTS, agg);
+    cJSON *out;
+    ck_assert_int_eq(study_result(s, agg, 5, 0, &out), CORE_EINVAL); /* < min_submissions */
+    ck_assert_int_eq(study_result(s, agg, N_REPORTS, 3, &out), CORE_OK);
+    /* 2 + 240 + 30 * 5 (count, sum, mean, stddev, gap) + 3 * 4 bins. */
+    ck_assert_int_eq(cJSON_GetArraySize(out), 2 + 240 + 150 + 12);
+    expect(out, "_study", "", "submissions_accepted", 0, N_REPORTS, 1);
+    expect(out, "_study", "", "submissions_rejected", 0, 3, 1);
+    const uint64_t k = study_min_cell_count(s);
+    char group[256];
+    /* headcount */
+    for (int g = 0; g < 3; g++)
+        for (int e = 0; e < 8; e++)
+            for (int j = 0; j < 10; j++) {
+                double n = 0;
+                for (size_t r = 0; r < N_REPORTS; r++)
+                    n += rows[r].g == g && rows[r].e == e && rows[r].j == j;
+                snprintf(group, sizeof group, "gender=%s;ethnicity=%s;job=%s", genders[g],
+                         s->fields[1].choices[e], s->fields[2].choices[j]);
+                expect(out, "headcount", group, "count", n < (double)k, n, 1);
+            }
+    /* salary: count, sum, mean, stddev, gap to Man */
+    int seen_suppressed = 0, seen_open = 0;
+    for (int j = 0; j < 10; j++) {
+        double mean_ref = 0;
+        int ref_sup = 0;
+        for (int g0 = 1, pass = 0; pass < 2; pass++) {
+            for (int g = pass ? 0 : g0; g < (pass ? 3 : g0 + 1); g++) {
+                double n = 0, sum = 0;
+                for (size_t r = 0; r < N_REPORTS; r++)
+                    if (rows[r].g == g && rows[r].j == j) {
+                        n++;
+                        sum += (double)rows[r].salary;
+                    }
+                double mean = n > 0 ? sum / n : 0, ss = 0;
+                for (size_t r = 0; r < N_REPORTS; r++)
+                    if (rows[r].g == g && rows[r].j == j)
+                        ss += ((double)rows[r].salary - mean) * ((double)rows[r].salary - mean);
+                int sup = n < (double)k;
+                if (pass == 0) {
+                    mean_ref = mean;
+                    ref_sup = sup;
+                    continue;
+                }
+                seen_suppressed |= sup;
+                seen_open |= !sup;
+                snprintf(group, sizeof group, "gender=%s;job=%s", genders[g],
+                         s->fields[2].choices[j]);
+                expect(out, "salary", group, "count", sup, n, 1);
+                expect(out, "salary", group, "sum", sup, sum, 1);
+                expect(out, "salary", group, "mean", sup, mean, 0);
+                expect(out, "salary", group, "stddev", sup, sqrt(ss / (n - 1)), 0);
+                expect(out, "salary", group, "gap", sup || ref_sup, mean / mean_ref, 0);
+            }
+        }
+    }
+    ck_assert(seen_suppressed && seen_open);
+    /* salary_bands */
+    static const int64_t edges[] = {0, 50000, 100000, 200000, INT64_MAX};
+    static const char *const names[] = {"histogram[0;50000)", "histogram[50000;100000)",
+                                        "histogram[100000;200000)", "histogram[200000;)"};
+    for (int g = 0; g < 3; g++) {
+        double n = 0, bins[4] = {0};
+        for (size_t r = 0; r < N_REPORTS; r++)
+            if (rows[r].g == g) {
+                n++;
+                for (int b = 0; b < 4; b++)
+                    bins[b] += rows[r].salary >= edges[b] && rows[r].salary < edges[b + 1];
+            }
+        snprintf(group, sizeof group, "gender=%s", genders[g]);
+        for (int b = 0; b < 4; b++)
+            expect(out, "salary_bands", group, names[b], n < (double)k, bins[b], 1);
+    }
+    cJSON_Delete(out);
+    free(agg);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+START_TEST(test_binding)
+{
+    cJSON *doc = load_doc(VOTE);
+    study *s = parse_ok(doc);
+    uint8_t ctx[STUDY_CTX_SIZE];
+    study_vdaf_ctx(s, ctx);
+    ck_assert(memcmp(ctx, "mpc-study/1", 11) == 0);
+    ck_assert(memcmp(ctx + 11, study_hash(s), 32) == 0);
+    uint8_t info[STUDY_INFO_SIZE];
+    study_hpke_info(2, info);
+    ck_assert(memcmp(info, "mpc-study/1 input share\x02", STUDY_INFO_SIZE) == 0);
+    uint8_t rid[16], tid[16], pub[3] = {7, 8, 9}, aad[STUDY_AAD_FIXED + 3];
+    memset(rid, 1, 16);
+    memset(tid, 2, 16);
+    ck_assert_uint_eq(study_hpke_aad(s, rid, tid, 0x0102, pub, 3, aad, sizeof aad), sizeof aad);
+    ck_assert(memcmp(aad + 32, rid, 16) == 0 && memcmp(aad + 48, tid, 16) == 0);
+    ck_assert(aad[64 + 6] == 1 && aad[64 + 7] == 2 && aad[72] == 7);
+    ck_assert_uint_eq(study_hpke_aad(s, rid, NULL, 1, pub, 3, aad, sizeof aad - 1), 0);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+TU_MAIN("study", 120, test_examples_parse, test_hash_canonical, test_validation_errors,
+        test_encode_answers, test_circuit_soundness, test_end_to_end_statistics, test_binding)

@@ -1,0 +1,712 @@
+/*
+ * study.c - parsing and validation of mpc-study/1 files (docs/STUDY.md):
+ * the JSON Schema (schema/study.schema.json, embedded at build time and
+ * applied with jschema.c), then the semantic rules a schema cannot state,
+ * the canonical encoding and hash, and the submission binding of
+ * DESIGN section 4.
+ */
+#include "study.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/sha256.h>
+
+#include "hex.h"
+#include "jschema.h"
+#include "study_internal.h"
+
+/* The schema, embedded by the build (build/gen/study_schema.c). */
+extern const char study_schema_json[];
+extern const size_t study_schema_json_len;
+
+void study_errf(char *err, size_t err_size, const char *fmt, ...)
+{
+    if (err == NULL || err_size == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- canonical JSON ------------------------------------------------------ */
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+    int failed;
+} buf;
+
+static void buf_put(buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void buf_str(buf *b, const char *s)
+{
+    buf_put(b, s, strlen(s));
+}
+
+/* A JSON string as RFC 8785 writes it: only '"', '\\' and control
+ * characters are escaped. */
+static void put_string(buf *b, const char *s)
+{
+    buf_put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[8];
+        switch (*p) {
+        case '"': buf_str(b, "\\\""); break;
+        case '\\': buf_str(b, "\\\\"); break;
+        case '\b': buf_str(b, "\\b"); break;
+        case '\f': buf_str(b, "\\f"); break;
+        case '\n': buf_str(b, "\\n"); break;
+        case '\r': buf_str(b, "\\r"); break;
+        case '\t': buf_str(b, "\\t"); break;
+        default:
+            if (*p < 0x20) {
+                snprintf(esc, sizeof esc, "\\u%04x", *p);
+                buf_str(b, esc);
+            } else {
+                buf_put(b, (const char *)p, 1);
+            }
+        }
+    }
+    buf_put(b, "\"", 1);
+}
+
+static int cmp_members(const void *x, const void *y)
+{
+    const cJSON *a = *(const cJSON *const *)x, *b = *(const cJSON *const *)y;
+    return strcmp(a->string, b->string);
+}
+
+static core_err put_value(buf *b, const cJSON *v, int depth)
+{
+    if (depth > 64)
+        return CORE_ELIMIT;
+    if (cJSON_IsNull(v)) {
+        buf_str(b, "null");
+    } else if (cJSON_IsTrue(v)) {
+        buf_str(b, "true");
+    } else if (cJSON_IsFalse(v)) {
+        buf_str(b, "false");
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (!(fabs(d) <= 9007199254740992.0) || floor(d) != d)
+            return CORE_EDECODE;
+        char num[32];
+        snprintf(num, sizeof num, "%lld", (long long)d);
+        buf_str(b, num);
+    } else if (cJSON_IsString(v)) {
+        put_string(b, v->valuestring);
+    } else if (cJSON_IsArray(v)) {
+        buf_put(b, "[", 1);
+        const cJSON *e;
+        int first = 1;
+        cJSON_ArrayForEach(e, v)
+        {
+            if (!first)
+                buf_put(b, ",", 1);
+            first = 0;
+            core_err err = put_value(b, e, depth + 1);
+            if (err != CORE_OK)
+                return err;
+        }
+        buf_put(b, "]", 1);
+    } else if (cJSON_IsObject(v)) {
+        size_t n = (size_t)cJSON_GetArraySize(v);
+        const cJSON **members = core_alloc_array(n ? n : 1, sizeof *members);
+        if (members == NULL)
+            return CORE_ENOMEM;
+        size_t i = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, v) members[i++] = e;
+        qsort(members, n, sizeof *members, cmp_members);
+        core_err err = CORE_OK;
+        buf_put(b, "{", 1);
+        for (i = 0; i < n && err == CORE_OK; i++) {
+            if (i > 0) {
+                if (strcmp(members[i - 1]->string, members[i]->string) == 0) {
+                    err = CORE_EDECODE; /* duplicate member name */
+                    break;
+                }
+                buf_put(b, ",", 1);
+            }
+            put_string(b, members[i]->string);
+            buf_put(b, ":", 1);
+            err = put_value(b, members[i], depth + 1);
+        }
+        buf_put(b, "}", 1);
+        free(members);
+        if (err != CORE_OK)
+            return err;
+    } else {
+        return CORE_EDECODE;
+    }
+    return b->failed ? CORE_ENOMEM : CORE_OK;
+}
+
+core_err study_canonical_json(const cJSON *v, char **out)
+{
+    buf b = {0};
+    *out = NULL;
+    core_err err = put_value(&b, v, 0);
+    if (err == CORE_OK && b.p == NULL)
+        err = CORE_EDECODE;
+    if (err != CORE_OK) {
+        free(b.p);
+        return err;
+    }
+    *out = b.p;
+    return CORE_OK;
+}
+
+core_err study_canonical_hash(const cJSON *v, uint8_t hash[STUDY_HASH_SIZE])
+{
+    char *text;
+    core_err err = study_canonical_json(v, &text);
+    if (err != CORE_OK)
+        return err;
+    int rc = mbedtls_sha256_ret((const unsigned char *)text, strlen(text), hash, 0);
+    free(text);
+    return rc == 0 ? CORE_OK : CORE_ECRYPTO;
+}
+
+/* The study hash: the canonical hash without "hash" and "signature". */
+static core_err compute_study_hash(const cJSON *doc, uint8_t hash[STUDY_HASH_SIZE])
+{
+    cJSON *copy = cJSON_Duplicate(doc, 1);
+    if (copy == NULL)
+        return CORE_ENOMEM;
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "hash");
+    cJSON_DeleteItemFromObjectCaseSensitive(copy, "signature");
+    core_err err = study_canonical_hash(copy, hash);
+    cJSON_Delete(copy);
+    return err;
+}
+
+/* ---- semantic checks ----------------------------------------------------- */
+
+static int64_t get_int(const cJSON *obj, const char *name, int64_t dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : dflt;
+}
+
+static const char *get_str(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int find_field(const study *s, const char *name)
+{
+    for (size_t i = 0; i < s->num_fields; i++)
+        if (strcmp(s->fields[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const char *type_name(study_field_type t)
+{
+    return t == STUDY_CHOICE ? "a choice" : t == STUDY_INTEGER ? "an integer" : "a boolean";
+}
+
+static core_err load_fields(study *s, char *err, size_t err_size)
+{
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(s->doc, "fields"), *f;
+    cJSON_ArrayForEach(f, fields)
+    {
+        size_t i = s->num_fields++;
+        study_field *fd = &s->fields[i];
+        fd->name = get_str(f, "name");
+        fd->label = get_str(f, "label");
+        if (find_field(s, fd->name) != (int)i) {
+            study_errf(err, err_size, "fields[%zu].name: \"%s\" is already the name of fields[%d]",
+                       i, fd->name, find_field(s, fd->name));
+            return CORE_EDECODE;
+        }
+        const char *type = get_str(f, "type");
+        if (strcmp(type, "choice") == 0) {
+            fd->type = STUDY_CHOICE;
+            const cJSON *c;
+            cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(f, "choices"))
+                fd->choices[fd->num_choices++] = c->valuestring;
+        } else if (strcmp(type, "boolean") == 0) {
+            fd->type = STUDY_BOOLEAN;
+            fd->num_choices = 2;
+            fd->choices[0] = "false";
+            fd->choices[1] = "true";
+        } else {
+            fd->type = STUDY_INTEGER;
+            fd->min = get_int(f, "min", 0);
+            fd->max = get_int(f, "max", 0);
+            if (fd->max <= fd->min) {
+                study_errf(err, err_size, "fields[%zu].max: must be greater than min (%lld)", i,
+                           (long long)fd->min);
+                return CORE_EDECODE;
+            }
+            if (fd->max - fd->min > STUDY_MAX_RANGE) {
+                study_errf(err, err_size,
+                           "fields[%zu]: max - min must be at most %lld (2^40 - 1); narrow the "
+                           "range",
+                           i, (long long)STUDY_MAX_RANGE);
+                return CORE_EDECODE;
+            }
+        }
+    }
+    return CORE_OK;
+}
+
+static unsigned stat_bit(const char *name)
+{
+    static const char *const names[] = {"count", "sum", "mean", "stddev", "histogram"};
+    for (unsigned i = 0; i < 5; i++)
+        if (strcmp(name, names[i]) == 0)
+            return 1u << i;
+    return 0;
+}
+
+static core_err load_bins(study *s, study_analysis *an, size_t i, const cJSON *a, char *err,
+                          size_t err_size)
+{
+    const cJSON *bins = cJSON_GetObjectItemCaseSensitive(a, "bins");
+    int wants = (an->stats & STAT_HISTOGRAM) != 0;
+    if (!wants && bins != NULL) {
+        study_errf(err, err_size, "analyses[%zu].bins: only allowed with the \"histogram\" stat",
+                   i);
+        return CORE_EDECODE;
+    }
+    if (!wants)
+        return CORE_OK;
+    if (bins == NULL) {
+        study_errf(err, err_size,
+                   "analyses[%zu]: the \"histogram\" stat needs \"bins\" (increasing lower edges)",
+                   i);
+        return CORE_EDECODE;
+    }
+    const study_field *of = &s->fields[an->of];
+    const cJSON *b;
+    cJSON_ArrayForEach(b, bins)
+    {
+        size_t k = an->num_bins++;
+        an->bins[k] = (int64_t)b->valuedouble;
+        if (k > 0 && an->bins[k] <= an->bins[k - 1]) {
+            study_errf(err, err_size,
+                       "analyses[%zu].bins[%zu]: bins must be increasing (%lld is not above "
+                       "%lld)",
+                       i, k, (long long)an->bins[k], (long long)an->bins[k - 1]);
+            return CORE_EDECODE;
+        }
+        if (an->bins[k] > of->max) {
+            study_errf(err, err_size,
+                       "analyses[%zu].bins[%zu]: %lld is above the max of \"%s\" (%lld), so "
+                       "this bin would always be empty",
+                       i, k, (long long)an->bins[k], of->name, (long long)of->max);
+            return CORE_EDECODE;
+        }
+    }
+    if (an->bins[0] > of->min) {
+        study_errf(err, err_size,
+                   "analyses[%zu].bins[0]: the first bin must start at or below the min of "
+                   "\"%s\" (%lld)",
+                   i, of->name, (long long)of->min);
+        return CORE_EDECODE;
+    }
+    return CORE_OK;
+}
+
+static core_err load_analysis(study *s, size_t i, const cJSON *a, char *err, size_t err_size)
+{
+    study_analysis *an = &s->analyses[i];
+    an->name = get_str(a, "name");
+    an->of = -1;
+    an->gap_ref = -1;
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(s->analyses[j].name, an->name) == 0) {
+            study_errf(err, err_size,
+                       "analyses[%zu].name: \"%s\" is already the name of analyses[%zu]", i,
+                       an->name, j);
+            return CORE_EDECODE;
+        }
+    const char *of = get_str(a, "of");
+    if (of != NULL) {
+        an->of = find_field(s, of);
+        if (an->of < 0) {
+            study_errf(err, err_size, "analyses[%zu].of: there is no field named \"%s\"", i, of);
+            return CORE_EDECODE;
+        }
+        if (s->fields[an->of].type != STUDY_INTEGER) {
+            study_errf(err, err_size,
+                       "analyses[%zu].of: \"%s\" is %s field; \"of\" must name an integer field", i,
+                       of, type_name(s->fields[an->of].type));
+            return CORE_EDECODE;
+        }
+    }
+    const cJSON *b;
+    an->cells = 1;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(a, "by"))
+    {
+        size_t k = an->num_by;
+        int f = find_field(s, b->valuestring);
+        if (f < 0) {
+            study_errf(err, err_size, "analyses[%zu].by[%zu]: there is no field named \"%s\"", i, k,
+                       b->valuestring);
+            return CORE_EDECODE;
+        }
+        if (s->fields[f].type == STUDY_INTEGER) {
+            study_errf(err, err_size,
+                       "analyses[%zu].by[%zu]: \"%s\" is an integer field; groups can only be "
+                       "made by choice or boolean fields",
+                       i, k, b->valuestring);
+            return CORE_EDECODE;
+        }
+        an->by[an->num_by++] = f;
+        an->cells *= s->fields[f].num_choices;
+    }
+    const cJSON *st;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(a, "stats"))
+    {
+        unsigned bit = stat_bit(st->valuestring);
+        an->stats |= bit;
+        if (bit != STAT_COUNT && an->of < 0) {
+            study_errf(err, err_size,
+                       "analyses[%zu].stats: \"%s\" needs \"of\", the integer field it is "
+                       "computed over",
+                       i, st->valuestring);
+            return CORE_EDECODE;
+        }
+    }
+    core_err e = load_bins(s, an, i, a, err, err_size);
+    if (e != CORE_OK)
+        return e;
+    const char *gap = get_str(a, "gap_reference");
+    if (gap != NULL) {
+        if (an->num_by == 0 || an->of < 0) {
+            study_errf(err, err_size,
+                       "analyses[%zu].gap_reference: a gap needs \"of\" (the value compared) and "
+                       "\"by\" (the groups)",
+                       i);
+            return CORE_EDECODE;
+        }
+        const study_field *first = &s->fields[an->by[0]];
+        for (size_t c = 0; c < first->num_choices; c++)
+            if (strcmp(first->choices[c], gap) == 0)
+                an->gap_ref = (int)c;
+        if (an->gap_ref < 0) {
+            study_errf(err, err_size,
+                       "analyses[%zu].gap_reference: \"%s\" is not a choice of \"%s\", the first "
+                       "\"by\" field",
+                       i, gap, first->name);
+            return CORE_EDECODE;
+        }
+    }
+    size_t cells = an->cells * (an->num_bins ? an->num_bins : 1);
+    if (cells > STUDY_MAX_CELLS) {
+        study_errf(err, err_size,
+                   "analyses[%zu]: %zu groups%s is more than the limit of %d; group by fewer "
+                   "fields",
+                   i, cells, an->num_bins ? " (times bins)" : "", STUDY_MAX_CELLS);
+        return CORE_ELIMIT;
+    }
+    return CORE_OK;
+}
+
+static core_err load_parties(study *s, char *err, size_t err_size)
+{
+    const cJSON *parties = cJSON_GetObjectItemCaseSensitive(s->doc, "parties"), *p;
+    cJSON_ArrayForEach(p, parties)
+    {
+        unsigned i = s->num_parties++;
+        s->party_name[i] = get_str(p, "name");
+        s->party_url[i] = get_str(p, "url");
+        if (hex_decode_fixed(get_str(p, "hpke_public_key"), s->party_hpke[i], HPKE_NPK) != 0 ||
+            hex_decode_fixed(get_str(p, "signing_public_key"), s->party_sign[i],
+                             STUDY_SIGN_KEY_SIZE) != 0) {
+            study_errf(err, err_size, "parties[%u]: malformed key", i);
+            return CORE_EDECODE;
+        }
+        for (unsigned j = 0; j < i; j++) {
+            const char *what = NULL;
+            if (strcmp(s->party_name[i], s->party_name[j]) == 0)
+                what = "name";
+            else if (strcmp(s->party_url[i], s->party_url[j]) == 0)
+                what = "url";
+            else if (memcmp(s->party_hpke[i], s->party_hpke[j], HPKE_NPK) == 0)
+                what = "hpke_public_key";
+            else if (memcmp(s->party_sign[i], s->party_sign[j], STUDY_SIGN_KEY_SIZE) == 0)
+                what = "signing_public_key";
+            if (what != NULL) {
+                study_errf(err, err_size, "parties[%u].%s: the same as parties[%u]'s", i, what, j);
+                return CORE_EDECODE;
+            }
+        }
+    }
+    const char *org =
+        get_str(cJSON_GetObjectItemCaseSensitive(s->doc, "organizer"), "signing_public_key");
+    if (org != NULL) {
+        s->has_organizer = 1;
+        if (hex_decode_fixed(org, s->organizer, STUDY_SIGN_KEY_SIZE) != 0)
+            return CORE_EDECODE;
+    }
+    const char *sig = get_str(s->doc, "signature");
+    if (sig != NULL) {
+        s->has_signature = 1;
+        if (hex_decode_fixed(sig, s->signature, STUDY_SIG_SIZE) != 0)
+            return CORE_EDECODE;
+    }
+    return CORE_OK;
+}
+
+static core_err check_sealing(study *s, unsigned flags, char *err, size_t err_size)
+{
+    static const char *const parts[] = {"parties", "organizer", "hash", "signature"};
+    s->sealed = 1;
+    for (size_t i = 0; i < 4; i++)
+        if (cJSON_GetObjectItemCaseSensitive(s->doc, parts[i]) == NULL) {
+            s->sealed = 0;
+            if (flags & STUDY_SEALED) {
+                study_errf(err, err_size,
+                           "%s: missing; this study is not sealed (seal it with 'mpc study seal')",
+                           parts[i]);
+                return CORE_EDECODE;
+            }
+        }
+    const char *hash = get_str(s->doc, "hash");
+    if (hash != NULL) {
+        uint8_t stored[STUDY_HASH_SIZE];
+        if (hex_decode_fixed(hash, stored, sizeof stored) != 0 ||
+            memcmp(stored, s->hash, sizeof stored) != 0) {
+            study_errf(err, err_size,
+                       "hash: does not match the study's content; the file was changed after it "
+                       "was sealed");
+            return CORE_EDECODE;
+        }
+    }
+    return CORE_OK;
+}
+
+static core_err validate_schema(const cJSON *doc, char *err, size_t err_size)
+{
+    cJSON *schema = cJSON_ParseWithLength(study_schema_json, study_schema_json_len);
+    if (schema == NULL)
+        return CORE_ENOMEM;
+    core_err e = jschema_validate(schema, doc, err, err_size);
+    cJSON_Delete(schema);
+    return e == CORE_OK || e == CORE_ENOMEM ? e : CORE_EDECODE;
+}
+
+core_err study_parse(const char *json, size_t len, unsigned flags, study **out, char *err,
+                     size_t err_size)
+{
+    *out = NULL;
+    study_errf(err, err_size, "%s", "");
+    if (len > STUDY_MAX_JSON) {
+        study_errf(err, err_size, "the study file is larger than %zu bytes", STUDY_MAX_JSON);
+        return CORE_ELIMIT;
+    }
+    study *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return CORE_ENOMEM;
+    core_err e = CORE_EDECODE;
+    const char *end = NULL;
+    s->doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (s->doc == NULL) {
+        size_t at = end != NULL && end >= json ? (size_t)(end - json) : 0;
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < at && i < len; i++, col++)
+            if (json[i] == '\n') {
+                line++;
+                col = 0;
+            }
+        study_errf(err, err_size, "not valid JSON: syntax error at line %zu, column %zu", line,
+                   col);
+        goto cleanup;
+    }
+    if ((e = validate_schema(s->doc, err, err_size)) != CORE_OK)
+        goto cleanup;
+    s->id = get_str(s->doc, "id");
+    s->title = get_str(s->doc, "title");
+    const char *access = get_str(s->doc, "access");
+    s->access_open = access != NULL && strcmp(access, "open") == 0;
+    const cJSON *privacy = cJSON_GetObjectItemCaseSensitive(s->doc, "privacy");
+    s->min_submissions = (uint64_t)get_int(privacy, "min_submissions", 1);
+    s->min_cell_count = (uint64_t)get_int(privacy, "min_cell_count", 1);
+    if ((e = load_fields(s, err, err_size)) != CORE_OK)
+        goto cleanup;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(s->doc, "analyses"))
+    {
+        if ((e = load_analysis(s, s->num_analyses, a, err, err_size)) != CORE_OK)
+            goto cleanup;
+        s->num_analyses++;
+    }
+    if ((e = load_parties(s, err, err_size)) != CORE_OK)
+        goto cleanup;
+    if ((e = compute_study_hash(s->doc, s->hash)) != CORE_OK) {
+        study_errf(err, err_size, "the study cannot be encoded canonically");
+        goto cleanup;
+    }
+    if ((e = check_sealing(s, flags, err, err_size)) != CORE_OK)
+        goto cleanup;
+    e = study_compile(s, err, err_size);
+cleanup:
+    if (e != CORE_OK) {
+        study_free(s);
+        return e;
+    }
+    *out = s;
+    return CORE_OK;
+}
+
+void study_free(study *s)
+{
+    if (s == NULL)
+        return;
+    study_layout_free(s);
+    cJSON_Delete(s->doc);
+    free(s);
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+const cJSON *study_json(const study *s)
+{
+    return s->doc;
+}
+const uint8_t *study_hash(const study *s)
+{
+    return s->hash;
+}
+int study_is_sealed(const study *s)
+{
+    return s->sealed;
+}
+const char *study_id(const study *s)
+{
+    return s->id;
+}
+const char *study_title(const study *s)
+{
+    return s->title;
+}
+int study_access_open(const study *s)
+{
+    return s->access_open;
+}
+uint64_t study_min_submissions(const study *s)
+{
+    return s->min_submissions;
+}
+uint64_t study_min_cell_count(const study *s)
+{
+    return s->min_cell_count;
+}
+unsigned study_num_parties(const study *s)
+{
+    return s->num_parties;
+}
+
+const char *study_party_name(const study *s, unsigned i)
+{
+    return i < s->num_parties ? s->party_name[i] : NULL;
+}
+
+const char *study_party_url(const study *s, unsigned i)
+{
+    return i < s->num_parties ? s->party_url[i] : NULL;
+}
+
+const uint8_t *study_party_hpke_key(const study *s, unsigned i)
+{
+    return i < s->num_parties ? s->party_hpke[i] : NULL;
+}
+
+const uint8_t *study_party_signing_key(const study *s, unsigned i)
+{
+    return i < s->num_parties ? s->party_sign[i] : NULL;
+}
+
+const uint8_t *study_organizer_key(const study *s)
+{
+    return s->has_organizer ? s->organizer : NULL;
+}
+
+const uint8_t *study_signature(const study *s)
+{
+    return s->has_signature ? s->signature : NULL;
+}
+
+size_t study_num_fields(const study *s)
+{
+    return s->num_fields;
+}
+
+const char *study_field_name(const study *s, size_t i)
+{
+    return i < s->num_fields ? s->fields[i].name : NULL;
+}
+
+study_field_type study_field_kind(const study *s, size_t i)
+{
+    return s->fields[i].type;
+}
+
+/* ---- binding --------------------------------------------------------------- */
+
+void study_vdaf_ctx(const study *s, uint8_t ctx[STUDY_CTX_SIZE])
+{
+    memcpy(ctx, STUDY_FORMAT, sizeof(STUDY_FORMAT) - 1);
+    memcpy(ctx + sizeof(STUDY_FORMAT) - 1, s->hash, STUDY_HASH_SIZE);
+}
+
+void study_hpke_info(unsigned party, uint8_t info[STUDY_INFO_SIZE])
+{
+    static const char prefix[] = STUDY_FORMAT " input share";
+    memcpy(info, prefix, sizeof prefix - 1);
+    info[sizeof prefix - 1] = (uint8_t)party;
+}
+
+size_t study_hpke_aad(const study *s, const uint8_t report_id[STUDY_REPORT_ID_SIZE],
+                      const uint8_t token_id[STUDY_TOKEN_ID_SIZE], uint64_t seq,
+                      const uint8_t *public_share, size_t public_share_len, uint8_t *aad,
+                      size_t aad_size)
+{
+    if (aad_size < STUDY_AAD_FIXED || aad_size - STUDY_AAD_FIXED < public_share_len)
+        return 0;
+    uint8_t *p = aad;
+    memcpy(p, s->hash, STUDY_HASH_SIZE);
+    p += STUDY_HASH_SIZE;
+    memcpy(p, report_id, STUDY_REPORT_ID_SIZE);
+    p += STUDY_REPORT_ID_SIZE;
+    if (token_id != NULL)
+        memcpy(p, token_id, STUDY_TOKEN_ID_SIZE);
+    else
+        memset(p, 0, STUDY_TOKEN_ID_SIZE);
+    p += STUDY_TOKEN_ID_SIZE;
+    for (int i = 7; i >= 0; i--)
+        *p++ = (uint8_t)(seq >> (8 * i));
+    if (public_share_len > 0)
+        memcpy(p, public_share, public_share_len);
+    return STUDY_AAD_FIXED + public_share_len;
+}

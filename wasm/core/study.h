@@ -1,0 +1,165 @@
+/*
+ * study.h - the study file (mpc-study/1, docs/STUDY.md) and its compiler:
+ * parsing and validation (schema/study.schema.json plus the semantic rules
+ * a schema cannot say), the canonical hash, the Prio3 instance that carries
+ * one answer (the study circuit, study_circuit.c), the encoding of one
+ * answer, the binding of a submission (VDAF ctx, HPKE info and aad), and
+ * the decoding of an aggregate into each analysis's statistics
+ * (study_result.c).
+ *
+ * A study handle is immutable after study_parse() and may be shared
+ * between threads. Every function that can fail on user input writes a
+ * one-line English message into err (always NUL-terminated) naming the
+ * field and the rule broken.
+ */
+#ifndef MPC_STUDY_H
+#define MPC_STUDY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core.h"
+#include "prio3.h"
+
+#define STUDY_FORMAT "mpc-study/1"
+#define STUDY_HASH_SIZE 32
+#define STUDY_REPORT_ID_SIZE PRIO3_NONCE_SIZE
+#define STUDY_TOKEN_ID_SIZE 16
+/* Limits (the schema states them too). */
+#define STUDY_MAX_JSON ((size_t)1 << 20) /* bytes of a study file */
+#define STUDY_MAX_FIELDS 32
+#define STUDY_MAX_ANALYSES 32
+#define STUDY_MAX_BY 4
+#define STUDY_MAX_CHOICES 64
+#define STUDY_MAX_BINS 64
+#define STUDY_MAX_CELLS 10000  /* cells (times bins) of one analysis */
+#define STUDY_MAX_WIRES 200000 /* encoded measurement length */
+#define STUDY_MAX_ABS ((int64_t)1 << 50)
+#define STUDY_MAX_RANGE (((int64_t)1 << 40) - 1) /* max - min of an integer field */
+#define STUDY_MIN_PARTIES 2
+#define STUDY_MAX_PARTIES 10
+#define STUDY_ERR_SIZE 256
+
+typedef struct study study;
+
+typedef enum study_field_type {
+    STUDY_CHOICE = 1,
+    STUDY_INTEGER = 2,
+    STUDY_BOOLEAN = 3
+} study_field_type;
+
+/* study_parse flags. */
+#define STUDY_SEALED 1u /* the parties, organizer, hash and signature are required */
+
+/* Parses and validates a study (json, len bytes, not NUL-terminated
+ * necessarily). With STUDY_SEALED the sealing fields must be present and
+ * the stored hash must equal the computed one; without it they may be
+ * present or absent (a study being sealed). On success *out is a new
+ * handle (free with study_free); on failure *out is NULL and err says
+ * what to fix. Errors: CORE_EDECODE (not JSON, schema or semantic rule),
+ * CORE_ELIMIT (too large), CORE_ENOMEM. The signature is not checked here
+ * (backend/lib/sealed.c does that). */
+CORE_MUST_CHECK core_err study_parse(const char *json, size_t len, unsigned flags, study **out,
+                                     char *err, size_t err_size);
+
+/* Frees s; accepts NULL. */
+void study_free(study *s);
+
+/* The parsed document (owned by s; do not modify). */
+const cJSON *study_json(const study *s);
+
+/* SHA-256 of the canonical encoding of the study without its "hash" and
+ * "signature" members (docs/STUDY.md); computed by study_parse. */
+const uint8_t *study_hash(const study *s);
+int study_is_sealed(const study *s);
+const char *study_id(const study *s);
+const char *study_title(const study *s);
+int study_access_open(const study *s); /* 1: "open", 0: "token" */
+uint64_t study_min_submissions(const study *s);
+uint64_t study_min_cell_count(const study *s);
+
+/* Parties of a sealed study (0 for an unsealed one); index 0 is the
+ * leader. */
+unsigned study_num_parties(const study *s);
+const char *study_party_name(const study *s, unsigned i);
+const char *study_party_url(const study *s, unsigned i);
+const uint8_t *study_party_hpke_key(const study *s, unsigned i);    /* HPKE_NPK bytes */
+const uint8_t *study_party_signing_key(const study *s, unsigned i); /* 65 bytes, SEC1 */
+const uint8_t *study_organizer_key(const study *s);                 /* 65 bytes or NULL */
+const uint8_t *study_signature(const study *s);                     /* 64 bytes or NULL */
+
+/* Fields. */
+size_t study_num_fields(const study *s);
+const char *study_field_name(const study *s, size_t i);
+study_field_type study_field_kind(const study *s, size_t i);
+
+/* Computes the canonical hash of any JSON value (the same rules as the
+ * study hash, over the whole value): objects' members sorted by name,
+ * no whitespace, integers only (|x| <= 2^53). CORE_EDECODE for other
+ * numbers. */
+CORE_MUST_CHECK core_err study_canonical_hash(const cJSON *v, uint8_t hash[STUDY_HASH_SIZE]);
+
+/* Writes the canonical encoding of v into a new NUL-terminated string
+ * (*out, free with free()). */
+CORE_MUST_CHECK core_err study_canonical_json(const cJSON *v, char **out);
+
+/* ---- the measurement ----------------------------------------------------- */
+
+/* The Prio3 instance (study circuit, Field128) for a sealed study's
+ * number of parties; for an unsealed study, for 2 parties. Owned by s. */
+const prio3 *study_prio3(const study *s);
+
+/* Prio3 algorithm id of the study circuit (private-use range). */
+#define STUDY_PRIO3_ID 0xFFFF0001u
+
+/* Number of integers in an encoded answer (prio3_meas_count). */
+size_t study_meas_count(const study *s);
+
+/* Encodes an answer given as a JSON object {field name: value} (choice: a
+ * label; integer: a whole number or a decimal string; boolean: true/false
+ * or "true"/"false") into meas (study_meas_count integers). Every field is
+ * required; unknown members are refused. */
+CORE_MUST_CHECK core_err study_encode_answer(const study *s, const cJSON *answer, uint64_t *meas,
+                                             char *err, size_t err_size);
+
+/* The same from text values, one per field in field order (a CSV row). */
+CORE_MUST_CHECK core_err study_encode_texts(const study *s, const char *const *texts,
+                                            uint64_t *meas, char *err, size_t err_size);
+
+/* ---- binding of a submission (DESIGN section 4) ------------------------- */
+
+/* VDAF ctx: "mpc-study/1" || study hash. */
+#define STUDY_CTX_SIZE (sizeof(STUDY_FORMAT) - 1 + STUDY_HASH_SIZE)
+void study_vdaf_ctx(const study *s, uint8_t ctx[STUDY_CTX_SIZE]);
+
+/* HPKE info for party i: "mpc-study/1 input share" || byte i. */
+#define STUDY_INFO_SIZE (sizeof(STUDY_FORMAT " input share") - 1 + 1)
+void study_hpke_info(unsigned party, uint8_t info[STUDY_INFO_SIZE]);
+
+/* HPKE aad: study hash || report id || token id (zeros when none) ||
+ * seq (8 bytes, big endian) || public share. Returns the size written
+ * (STUDY_AAD_FIXED + public_share_len), or 0 if aad_size is too small. */
+#define STUDY_AAD_FIXED (STUDY_HASH_SIZE + STUDY_REPORT_ID_SIZE + STUDY_TOKEN_ID_SIZE + 8)
+size_t study_hpke_aad(const study *s, const uint8_t report_id[STUDY_REPORT_ID_SIZE],
+                      const uint8_t token_id[STUDY_TOKEN_ID_SIZE], uint64_t seq,
+                      const uint8_t *public_share, size_t public_share_len, uint8_t *aad,
+                      size_t aad_size);
+
+/* ---- results ---------------------------------------------------------- */
+
+/* Decodes an aggregate (prio3_output_len integers from prio3_unshard over
+ * num_reports reports) into the report rows of DESIGN section 7: a new
+ * cJSON array of objects {"analysis", "group", "statistic", "value",
+ * "note"} (strings; value "" when suppressed or undefined), starting with
+ * _study rows submissions_accepted and submissions_rejected. Fails with
+ * CORE_EINVAL if num_reports < min_submissions. */
+CORE_MUST_CHECK core_err study_result(const study *s, const core_u128 *aggregate,
+                                      uint64_t num_reports, uint64_t num_rejected, cJSON **rows);
+
+/* The analysis plan in plain language: a new cJSON array of strings, one
+ * per analysis. */
+cJSON *study_plan(const study *s);
+
+#endif

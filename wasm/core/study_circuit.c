@@ -1,0 +1,621 @@
+/*
+ * study_circuit.c - the study circuit: one FLP validity circuit
+ * (draft-irtf-cfrg-vdaf-18, Section 7.3.2) for a whole answer, built from
+ * the study's fields and analyses, and the encoding of an answer into it.
+ * docs/STUDY.md explains the design; in short:
+ *
+ *   wires    every choice/boolean field is a one-hot vector, every integer
+ *            field the range-checked bits of u = value - min (Section
+ *            7.4.2's encoding, so any bits decode into [0, max - min]), each
+ *            histogram analysis a one-hot bin vector; then product wires:
+ *            the one-hot vector of an analysis's cells (outer product of its
+ *            "by" fields, built as a chain of products and shared between
+ *            analyses with the same prefix), cell x bin, cell x u and
+ *            cell x u x u.
+ *   checks   one list of quadratic constraints a * b = c (a bit is
+ *            a * (a - 1) = 0), all proven with one ParallelSum(Mul) gadget
+ *            and random powers of one joint randomness element per call
+ *            (as the standard SumVec/Histogram range checks), plus one
+ *            output per one-hot group (its sum minus one).
+ *   output   per analysis: cell counts, sums and sums of squares of u, and
+ *            histogram counts; decoded by study_result.c.
+ *
+ * Since every "by" field is encoded once and every cell vector is a
+ * product of them, all analyses see the same answer: a contributor cannot
+ * be a woman in one table and a man in another. (The histogram bin is not
+ * tied to the value; a contributor can choose it, within the bins.)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "study_internal.h"
+
+/* ---- layout ---------------------------------------------------------------- */
+
+typedef struct builder {
+    study *s;
+    size_t cap;
+    size_t onehot_cap;
+    /* Cell vectors built so far (by-prefix -> first wire). */
+    size_t num_memo;
+    struct {
+        size_t n;
+        int by[STUDY_MAX_BY];
+        uint32_t wire;
+        size_t cells;
+    } memo[STUDY_MAX_ANALYSES * STUDY_MAX_BY];
+} builder;
+
+static core_err add_constraint(builder *b, uint32_t a, uint32_t bb, uint32_t c)
+{
+    study *s = b->s;
+    if (s->num_constraints == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 256;
+        study_constraint *p = realloc(s->constraints, cap * sizeof *p);
+        if (p == NULL)
+            return CORE_ENOMEM;
+        s->constraints = p;
+        b->cap = cap;
+    }
+    s->constraints[s->num_constraints++] = (study_constraint){a, bb, c};
+    return CORE_OK;
+}
+
+/* n new wires; fails past the limit. */
+static core_err new_wires(study *s, size_t n, uint32_t *first)
+{
+    if (n > STUDY_MAX_WIRES || s->num_wires > STUDY_MAX_WIRES - n)
+        return CORE_ELIMIT;
+    *first = s->num_wires;
+    s->num_wires += (uint32_t)n;
+    return CORE_OK;
+}
+
+static core_err add_bits(builder *b, uint32_t first, size_t n)
+{
+    core_err err = CORE_OK;
+    for (size_t i = 0; i < n && err == CORE_OK; i++)
+        err = add_constraint(b, first + (uint32_t)i, NO_WIRE, NO_WIRE);
+    return err;
+}
+
+static core_err add_onehot(builder *b, uint32_t first, size_t n)
+{
+    study *s = b->s;
+    if (s->num_onehot == b->onehot_cap) {
+        size_t cap = b->onehot_cap ? 2 * b->onehot_cap : 16;
+        uint32_t *st = realloc(s->onehot_start, cap * sizeof *st);
+        if (st == NULL)
+            return CORE_ENOMEM;
+        s->onehot_start = st;
+        uint32_t *ln = realloc(s->onehot_len, cap * sizeof *ln);
+        if (ln == NULL)
+            return CORE_ENOMEM;
+        s->onehot_len = ln;
+        b->onehot_cap = cap;
+    }
+    s->onehot_start[s->num_onehot] = first;
+    s->onehot_len[s->num_onehot++] = (uint32_t)n;
+    return add_bits(b, first, n);
+}
+
+/* Products c[i * m + j] = x[i] * y[j] for i < n, j < m (y may be REF_U:
+ * then m = 1 and y is that value). */
+static core_err add_products(builder *b, uint32_t x, size_t n, uint32_t y, size_t m,
+                             uint32_t *first)
+{
+    core_err err = new_wires(b->s, n * m, first);
+    for (size_t i = 0; i < n && err == CORE_OK; i++)
+        for (size_t j = 0; j < m && err == CORE_OK; j++)
+            err = add_constraint(b, x + (uint32_t)i, (y & REF_U) ? y : y + (uint32_t)j,
+                                 *first + (uint32_t)(i * m + j));
+    return err;
+}
+
+/* The one-hot vector of the cells of by[0..n-1] (n >= 1). */
+static core_err cells_of(builder *b, const int *by, size_t n, uint32_t *wire, size_t *cells)
+{
+    const study *s = b->s;
+    const study_field *last = &s->fields[by[n - 1]];
+    if (n == 1) {
+        *wire = last->wire;
+        *cells = last->num_choices;
+        return CORE_OK;
+    }
+    for (size_t i = 0; i < b->num_memo; i++)
+        if (b->memo[i].n == n && memcmp(b->memo[i].by, by, n * sizeof *by) == 0) {
+            *wire = b->memo[i].wire;
+            *cells = b->memo[i].cells;
+            return CORE_OK;
+        }
+    uint32_t prev;
+    size_t prev_cells;
+    core_err err = cells_of(b, by, n - 1, &prev, &prev_cells);
+    if (err == CORE_OK)
+        err = add_products(b, prev, prev_cells, last->wire, last->num_choices, wire);
+    if (err != CORE_OK)
+        return err;
+    *cells = prev_cells * last->num_choices;
+    size_t m = b->num_memo++;
+    b->memo[m].n = n;
+    memcpy(b->memo[m].by, by, n * sizeof *by);
+    b->memo[m].wire = *wire;
+    b->memo[m].cells = *cells;
+    return CORE_OK;
+}
+
+static core_err layout_fields(builder *b)
+{
+    study *s = b->s;
+    core_err err = CORE_OK;
+    for (size_t i = 0; i < s->num_fields && err == CORE_OK; i++) {
+        study_field *f = &s->fields[i];
+        size_t n = f->type == STUDY_INTEGER ? circuit_bit_length((uint64_t)(f->max - f->min))
+                                            : f->num_choices;
+        err = new_wires(s, n, &f->wire);
+        f->wires = (uint32_t)n;
+        if (err == CORE_OK)
+            err = f->type == STUDY_INTEGER ? add_bits(b, f->wire, n) : add_onehot(b, f->wire, n);
+    }
+    s->meas_count = s->num_fields;
+    return err;
+}
+
+static core_err layout_analysis(builder *b, study_analysis *a)
+{
+    study *s = b->s;
+    core_err err = CORE_OK;
+    uint32_t u = a->of >= 0 ? REF_U | (uint32_t)a->of : NO_WIRE;
+    int sums = (a->stats & (STAT_SUM | STAT_MEAN | STAT_STDDEV)) || a->gap_ref >= 0;
+    if (a->num_by > 0) {
+        size_t cells;
+        err = cells_of(b, a->by, a->num_by, &a->cell_wire, &cells);
+    }
+    if (err == CORE_OK && (a->stats & STAT_HISTOGRAM)) {
+        a->bin_meas = s->meas_count++;
+        err = new_wires(s, a->num_bins, &a->bin_wire);
+        if (err == CORE_OK)
+            err = add_onehot(b, a->bin_wire, a->num_bins);
+        a->hist_wire = a->bin_wire;
+        if (err == CORE_OK && a->num_by > 0)
+            err = add_products(b, a->cell_wire, a->cells, a->bin_wire, a->num_bins, &a->hist_wire);
+    }
+    if (err == CORE_OK && sums && a->num_by > 0)
+        err = add_products(b, a->cell_wire, a->cells, u, 1, &a->sum_wire);
+    if (err == CORE_OK && (a->stats & STAT_STDDEV)) {
+        if (a->num_by > 0)
+            err = add_products(b, a->sum_wire, a->cells, u, 1, &a->sq_wire);
+        else
+            err = add_products(b, u, 1, u, 1, &a->sq_wire);
+    }
+    return err;
+}
+
+/* Output references, analysis by analysis. */
+static core_err layout_outputs(study *s)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        n = 0;
+        for (size_t i = 0; i < s->num_analyses; i++) {
+            study_analysis *a = &s->analyses[i];
+            uint32_t u = a->of >= 0 ? REF_U | (uint32_t)a->of : NO_WIRE;
+            int sums = (a->stats & (STAT_SUM | STAT_MEAN | STAT_STDDEV)) || a->gap_ref >= 0;
+            a->out_count = a->out_sum = a->out_sq = a->out_hist = SIZE_MAX;
+            if (a->num_by > 0) {
+                a->out_count = n;
+                for (size_t c = 0; c < a->cells; c++, n++)
+                    if (pass)
+                        s->outputs[n] = a->cell_wire + (uint32_t)c;
+            }
+            if (sums) {
+                a->out_sum = n;
+                for (size_t c = 0; c < a->cells; c++, n++)
+                    if (pass)
+                        s->outputs[n] = a->num_by > 0 ? a->sum_wire + (uint32_t)c : u;
+            }
+            if (a->stats & STAT_STDDEV) {
+                a->out_sq = n;
+                for (size_t c = 0; c < a->cells; c++, n++)
+                    if (pass)
+                        s->outputs[n] = a->sq_wire + (uint32_t)c;
+            }
+            if (a->stats & STAT_HISTOGRAM) {
+                a->out_hist = n;
+                for (size_t c = 0; c < a->cells * a->num_bins; c++, n++)
+                    if (pass)
+                        s->outputs[n] = a->hist_wire + (uint32_t)c;
+            }
+        }
+        if (pass == 0) {
+            /* A study of only ungrouped counts still releases one value. */
+            s->outputs = core_alloc_array(n ? n : 1, sizeof *s->outputs);
+            if (s->outputs == NULL)
+                return CORE_ENOMEM;
+        }
+    }
+    s->output_len = n;
+    return CORE_OK;
+}
+
+/* ---- the circuit ------------------------------------------------------- */
+
+static felem ref_value(const study *s, const felem *meas, const felem *u, uint32_t ref)
+{
+    (void)s;
+    (void)meas;
+    return (ref & REF_U) ? u[ref & ~REF_U] : meas[ref];
+}
+
+/* u = value - min of every integer field (linear in the bits, so this
+ * also maps shares to shares). */
+static void field_values(const study *s, const felem *meas, felem *u)
+{
+    for (size_t i = 0; i < s->num_fields; i++) {
+        const study_field *f = &s->fields[i];
+        u[i] = f->type == STUDY_INTEGER ? circuit_decode_range_checked(FIELD128, meas + f->wire,
+                                                                       (uint64_t)(f->max - f->min))
+                                        : field_zero();
+    }
+}
+
+static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas,
+                           const felem *joint_rand, unsigned num_shares, felem *out)
+{
+    const study *s = c->user;
+    const field_id f = FIELD128;
+    felem inv = field_inv(f, field_from_u64(f, num_shares));
+    felem u[STUDY_MAX_FIELDS];
+    field_values(s, meas, u);
+    felem *in = circuit_scratch(ctx);
+    felem acc = field_zero(), lin = field_zero();
+    for (size_t i = 0; i < c->gadget_calls[0]; i++) {
+        felem r = joint_rand[i], rp = r;
+        for (size_t j = 0; j < c->chunk_length; j++) {
+            size_t k = i * c->chunk_length + j;
+            felem x = field_zero(), y = field_zero();
+            if (k < s->num_constraints) {
+                const study_constraint *con = &s->constraints[k];
+                x = ref_value(s, meas, u, con->a);
+                if (con->c == NO_WIRE) {
+                    y = field_sub(f, x, inv);
+                } else {
+                    y = ref_value(s, meas, u, con->b);
+                    lin = field_add(f, lin, field_mul(f, rp, meas[con->c]));
+                }
+            }
+            in[2 * j] = field_mul(f, rp, x);
+            in[2 * j + 1] = y;
+            rp = field_mul(f, rp, r);
+        }
+        felem y;
+        core_err err = circuit_call_gadget(ctx, 0, in, &y);
+        if (err != CORE_OK)
+            return err;
+        acc = field_add(f, acc, y);
+    }
+    out[0] = field_sub(f, acc, lin);
+    for (size_t g = 0; g < s->num_onehot; g++) {
+        felem sum = field_neg(f, inv);
+        for (uint32_t k = 0; k < s->onehot_len[g]; k++)
+            sum = field_add(f, sum, meas[s->onehot_start[g] + k]);
+        out[1 + g] = sum;
+    }
+    return CORE_OK;
+}
+
+static void study_truncate(const circuit *c, const felem *meas, felem *out)
+{
+    const study *s = c->user;
+    felem u[STUDY_MAX_FIELDS];
+    field_values(s, meas, u);
+    for (size_t i = 0; i < s->output_len; i++)
+        out[i] = ref_value(s, meas, u, s->outputs[i]);
+}
+
+static uint64_t ct_lt(uint64_t a, uint64_t b)
+{
+    return (a ^ ((a ^ b) | ((a - b) ^ b))) >> 63;
+}
+
+static void onehot(felem *out, size_t n, uint64_t index)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t d = (uint64_t)i ^ index;
+        uint64_t is = ((d | (0 - d)) >> 63) ^ 1;
+        out[i] = field_select(0 - is, field_one(FIELD128), field_zero());
+    }
+}
+
+static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
+{
+    const study *s = c->user;
+    uint64_t ok = 1;
+    for (size_t i = 0; i < s->num_fields; i++) {
+        const study_field *f = &s->fields[i];
+        if (f->type == STUDY_INTEGER) {
+            ok &= circuit_encode_range_checked(FIELD128, meas[i], (uint64_t)(f->max - f->min),
+                                               out + f->wire);
+        } else {
+            ok &= ct_lt(meas[i], f->num_choices);
+            onehot(out + f->wire, f->num_choices, meas[i]);
+        }
+    }
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        if (a->stats & STAT_HISTOGRAM) {
+            ok &= ct_lt(meas[a->bin_meas], a->num_bins);
+            onehot(out + a->bin_wire, a->num_bins, meas[a->bin_meas]);
+        }
+    }
+    /* Product wires, in constraint order (operands come first). */
+    felem u[STUDY_MAX_FIELDS];
+    field_values(s, out, u);
+    for (size_t k = 0; k < s->num_constraints; k++) {
+        const study_constraint *con = &s->constraints[k];
+        if (con->c != NO_WIRE)
+            out[con->c] =
+                field_mul(FIELD128, ref_value(s, out, u, con->a), ref_value(s, out, u, con->b));
+    }
+    return core_err_unless(ok, CORE_EMEAS);
+}
+
+static const circuit_ops STUDY_OPS = {study_encode, study_eval, study_truncate, NULL};
+
+core_err study_compile(study *s, char *err, size_t err_size)
+{
+    builder *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return CORE_ENOMEM;
+    b->s = s;
+    core_err e = layout_fields(b);
+    for (size_t i = 0; i < s->num_analyses && e == CORE_OK; i++)
+        e = layout_analysis(b, &s->analyses[i]);
+    free(b);
+    if (e == CORE_OK)
+        e = layout_outputs(s);
+    if (e == CORE_ELIMIT) {
+        study_errf(err, err_size,
+                   "the study is too large: its answers would need more than %d values; use "
+                   "fewer groups or analyses",
+                   STUDY_MAX_WIRES);
+        return e;
+    }
+    if (e != CORE_OK)
+        return e;
+
+    circuit *c = &s->circ;
+    *c = (circuit){0};
+    c->ops = &STUDY_OPS;
+    c->field = FIELD128;
+    c->meas_count = s->meas_count;
+    c->meas_len = s->num_wires;
+    c->output_len = s->output_len;
+    c->eval_output_len = 1 + s->num_onehot;
+    c->chunk_length = circuit_best_chunk_length(s->num_constraints);
+    e = gadget_init_mul(&c->gadgets[0], c->chunk_length);
+    if (e != CORE_OK)
+        return e;
+    c->num_gadgets = 1;
+    c->gadget_calls[0] = (s->num_constraints + c->chunk_length - 1) / c->chunk_length;
+    c->joint_rand_len = c->gadget_calls[0];
+    c->user = s;
+    e = circuit_check(c);
+    unsigned shares = s->num_parties ? s->num_parties : STUDY_MIN_PARTIES;
+    if (e == CORE_OK)
+        e = prio3_new(&s->vdaf, c, STUDY_PRIO3_ID, shares, 1);
+    if (e != CORE_OK)
+        study_errf(err, err_size, "the study cannot be compiled: %s", core_err_str(e));
+    return e;
+}
+
+void study_layout_free(study *s)
+{
+    prio3_free(s->vdaf);
+    free(s->constraints);
+    free(s->onehot_start);
+    free(s->onehot_len);
+    free(s->outputs);
+    s->vdaf = NULL;
+    s->constraints = NULL;
+    s->onehot_start = s->onehot_len = NULL;
+    s->outputs = NULL;
+}
+
+const prio3 *study_prio3(const study *s)
+{
+    return s->vdaf;
+}
+
+size_t study_meas_count(const study *s)
+{
+    return s->meas_count;
+}
+
+size_t study_bin_of(const study_analysis *a, int64_t v)
+{
+    size_t bin = 0;
+    for (size_t k = 1; k < a->num_bins; k++)
+        bin += (size_t)(v >= a->bins[k]);
+    return bin;
+}
+
+/* ---- answers ------------------------------------------------------------- */
+
+static void choices_list(const study_field *f, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < f->num_choices && len + 8 < size; i++) {
+        int n = snprintf(out + len, size - len, "%s\"%s\"", i ? ", " : "", f->choices[i]);
+        if (n < 0 || (size_t)n >= size - len) {
+            snprintf(out + len, size - len, ", ...");
+            return;
+        }
+        len += (size_t)n;
+    }
+}
+
+/* Parses a whole decimal number (optional '-', digits, surrounding spaces
+ * allowed). Returns 0 on success. */
+static int parse_integer(const char *t, int64_t *out)
+{
+    while (*t == ' ' || *t == '\t')
+        t++;
+    int neg = *t == '-';
+    if (neg || *t == '+')
+        t++;
+    if (*t < '0' || *t > '9')
+        return -1;
+    int64_t v = 0;
+    while (*t >= '0' && *t <= '9') {
+        if (v > (STUDY_MAX_ABS * 8) / 10)
+            return -1;
+        v = v * 10 + (*t++ - '0');
+    }
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (*t != '\0')
+        return -1;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+static int ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+/* One field's value from JSON (v) or text (t, when v is NULL). */
+static core_err encode_value(const study_field *f, const cJSON *v, const char *t, uint64_t *out,
+                             char *err, size_t err_size)
+{
+    char list[200];
+    if (v != NULL && cJSON_IsString(v))
+        t = v->valuestring;
+    switch (f->type) {
+    case STUDY_CHOICE:
+        if (t != NULL)
+            for (size_t c = 0; c < f->num_choices; c++)
+                if (strcmp(t, f->choices[c]) == 0) {
+                    *out = c;
+                    return CORE_OK;
+                }
+        choices_list(f, list, sizeof list);
+        if (t == NULL)
+            study_errf(err, err_size, "%s: must be one of the choices %s", f->name, list);
+        else
+            study_errf(err, err_size, "%s: \"%.60s\" is not one of the choices %s", f->name, t,
+                       list);
+        return CORE_EMEAS;
+    case STUDY_BOOLEAN:
+        if (v != NULL && cJSON_IsBool(v)) {
+            *out = cJSON_IsTrue(v) ? 1 : 0;
+            return CORE_OK;
+        }
+        if (t != NULL && (ieq(t, "true") || ieq(t, "false"))) {
+            *out = ieq(t, "true") ? 1 : 0;
+            return CORE_OK;
+        }
+        study_errf(err, err_size, "%s: must be true or false", f->name);
+        return CORE_EMEAS;
+    case STUDY_INTEGER:
+    default: {
+        int64_t x;
+        int ok;
+        if (v != NULL && cJSON_IsNumber(v)) {
+            double d = v->valuedouble;
+            ok = d >= -(double)STUDY_MAX_ABS * 2 && d <= (double)STUDY_MAX_ABS * 2 &&
+                 (double)(int64_t)d == d;
+            x = ok ? (int64_t)d : 0;
+        } else {
+            ok = t != NULL && parse_integer(t, &x) == 0;
+        }
+        if (!ok) {
+            study_errf(err, err_size,
+                       "%s: must be a whole number from %lld to %lld (digits only, no separators)",
+                       f->name, (long long)f->min, (long long)f->max);
+            return CORE_EMEAS;
+        }
+        if (x < f->min || x > f->max) {
+            study_errf(err, err_size, "%s: %lld is %s the %s %lld", f->name, (long long)x,
+                       x < f->min ? "below" : "above", x < f->min ? "minimum" : "maximum",
+                       (long long)(x < f->min ? f->min : f->max));
+            return CORE_EMEAS;
+        }
+        *out = (uint64_t)(x - f->min);
+        return CORE_OK;
+    }
+    }
+}
+
+/* Sets the histogram bins from the integer values. */
+static void encode_bins(const study *s, uint64_t *meas)
+{
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        if (a->stats & STAT_HISTOGRAM) {
+            const study_field *f = &s->fields[a->of];
+            meas[a->bin_meas] = study_bin_of(a, (int64_t)meas[a->of] + f->min);
+        }
+    }
+}
+
+core_err study_encode_answer(const study *s, const cJSON *answer, uint64_t *meas, char *err,
+                             size_t err_size)
+{
+    if (!cJSON_IsObject(answer)) {
+        study_errf(err, err_size, "an answer must be a JSON object of field names and values");
+        return CORE_EMEAS;
+    }
+    const cJSON *m;
+    cJSON_ArrayForEach(m, answer)
+    {
+        size_t i = 0;
+        while (i < s->num_fields && strcmp(s->fields[i].name, m->string) != 0)
+            i++;
+        if (i == s->num_fields) {
+            study_errf(err, err_size, "\"%.60s\" is not a field of this study", m->string);
+            return CORE_EMEAS;
+        }
+    }
+    for (size_t i = 0; i < s->num_fields; i++) {
+        const study_field *f = &s->fields[i];
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(answer, f->name);
+        if (v == NULL || cJSON_IsNull(v)) {
+            study_errf(err, err_size, "%s: missing (%s); every field is required", f->name,
+                       f->label);
+            return CORE_EMEAS;
+        }
+        core_err e = encode_value(f, v, NULL, &meas[i], err, err_size);
+        if (e != CORE_OK)
+            return e;
+    }
+    encode_bins(s, meas);
+    return CORE_OK;
+}
+
+core_err study_encode_texts(const study *s, const char *const *texts, uint64_t *meas, char *err,
+                            size_t err_size)
+{
+    for (size_t i = 0; i < s->num_fields; i++) {
+        const study_field *f = &s->fields[i];
+        if (texts[i] == NULL || texts[i][0] == '\0') {
+            study_errf(err, err_size, "%s: missing (%s); every field is required", f->name,
+                       f->label);
+            return CORE_EMEAS;
+        }
+        core_err e = encode_value(f, NULL, texts[i], &meas[i], err, err_size);
+        if (e != CORE_OK)
+            return e;
+    }
+    encode_bins(s, meas);
+    return CORE_OK;
+}

@@ -1,0 +1,115 @@
+/*
+ * study_internal.h - the parsed study and its measurement layout, shared by
+ * study.c (parsing), study_circuit.c (the circuit and answer encoding) and
+ * study_result.c (statistics). Not part of the API.
+ */
+#ifndef MPC_STUDY_INTERNAL_H
+#define MPC_STUDY_INTERNAL_H
+
+#include "circuit.h"
+#include "hpke.h"
+#include "study.h"
+
+#define STUDY_SIGN_KEY_SIZE 65
+#define STUDY_SIG_SIZE 64
+
+/* Analysis statistics (bit set). */
+enum {
+    STAT_COUNT = 1u << 0,
+    STAT_SUM = 1u << 1,
+    STAT_MEAN = 1u << 2,
+    STAT_STDDEV = 1u << 3,
+    STAT_HISTOGRAM = 1u << 4
+};
+
+/* A reference to a value of the encoded measurement: a wire, or (with
+ * REF_U set) the offset value u = v - min of integer field (ref & ~REF_U),
+ * a linear combination of its bits. */
+#define REF_U 0x80000000u
+
+typedef struct study_field {
+    const char *name, *label; /* point into the cJSON document */
+    study_field_type type;
+    size_t num_choices; /* choice: choices; boolean: 2 (false, true) */
+    const char *choices[STUDY_MAX_CHOICES];
+    int64_t min, max; /* integer */
+    uint32_t wire;    /* first wire: one-hot (choice/boolean) or bits */
+    uint32_t wires;   /* number of wires */
+} study_field;
+
+typedef struct study_analysis {
+    const char *name;
+    int of; /* integer field, or -1 */
+    size_t num_by;
+    int by[STUDY_MAX_BY];
+    unsigned stats;
+    int gap_ref; /* choice index of by[0], or -1 */
+    size_t num_bins;
+    int64_t bins[STUDY_MAX_BINS];
+    size_t cells; /* product of the by fields' sizes (1 without by) */
+    /* Layout. */
+    uint32_t cell_wire; /* cells' one-hot wires (num_by >= 1) */
+    uint32_t bin_wire;  /* histogram: the bin's one-hot wires */
+    uint32_t hist_wire; /* histogram: cells x bins one-hot */
+    uint32_t sum_wire;  /* cell * u (num_by >= 1) */
+    uint32_t sq_wire;   /* cell * u * u */
+    size_t bin_meas;    /* histogram: index of the bin in the measurement */
+    size_t out_count, out_sum, out_sq, out_hist; /* output offsets, or SIZE_MAX */
+} study_analysis;
+
+/* One constraint of the circuit: a * b = c (c == NO_WIRE: a * (a - 1) = 0,
+ * a bit). */
+#define NO_WIRE 0xFFFFFFFFu
+typedef struct study_constraint {
+    uint32_t a, b, c;
+} study_constraint;
+
+struct study {
+    cJSON *doc;
+    uint8_t hash[STUDY_HASH_SIZE];
+    int sealed;
+    const char *id, *title;
+    int access_open;
+    uint64_t min_submissions, min_cell_count;
+
+    size_t num_fields;
+    study_field fields[STUDY_MAX_FIELDS];
+    size_t num_analyses;
+    study_analysis analyses[STUDY_MAX_ANALYSES];
+
+    unsigned num_parties;
+    const char *party_name[STUDY_MAX_PARTIES], *party_url[STUDY_MAX_PARTIES];
+    uint8_t party_hpke[STUDY_MAX_PARTIES][HPKE_NPK];
+    uint8_t party_sign[STUDY_MAX_PARTIES][STUDY_SIGN_KEY_SIZE];
+    int has_organizer, has_signature;
+    uint8_t organizer[STUDY_SIGN_KEY_SIZE];
+    uint8_t signature[STUDY_SIG_SIZE];
+
+    /* The measurement layout (study_circuit.c). */
+    size_t meas_count;
+    uint32_t num_wires;
+    size_t num_constraints;
+    study_constraint *constraints;
+    size_t num_onehot; /* groups of wires that sum to one */
+    uint32_t *onehot_start, *onehot_len;
+    size_t output_len;
+    uint32_t *outputs; /* a reference per output element */
+    circuit circ;
+    prio3 *vdaf;
+};
+
+/* Builds the layout, circuit and Prio3 instance of a parsed study. */
+CORE_MUST_CHECK core_err study_compile(study *s, char *err, size_t err_size);
+void study_layout_free(study *s);
+
+/* Bin of value v (>= bins[0]) in an analysis. */
+size_t study_bin_of(const study_analysis *a, int64_t v);
+
+/* snprintf into err (always terminated; err may be NULL). */
+void study_errf(char *err, size_t err_size, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,331 @@
+/*
+ * study_result.c - from an aggregate of the study circuit to the report
+ * rows of DESIGN section 7 (counts, sums, means, sample standard
+ * deviations, gaps, histograms; small cells suppressed), and the analysis
+ * plan in plain language.
+ *
+ * Counts and sums are exact (128-bit integers); the standard deviation's
+ * numerator n * sum(u^2) - sum(u)^2 is exact too whenever it fits in 128
+ * bits, so only the final division and square root round.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "study_internal.h"
+
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+static u128 to_u128(core_u128 x)
+{
+    return (u128)x.hi << 64 | x.lo;
+}
+
+static void fmt_i128(i128 v, char *out, size_t size)
+{
+    char tmp[48];
+    size_t n = 0;
+    int neg = v < 0;
+    u128 m = neg ? (u128)0 - (u128)v : (u128)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(m % 10));
+        m /= 10;
+    } while (m != 0);
+    size_t o = 0;
+    if (neg && o + 1 < size)
+        out[o++] = '-';
+    while (n > 0 && o + 1 < size)
+        out[o++] = tmp[--n];
+    out[o] = '\0';
+}
+
+static void fmt_double(double d, char *out, size_t size)
+{
+    snprintf(out, size, "%.15g", d);
+    if (strcmp(out, "-0") == 0)
+        snprintf(out, size, "0");
+}
+
+static core_err add_row(cJSON *rows, const char *analysis, const char *group, const char *stat,
+                        const char *value, const char *note)
+{
+    cJSON *r = cJSON_CreateObject();
+    if (r == NULL || !cJSON_AddItemToArray(rows, r))
+        return cJSON_Delete(r), CORE_ENOMEM;
+    if (cJSON_AddStringToObject(r, "analysis", analysis) == NULL ||
+        cJSON_AddStringToObject(r, "group", group) == NULL ||
+        cJSON_AddStringToObject(r, "statistic", stat) == NULL ||
+        cJSON_AddStringToObject(r, "value", value) == NULL ||
+        cJSON_AddStringToObject(r, "note", note) == NULL)
+        return CORE_ENOMEM;
+    return CORE_OK;
+}
+
+/* "field=label;field=label" of cell c (row-major, first field slowest). */
+static void group_name(const study *s, const study_analysis *a, size_t c, char *out, size_t size)
+{
+    size_t idx[STUDY_MAX_BY];
+    for (size_t k = a->num_by; k-- > 0;) {
+        size_t n = s->fields[a->by[k]].num_choices;
+        idx[k] = c % n;
+        c /= n;
+    }
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < a->num_by && len < size; k++) {
+        const study_field *f = &s->fields[a->by[k]];
+        int n =
+            snprintf(out + len, size - len, "%s%s=%s", k ? ";" : "", f->name, f->choices[idx[k]]);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+}
+
+/* The statistics of one cell. */
+typedef struct cell_stats {
+    uint64_t n;
+    int suppressed;
+    i128 sum;    /* of the values */
+    double mean; /* valid if n > 0 */
+    int has_mean;
+} cell_stats;
+
+static cell_stats cell_of(const study *s, const study_analysis *a, const core_u128 *agg,
+                          uint64_t num_reports, size_t c)
+{
+    cell_stats st = {0};
+    if (a->out_count != SIZE_MAX) {
+        st.n = agg[a->out_count + c].lo;
+    } else if (a->num_by > 0) {
+        for (size_t b = 0; b < a->num_bins; b++)
+            st.n += agg[a->out_hist + c * a->num_bins + b].lo;
+    } else {
+        st.n = num_reports;
+    }
+    st.suppressed = st.n < s->min_cell_count;
+    if (a->out_sum != SIZE_MAX && st.n > 0) {
+        const study_field *f = &s->fields[a->of];
+        st.sum = (i128)to_u128(agg[a->out_sum + c]) + (i128)st.n * f->min;
+        st.mean = (double)((long double)st.sum / (long double)st.n);
+        st.has_mean = 1;
+    }
+    return st;
+}
+
+static double sample_stddev(const study *s, const study_analysis *a, const core_u128 *agg, size_t c,
+                            uint64_t n)
+{
+    (void)s;
+    u128 su = to_u128(agg[a->out_sum + c]), sq = to_u128(agg[a->out_sq + c]);
+    u128 nsq, su2;
+    long double num;
+    if (!__builtin_mul_overflow((u128)n, sq, &nsq) && !__builtin_mul_overflow(su, su, &su2) &&
+        nsq >= su2) {
+        num = (long double)(nsq - su2);
+    } else {
+        long double m = (long double)su / n;
+        num = ((long double)sq - m * (long double)su) * n;
+        if (num < 0)
+            num = 0;
+    }
+    return (double)sqrtl(num / ((long double)n * (long double)(n - 1)));
+}
+
+/* The cell with the same other "by" indices and the reference choice of
+ * the first "by" field. */
+static size_t ref_cell(const study *s, const study_analysis *a, size_t c)
+{
+    size_t inner = a->cells / s->fields[a->by[0]].num_choices;
+    return (size_t)a->gap_ref * inner + c % inner;
+}
+
+static core_err analysis_rows(const study *s, const study_analysis *a, const cJSON *spec,
+                              const core_u128 *agg, uint64_t num_reports, cJSON *rows)
+{
+    core_err err = CORE_OK;
+    char group[512], value[64], stat[96];
+    const cJSON *stats = cJSON_GetObjectItemCaseSensitive(spec, "stats");
+    for (size_t c = 0; c < a->cells && err == CORE_OK; c++) {
+        group_name(s, a, c, group, sizeof group);
+        cell_stats st = cell_of(s, a, agg, num_reports, c);
+        const char *sup = st.suppressed ? "suppressed" : "";
+        const cJSON *name;
+        cJSON_ArrayForEach(name, stats)
+        {
+            const char *k = name->valuestring;
+            const char *note = sup;
+            value[0] = '\0';
+            if (strcmp(k, "histogram") == 0) {
+                for (size_t b = 0; b < a->num_bins && err == CORE_OK; b++) {
+                    char lo[32], hi[32] = "";
+                    snprintf(lo, sizeof lo, "%lld", (long long)a->bins[b]);
+                    if (b + 1 < a->num_bins)
+                        snprintf(hi, sizeof hi, "%lld", (long long)a->bins[b + 1]);
+                    snprintf(stat, sizeof stat, "histogram[%s;%s)", lo, hi);
+                    value[0] = '\0';
+                    if (!st.suppressed)
+                        snprintf(value, sizeof value, "%llu",
+                                 (unsigned long long)agg[a->out_hist + c * a->num_bins + b].lo);
+                    err = add_row(rows, a->name, group, stat, value, sup);
+                }
+                continue;
+            }
+            if (!st.suppressed) {
+                if (strcmp(k, "count") == 0) {
+                    snprintf(value, sizeof value, "%llu", (unsigned long long)st.n);
+                } else if (strcmp(k, "sum") == 0) {
+                    fmt_i128(st.sum, value, sizeof value);
+                } else if (strcmp(k, "mean") == 0) {
+                    fmt_double(st.mean, value, sizeof value);
+                } else if (st.n >= 2) { /* stddev */
+                    fmt_double(sample_stddev(s, a, agg, c, st.n), value, sizeof value);
+                } else {
+                    note = "undefined";
+                }
+            }
+            if (err == CORE_OK)
+                err = add_row(rows, a->name, group, k, value, note);
+        }
+        if (a->gap_ref >= 0 && err == CORE_OK) {
+            size_t r = ref_cell(s, a, c);
+            cell_stats ref = cell_of(s, a, agg, num_reports, r);
+            const char *note = "";
+            value[0] = '\0';
+            if (st.suppressed || ref.suppressed)
+                note = "suppressed";
+            else if (r == c)
+                snprintf(value, sizeof value, "1");
+            else if (ref.mean == 0)
+                note = "undefined";
+            else
+                fmt_double(st.mean / ref.mean, value, sizeof value);
+            err = add_row(rows, a->name, group, "gap", value, note);
+        }
+    }
+    return err;
+}
+
+core_err study_result(const study *s, const core_u128 *aggregate, uint64_t num_reports,
+                      uint64_t num_rejected, cJSON **out)
+{
+    *out = NULL;
+    if (num_reports < s->min_submissions)
+        return CORE_EINVAL;
+    cJSON *rows = cJSON_CreateArray();
+    if (rows == NULL)
+        return CORE_ENOMEM;
+    char v[32];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)num_reports);
+    core_err err = add_row(rows, "_study", "", "submissions_accepted", v, "");
+    snprintf(v, sizeof v, "%llu", (unsigned long long)num_rejected);
+    if (err == CORE_OK)
+        err = add_row(rows, "_study", "", "submissions_rejected", v, "");
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(s->doc, "analyses");
+    for (size_t i = 0; i < s->num_analyses && err == CORE_OK; i++)
+        err = analysis_rows(s, &s->analyses[i], cJSON_GetArrayItem(spec, (int)i), aggregate,
+                            num_reports, rows);
+    if (err != CORE_OK) {
+        cJSON_Delete(rows);
+        return err;
+    }
+    *out = rows;
+    return CORE_OK;
+}
+
+/* ---- the plan in words -------------------------------------------------- */
+
+typedef struct text {
+    char p[1024];
+    size_t len;
+} text;
+
+static void add(text *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (t->len + n >= sizeof t->p)
+        n = sizeof t->p - 1 - t->len;
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+/* "A", "A and B", "A, B and C". */
+static void add_list(text *t, const char *const *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            add(t, i + 1 == n ? " and " : ", ");
+        add(t, items[i]);
+    }
+}
+
+cJSON *study_plan(const study *s)
+{
+    cJSON *plan = cJSON_CreateArray();
+    for (size_t i = 0; plan != NULL && i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        text t = {.len = 0};
+        char num[96];
+        add(&t, a->name);
+        add(&t, ": ");
+        const char *what[4];
+        size_t nw = 0;
+        if (a->stats & STAT_COUNT)
+            what[nw++] = "the number of contributors";
+        if (a->stats & STAT_SUM)
+            what[nw++] = "the sum";
+        if (a->stats & STAT_MEAN)
+            what[nw++] = "the mean";
+        if (a->stats & STAT_STDDEV)
+            what[nw++] = "the standard deviation";
+        add_list(&t, what, nw);
+        if (a->of >= 0 && (a->stats & (STAT_SUM | STAT_MEAN | STAT_STDDEV))) {
+            add(&t, " of ");
+            add(&t, s->fields[a->of].label);
+        }
+        if (a->stats & STAT_HISTOGRAM) {
+            add(&t, nw ? "; how many contributors fall in each band of "
+                       : "how many contributors "
+                         "fall in each band of ");
+            add(&t, s->fields[a->of].label);
+            add(&t, " (");
+            for (size_t b = 0; b < a->num_bins; b++) {
+                if (b + 1 < a->num_bins)
+                    snprintf(num, sizeof num, "%s%lld to %lld", b ? ", " : "",
+                             (long long)a->bins[b], (long long)a->bins[b + 1] - 1);
+                else
+                    snprintf(num, sizeof num, "%s%lld and above", b ? ", " : "",
+                             (long long)a->bins[b]);
+                add(&t, num);
+            }
+            add(&t, ")");
+        }
+        if (a->num_by > 0) {
+            const char *labels[STUDY_MAX_BY];
+            for (size_t k = 0; k < a->num_by; k++)
+                labels[k] = s->fields[a->by[k]].label;
+            add(&t, ", by ");
+            add_list(&t, labels, a->num_by);
+            snprintf(num, sizeof num, " (%zu groups)", a->cells);
+            add(&t, num);
+        } else {
+            add(&t, ", over all contributors");
+        }
+        if (a->gap_ref >= 0) {
+            add(&t, "; and each group's mean as a ratio to the mean of \"");
+            add(&t, s->fields[a->by[0]].choices[a->gap_ref]);
+            add(&t, "\" (the gap)");
+        }
+        add(&t, ".");
+        cJSON *line = cJSON_CreateString(t.p);
+        if (line == NULL || !cJSON_AddItemToArray(plan, line)) {
+            cJSON_Delete(line);
+            cJSON_Delete(plan);
+            return NULL;
+        }
+    }
+    return plan;
+}
