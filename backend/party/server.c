@@ -161,8 +161,10 @@ static enum MHD_Result send_reply(party_app *app, struct MHD_Connection *c, cons
     }
     enum MHD_Result ok = MHD_queue_response(c, r->status, resp);
     MHD_destroy_response(resp);
-    /* Paths only: query strings (which may carry tokens) are never logged. */
-    log_info("%s %s %u", method, url, r->status);
+    /* Changes and failures only (peers' checks every few seconds are not
+     * news); paths only: query strings are never logged. */
+    if (strcmp(method, "GET") != 0 || r->status >= 400)
+        log_info("%s %s %u", method, url, r->status);
     cJSON_Delete(r->json);
     r->json = NULL;
     return ok;
@@ -408,11 +410,11 @@ int server_start(party_app *app, const server_options *opt, server **out, char *
         {MHD_OPTION_END, 0, NULL},
     };
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opt->threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)opt->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        NULL, MHD_OPTION_ARRAY, opt->tls_cert ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)opt->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+        MHD_OPTION_ARRAY, opt->tls_cert ? tls_opts : tls_opts + 2, MHD_OPTION_END);
     if (s->daemon == NULL) {
         snprintf(err, err_size,
                  "cannot listen on %s (is the port in use, or the address not this machine's?)",

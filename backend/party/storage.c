@@ -42,6 +42,19 @@ static const char SQL_APPROVAL[] = "SELECT approved_at FROM approvals WHERE stud
 static const char SQL_APPROVE[] =
     "INSERT OR IGNORE INTO approvals (study_hash, approved_at, approved_by) VALUES (?, ?, ?)";
 
+#define MIGRATION "-- migration "
+
+/* The next line from p on that starts a migration ("-- migration N"). */
+static const char *next_migration(const char *p)
+{
+    for (; (p = strstr(p, MIGRATION)) != NULL; p++) {
+        const char *digit = p + strlen(MIGRATION);
+        if ((p == party_sql || p[-1] == '\n') && *digit >= '1' && *digit <= '9')
+            return p;
+    }
+    return NULL;
+}
+
 /* Runs the migrations of schema/party.sql above the database's version. */
 static int migrate(sqlite3 *db, char *err, size_t err_size)
 {
@@ -53,12 +66,11 @@ static int migrate(sqlite3 *db, char *err, size_t err_size)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
 
-    const char *marker = "-- migration ";
-    const char *p = strstr(party_sql, marker);
     int latest = 0;
+    const char *p = next_migration(party_sql);
     while (p != NULL) {
-        int n = atoi(p + strlen(marker));
-        const char *next = strstr(p + 1, marker);
+        int n = atoi(p + strlen(MIGRATION));
+        const char *next = next_migration(p + 1);
         size_t len = next ? (size_t)(next - p) : strlen(p);
         if (n != latest + 1) {
             snprintf(err, err_size, "schema/party.sql: migration %d out of order", n);

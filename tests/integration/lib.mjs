@@ -1,0 +1,164 @@
+/**
+ * lib.mjs - shared setup for the integration tests: real binaries from
+ * build/bin, a temporary directory, an organizer and N parties made with
+ * the commands of DESIGN section 6, a sealed study, and real party servers
+ * on loopback ports.
+ *
+ * Environment: MPC_BUILD (default build), MPC_KEEP=1 keeps the directory.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const build = path.resolve(root, process.env.MPC_BUILD ?? 'build');
+export const bin = (name) => path.join(build, 'bin', name);
+export const PASSWORD = 'correct horse battery staple';
+
+/** Runs a command to completion: {code, stdout, stderr}. */
+export function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120000, ...opts });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a command that must succeed; returns stdout. */
+export function ok(cmd, args, opts) {
+  const r = run(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A study with n parties, sealed: {dir, sealed, hash, parties: [{dir, url,
+ * port}], org, tokens: [..]}. studyFile defaults to the pay-equity example;
+ * edit(doc) may change the study before it is sealed.
+ */
+export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.json', edit, tokens = 20 } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpc-it-'));
+  const pwFile = path.join(dir, 'password.txt');
+  fs.writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
+  const org = path.join(dir, 'organizer');
+  ok(bin('mpc'), ['organizer', 'init', '--dir', org]);
+  const parties = [];
+  for (let i = 0; i < n; i++) {
+    const port = await freePort();
+    const pdir = path.join(dir, `party${i + 1}`);
+    const url = `http://127.0.0.1:${port}`;
+    ok(bin('mpc-party'), ['init', '--dir', pdir, '--name', `Party ${i + 1}`, '--url', url,
+      '--admin-password-file', pwFile]);
+    parties.push({ dir: pdir, url, port, index: i });
+  }
+  const doc = JSON.parse(fs.readFileSync(path.join(root, studyFile), 'utf8'));
+  if (edit) edit(doc);
+  const studyPath = path.join(dir, 'study.json');
+  fs.writeFileSync(studyPath, JSON.stringify(doc, null, 2));
+  const sealed = path.join(dir, 'sealed.json');
+  ok(bin('mpc'), ['study', 'seal', '--organizer', org, '--study', studyPath, '--party',
+    ...parties.map((p) => path.join(p.dir, 'party.pub.json')), '--out', sealed]);
+  const hash = JSON.parse(fs.readFileSync(sealed, 'utf8')).hash;
+  let tokenList = [];
+  if (tokens > 0 && doc.access !== 'open') {
+    const csv = path.join(dir, 'tokens.csv');
+    ok(bin('mpc'), ['tokens', '--organizer', org, '--study', sealed, '--count', String(tokens), '--out', csv]);
+    tokenList = fs.readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => {
+      const [token, link] = l.split(',');
+      return { token, link };
+    });
+  }
+  return { dir, sealed, hash, parties, org, tokens: tokenList, pwFile };
+}
+
+/** Starts party p's server; resolves when it answers. */
+export async function startParty(study, p, extra = []) {
+  const log = fs.openSync(path.join(study.dir, `party${p.index + 1}.log`), 'a');
+  const child = spawn(bin('mpc-party'), ['serve', '--dir', p.dir, '--study', study.sealed,
+    '--listen', `127.0.0.1:${p.port}`, ...extra], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  p.child = child;
+  p.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    try {
+      const r = await fetch(`${p.url}/api/study`);
+      if (r.ok) return p;
+    } catch { /* not yet */ }
+    if (child.exitCode !== null) throw new Error(`party ${p.index + 1} exited: ${readLog(study, p)}`);
+    if (Date.now() > deadline) throw new Error(`party ${p.index + 1} did not start: ${readLog(study, p)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function readLog(study, p) {
+  return fs.readFileSync(path.join(study.dir, `party${p.index + 1}.log`), 'utf8');
+}
+
+/** Stops a party (SIGTERM by default); resolves with its exit. */
+export async function stopParty(p, signal = 'SIGTERM') {
+  if (!p.child || p.child.exitCode !== null || p.child.signalCode !== null) return p.exited;
+  p.child.kill(signal);
+  return p.exited;
+}
+
+export function cleanup(study) {
+  for (const p of study.parties) if (p.child && p.child.exitCode === null) p.child.kill('SIGKILL');
+  if (process.env.MPC_KEEP !== '1') fs.rmSync(study.dir, { recursive: true, force: true });
+  else console.log(`kept ${study.dir}`);
+}
+
+/** The upload bodies (one per party) of one answer, built by the core. */
+export function makeUploads(study, answer, { token = '-', seq = 0, reportId } = {}) {
+  const args = [study.sealed, JSON.stringify(answer), token, String(seq)];
+  if (reportId) args.push(reportId);
+  return ok(path.join(build, 'tests', 'make_upload'), args).trim().split('\n');
+}
+
+/** POSTs a body to a party's /api/reports: {status, json}. */
+export async function upload(p, body, headers = { 'Content-Type': 'application/json' }) {
+  const r = await fetch(`${p.url}/api/reports`, { method: 'POST', headers, body });
+  return { status: r.status, json: await r.json() };
+}
+
+/** Signs in as p's admin: returns {cookie, csrf}. */
+export async function login(p, password = PASSWORD) {
+  const r = await fetch(`${p.url}/api/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password }),
+  });
+  if (r.status !== 200) throw new Error(`login: ${r.status} ${await r.text()}`);
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  return { cookie, csrf: (await r.json()).csrf };
+}
+
+export async function status(p, session) {
+  const r = await fetch(`${p.url}/api/status`, { headers: { Cookie: session.cookie } });
+  if (r.status !== 200) throw new Error(`status: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+/** Polls fn until it returns a truthy value (or throws after ms). */
+export async function eventually(fn, ms = 15000, what = 'condition') {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const ANSWER = { gender: 'Woman', ethnicity: 'Asian', job: 'Sales', salary: 85000, manager: false };
