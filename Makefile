@@ -51,7 +51,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 
 # ---- WebAssembly (build/web/: mpc_core.js + mpc_core.wasm + mpc.js) ----------
 # mbedTLS for the browser is Debian's own source package, fetched once into
-# build/mbedtls by scripts/fetch-mbedtls and built with emcc.
+# build/mbedtls by scripts/fetch-source and built with emcc (cJSON likewise, build/cjson).
 EMENV       := NODE_PATH=/usr/share/nodejs
 EMCC        := $(EMENV) emcc
 EMAR        := $(EMENV) emar
@@ -135,7 +135,7 @@ INTEROP_BIN := $(BUILD)/tests/interop_native
 BENCH_BIN  := $(BUILD)/bench/native_shard_seal
 
 .PHONY: all test asan demo bench clean deps check-unit check-vectors check-tools check-ct \
-        check-wasm check-browser
+        check-wasm check-browser check-integration
 all: $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(TEST_TOOLS) \
      $(if $(filter 1,$(SAN)),,$(WEB_OUT))
 
@@ -235,7 +235,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct check-wasm \
-		check-browser
+		check-integration check-browser
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; VECTORS=$(VECTORS) $$t; done
@@ -266,9 +266,16 @@ check-wasm: $(WEB_OUT) $(INTEROP_BIN) $(BUILD)/bin/mpc-vectors
 # The WebAssembly build in headless Chromium (Debian's), driven by
 # playwright-core: loaded as a page will load it, an official vector
 # reproduced, HPKE with the browser's randomness.
-check-browser: $(WEB_OUT)
+check-browser: $(WEB_OUT) $(BINS) $(TEST_TOOLS)
 	@echo "== node tests/browser/wasm_smoke.mjs (headless Chromium)"
 	@node tests/browser/wasm_smoke.mjs $(BUILD)
+	@echo "== node tests/browser/dashboard.mjs (headless Chromium, 3 parties)"
+	@MPC_BUILD=$(BUILD) node tests/browser/dashboard.mjs
+
+# Real servers on loopback, driven through the commands of DESIGN section 6.
+check-integration: $(BINS) $(TEST_TOOLS)
+	@echo "== node --test tests/integration/ (3 parties on loopback)"
+	@MPC_BUILD=$(BUILD) node --test --test-reporter=dot tests/integration/
 
 # Constant-time check: secrets are marked undefined for valgrind's
 # memcheck, which then reports any branch or address that depends on them.
@@ -283,7 +290,8 @@ endif
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 all
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-unit check-vectors check-tools check-ct
+		$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-unit check-vectors check-tools check-ct \
+		check-integration
 
 demo:
 	@echo "make demo: not available yet - the party server and the web form are still being built."

@@ -54,7 +54,7 @@ static void add_parties(cJSON *doc, int n)
 {
     cJSON *parties = cJSON_AddArrayToObject(doc, "parties");
     for (int i = 0; i < n; i++) {
-        char name[16], url[40], hpke[65], sign[131];
+        char name[32], url[48], hpke[65], sign[131];
         snprintf(name, sizeof name, "Party %d", i);
         snprintf(url, sizeof url, "http://127.0.0.1:%d", 8001 + i);
         memset(hpke, 'a' + i, 64);
@@ -285,7 +285,7 @@ START_TEST(test_validation_errors)
     study_free(s);
     cJSON *choices = cJSON_CreateArray();
     for (int i = 0; i < 64; i++) {
-        char label[8];
+        char label[16];
         snprintf(label, sizeof label, "c%d", i);
         cJSON_AddItemToArray(choices, cJSON_CreateString(label));
     }
