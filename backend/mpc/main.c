@@ -281,20 +281,21 @@ static int cmd_tokens(int argc, char **argv)
         goto done;
     }
     if (study_access_open(s)) {
-        snprintf(err, sizeof err, "%s is an open study (\"access\": \"open\"): it needs no tokens",
+        snprintf(err, sizeof err, "%s is an open study (its access is open): it needs no tokens",
                  o.study);
         goto done;
     }
     char hash[2 * STUDY_HASH_SIZE + 1];
     hex_encode(study_hash(s), STUDY_HASH_SIZE, hash);
     const char *base = study_party_url(s, 0);
-    size_t row = TOKEN_TEXT_SIZE * 2 + strlen(base) + 100;
-    csv = malloc(16 + o.count * row);
+    size_t row = TOKEN_TEXT_SIZE * 2 + strlen(base) + sizeof hash + 32;
+    size_t cap = 16 + o.count * row;
+    csv = malloc(cap);
     if (csv == NULL) {
         snprintf(err, sizeof err, "out of memory");
         goto done;
     }
-    size_t len = (size_t)sprintf(csv, "token,link\n");
+    size_t len = (size_t)snprintf(csv, cap, "token,link\n");
     for (unsigned long i = 0; i < o.count; i++) {
         uint8_t id[STUDY_TOKEN_ID_SIZE];
         char t[TOKEN_TEXT_SIZE];
@@ -302,8 +303,8 @@ static int cmd_tokens(int argc, char **argv)
             snprintf(err, sizeof err, "signing a token failed");
             goto done;
         }
-        len +=
-            (size_t)snprintf(csv + len, row, "%s,%s/submit#study=%s&token=%s\n", t, base, hash, t);
+        len += (size_t)snprintf(csv + len, cap - len, "%s,%s/submit#study=%s&token=%s\n", t, base,
+                                hash, t);
     }
     if (write_text(o.out, csv, err, sizeof err) != 0)
         goto done;

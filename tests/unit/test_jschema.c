@@ -94,6 +94,13 @@ static const char *pattern_error(const char *pattern)
     return ERR;
 }
 
+/* Appends s to the string in buf (size bytes), truncating. */
+static void append(char *buf, size_t size, const char *s)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, "%s", s);
+}
+
 START_TEST(test_type)
 {
     PASS("{'type':'object'}", "{}");
@@ -156,13 +163,11 @@ START_TEST(test_enum_const)
     /* or after 200 bytes */
     {
         char schema[2048] = "{'enum':[";
-        for (int i = 0; i < 12; i++) {
-            char v[64];
-            snprintf(v, sizeof(v), "%s'%c%s'", i ? "," : "", 'a' + i,
-                     "-----------------------------");
-            strcat(schema, v);
-        }
-        strcat(schema, "]}");
+        size_t len = strlen(schema);
+        for (int i = 0; i < 12; i++)
+            len += (size_t)snprintf(schema + len, sizeof schema - len, "%s'%c%s'", i ? "," : "",
+                                    'a' + i, "-----------------------------");
+        snprintf(schema + len, sizeof schema - len, "]}");
         ck_assert_int_eq(run(schema, "'x'"), CORE_EDECODE);
         ck_assert_ptr_nonnull(strstr(ERR, "\"f-----------------------------\", ... (6 more)"));
         ck_assert_ptr_null(strstr(ERR, "\"g-"));
@@ -213,18 +218,17 @@ START_TEST(test_numbers)
 }
 END_TEST
 
+#define LONG_X "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
 START_TEST(test_strings)
 {
     const char *id = "{'properties':{'id':{'type':'string','minLength':1,'maxLength':64}}}";
     PASS(id, "{'id':'a'}");
     FAIL(id, "{'id':''}", "id: must be at least 1 character long");
-    char inst[128] = "{'id':'";
-    for (int i = 0; i < 65; i++)
-        strcat(inst, "x");
-    strcat(inst, "'}");
+    char inst[128];
+    snprintf(inst, sizeof inst, "{'id':'%.65s'}", LONG_X);
     FAIL(id, inst, "id: must be at most 64 characters long");
-    inst[strlen(inst) - 3] = '\0';
-    strcat(inst, "'}");
+    snprintf(inst, sizeof inst, "{'id':'%.64s'}", LONG_X);
     PASS(id, inst);
     /* lengths count code points */
     PASS("{'maxLength':3}", "'h\xc3\xa9\xc3\xa9'");
@@ -253,8 +257,8 @@ START_TEST(test_arrays)
     PASS(fields, "{'fields':[0]}");
     char inst[512] = "{'fields':[0";
     for (int i = 1; i < 65; i++)
-        strcat(inst, ",0");
-    strcat(inst, "]}");
+        append(inst, sizeof inst, ",0");
+    append(inst, sizeof inst, "]}");
     FAIL(fields, inst, "fields: must have at most 64 items");
     FAIL("{'minItems':2}", "[1]", "(top level): must have at least 2 items");
     FAIL("{'maxItems':1}", "[1,2]", "(top level): must have at most 1 item");
@@ -478,8 +482,8 @@ START_TEST(test_pattern_quantifiers)
     {
         char pattern[64] = "";
         for (int i = 0; i < 20; i++)
-            strcat(pattern, "a*");
-        strcat(pattern, "b");
+            append(pattern, sizeof pattern, "a*");
+        append(pattern, sizeof pattern, "b");
         size_t n = JSCHEMA_MAX_PATTERN_INPUT;
         char *str = malloc(n + 1);
         ck_assert_ptr_nonnull(str);
@@ -854,8 +858,8 @@ START_TEST(test_depth)
     ck_assert_int_eq(jschema_validate(s, x, ERR, sizeof(ERR)), CORE_EDECODE);
     char want[256] = "";
     for (int i = 0; i < JSCHEMA_MAX_DEPTH / 2; i++)
-        strcat(want, "[0]");
-    strcat(want, ": is nested too deeply (the limit is 64 levels)");
+        append(want, sizeof want, "[0]");
+    append(want, sizeof want, ": is nested too deeply (the limit is 64 levels)");
     ck_assert_str_eq(ERR, want);
     cJSON_Delete(x);
     x = nested_arrays(900);
