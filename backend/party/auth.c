@@ -128,8 +128,10 @@ int auth_new(const char *dir, auth **out, char *err, size_t err_size)
     cJSON *obj = cJSON_ParseWithLength(text, len);
     free(text);
     auth *a = calloc(1, sizeof *a);
-    if (a != NULL)
+    if (a != NULL) {
+        pthread_mutex_init(&a->lock, NULL);
         a->nonces = calloc(AUTH_MAX_NONCES, sizeof *a->nonces);
+    }
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "iterations");
     const cJSON *salt = cJSON_GetObjectItemCaseSensitive(obj, "salt");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(obj, "hash");
@@ -145,7 +147,6 @@ int auth_new(const char *dir, auth **out, char *err, size_t err_size)
     }
     a->iterations = (unsigned)it->valuedouble;
     cJSON_Delete(obj);
-    pthread_mutex_init(&a->lock, NULL);
     *out = a;
     return 0;
 }
@@ -154,8 +155,7 @@ void auth_free(auth *a)
 {
     if (a == NULL)
         return;
-    if (a->nonces != NULL)
-        pthread_mutex_destroy(&a->lock);
+    pthread_mutex_destroy(&a->lock);
     free(a->nonces);
     mbedtls_platform_zeroize(a, sizeof *a);
     free(a);
