@@ -344,8 +344,12 @@ describe('durability and shutdown', () => {
     assert.equal(exit.signal, 'SIGKILL');
     await Promise.all(inflight);
     assert.ok(acked.length > 0, 'some uploads were acknowledged before the kill');
-    await startParty(study, p);
-    sessions[1] = await login(p);
+    // Restarted with a new admin password (set at serve time): the old one stops working.
+    const pw = path.join(study.dir, 'new-password.txt');
+    fs.writeFileSync(pw, 'a brand new admin password\n', { mode: 0o600 });
+    await startParty(study, p, ['--admin-password-file', pw]);
+    await assert.rejects(login(p), /login: 401/);
+    sessions[1] = await login(p, 'a brand new admin password');
     const after = await received(1);
     assert.ok(after >= before + acked.length, `${after} < ${before} + ${acked.length}`);
     // Each acknowledged one is there: a replay is refused as already received.
