@@ -222,21 +222,6 @@ db_err db_report_insert(storage *s, const db_report *r, int *same)
     return result;
 }
 
-db_err db_report_exists(storage *s, const uint8_t *study_hash, const uint8_t *report_id,
-                        int *exists)
-{
-    pthread_mutex_lock(&s->lock);
-    sqlite3_stmt *st = s->existing;
-    sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, report_id, 16, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *exists = rc == SQLITE_ROW;
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    pthread_mutex_unlock(&s->lock);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : DB_ERROR;
-}
-
 db_err db_report_counts(storage *s, const uint8_t *study_hash, db_counts *out)
 {
     memset(out, 0, sizeof *out);

@@ -61,10 +61,6 @@ db_err db_report_counts(storage *db, const uint8_t *study_hash, db_counts *out);
 db_err db_report_per_hour(storage *db, const uint8_t *study_hash, int64_t since, int64_t *hours,
                           uint64_t *counts, size_t max, size_t *n);
 
-/* Does a report with this id exist (any content)? */
-db_err db_report_exists(storage *db, const uint8_t *study_hash, const uint8_t *report_id,
-                        int *exists);
-
 /* Bytes used by the database and its WAL. */
 uint64_t db_size(storage *db);
 

@@ -383,26 +383,6 @@ END_TEST
 
 /* ---- the circuit refuses every kind of invalid encoding -------------------- */
 
-static void recompute_products(const study *s, felem *w)
-{
-    /* Products in constraint order, as the encoder does. */
-    felem u[STUDY_MAX_FIELDS];
-    for (size_t i = 0; i < s->num_fields; i++) {
-        const study_field *f = &s->fields[i];
-        u[i] = f->type == STUDY_INTEGER ? circuit_decode_range_checked(FIELD128, w + f->wire,
-                                                                       (uint64_t)(f->max - f->min))
-                                        : field_zero();
-    }
-    for (size_t k = 0; k < s->num_constraints; k++) {
-        const study_constraint *c = &s->constraints[k];
-        if (c->c == NO_WIRE)
-            continue;
-        felem a = (c->a & REF_U) ? u[c->a & ~REF_U] : w[c->a];
-        felem b = (c->b & REF_U) ? u[c->b & ~REF_U] : w[c->b];
-        w[c->c] = field_mul(FIELD128, a, b);
-    }
-}
-
 START_TEST(test_circuit_soundness)
 {
     cJSON *doc = load_doc(PAY);
@@ -433,7 +413,7 @@ START_TEST(test_circuit_soundness)
         case 5: /* a headcount cell inconsistent with the fields */ break;
         }
         if (kind != 5) {
-            recompute_products(s, w);
+            study_fill_products(s, w);
         } else {
             size_t cell = s->analyses[0].cell_wire;
             w[cell + 17] = field_add(FIELD128, w[cell + 17], one);

@@ -590,10 +590,6 @@ void study_free(study *s)
 
 /* ---- accessors ------------------------------------------------------------ */
 
-const cJSON *study_json(const study *s)
-{
-    return s->doc;
-}
 const uint8_t *study_hash(const study *s)
 {
     return s->hash;
@@ -655,21 +651,6 @@ const uint8_t *study_organizer_key(const study *s)
 const uint8_t *study_signature(const study *s)
 {
     return s->has_signature ? s->signature : NULL;
-}
-
-size_t study_num_fields(const study *s)
-{
-    return s->num_fields;
-}
-
-const char *study_field_name(const study *s, size_t i)
-{
-    return i < s->num_fields ? s->fields[i].name : NULL;
-}
-
-study_field_type study_field_kind(const study *s, size_t i)
-{
-    return s->fields[i].type;
 }
 
 /* ---- binding --------------------------------------------------------------- */

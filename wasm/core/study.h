@@ -67,9 +67,6 @@ CORE_MUST_CHECK core_err study_parse(const char *json, size_t len, unsigned flag
 /* Frees s; accepts NULL. */
 void study_free(study *s);
 
-/* The parsed document (owned by s; do not modify). */
-const cJSON *study_json(const study *s);
-
 /* SHA-256 of the canonical encoding of the study without its "hash" and
  * "signature" members (docs/STUDY.md); computed by study_parse. */
 const uint8_t *study_hash(const study *s);
@@ -89,11 +86,6 @@ const uint8_t *study_party_hpke_key(const study *s, unsigned i);    /* HPKE_NPK 
 const uint8_t *study_party_signing_key(const study *s, unsigned i); /* 65 bytes, SEC1 */
 const uint8_t *study_organizer_key(const study *s);                 /* 65 bytes or NULL */
 const uint8_t *study_signature(const study *s);                     /* 64 bytes or NULL */
-
-/* Fields. */
-size_t study_num_fields(const study *s);
-const char *study_field_name(const study *s, size_t i);
-study_field_type study_field_kind(const study *s, size_t i);
 
 /* Computes the canonical hash of any JSON value (the same rules as the
  * study hash, over the whole value): objects' members sorted by name,

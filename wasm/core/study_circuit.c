@@ -241,10 +241,8 @@ static core_err layout_outputs(study *s)
 
 /* ---- the circuit ------------------------------------------------------- */
 
-static felem ref_value(const study *s, const felem *meas, const felem *u, uint32_t ref)
+static felem ref_value(const felem *meas, const felem *u, uint32_t ref)
 {
-    (void)s;
-    (void)meas;
     return (ref & REF_U) ? u[ref & ~REF_U] : meas[ref];
 }
 
@@ -277,11 +275,11 @@ static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas
             felem x = field_zero(), y = field_zero();
             if (k < s->num_constraints) {
                 const study_constraint *con = &s->constraints[k];
-                x = ref_value(s, meas, u, con->a);
+                x = ref_value(meas, u, con->a);
                 if (con->c == NO_WIRE) {
                     y = field_sub(f, x, inv);
                 } else {
-                    y = ref_value(s, meas, u, con->b);
+                    y = ref_value(meas, u, con->b);
                     lin = field_add(f, lin, field_mul(f, rp, meas[con->c]));
                 }
             }
@@ -311,7 +309,19 @@ static void study_truncate(const circuit *c, const felem *meas, felem *out)
     felem u[STUDY_MAX_FIELDS];
     field_values(s, meas, u);
     for (size_t i = 0; i < s->output_len; i++)
-        out[i] = ref_value(s, meas, u, s->outputs[i]);
+        out[i] = ref_value(meas, u, s->outputs[i]);
+}
+
+void study_fill_products(const study *s, felem *w)
+{
+    /* In constraint order: operands come before their products. */
+    felem u[STUDY_MAX_FIELDS];
+    field_values(s, w, u);
+    for (size_t k = 0; k < s->num_constraints; k++) {
+        const study_constraint *con = &s->constraints[k];
+        if (con->c != NO_WIRE)
+            w[con->c] = field_mul(FIELD128, ref_value(w, u, con->a), ref_value(w, u, con->b));
+    }
 }
 
 static uint64_t ct_lt(uint64_t a, uint64_t b)
@@ -349,15 +359,7 @@ static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
             onehot(out + a->bin_wire, a->num_bins, meas[a->bin_meas]);
         }
     }
-    /* Product wires, in constraint order (operands come first). */
-    felem u[STUDY_MAX_FIELDS];
-    field_values(s, out, u);
-    for (size_t k = 0; k < s->num_constraints; k++) {
-        const study_constraint *con = &s->constraints[k];
-        if (con->c != NO_WIRE)
-            out[con->c] =
-                field_mul(FIELD128, ref_value(s, out, u, con->a), ref_value(s, out, u, con->b));
-    }
+    study_fill_products(s, out);
     return core_err_unless(ok, CORE_EMEAS);
 }
 

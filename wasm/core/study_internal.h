@@ -102,6 +102,10 @@ struct study {
 CORE_MUST_CHECK core_err study_compile(study *s, char *err, size_t err_size);
 void study_layout_free(study *s);
 
+/* Sets every product wire of the encoded measurement w from the wires
+ * it is the product of (the encoder's last step). */
+void study_fill_products(const study *s, felem *w);
+
 /* Bin of value v (>= bins[0]) in an analysis. */
 size_t study_bin_of(const study_analysis *a, int64_t v);
 
