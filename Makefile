@@ -44,7 +44,11 @@ GEN      := $(BUILD)/gen
 # The study schema travels inside the core (native and WebAssembly).
 CORE_GEN := $(GEN)/study_schema.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_GEN:%.c=%.o)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# (httpc.c needs libcurl and csvread.c libcsv: only the programs that use
+# them link them.)
+HTTPC_OBJ := $(BUILD)/obj/backend/lib/httpc.o
+CSV_OBJ  := $(BUILD)/obj/backend/lib/csvread.o
+LIB_OBJ  := $(filter-out $(HTTPC_OBJ) $(CSV_OBJ),$(LIB_SRC:%.c=$(BUILD)/obj/%.o))
 CORE_LIBS := -lmbedcrypto -lcjson -lm
 EMBED    := $(BUILD)/bin/embed
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
@@ -121,6 +125,8 @@ $(WEB)/mpc_core.js: $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a wasm/exports.tx
 	$(call msg,EMLD,$@)
 	$(Q)$(EMCC) $(WASM_LINK) $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a -o $@
 
+$(WEB)/mpc_core.wasm: $(WEB)/mpc_core.js ;
+
 $(WEB)/mpc.js: web/mpc.js
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -166,29 +172,35 @@ $(BUILD)/bin/mpc-vectors: $(VECTORS_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
 
-# The party server: its SQL schema and dashboard travel inside the binary.
+# The party server: its SQL schema, the dashboard, the form and the
+# WebAssembly core travel inside the binary (NAME FILE pairs).
 PARTY_SRC  := $(wildcard backend/party/*.c)
 PARTY_GEN  := $(GEN)/party_embed.c
-PARTY_EMBED := party_sql schema/party.sql admin_index_html web/admin/index.html \
-               admin_css web/admin/admin.css admin_js web/admin/admin.js
+PARTY_EMBED := party_sql schema/party.sql \
+               admin_index_html web/admin/index.html admin_css web/admin/admin.css \
+               admin_js web/admin/admin.js \
+               submit_index_html web/submit/index.html submit_css web/submit/submit.css \
+               submit_js web/submit/submit.js \
+               web_mpc_js web/mpc.js web_core_js $(WEB)/mpc_core.js \
+               web_core_wasm $(WEB)/mpc_core.wasm
 SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lpthread
 
-$(PARTY_GEN): $(filter-out party_sql admin_%,$(PARTY_EMBED)) $(EMBED)
+$(PARTY_GEN): $(filter %.sql %.html %.css %.js %.wasm,$(PARTY_EMBED)) $(EMBED)
 	@mkdir -p $(@D)
 	$(call msg,EMBED,$@)
 	$(Q)$(EMBED) $@ $(PARTY_EMBED)
 
 $(BUILD)/bin/mpc-party: $(PARTY_SRC:%.c=$(BUILD)/obj/%.o) $(PARTY_GEN:%.c=%.o) $(CORE_OBJ) \
-		$(LIB_OBJ)
+		$(LIB_OBJ) $(HTTPC_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SERVER_LIBS) $(CORE_LIBS)
 
 MPC_SRC := $(wildcard backend/mpc/*.c)
-$(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ)
+$(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ) $(CSV_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcsv -lcurl -lpthread $(CORE_LIBS)
 
 $(BUILD)/tests/make_upload: $(BUILD)/obj/tests/integration/make_upload.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -271,11 +283,13 @@ check-browser: $(WEB_OUT) $(BINS) $(TEST_TOOLS)
 	@node tests/browser/wasm_smoke.mjs $(BUILD)
 	@echo "== node tests/browser/dashboard.mjs (headless Chromium, 3 parties)"
 	@MPC_BUILD=$(BUILD) node tests/browser/dashboard.mjs
+	@echo "== node tests/browser/submit.mjs (headless Chromium, 3 parties)"
+	@MPC_BUILD=$(BUILD) node tests/browser/submit.mjs
 
 # Real servers on loopback, driven through the commands of DESIGN section 6.
 check-integration: $(BINS) $(TEST_TOOLS)
 	@echo "== node --test tests/integration/ (3 parties on loopback)"
-	@MPC_BUILD=$(BUILD) node --test --test-reporter=dot tests/integration/
+	@MPC_BUILD=$(BUILD) MPC_WEB=$(WEB) node --test --test-reporter=dot tests/integration/
 
 # Constant-time check: secrets are marked undefined for valgrind's
 # memcheck, which then reports any branch or address that depends on them.
@@ -287,11 +301,14 @@ else
 	@valgrind -q --error-exitcode=1 --track-origins=yes $(CT_BIN)
 endif
 
+# (The WebAssembly build does not change under sanitizers: the native build's
+# is reused.)
+ASAN_MAKE := $(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 WEB=$(WEB) WASM_OBJ=$(WASM_OBJ)
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 all
+	@$(MAKE) --no-print-directory $(WEB_OUT)
+	@$(ASAN_MAKE) all
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 check-unit check-vectors check-tools check-ct \
-		check-integration
+		$(ASAN_MAKE) check-unit check-vectors check-tools check-ct check-integration
 
 demo:
 	@echo "make demo: not available yet - the party server and the web form are still being built."

@@ -16,6 +16,8 @@
 #include "circuit.h"
 #include "hpke.h"
 #include "prio3.h"
+#include "study.h"
+#include "submission.h"
 #include "xof.h"
 
 /* The declarations live here only: this file is the ABI, not a C API. */
@@ -421,4 +423,105 @@ int mpc_xof_expand_field128(const uint8_t *seed, size_t seed_len, const uint8_t 
     xof_wipe(&x);
     free(v);
     return CORE_OK;
+}
+
+/* ---- studies and submissions (the contributor's form) --------------------- */
+
+EXPORT study *mpc_study_parse(const char *json, size_t len, int sealed, char *err, size_t err_size,
+                              int *err_out);
+EXPORT void mpc_study_free(study *s);
+EXPORT const uint8_t *mpc_study_hash(const study *s);
+EXPORT size_t mpc_study_rand_size(const study *s);
+EXPORT int mpc_study_check_text(const study *s, const char *field, const char *text, char *err,
+                                size_t err_size);
+EXPORT char *mpc_study_plan(const study *s);
+EXPORT int mpc_study_submission(const study *s, const char *answer, size_t answer_len,
+                                const char *token, uint32_t seq_lo, uint32_t seq_hi,
+                                const uint8_t *report_id, const uint8_t *rand, char **out,
+                                char *err, size_t err_size);
+
+/* Parses and validates a study (sealed != 0: a sealed one, whose stored
+ * hash must match). Returns NULL with *err_out and err set on failure. */
+study *mpc_study_parse(const char *json, size_t len, int sealed, char *err, size_t err_size,
+                       int *err_out)
+{
+    study *s = NULL;
+    *err_out = (int)study_parse(json, len, sealed ? STUDY_SEALED : 0, &s, err, err_size);
+    return s;
+}
+
+void mpc_study_free(study *s)
+{
+    study_free(s);
+}
+
+const uint8_t *mpc_study_hash(const study *s)
+{
+    return study_hash(s);
+}
+
+size_t mpc_study_rand_size(const study *s)
+{
+    return submission_rand_size(s);
+}
+
+int mpc_study_check_text(const study *s, const char *field, const char *text, char *err,
+                         size_t err_size)
+{
+    return (int)study_check_text(s, field, text, err, err_size);
+}
+
+/* The plan in plain language: a new JSON array of strings (NULL if out of
+ * memory); the caller frees it with mpc_free. */
+char *mpc_study_plan(const study *s)
+{
+    cJSON *plan = study_plan(s);
+    char *text = plan != NULL ? cJSON_PrintUnformatted(plan) : NULL;
+    cJSON_Delete(plan);
+    return text;
+}
+
+/* Encodes an answer (a JSON object, answer_len bytes), shards and seals it
+ * (submission_build) and sets *out to a new string: the body for each
+ * party, in party order, one per line (JSON text never holds a raw line
+ * break). token is NUL-terminated, or NULL for an open study; seq is given
+ * as two 32-bit halves. The caller frees *out with mpc_free. */
+int mpc_study_submission(const study *s, const char *answer, size_t answer_len, const char *token,
+                         uint32_t seq_lo, uint32_t seq_hi, const uint8_t *report_id,
+                         const uint8_t *rand, char **out, char *err, size_t err_size)
+{
+    *out = NULL;
+    cJSON *doc = cJSON_ParseWithLength(answer, answer_len);
+    size_t n = study_meas_count(s), parties = study_num_parties(s);
+    uint64_t *meas = core_alloc_array(n, sizeof *meas);
+    char *bodies[STUDY_MAX_PARTIES] = {NULL};
+    core_err e = CORE_ENOMEM;
+    if (meas == NULL)
+        goto done;
+    e = study_encode_answer(s, doc, meas, err, err_size);
+    if (e == CORE_OK)
+        e = submission_build(s, meas, report_id, token, (uint64_t)seq_hi << 32 | seq_lo, rand,
+                             bodies, err, err_size);
+    if (e != CORE_OK)
+        goto done;
+    size_t total = 0;
+    for (size_t i = 0; i < parties; i++)
+        total += strlen(bodies[i]) + 1;
+    *out = malloc(total);
+    if (*out == NULL) {
+        e = CORE_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0, off = 0; i < parties; i++) {
+        size_t len = strlen(bodies[i]);
+        memcpy(*out + off, bodies[i], len);
+        off += len;
+        (*out)[off++] = i + 1 < parties ? '\n' : '\0';
+    }
+done:
+    for (size_t i = 0; i < parties; i++)
+        free(bodies[i]);
+    core_free_secret(meas, meas ? n * sizeof *meas : 0);
+    cJSON_Delete(doc);
+    return (int)e;
 }

@@ -186,6 +186,146 @@ class Mpc {
   prio3(params) {
     return new Prio3(this, params);
   }
+
+  /**
+   * A study (mpc-study/1, docs/STUDY.md) from its JSON text, validated by
+   * the core; options.sealed (default true) requires a sealed study whose
+   * stored hash matches its content. Throws an MpcError saying what is
+   * wrong. Call free() when done.
+   */
+  study(text, options = {}) {
+    return new Study(this, text, options.sealed ?? true);
+  }
+}
+
+const ERR_SIZE = 256;
+const encoder = new TextEncoder();
+
+/** A NUL-terminated UTF-8 copy of a string in scratch memory. */
+function cString(s, text) {
+  const b = encoder.encode(text);
+  const p = s.alloc(b.length + 1);
+  s.core.HEAPU8.set(b, p);
+  s.core.HEAPU8[p + b.length] = 0;
+  return p;
+}
+
+function toHex(b) {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** A study compiled by the core: the form's checks and the submission's
+ *  encoding, proof, shares and encryption all run here. */
+class Study {
+  constructor(mpc, text, sealed) {
+    if (typeof text !== 'string') throw new MpcError('the study must be given as JSON text');
+    this.mpc = mpc;
+    const { core } = mpc;
+    this.ptr = mpc.call((s) => {
+      const b = encoder.encode(text);
+      const errBuf = s.alloc(ERR_SIZE);
+      const errp = s.alloc(4);
+      core.HEAPU8[errBuf] = 0;
+      const p = core._mpc_study_parse(s.input(b), b.length, sealed ? 1 : 0, errBuf, ERR_SIZE, errp);
+      const err = core.HEAP32[errp >> 2];
+      if (err !== 0) {
+        const code = readCString(core, core._mpc_err_name(err));
+        throw new MpcError(`invalid study: ${readCString(core, errBuf)}`, code);
+      }
+      return p;
+    });
+    /** The study as a plain object (labels, choices, bounds, parties). */
+    this.doc = JSON.parse(text);
+    /** The study hash, 64 hexadecimal digits. */
+    this.hash = toHex(core.HEAPU8.slice(core._mpc_study_hash(this.ptr), core._mpc_study_hash(this.ptr) + 32));
+    /** The parties (sealed studies): [{ name, url }], the leader first. */
+    this.parties = (this.doc.parties ?? []).map((p) => ({ name: p.name, url: p.url }));
+    this.accessOpen = this.doc.access === 'open';
+    this.randSize = core._mpc_study_rand_size(this.ptr);
+  }
+
+  alive() {
+    if (!this.ptr) throw new MpcError('this study was freed');
+    return this.ptr;
+  }
+
+  free() {
+    if (this.ptr) this.mpc.core._mpc_study_free(this.ptr);
+    this.ptr = 0;
+  }
+
+  /** The analysis plan in plain language: an array of sentences. */
+  plan() {
+    const { core } = this.mpc;
+    const p = core._mpc_study_plan(this.alive());
+    if (!p) throw new MpcError('out of memory in the WebAssembly module', 'ENOMEM');
+    const text = readCString(core, p);
+    core._mpc_free(p, encoder.encode(text).length + 1);
+    return JSON.parse(text);
+  }
+
+  /** Checks one field's answer given as text: null if valid, else a
+   *  message naming the field and what is wrong. */
+  checkValue(field, text) {
+    if (typeof field !== 'string' || typeof text !== 'string') throw new MpcError('checkValue(field, text) takes two strings');
+    const { core } = this.mpc;
+    return this.mpc.call((s) => {
+      const errBuf = s.alloc(ERR_SIZE);
+      core.HEAPU8[errBuf] = 0;
+      const err = core._mpc_study_check_text(this.alive(), cString(s, field), cString(s, text), errBuf, ERR_SIZE);
+      return err === 0 ? null : readCString(core, errBuf);
+    });
+  }
+
+  /**
+   * Builds one submission: the answer ({ field name: value }) is encoded,
+   * proved, split into one share per party and each share HPKE-sealed to
+   * its party (DESIGN section 4). options.token is the participation
+   * token (token studies), options.seq orders resubmissions with the same
+   * token (default: microseconds since 1970). Returns { reportId (hex),
+   * seq, bodies } where bodies[i] is the JSON text to POST to
+   * parties[i].url + '/api/reports'. Retrying a POST with the same body is
+   * safe. options.reportId and options.rand fix the randomness (tests).
+   */
+  submission(answer, options = {}) {
+    const { core, sizes } = this.mpc;
+    if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
+      throw new MpcError('an answer is an object of field names and values');
+    }
+    const token = options.token ?? null;
+    if (token !== null && typeof token !== 'string') throw new MpcError('token must be a string');
+    const seq = options.seq ?? Date.now() * 1000;
+    integer(seq, 'seq', 0, Number.MAX_SAFE_INTEGER);
+    const reportId = bytes(options.reportId ?? this.mpc.random(sizes.nonce), 'reportId', sizes.nonce);
+    const rand = bytes(options.rand ?? this.mpc.random(this.randSize), 'rand', this.randSize);
+    const json = encoder.encode(JSON.stringify(answer));
+    try {
+      return this.buildSubmission(json, token, seq, reportId, rand);
+    } finally {
+      json.fill(0);
+    }
+  }
+
+  buildSubmission(json, token, seq, reportId, rand) {
+    const { core } = this.mpc;
+    return this.mpc.call((s) => {
+      const errBuf = s.alloc(ERR_SIZE);
+      const outp = s.alloc(4);
+      core.HEAPU8[errBuf] = 0;
+      core.HEAP32[outp >> 2] = 0;
+      const err = core._mpc_study_submission(this.alive(), s.input(json), json.length,
+        token === null ? 0 : cString(s, token), seq % 2 ** 32, Math.floor(seq / 2 ** 32),
+        s.input(reportId), s.input(rand), outp, errBuf, ERR_SIZE);
+      const out = core.HEAP32[outp >> 2] >>> 0;
+      if (err !== 0) {
+        const code = readCString(core, core._mpc_err_name(err));
+        throw new MpcError(readCString(core, errBuf) || readCString(core, core._mpc_err_str(err)), code);
+      }
+      const text = readCString(core, out);
+      core._mpc_free(out, text.length + 1);
+      return { reportId: toHex(reportId), seq, bodies: text.split('\n') };
+    });
+  }
 }
 
 const PRIO3_KINDS = { count: 1, sum: 2, sumvec: 3, histogram: 4, multihot: 5, higherDegree: 6 };

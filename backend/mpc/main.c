@@ -4,6 +4,7 @@
  *   mpc organizer init --dir DIR
  *   mpc study seal --organizer DIR --study STUDY.json --party P.pub.json... --out SEALED.json
  *   mpc tokens --organizer DIR --study SEALED.json --count N --out tokens.csv
+ *   mpc submit --study SEALED.json --csv FILE [--tokens tokens.csv]   (submit.c)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include "fileio.h"
 #include "hex.h"
 #include "keys.h"
+#include "mpc.h"
 #include "sealed.h"
 #include "token.h"
 
@@ -29,6 +31,8 @@ static const char USAGE[] =
     "                  --organizer DIR --study STUDY.json --party P.pub.json... --out SEALED.json\n"
     "  tokens          participation tokens and links:\n"
     "                  --organizer DIR --study SEALED.json --count N --out tokens.csv\n"
+    "  submit          submit answers from a CSV file (one per row) to every party:\n"
+    "                  --study SEALED.json --csv FILE [--tokens tokens.csv]\n"
     "\n"
     "Run 'mpc COMMAND --help' for details.\n";
 
@@ -244,6 +248,17 @@ static int cmd_seal(int argc, char **argv)
            "this hash before approving the plan.\n",
            o.study, o.num_parties, o.out,
            cJSON_GetObjectItemCaseSensitive(doc, "hash")->valuestring, o.out);
+    const cJSON *access = cJSON_GetObjectItemCaseSensitive(doc, "access");
+    if (cJSON_IsString(access) && strcmp(access->valuestring, "open") == 0)
+        printf("\nThis study is open (no tokens): share this link to its form:\n  "
+               "%s/submit#study=%s\n",
+               cJSON_GetObjectItemCaseSensitive(
+                   cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "parties"), 0), "url")
+                   ->valuestring,
+               cJSON_GetObjectItemCaseSensitive(doc, "hash")->valuestring);
+    else
+        printf("\nNext: mpc tokens --organizer %s --study %s --count N --out tokens.csv\n",
+               o.organizer, o.out);
     rc = 0;
 fail:
     if (rc != 0)
@@ -334,6 +349,8 @@ int main(int argc, char **argv)
         return cmd_seal(argc - 2, argv + 2);
     if (strcmp(argv[1], "tokens") == 0)
         return cmd_tokens(argc - 1, argv + 1);
+    if (strcmp(argv[1], "submit") == 0)
+        return cmd_submit(argc - 1, argv + 1);
     fprintf(stderr, "mpc: unknown command '%s%s%s'\n%s", argv[1], argc >= 3 ? " " : "",
             argc >= 3 ? argv[2] : "", USAGE);
     return 2;

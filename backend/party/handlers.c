@@ -11,17 +11,66 @@
 #include "log.h"
 #include "peers.h"
 
-/* web/admin/, embedded by the build (build/gen/party_embed.c). */
-extern const char admin_index_html[], admin_css[], admin_js[];
-extern const size_t admin_index_html_len, admin_css_len, admin_js_len;
+/* The web pages and their assets (web/), embedded by the build
+ * (build/gen/party_embed.c). */
+#define ASSET(name)                                                                                \
+    extern const char name[];                                                                      \
+    extern const size_t name##_len;
+ASSET(admin_index_html)
+ASSET(admin_css)
+ASSET(admin_js)
+ASSET(submit_index_html)
+ASSET(submit_css)
+ASSET(submit_js)
+ASSET(web_mpc_js)
+ASSET(web_core_js)
+ASSET(web_core_wasm)
+#undef ASSET
 
-static void raw(http_reply *out, const char *body, size_t len, const char *type, int html)
+#define HTML "text/html; charset=utf-8"
+#define JS "text/javascript; charset=utf-8"
+#define CSS "text/css; charset=utf-8"
+
+static const struct asset {
+    const char *path;
+    const char *body;
+    const size_t *len;
+    const char *type;
+    int page; /* HTTP_PAGE or HTTP_PAGE_WASM: sent with the pages' CSP */
+} ASSETS[] = {
+    {"/admin", admin_index_html, &admin_index_html_len, HTML, HTTP_PAGE},
+    {"/admin/", admin_index_html, &admin_index_html_len, HTML, HTTP_PAGE},
+    {"/admin/admin.css", admin_css, &admin_css_len, CSS, 0},
+    {"/admin/admin.js", admin_js, &admin_js_len, JS, 0},
+    {"/submit", submit_index_html, &submit_index_html_len, HTML, HTTP_PAGE_WASM},
+    {"/submit/", submit_index_html, &submit_index_html_len, HTML, HTTP_PAGE_WASM},
+    {"/submit/submit.css", submit_css, &submit_css_len, CSS, 0},
+    {"/submit/submit.js", submit_js, &submit_js_len, JS, 0},
+    {"/web/mpc.js", web_mpc_js, &web_mpc_js_len, JS, 0},
+    {"/web/mpc_core.js", web_core_js, &web_core_js_len, JS, 0},
+    {"/web/mpc_core.wasm", web_core_wasm, &web_core_wasm_len, "application/wasm", 0},
+};
+
+static void raw(http_reply *out, const char *body, size_t len, const char *type, int page)
 {
     out->status = 200;
     out->raw = body;
     out->raw_len = len;
     out->content_type = type;
-    out->html = html;
+    out->html = page;
+}
+
+void h_asset(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)app;
+    for (size_t i = 0; i < sizeof ASSETS / sizeof ASSETS[0]; i++) {
+        const struct asset *a = &ASSETS[i];
+        if (strcmp(a->path, req->path) == 0) {
+            raw(out, a->body, *a->len, a->type, a->page);
+            return;
+        }
+    }
+    http_error(out, API_NOT_FOUND, "no such page");
 }
 
 void h_root(party_app *app, const http_req *req, http_reply *out)
@@ -38,27 +87,6 @@ void h_study(party_app *app, const http_req *req, http_reply *out)
 {
     (void)req;
     raw(out, app->study_text, app->study_len, "application/json", 0);
-}
-
-void h_admin_page(party_app *app, const http_req *req, http_reply *out)
-{
-    (void)app;
-    (void)req;
-    raw(out, admin_index_html, admin_index_html_len, "text/html; charset=utf-8", 1);
-}
-
-void h_admin_css(party_app *app, const http_req *req, http_reply *out)
-{
-    (void)app;
-    (void)req;
-    raw(out, admin_css, admin_css_len, "text/css; charset=utf-8", 0);
-}
-
-void h_admin_js(party_app *app, const http_req *req, http_reply *out)
-{
-    (void)app;
-    (void)req;
-    raw(out, admin_js, admin_js_len, "text/javascript; charset=utf-8", 0);
 }
 
 /* ---- admin session ---------------------------------------------------------- */

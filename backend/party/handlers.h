@@ -16,9 +16,8 @@ void h_login(party_app *app, const http_req *req, http_reply *out);
 void h_logout(party_app *app, const http_req *req, http_reply *out);
 void h_session(party_app *app, const http_req *req, http_reply *out);
 void h_approve(party_app *app, const http_req *req, http_reply *out);
-void h_admin_page(party_app *app, const http_req *req, http_reply *out);
-void h_admin_css(party_app *app, const http_req *req, http_reply *out);
-void h_admin_js(party_app *app, const http_req *req, http_reply *out);
+/* A web page or asset of web/ (the form, the dashboard, the core). */
+void h_asset(party_app *app, const http_req *req, http_reply *out);
 void h_peer_hello(party_app *app, const http_req *req, http_reply *out);
 void h_peer_unknown(party_app *app, const http_req *req, http_reply *out);
 

@@ -44,13 +44,17 @@ typedef struct http_req {
 const char *http_header(const http_req *r, const char *name);
 const char *http_cookie(const http_req *r, const char *name);
 
+/* http_reply.html: a page, and one that runs the WebAssembly core. */
+#define HTTP_PAGE 1
+#define HTTP_PAGE_WASM 2
+
 typedef struct http_reply {
     unsigned status;
     cJSON *json;     /* owned; sent as application/json */
     const char *raw; /* or a static body (not owned) */
     size_t raw_len;
     const char *content_type;
-    int html; /* add the pages' Content-Security-Policy */
+    int html; /* HTTP_PAGE*: add the pages' Content-Security-Policy */
     char set_cookie[256];
     char location[128];
     unsigned retry_after;

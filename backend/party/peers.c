@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
 #include "hex.h"
+#include "httpc.h"
 
 struct peers {
     party_app *app;
@@ -23,36 +23,6 @@ struct peers {
     peer_status status[STUDY_MAX_PARTIES];
 };
 
-typedef struct sink {
-    char *p;
-    size_t len, cap;
-    int overflow;
-} sink;
-
-static size_t on_data(char *data, size_t size, size_t n, void *user)
-{
-    sink *s = user;
-    size_t add = size * n;
-    if (s->len + add + 1 > PEERS_MAX_RESPONSE) {
-        s->overflow = 1;
-        return 0;
-    }
-    if (s->len + add + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + add + 1)
-            cap *= 2;
-        char *q = realloc(s->p, cap);
-        if (q == NULL)
-            return 0;
-        s->p = q;
-        s->cap = cap;
-    }
-    memcpy(s->p + s->len, data, add);
-    s->len += add;
-    s->p[s->len] = '\0';
-    return add;
-}
-
 int peer_request(const party_app *app, unsigned to, const char *method, const char *path,
                  const uint8_t *body, size_t body_len, long timeout_ms, long *status, char **resp,
                  size_t *resp_len, char *err, size_t err_size)
@@ -61,62 +31,34 @@ int peer_request(const party_app *app, unsigned to, const char *method, const ch
     *resp_len = 0;
     char url[512];
     snprintf(url, sizeof url, "%s%s", study_party_url(app->study, to), path);
-    CURL *c = curl_easy_init();
-    if (c == NULL) {
-        snprintf(err, err_size, "out of memory");
-        return -1;
-    }
-    struct curl_slist *headers = NULL;
-    char line[256];
+    char lines[4][256];
+    const char *headers[5] = {NULL};
     if (strncmp(path, "/api/peer/", 10) == 0) {
         auth_peer_headers h;
         if (auth_peer_sign(app->keys.sign_sk, app->self, app->study, method, path, body, body_len,
                            party_now(), &h) != 0) {
             snprintf(err, err_size, "cannot sign the request");
-            curl_easy_cleanup(c);
             return -1;
         }
         const char *names[] = {"X-MPC-Party", "X-MPC-Time", "X-MPC-Nonce", "X-MPC-Signature"};
         const char *values[] = {h.party, h.time, h.nonce, h.signature};
         for (size_t i = 0; i < 4; i++) {
-            snprintf(line, sizeof line, "%s: %s", names[i], values[i]);
-            headers = curl_slist_append(headers, line);
+            snprintf(lines[i], sizeof lines[i], "%s: %s", names[i], values[i]);
+            headers[i] = lines[i];
         }
     }
-    if (body != NULL)
-        headers = curl_slist_append(headers, "Content-Type: application/json");
-    sink out = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-    }
-    CURLcode rc = curl_easy_perform(c);
-    if (rc == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    } else {
-        snprintf(err, err_size, "%s", out.overflow ? "response too large" : curl_easy_strerror(rc));
-    }
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(c);
-    if (rc != CURLE_OK) {
-        free(out.p);
+    httpc_request r = {.method = method,
+                       .url = url,
+                       .headers = headers,
+                       .body = body,
+                       .body_len = body_len,
+                       .timeout_ms = timeout_ms,
+                       .max_response = PEERS_MAX_RESPONSE};
+    httpc_response out;
+    if (httpc_perform(NULL, &r, &out, err, err_size) != 0)
         return -1;
-    }
-    if (out.p == NULL) {
-        out.p = calloc(1, 1);
-        if (out.p == NULL)
-            return -1;
-    }
-    *resp = out.p;
+    *status = out.status;
+    *resp = out.body;
     *resp_len = out.len;
     return 0;
 }

@@ -91,13 +91,14 @@ typedef struct conn_state {
 
 /* The pages' Content-Security-Policy: only this party's own scripts and
  * styles; network requests only to the study's parties. */
-static void page_csp(const party_app *app, char *out, size_t size)
+static void page_csp(const party_app *app, int page, char *out, size_t size)
 {
     size_t n = (size_t)snprintf(out, size,
                                 "default-src 'self'; style-src 'self'; "
-                                "script-src 'self'; img-src 'self' data:; "
+                                "script-src 'self'%s; img-src 'self' data:; "
                                 "frame-ancestors 'none'; base-uri 'none'; "
-                                "form-action 'self'; connect-src 'self'");
+                                "form-action 'self'; connect-src 'self'",
+                                page == HTTP_PAGE_WASM ? " 'wasm-unsafe-eval'" : "");
     for (unsigned i = 0; i < study_num_parties(app->study) && n < size; i++)
         n += (size_t)snprintf(out + n, size - n, " %s", app->origins[i]);
 }
@@ -140,7 +141,7 @@ static enum MHD_Result send_reply(party_app *app, struct MHD_Connection *c, cons
                             strncmp(url, "/api/", 5) == 0 ? "no-store" : "no-cache");
     if (r->html) {
         char csp[2048];
-        page_csp(app, csp, sizeof csp);
+        page_csp(app, r->html, csp, sizeof csp);
         MHD_add_response_header(resp, "Content-Security-Policy", csp);
     }
     if (r->set_cookie[0])

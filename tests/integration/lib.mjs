@@ -25,6 +25,20 @@ export function run(cmd, args, opts = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same without blocking the event loop (for tests that serve HTTP
+ *  themselves while the command runs). */
+export function runAsync(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** Runs a command that must succeed; returns stdout. */
 export function ok(cmd, args, opts) {
   const r = run(cmd, args, opts);
@@ -46,10 +60,10 @@ export function freePort() {
 
 /**
  * A study with n parties, sealed: {dir, sealed, hash, parties: [{dir, url,
- * port}], org, tokens: [..]}. studyFile defaults to the pay-equity example;
+ * port, listenPort}], org, tokens: [..]}. studyFile defaults to the pay-equity example;
  * edit(doc) may change the study before it is sealed.
  */
-export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.json', edit, tokens = 20 } = {}) {
+export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.json', edit, tokens = 20, proxied = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpc-it-'));
   const pwFile = path.join(dir, 'password.txt');
   fs.writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
@@ -62,7 +76,10 @@ export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.
     const url = `http://127.0.0.1:${port}`;
     ok(bin('mpc-party'), ['init', '--dir', pdir, '--name', `Party ${i + 1}`, '--url', url,
       '--admin-password-file', pwFile]);
-    parties.push({ dir: pdir, url, port, index: i });
+    // proxied: the study names `port` (where a test puts a recording proxy)
+    // and the server listens on another one.
+    const listenPort = proxied ? await freePort() : port;
+    parties.push({ dir: pdir, url, port, listenPort, index: i });
   }
   const doc = JSON.parse(fs.readFileSync(path.join(root, studyFile), 'utf8'));
   if (edit) edit(doc);
@@ -88,14 +105,14 @@ export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.
 export async function startParty(study, p, extra = []) {
   const log = fs.openSync(path.join(study.dir, `party${p.index + 1}.log`), 'a');
   const child = spawn(bin('mpc-party'), ['serve', '--dir', p.dir, '--study', study.sealed,
-    '--listen', `127.0.0.1:${p.port}`, ...extra], { stdio: ['ignore', log, log] });
+    '--listen', `127.0.0.1:${p.listenPort}`, ...extra], { stdio: ['ignore', log, log] });
   fs.closeSync(log);
   p.child = child;
   p.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const deadline = Date.now() + 15000;
   for (;;) {
     try {
-      const r = await fetch(`${p.url}/api/study`);
+      const r = await fetch(`http://127.0.0.1:${p.listenPort}/api/study`);
       if (r.ok) return p;
     } catch { /* not yet */ }
     if (child.exitCode !== null) throw new Error(`party ${p.index + 1} exited: ${readLog(study, p)}`);
@@ -122,9 +139,10 @@ export function cleanup(study) {
 }
 
 /** The upload bodies (one per party) of one answer, built by the core. */
-export function makeUploads(study, answer, { token = '-', seq = 0, reportId } = {}) {
+export function makeUploads(study, answer, { token = '-', seq = 0, reportId, rand } = {}) {
   const args = [study.sealed, JSON.stringify(answer), token, String(seq)];
   if (reportId) args.push(reportId);
+  if (rand) args.push(rand); // needs reportId
   return ok(path.join(build, 'tests', 'make_upload'), args).trim().split('\n');
 }
 
@@ -159,6 +177,24 @@ export async function eventually(fn, ms = 15000, what = 'condition') {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Random answers to the pay-equity study (salaries 20,000-300,000). */
+export function randomAnswers(count, random = Math.random) {
+  const pick = (a) => a[Math.floor(random() * a.length)];
+  const study = JSON.parse(fs.readFileSync(path.join(root, 'schema/studies/pay-equity.json'), 'utf8'));
+  const choices = Object.fromEntries(study.fields.filter((f) => f.choices).map((f) => [f.name, f.choices]));
+  return Array.from({ length: count }, () => ({
+    gender: pick(choices.gender), ethnicity: pick(choices.ethnicity), job: pick(choices.job),
+    salary: 20000 + Math.floor(random() * 280001), manager: random() < 0.2,
+  }));
+}
+
+/** Writes answers as a CSV file (header = field names; labels quoted). */
+export function writeCsv(file, answers, columns = ['gender', 'ethnicity', 'job', 'salary', 'manager']) {
+  const cell = (v) => (typeof v === 'string' ? `"${v.replaceAll('"', '""')}"` : String(v));
+  fs.writeFileSync(file, `${columns.join(',')}\n${answers.map((a) => columns.map((c) => cell(a[c])).join(',')).join('\n')}\n`);
+  return file;
 }
 
 export const ANSWER = { gender: 'Woman', ethnicity: 'Asian', job: 'Sales', salary: 85000, manager: false };

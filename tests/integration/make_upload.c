@@ -2,7 +2,10 @@
  * make_upload.c - test tool: the uploads of one answer, through the same
  * core code as the browser and `mpc submit` (submission_build).
  *
- *   make_upload SEALED.json ANSWER.json [TOKEN|-] [SEQ] [REPORT_ID_HEX]
+ *   make_upload SEALED.json ANSWER.json [TOKEN|-] [SEQ] [REPORT_ID_HEX] [RAND_HEX]
+ *
+ * RAND_HEX fixes the randomness (submission_rand_size bytes), so that a test
+ * can compare these bodies with the WebAssembly build's byte for byte.
  *
  * Prints one JSON body per party, one per line, in party order.
  */
@@ -17,8 +20,9 @@
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 6) {
-        fprintf(stderr, "usage: make_upload SEALED.json ANSWER_JSON [TOKEN|-] [SEQ] [REPORT_ID]\n");
+    if (argc < 3 || argc > 7) {
+        fprintf(stderr,
+                "usage: make_upload SEALED.json ANSWER_JSON [TOKEN|-] [SEQ] [REPORT_ID] [RAND]\n");
         return 2;
     }
     char err[512];
@@ -44,7 +48,8 @@ int main(int argc, char **argv)
     size_t rn = submission_rand_size(s);
     uint8_t *rand = malloc(rn);
     char *bodies[STUDY_MAX_PARTIES];
-    if (rand == NULL || random_bytes(rand, rn) != 0 ||
+    if (rand == NULL ||
+        (argc > 6 ? hex_decode_fixed(argv[6], rand, rn) : random_bytes(rand, rn)) != 0 ||
         submission_build(s, meas, rid, token, seq, rand, bodies, err, sizeof err) != CORE_OK) {
         fprintf(stderr, "make_upload: %s\n", err);
         return 1;

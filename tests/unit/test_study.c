@@ -376,6 +376,15 @@ START_TEST(test_encode_answers)
     const char *empty[] = {"Man", "", "Craft", "1", "true"};
     ck_assert_int_eq(study_encode_texts(s, empty, meas2, err, sizeof err), CORE_EMEAS);
     ck_assert_str_eq(err, "ethnicity: missing (Race / ethnicity); every field is required");
+    /* One field at a time (the form checks each answer as it is typed). */
+    ck_assert_int_eq(study_check_text(s, "salary", "85000", err, sizeof err), CORE_OK);
+    ck_assert_int_eq(study_check_text(s, "gender", "Non-binary", err, sizeof err), CORE_OK);
+    ck_assert_int_eq(study_check_text(s, "salary", "1000001", err, sizeof err), CORE_EMEAS);
+    ck_assert_str_eq(err, "salary: 1000001 is above the maximum 1000000");
+    ck_assert_int_eq(study_check_text(s, "manager", "", err, sizeof err), CORE_EMEAS);
+    ck_assert_str_eq(err, "manager: missing (Do you manage people?); every field is required");
+    ck_assert_int_eq(study_check_text(s, "age", "40", err, sizeof err), CORE_EINVAL);
+    ck_assert_str_eq(err, "\"age\" is not a field of this study");
     study_free(s);
     cJSON_Delete(doc);
 }

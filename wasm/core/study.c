@@ -618,6 +618,21 @@ uint64_t study_min_cell_count(const study *s)
 {
     return s->min_cell_count;
 }
+size_t study_num_fields(const study *s)
+{
+    return s->num_fields;
+}
+
+const char *study_field_name(const study *s, size_t i)
+{
+    return s->fields[i].name;
+}
+
+const char *study_field_label(const study *s, size_t i)
+{
+    return s->fields[i].label;
+}
+
 unsigned study_num_parties(const study *s)
 {
     return s->num_parties;

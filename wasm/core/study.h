@@ -77,6 +77,11 @@ int study_access_open(const study *s); /* 1: "open", 0: "token" */
 uint64_t study_min_submissions(const study *s);
 uint64_t study_min_cell_count(const study *s);
 
+/* The fields, in the study's order (the order of study_encode_texts). */
+size_t study_num_fields(const study *s);
+const char *study_field_name(const study *s, size_t i);
+const char *study_field_label(const study *s, size_t i);
+
 /* Parties of a sealed study (0 for an unsealed one); index 0 is the
  * leader. */
 unsigned study_num_parties(const study *s);
@@ -119,6 +124,13 @@ CORE_MUST_CHECK core_err study_encode_answer(const study *s, const cJSON *answer
 /* The same from text values, one per field in field order (a CSV row). */
 CORE_MUST_CHECK core_err study_encode_texts(const study *s, const char *const *texts,
                                             uint64_t *meas, char *err, size_t err_size);
+
+/* Checks one field's value given as text (as study_encode_texts reads
+ * it): CORE_OK, CORE_EMEAS with err saying what is wrong, or CORE_EINVAL
+ * if the study has no such field. For forms that check each answer as it
+ * is typed. */
+CORE_MUST_CHECK core_err study_check_text(const study *s, const char *field, const char *text,
+                                          char *err, size_t err_size);
 
 /* ---- binding of a submission (DESIGN section 4) ------------------------- */
 

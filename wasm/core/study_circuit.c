@@ -604,6 +604,25 @@ core_err study_encode_answer(const study *s, const cJSON *answer, uint64_t *meas
     return CORE_OK;
 }
 
+core_err study_check_text(const study *s, const char *field, const char *text, char *err,
+                          size_t err_size)
+{
+    for (size_t i = 0; i < s->num_fields; i++) {
+        const study_field *f = &s->fields[i];
+        if (strcmp(f->name, field) != 0)
+            continue;
+        if (text == NULL || text[0] == '\0') {
+            study_errf(err, err_size, "%s: missing (%s); every field is required", f->name,
+                       f->label);
+            return CORE_EMEAS;
+        }
+        uint64_t v;
+        return encode_value(f, NULL, text, &v, err, err_size);
+    }
+    study_errf(err, err_size, "\"%.60s\" is not a field of this study", field);
+    return CORE_EINVAL;
+}
+
 core_err study_encode_texts(const study *s, const char *const *texts, uint64_t *meas, char *err,
                             size_t err_size)
 {

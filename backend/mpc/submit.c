@@ -1,0 +1,694 @@
+/*
+ * submit.c - `mpc submit`: the bulk client (an HR export, or tests).
+ *
+ *   mpc submit --study SEALED.json --csv FILE [--tokens tokens.csv] [--jobs N] [--cacert PEM]
+ *
+ * One submission per CSV row, through the same core as the browser's form
+ * (study_encode_texts, submission_build): the whole file is checked first,
+ * and nothing is sent if any value is invalid (every error names its row
+ * and column). Then worker threads build each submission (a fresh report
+ * id and randomness) and upload its share to every party, retrying
+ * failures with the same body (a retry of a stored report is confirmed by
+ * its 409 "same"). A progress bar is drawn on a terminal; a summary ends
+ * the run. The exit status is 0 only if every party confirmed every row.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "csvread.h"
+#include "hex.h"
+#include "httpc.h"
+#include "mpc.h"
+#include "random.h"
+#include "sealed.h"
+#include "submission.h"
+#include "token.h"
+
+#define MAX_ROWS 1000000
+#define MAX_CSV ((size_t)512 << 20)
+#define MAX_JOBS 64
+#define MAX_LISTED 10 /* invalid values listed before "and N more" */
+#define UPLOAD_TIMEOUT_MS 30000
+#define ATTEMPTS 8            /* per upload, for failures that may pass */
+#define STOP_AFTER_FAILURES 5 /* consecutive failed rows that end the run */
+
+static const char SUBMIT_HELP[] =
+    "usage: mpc submit --study SEALED.json --csv FILE [--tokens tokens.csv] [--jobs N]\n"
+    "                  [--cacert PEM]\n"
+    "\n"
+    "Submits one answer per row of FILE to every party of the sealed study, through the\n"
+    "same code as the web form: each answer is encoded, proved, split into one share per\n"
+    "party and each share encrypted to its party. No party sees an answer.\n"
+    "\n"
+    "  FILE        CSV with a header line of field names (any order), then one row per\n"
+    "              contributor; choices are written as their labels, booleans as\n"
+    "              true/false. The whole file is checked before anything is sent.\n"
+    "  --tokens    tokens.csv from 'mpc tokens' (needed by token studies): row i of FILE\n"
+    "              uses the i-th token. Submitting again with the same token replaces the\n"
+    "              earlier answer at every party.\n"
+    "  --jobs N    submissions built and sent in parallel (1-64, default 8)\n"
+    "  --cacert    PEM file of the CA that signed the parties' HTTPS certificates\n"
+    "              (default: the system's CAs)\n";
+
+typedef struct submit_opts {
+    const char *study, *csv, *tokens, *cacert;
+    unsigned jobs;
+} submit_opts;
+
+/* ---- reading the answers ---------------------------------------------------- */
+
+/* "gender, ethnicity, ..." (the header a CSV file needs). */
+static const char *field_list(const study *s)
+{
+    static char list[1024];
+    size_t len = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < study_num_fields(s) && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? "," : "",
+                                study_field_name(s, i));
+    return list;
+}
+
+typedef struct answers {
+    const study *s;
+    const char *path;
+    size_t meas_count;
+    int column_field[CSVREAD_MAX_FIELDS]; /* field of each column */
+    char *column_name[CSVREAD_MAX_FIELDS];
+    size_t columns;
+    uint64_t *meas; /* rows x meas_count, the encoded answers */
+    size_t rows, cap;
+    size_t invalid;
+    char *listed; /* the first MAX_LISTED errors, one per line */
+    size_t listed_len;
+} answers;
+
+/* Spreadsheet column name of index i: A..Z, AA.. */
+static void column_letters(size_t i, char out[8])
+{
+    char tmp[8];
+    size_t n = 0;
+    i++;
+    while (i > 0 && n < 7) {
+        tmp[n++] = (char)('A' + (i - 1) % 26);
+        i = (i - 1) / 26;
+    }
+    for (size_t k = 0; k < n; k++)
+        out[k] = tmp[n - 1 - k];
+    out[n] = '\0';
+}
+
+static void list_error(answers *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void list_error(answers *a, const char *fmt, ...)
+{
+    if (a->invalid++ >= MAX_LISTED)
+        return;
+    char line[600];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = strlen(line);
+    char *p = realloc(a->listed, a->listed_len + len + 2);
+    if (p == NULL)
+        return;
+    a->listed = p;
+    memcpy(p + a->listed_len, line, len);
+    a->listed_len += len;
+    p[a->listed_len++] = '\n';
+    p[a->listed_len] = '\0';
+}
+
+static int header_row(answers *a, char **values, size_t n, char *err, size_t err_size)
+{
+    const study *s = a->s;
+    size_t fields = study_num_fields(s);
+    int seen[STUDY_MAX_FIELDS] = {0};
+    for (size_t c = 0; c < n; c++) {
+        char col[8];
+        column_letters(c, col);
+        int f = -1;
+        for (size_t i = 0; i < fields; i++)
+            if (strcmp(values[c], study_field_name(s, i)) == 0)
+                f = (int)i;
+        if (f < 0) {
+            snprintf(err, err_size,
+                     "%s, row 1 (the header), column %s: \"%.60s\" is not a field of the study "
+                     "(its fields: %s)",
+                     a->path, col, values[c], field_list(s));
+            return -1;
+        }
+        if (seen[f]++) {
+            snprintf(err, err_size, "%s, row 1 (the header), column %s: \"%s\" appears twice",
+                     a->path, col, values[c]);
+            return -1;
+        }
+        a->column_field[c] = f;
+        a->column_name[c] = strdup(values[c]);
+        if (a->column_name[c] == NULL) {
+            snprintf(err, err_size, "out of memory");
+            return -1;
+        }
+    }
+    a->columns = n;
+    for (size_t i = 0; i < fields; i++)
+        if (!seen[i]) {
+            snprintf(err, err_size,
+                     "%s: the header has no column \"%s\" (%s); every field is required, "
+                     "the header names them: %s",
+                     a->path, study_field_name(s, i), study_field_label(s, i), field_list(s));
+            return -1;
+        }
+    return 0;
+}
+
+static int answer_row(void *ctx, size_t number, char **values, size_t n, char *err, size_t err_size)
+{
+    answers *a = ctx;
+    if (number == 1)
+        return header_row(a, values, n, err, err_size);
+    if (n != a->columns) {
+        list_error(a, "row %zu: %zu values, but the header has %zu columns", number, n, a->columns);
+        return 0;
+    }
+    if (a->rows == MAX_ROWS) {
+        snprintf(err, err_size, "%s: more than %d rows; split the file", a->path, MAX_ROWS);
+        return -1;
+    }
+    const char *texts[STUDY_MAX_FIELDS];
+    char msg[STUDY_ERR_SIZE];
+    int ok = 1;
+    for (size_t c = 0; c < n; c++) {
+        texts[a->column_field[c]] = values[c];
+        if (study_check_text(a->s, a->column_name[c], values[c], msg, sizeof msg) != CORE_OK) {
+            char col[8];
+            column_letters(c, col);
+            /* The core's message starts with the field's name, given here. */
+            const char *m = msg;
+            size_t nl = strlen(a->column_name[c]);
+            if (strncmp(m, a->column_name[c], nl) == 0 && strncmp(m + nl, ": ", 2) == 0)
+                m += nl + 2;
+            char value[100] = "";
+            if (strchr(m, '"') == NULL && values[c][0] != '\0' && strstr(m, values[c]) == NULL)
+                snprintf(value, sizeof value, " (the value is \"%.60s\")", values[c]);
+            list_error(a, "row %zu, column %s (%s): %s%s", number, col, a->column_name[c], m,
+                       value);
+            ok = 0;
+        }
+    }
+    if (!ok)
+        return 0;
+    if (a->rows == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 1024;
+        uint64_t *m = realloc(a->meas, cap * a->meas_count * sizeof *m);
+        if (m == NULL) {
+            snprintf(err, err_size, "out of memory");
+            return -1;
+        }
+        a->meas = m;
+        a->cap = cap;
+    }
+    if (study_encode_texts(a->s, texts, a->meas + a->rows * a->meas_count, msg, sizeof msg) !=
+        CORE_OK) {
+        list_error(a, "row %zu: %s", number, msg);
+        return 0;
+    }
+    a->rows++;
+    return 0;
+}
+
+/* ---- reading the tokens ------------------------------------------------------- */
+
+typedef struct tokens {
+    const study *s;
+    const char *path;
+    size_t column;
+    char (*text)[TOKEN_TEXT_SIZE];
+    size_t count, cap;
+} tokens;
+
+static int token_row(void *ctx, size_t number, char **values, size_t n, char *err, size_t err_size)
+{
+    tokens *t = ctx;
+    if (number == 1) {
+        for (t->column = 0; t->column < n && strcmp(values[t->column], "token") != 0; t->column++)
+            ;
+        if (t->column == n) {
+            snprintf(err, err_size,
+                     "%s: the header has no \"token\" column (use the file made by mpc tokens)",
+                     t->path);
+            return -1;
+        }
+        return 0;
+    }
+    if (t->column >= n || strlen(values[t->column]) != TOKEN_TEXT_SIZE - 1) {
+        snprintf(err, err_size,
+                 "%s, row %zu: not a participation token (use the file made by "
+                 "mpc tokens)",
+                 t->path, number);
+        return -1;
+    }
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        void *p = realloc(t->text, cap * sizeof *t->text);
+        if (p == NULL) {
+            snprintf(err, err_size, "out of memory");
+            return -1;
+        }
+        t->text = p;
+        t->cap = cap;
+    }
+    memcpy(t->text[t->count++], values[t->column], TOKEN_TEXT_SIZE);
+    return 0;
+}
+
+/* ---- uploading -------------------------------------------------------------------- */
+
+typedef struct uploader {
+    const study *s;
+    const answers *a;
+    const tokens *t;
+    const char *cacert;
+    pthread_mutex_t lock;
+    size_t next, done, confirmed, failed, failed_in_a_row;
+    int stop;
+    uint64_t last_seq;
+    char first_failure[700];
+    size_t failure_rows[MAX_LISTED];
+    size_t num_failure_rows;
+} uploader;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Client sequence numbers: microseconds since 1970, strictly increasing
+ * within the run (so a later submission with a token replaces an earlier
+ * one, also across runs). */
+static uint64_t next_seq(uploader *u)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    pthread_mutex_lock(&u->lock);
+    if (us <= u->last_seq)
+        us = u->last_seq + 1;
+    u->last_seq = us;
+    pthread_mutex_unlock(&u->lock);
+    return us;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Uploads one body to party i until it is confirmed or refused. Returns 0
+ * when confirmed; -1 with err set otherwise. */
+static int upload_one(const uploader *u, CURL *c, unsigned i, const char *body, char *err,
+                      size_t err_size)
+{
+    char url[600];
+    snprintf(url, sizeof url, "%s/api/reports", study_party_url(u->s, i));
+    httpc_request r = {.method = "POST",
+                       .url = url,
+                       .body = body,
+                       .body_len = strlen(body),
+                       .timeout_ms = UPLOAD_TIMEOUT_MS,
+                       .max_response = 65536,
+                       .cacert = u->cacert};
+    long delay = 250;
+    for (int attempt = 1;; attempt++) {
+        httpc_response resp;
+        char why[300];
+        int transient = 1;
+        if (httpc_perform(c, &r, &resp, why, sizeof why) == 0) {
+            cJSON *j = cJSON_ParseWithLength(resp.body, resp.len);
+            const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "error");
+            int same = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "same"));
+            long status = resp.status;
+            snprintf(why, sizeof why, "HTTP %ld: %.200s", status,
+                     cJSON_IsString(msg) ? msg->valuestring : "(no message)");
+            cJSON_Delete(j);
+            free(resp.body);
+            if (status == 201 || (status == 409 && same))
+                return 0;
+            transient = status >= 500 || status == 429;
+            if (resp.retry_after > 0)
+                delay = resp.retry_after * 1000 > 30000 ? 30000 : resp.retry_after * 1000;
+        }
+        if (!transient || attempt == ATTEMPTS) {
+            snprintf(err, err_size, "%s (%s): %s%s", study_party_name(u->s, i),
+                     study_party_url(u->s, i), why, transient ? " (gave up after 8 attempts)" : "");
+            return -1;
+        }
+        sleep_ms(delay);
+        delay = delay * 2 > 15000 ? 15000 : delay * 2;
+    }
+}
+
+/* Builds and uploads row k; returns 0 if every party confirmed it. */
+static int submit_row(uploader *u, CURL **handles, size_t k, char *err, size_t err_size)
+{
+    const study *s = u->s;
+    uint8_t rid[STUDY_REPORT_ID_SIZE];
+    size_t rn = submission_rand_size(s);
+    uint8_t *rand = malloc(rn);
+    char *bodies[STUDY_MAX_PARTIES];
+    int rc = -1;
+    if (rand == NULL || random_bytes(rid, sizeof rid) != 0 || random_bytes(rand, rn) != 0) {
+        snprintf(err, err_size, "no randomness from the system");
+        free(rand);
+        return -1;
+    }
+    const char *token = u->t != NULL ? u->t->text[k] : NULL;
+    if (submission_build(s, u->a->meas + k * u->a->meas_count, rid, token, next_seq(u), rand,
+                         bodies, err, err_size) != CORE_OK) {
+        core_free_secret(rand, rn);
+        return -1;
+    }
+    core_free_secret(rand, rn);
+    rc = 0;
+    for (unsigned i = 0; i < study_num_parties(s); i++) {
+        if (rc == 0 && upload_one(u, handles[i], i, bodies[i], err, err_size) != 0)
+            rc = -1;
+        free(bodies[i]);
+    }
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    uploader *u = arg;
+    CURL *handles[STUDY_MAX_PARTIES] = {NULL};
+    for (unsigned i = 0; i < study_num_parties(u->s); i++)
+        handles[i] = curl_easy_init();
+    for (;;) {
+        pthread_mutex_lock(&u->lock);
+        size_t k = u->next;
+        int stop = u->stop || k >= u->a->rows;
+        if (!stop)
+            u->next++;
+        pthread_mutex_unlock(&u->lock);
+        if (stop)
+            break;
+        char err[700];
+        int rc = submit_row(u, handles, k, err, sizeof err);
+        pthread_mutex_lock(&u->lock);
+        u->done++;
+        if (rc == 0) {
+            u->confirmed++;
+            u->failed_in_a_row = 0;
+        } else {
+            if (u->failed++ == 0)
+                snprintf(u->first_failure, sizeof u->first_failure, "%s", err);
+            if (u->num_failure_rows < MAX_LISTED)
+                u->failure_rows[u->num_failure_rows++] = k;
+            if (++u->failed_in_a_row >= STOP_AFTER_FAILURES)
+                u->stop = 1;
+        }
+        pthread_mutex_unlock(&u->lock);
+    }
+    for (unsigned i = 0; i < study_num_parties(u->s); i++)
+        curl_easy_cleanup(handles[i]);
+    return NULL;
+}
+
+static void progress(const uploader *u, size_t total, double start, int final)
+{
+    double t = now_seconds() - start;
+    size_t done = u->done;
+    const int width = 30;
+    int filled = total ? (int)((double)width * (double)done / (double)total) : width;
+    char bar[64];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[width] = '\0';
+    double rate = t > 0 ? (double)done / t : 0;
+    fprintf(stderr, "\r  [%s] %zu/%zu rows  %.0f rows/s", bar, done, total, rate);
+    if (!final && rate > 0)
+        fprintf(stderr, "  %.0f s left ", (double)(total - done) / rate);
+    else
+        fputs("             ", stderr);
+    if (final)
+        fputc('\n', stderr);
+}
+
+/* Every party serves this study (checked before anything is sent). */
+static int check_parties(const study *s, const char *cacert, char *err, size_t err_size)
+{
+    char hash[2 * STUDY_HASH_SIZE + 1];
+    hex_encode(study_hash(s), STUDY_HASH_SIZE, hash);
+    for (unsigned i = 0; i < study_num_parties(s); i++) {
+        char url[600], why[300];
+        snprintf(url, sizeof url, "%s/api/study", study_party_url(s, i));
+        httpc_request r = {.method = "GET",
+                           .url = url,
+                           .timeout_ms = 10000,
+                           .max_response = STUDY_MAX_JSON,
+                           .cacert = cacert};
+        httpc_response resp;
+        if (httpc_perform(NULL, &r, &resp, why, sizeof why) != 0) {
+            snprintf(err, err_size, "party %u, %s (%s), cannot be reached: %s; nothing was sent",
+                     i + 1, study_party_name(s, i), study_party_url(s, i), why);
+            return -1;
+        }
+        cJSON *j = cJSON_ParseWithLength(resp.body, resp.len);
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "hash");
+        int same = resp.status == 200 && cJSON_IsString(h) && strcmp(h->valuestring, hash) == 0;
+        cJSON_Delete(j);
+        free(resp.body);
+        if (!same) {
+            snprintf(err, err_size,
+                     "party %u, %s (%s), does not serve this study (HTTP %ld, another study "
+                     "hash); nothing was sent",
+                     i + 1, study_party_name(s, i), study_party_url(s, i), resp.status);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_submit(int argc, char **argv, submit_opts *o)
+{
+    static const struct option longopts[] = {
+        {"study", required_argument, NULL, 's'},
+        {"csv", required_argument, NULL, 'c'},
+        {"tokens", required_argument, NULL, 't'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"cacert", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    char *end;
+    opterr = 0;
+    optind = 1;
+    o->jobs = 8;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 's': o->study = optarg; break;
+        case 'c': o->csv = optarg; break;
+        case 't': o->tokens = optarg; break;
+        case 'a': o->cacert = optarg; break;
+        case 'j': {
+            errno = 0;
+            unsigned long j = strtoul(optarg, &end, 10);
+            if (errno != 0 || *optarg == '\0' || *end != '\0' || j == 0 || j > MAX_JOBS) {
+                fprintf(stderr, "mpc: --jobs must be a number from 1 to %d\n", MAX_JOBS);
+                return -1;
+            }
+            o->jobs = (unsigned)j;
+            break;
+        }
+        case 'h': fputs(SUBMIT_HELP, stdout); return 1;
+        default:
+            fprintf(stderr, "mpc: unknown or incomplete option '%s'\n%s", argv[optind - 1],
+                    SUBMIT_HELP);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mpc: unexpected argument '%s'\n%s", argv[optind], SUBMIT_HELP);
+        return -1;
+    }
+    if (o->study == NULL || o->csv == NULL) {
+        fprintf(stderr, "mpc: %s is required\n%s", o->study == NULL ? "--study" : "--csv",
+                SUBMIT_HELP);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads and checks the answers and tokens: 0, or -1 with err set (or the
+ * invalid values listed in a). */
+static int load_input(const submit_opts *o, const study *s, answers *a, tokens *t, char *err,
+                      size_t err_size)
+{
+    if (csvread_file(o->csv, MAX_CSV, answer_row, a, err, err_size) != 0)
+        return -1;
+    if (a->columns == 0) {
+        snprintf(err, err_size, "%s is empty: it needs a header line of field names (%s)", o->csv,
+                 field_list(s));
+        return -1;
+    }
+    if (a->invalid > 0) {
+        snprintf(err, err_size,
+                 "%s: %zu invalid row%s; nothing was sent. Fix them and run again:\n%s%s", o->csv,
+                 a->invalid, a->invalid == 1 ? "" : "s", a->listed,
+                 a->invalid > MAX_LISTED ? "  ... and more\n" : "");
+        return -1;
+    }
+    if (a->rows == 0) {
+        snprintf(err, err_size, "%s has a header but no rows: nothing to submit", o->csv);
+        return -1;
+    }
+    if (study_access_open(s)) {
+        if (o->tokens != NULL) {
+            snprintf(err, err_size, "%s is an open study: it takes no tokens (drop --tokens)",
+                     o->study);
+            return -1;
+        }
+        return 0;
+    }
+    if (o->tokens == NULL) {
+        snprintf(err, err_size,
+                 "this study needs participation tokens: add --tokens tokens.csv (made by "
+                 "mpc tokens); row i of %s uses the i-th token",
+                 o->csv);
+        return -1;
+    }
+    if (csvread_file(o->tokens, MAX_CSV, token_row, t, err, err_size) != 0)
+        return -1;
+    if (t->count < a->rows) {
+        snprintf(err, err_size, "%s has %zu rows but %s only %zu tokens: make more with mpc tokens",
+                 o->csv, a->rows, o->tokens, t->count);
+        return -1;
+    }
+    /* The parties check each token too; checking the ones used here first
+     * means that nothing is sent with a wrong tokens file. */
+    for (size_t i = 0; i < a->rows; i++) {
+        uint8_t id[STUDY_TOKEN_ID_SIZE];
+        if (token_verify(t->text[i], study_organizer_key(s), study_hash(s), id) != 0) {
+            snprintf(err, err_size,
+                     "%s, row %zu: not a valid participation token for this study (made for "
+                     "another study, or changed); nothing was sent",
+                     o->tokens, i + 2);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cmd_submit(int argc, char **argv)
+{
+    submit_opts o = {0};
+    int rc = parse_submit(argc, argv, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    static char err[8192];
+    study *s = NULL;
+    answers a = {.path = o.csv};
+    tokens t = {.path = o.tokens};
+    rc = 1;
+    if (sealed_load(o.study, &s, NULL, err, sizeof err) != 0)
+        goto done;
+    a.s = t.s = s;
+    a.meas_count = study_meas_count(s);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (load_input(&o, s, &a, &t, err, sizeof err) != 0 ||
+        check_parties(s, o.cacert, err, sizeof err) != 0)
+        goto done;
+
+    uploader u = {.s = s, .a = &a, .t = study_access_open(s) ? NULL : &t, .cacert = o.cacert};
+    pthread_mutex_init(&u.lock, NULL);
+    unsigned jobs = o.jobs < a.rows ? o.jobs : (unsigned)a.rows;
+    pthread_t threads[MAX_JOBS];
+    int tty = isatty(2);
+    fprintf(stderr, "Submitting %zu row%s of %s to %u parties...\n", a.rows, a.rows == 1 ? "" : "s",
+            o.csv, study_num_parties(s));
+    double start = now_seconds();
+    unsigned started = 0;
+    for (; started < jobs; started++)
+        if (pthread_create(&threads[started], NULL, worker, &u) != 0)
+            break;
+    if (started == 0) {
+        snprintf(err, sizeof err, "cannot start a thread");
+        goto done;
+    }
+    for (;;) {
+        pthread_mutex_lock(&u.lock);
+        int running = u.done < a.rows && !(u.stop && u.done == u.next);
+        pthread_mutex_unlock(&u.lock);
+        if (!running)
+            break;
+        if (tty)
+            progress(&u, a.rows, start, 0);
+        sleep_ms(200);
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    double seconds = now_seconds() - start;
+    if (tty)
+        progress(&u, a.rows, start, 1);
+    pthread_mutex_destroy(&u.lock);
+
+    printf("Submitted %zu of %zu row%s to %u parties in %.1f s (%.0f rows/s).\n", u.confirmed,
+           a.rows, a.rows == 1 ? "" : "s", study_num_parties(s), seconds,
+           seconds > 0 ? (double)u.confirmed / seconds : 0);
+    if (u.failed == 0 && u.confirmed == a.rows) {
+        printf("Every party confirmed every row.%s\n",
+               study_access_open(s) ? ""
+                                    : " A row submitted again with the same token replaces "
+                                      "the earlier one.");
+        rc = 0;
+        goto done;
+    }
+    size_t len =
+        (size_t)snprintf(err, sizeof err, "%zu row%s not confirmed by every party",
+                         a.rows - u.confirmed, a.rows - u.confirmed == 1 ? " was" : "s were");
+    if (u.stop)
+        len += (size_t)snprintf(err + len, sizeof err - len,
+                                " (stopped after %d failures in a row; rows %zu and later were "
+                                "not sent)",
+                                STOP_AFTER_FAILURES, u.next + 2);
+    len += (size_t)snprintf(err + len, sizeof err - len,
+                            ". First failure: %s.\nFailed rows:", u.first_failure);
+    for (size_t i = 0; i < u.num_failure_rows && len < sizeof err; i++)
+        len += (size_t)snprintf(err + len, sizeof err - len, " %zu", u.failure_rows[i] + 2);
+    if (len < sizeof err)
+        snprintf(err + len, sizeof err - len,
+                 "%s (row numbers count the header as row 1).\nA row that reached only some "
+                 "parties is never counted. Submit the failed rows again%s.",
+                 u.failed > u.num_failure_rows ? " ..." : "",
+                 study_access_open(s) ? ""
+                                      : " with their tokens (the new submission replaces "
+                                        "the partial one)");
+done:
+    if (rc != 0)
+        fprintf(stderr, "mpc: %s\n", err);
+    for (size_t c = 0; c < a.columns; c++)
+        free(a.column_name[c]);
+    core_free_secret(a.meas, a.meas ? a.cap * a.meas_count * sizeof *a.meas : 0);
+    free(a.listed);
+    free(t.text);
+    study_free(s);
+    curl_global_cleanup();
+    return rc;
+}
