@@ -63,7 +63,7 @@ export function freePort() {
  * port, listenPort}], org, tokens: [..]}. studyFile defaults to the pay-equity example;
  * edit(doc) may change the study before it is sealed.
  */
-export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.json', edit, tokens = 20, proxied = false } = {}) {
+export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.json', edit, tokens = 20, proxied = false, scheme = 'http' } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpc-it-'));
   const pwFile = path.join(dir, 'password.txt');
   fs.writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
@@ -73,7 +73,7 @@ export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.
   for (let i = 0; i < n; i++) {
     const port = await freePort();
     const pdir = path.join(dir, `party${i + 1}`);
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${scheme}://127.0.0.1:${port}`;
     ok(bin('mpc-party'), ['init', '--dir', pdir, '--name', `Party ${i + 1}`, '--url', url,
       '--admin-password-file', pwFile]);
     // proxied: the study names `port` (where a test puts a recording proxy)
@@ -177,6 +177,27 @@ export async function eventually(fn, ms = 15000, what = 'condition') {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A self-signed certificate for 127.0.0.1 in dir: {cert, key} paths. */
+export function selfSignedCert(dir) {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  ok('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  return { cert, key };
+}
+
+/** GET over HTTPS trusting the CA file ca: {status, data}. */
+export async function httpsGet(port, urlPath, ca) {
+  const https = await import('node:https');
+  return new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port, path: urlPath, ca: fs.readFileSync(ca) }, (res) => {
+      let data = '';
+      res.on('data', (d) => { data += d; });
+      res.on('end', () => resolve({ status: res.statusCode, data }));
+    }).on('error', reject);
+  });
 }
 
 /** Random answers to the pay-equity study (salaries 20,000-300,000). */

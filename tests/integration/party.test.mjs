@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  ANSWER, bin, cleanup, eventually, login, makeStudy, makeUploads, ok, run, startParty, status, stopParty,
-  upload, readLog,
+  ANSWER, bin, cleanup, eventually, httpsGet, login, makeStudy, makeUploads, ok, run, selfSignedCert, startParty,
+  status, stopParty, upload, readLog,
 } from './lib.mjs';
 
 let study;
@@ -382,22 +382,12 @@ describe('TLS', () => {
     const tls = await makeStudy({ n: 2, tokens: 0 });
     try {
       const p = tls.parties[0];
-      const cert = path.join(tls.dir, 'cert.pem');
-      const key = path.join(tls.dir, 'key.pem');
-      ok('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
-      const https = await import('node:https');
+      const { cert, key } = selfSignedCert(tls.dir);
       const { spawn } = await import('node:child_process');
       const child = spawn(bin('mpc-party'), ['serve', '--dir', p.dir, '--study', tls.sealed, '--listen',
         `127.0.0.1:${p.port}`, '--tls-cert', cert, '--tls-key', key], { stdio: 'ignore' });
       p.child = child;
-      const get = () => new Promise((resolve, reject) => {
-        https.get({ host: '127.0.0.1', port: p.port, path: '/api/study', ca: fs.readFileSync(cert) }, (res) => {
-          let data = '';
-          res.on('data', (d) => { data += d; });
-          res.on('end', () => resolve({ status: res.statusCode, data }));
-        }).on('error', reject);
-      });
+      const get = () => httpsGet(p.port, '/api/study', cert);
       const r = await eventually(async () => { try { return await get(); } catch { return null; } }, 15000, 'HTTPS');
       assert.equal(r.status, 200);
       assert.equal(JSON.parse(r.data).hash, tls.hash);

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
-  ANSWER, bin, build, cleanup, login, makeStudy, makeUploads, randomAnswers, root, run, runAsync, startParty, status,
+  ANSWER, bin, build, cleanup, eventually, httpsGet, login, makeStudy, makeUploads, randomAnswers, root, run, runAsync, selfSignedCert, startParty, status,
   stopParty, upload, writeCsv,
 } from './lib.mjs';
 
@@ -31,7 +31,9 @@ async function counts(study) {
   return out;
 }
 
-const submit = (study, args) => run(bin('mpc'), ['submit', '--study', study.sealed, ...args], { timeout: 300000 });
+// (Asynchronous, so that the event loop keeps closing idle connections
+// while a long run goes on.)
+const submit = (study, args) => runAsync(bin('mpc'), ['submit', '--study', study.sealed, ...args]);
 
 describe('mpc submit, 3 parties', () => {
   let study;
@@ -43,7 +45,7 @@ describe('mpc submit, 3 parties', () => {
   });
   after(() => cleanup(study));
 
-  test('invalid input is refused with its row and column, and nothing is sent', () => {
+  test('invalid input is refused with its row and column, and nothing is sent', async () => {
     const tokens = path.join(study.dir, 'tokens.csv');
     const cases = [
       ['gender,ethnicity,job,salary,manager\nWoman,Asian,Sales,"85,000",true\nMan,White,Craft,10,maybe\n' +
@@ -66,27 +68,27 @@ describe('mpc submit, 3 parties', () => {
     for (const [csv, message] of cases) {
       const file = path.join(study.dir, 'bad.csv');
       fs.writeFileSync(file, csv);
-      const r = submit(study, ['--csv', file, '--tokens', tokens]);
+      const r = await submit(study, ['--csv', file, '--tokens', tokens]);
       assert.equal(r.code, 1, r.stderr);
       assert.ok(r.stderr.includes(message.replaceAll('bad.csv', file)), `expected "${message}" in:\n${r.stderr}`);
     }
     const good = writeCsv(path.join(study.dir, 'two.csv'), randomAnswers(2));
-    let r = submit(study, ['--csv', good]);
+    let r = await submit(study, ['--csv', good]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /this study needs participation tokens: add --tokens tokens.csv/);
     const few = path.join(study.dir, 'few.csv');
     fs.writeFileSync(few, `token,link\n${study.tokens[0].token},x\n`);
-    r = submit(study, ['--csv', good, '--tokens', few]);
+    r = await submit(study, ['--csv', good, '--tokens', few]);
     assert.match(r.stderr, /two.csv has 2 rows but .*few.csv only 1 tokens/);
     const forged = path.join(study.dir, 'forged.csv');
     const t = study.tokens[1].token;
     fs.writeFileSync(forged, `token,link\n${study.tokens[0].token},x\n${t.slice(0, 30)}${t[30] === 'A' ? 'B' : 'A'}${t.slice(31)},y\n`);
-    r = submit(study, ['--csv', good, '--tokens', forged]);
+    r = await submit(study, ['--csv', good, '--tokens', forged]);
     assert.match(r.stderr, /forged.csv, row 3: not a valid participation token for this study/);
-    r = submit(study, ['--csv', good, '--tokens', tokens, '--jobs', '0']);
+    r = await submit(study, ['--csv', good, '--tokens', tokens, '--jobs', '0']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--jobs must be a number from 1 to 64/);
-    assert.equal(submit(study, ['--help']).code, 0);
+    assert.equal((await submit(study, ['--help'])).code, 0);
   });
 
   test('nothing was stored by the refused runs', async () => {
@@ -97,14 +99,14 @@ describe('mpc submit, 3 parties', () => {
     const tokens = path.join(study.dir, 'tokens.csv');
     const csv = writeCsv(path.join(study.dir, 'people.csv'), randomAnswers(1000),
       ['salary', 'manager', 'job', 'gender', 'ethnicity']); // any column order
-    const r = submit(study, ['--csv', csv, '--tokens', tokens]);
+    const r = await submit(study, ['--csv', csv, '--tokens', tokens]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Submitted 1000 of 1000 rows to 3 parties in [\d.]+ s/);
     assert.match(r.stdout, /Every party confirmed every row/);
     assert.deepEqual(await counts(study), [[1000, 1000], [1000, 1000], [1000, 1000]]);
 
     const again = writeCsv(path.join(study.dir, 'corrections.csv'), randomAnswers(100));
-    const r2 = submit(study, ['--csv', again, '--tokens', tokens]);
+    const r2 = await submit(study, ['--csv', again, '--tokens', tokens]);
     assert.equal(r2.code, 0, r2.stderr);
     assert.deepEqual(await counts(study), [[1100, 1000], [1100, 1000], [1100, 1000]]);
   });
@@ -113,7 +115,7 @@ describe('mpc submit, 3 parties', () => {
     const helper = study.parties[2];
     await stopParty(helper);
     const csv = writeCsv(path.join(study.dir, 'three.csv'), randomAnswers(3));
-    const r = submit(study, ['--csv', csv, '--tokens', path.join(study.dir, 'tokens.csv')]);
+    const r = await submit(study, ['--csv', csv, '--tokens', path.join(study.dir, 'tokens.csv')]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /party 3, Party 3 \(http:\/\/127\.0\.0\.1:\d+\), cannot be reached: .*; nothing was sent/);
     await startParty(study, helper);
@@ -165,6 +167,31 @@ function assertNoPlaintext(body, answer) {
     for (const w of words.filter((x) => x.length >= 5)) assert.ok(!bytes.includes(w), `"${w}" in ${k}`);
   }
 }
+
+describe('mpc submit over HTTPS', () => {
+  test('--cacert trusts the parties\' certificate; without it nothing is sent', async () => {
+    const study = await makeStudy({ n: 2, scheme: 'https', edit: (d) => { d.access = 'open'; } });
+    try {
+      const { cert, key } = selfSignedCert(study.dir);
+      const { spawn } = await import('node:child_process');
+      for (const p of study.parties) {
+        p.child = spawn(bin('mpc-party'), ['serve', '--dir', p.dir, '--study', study.sealed, '--listen',
+          `127.0.0.1:${p.port}`, '--tls-cert', cert, '--tls-key', key], { stdio: 'ignore' });
+        await eventually(() => httpsGet(p.port, '/api/study', cert).then((r) => r.status === 200, () => false),
+          15000, 'HTTPS');
+      }
+      const csv = writeCsv(path.join(study.dir, 'people.csv'), randomAnswers(5));
+      const untrusted = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', csv]);
+      assert.equal(untrusted.code, 1);
+      assert.match(untrusted.stderr, /party 1, Party 1 \(https:\/\/127\.0\.0\.1:\d+\), cannot be reached: .*certificate.*; nothing was sent/i);
+      const r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', csv, '--cacert', cert]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Submitted 5 of 5 rows to 2 parties/);
+    } finally {
+      cleanup(study);
+    }
+  });
+});
 
 describe('request bodies', () => {
   let study;
@@ -224,7 +251,9 @@ describe('the WebAssembly build and the native build make the same uploads', () 
     const hex = (b) => Buffer.from(b).toString('hex');
     const token = study.tokens[0].token;
     const seq = 1234567;
+    const heap = mpc.heapInUse();
     const wasm = s.submission(ANSWER, { token, seq, reportId, rand });
+    assert.equal(mpc.heapInUse(), heap, 'a submission leaves nothing in the module');
     const native = makeUploads(study, ANSWER, { token, seq, reportId: hex(reportId), rand: hex(rand) });
     assert.equal(wasm.reportId, hex(reportId));
     assert.deepEqual(wasm.bodies, native);
