@@ -111,6 +111,18 @@ describe('mpc submit, 3 parties', () => {
     assert.deepEqual(await counts(study), [[1100, 1000], [1100, 1000], [1100, 1000]]);
   });
 
+  test('on a terminal, a progress bar', async () => {
+    const csv = writeCsv(path.join(study.dir, 'twenty.csv'), randomAnswers(20));
+    const cmd = [bin('mpc'), 'submit', '--study', study.sealed, '--csv', csv, '--tokens',
+      path.join(study.dir, 'tokens.csv')].map((a) => `'${a}'`).join(' ');
+    // script(1) runs the command with a pseudo-terminal as its output.
+    const r = await runAsync('script', ['-qec', cmd, '/dev/null']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /\r {2}\[#{30}\] 20\/20 rows {2}\d+ rows\/s/);
+    assert.match(r.stdout, /Submitted 20 of 20 rows to 3 parties/);
+    assert.deepEqual(await counts(study), [[1120, 1000], [1120, 1000], [1120, 1000]]);
+  });
+
   test('a party that cannot be reached stops the run before anything is sent', async () => {
     const helper = study.parties[2];
     await stopParty(helper);
@@ -119,7 +131,7 @@ describe('mpc submit, 3 parties', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /party 3, Party 3 \(http:\/\/127\.0\.0\.1:\d+\), cannot be reached: .*; nothing was sent/);
     await startParty(study, helper);
-    assert.deepEqual(await counts(study), [[1100, 1000], [1100, 1000], [1100, 1000]]);
+    assert.deepEqual(await counts(study), [[1120, 1000], [1120, 1000], [1120, 1000]]);
   });
 });
 
