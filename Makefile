@@ -181,7 +181,7 @@ PARTY_EMBED := party_sql schema/party.sql \
                admin_js web/admin/admin.js \
                submit_index_html web/submit/index.html submit_css web/submit/submit.css \
                submit_js web/submit/submit.js \
-               web_mpc_js web/mpc.js web_core_js $(WEB)/mpc_core.js \
+               web_base_css web/base.css web_mpc_js web/mpc.js web_core_js $(WEB)/mpc_core.js \
                web_core_wasm $(WEB)/mpc_core.wasm
 SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lpthread
 

@@ -25,6 +25,7 @@ static const route ROUTES[] = {
     {"GET", "/submit/", ROUTE_PUBLIC, h_asset},
     {"GET", "/submit/submit.css", ROUTE_PUBLIC, h_asset},
     {"GET", "/submit/submit.js", ROUTE_PUBLIC, h_asset},
+    {"GET", "/web/base.css", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc.js", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc_core.js", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc_core.wasm", ROUTE_PUBLIC, h_asset},

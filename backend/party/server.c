@@ -158,6 +158,8 @@ static enum MHD_Result send_reply(party_app *app, struct MHD_Connection *c, cons
     const char *origin = allowed_origin(app, c);
     if (origin != NULL && st->route != NULL && (st->route->flags & ROUTE_CORS)) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+        /* The form backs off as a busy party asks (uploads to other origins). */
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Retry-After");
         MHD_add_response_header(resp, "Vary", "Origin");
     }
     enum MHD_Result ok = MHD_queue_response(c, r->status, resp);

@@ -234,6 +234,8 @@ describe('uploads', () => {
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
     const get = await fetch(`${p.url}/api/study`, { headers: { Origin: origin } });
     assert.equal(get.headers.get('access-control-allow-origin'), origin);
+    // The form reads Retry-After from other parties' answers.
+    assert.equal(get.headers.get('access-control-expose-headers'), 'Retry-After');
     const status = await fetch(`${p.url}/api/status`, { method: 'OPTIONS', headers: { Origin: origin } });
     assert.equal(status.status, 403);
   });

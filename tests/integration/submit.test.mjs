@@ -316,7 +316,9 @@ describe('the form is served by every party', () => {
         assert.equal(r.status, 200, f);
         assert.match(r.headers.get('content-type'), /^text\/javascript/);
       }
-      assert.match((await fetch(`${p.url}/submit/submit.css`)).headers.get('content-type'), /^text\/css/);
+      for (const f of ['/submit/submit.css', '/web/base.css', '/admin/admin.css']) {
+        assert.match((await fetch(`${p.url}${f}`)).headers.get('content-type'), /^text\/css/, f);
+      }
     }
   });
 });

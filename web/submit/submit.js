@@ -1,0 +1,846 @@
+// The contributor's form, served by every computing party at /submit.
+//
+// 1. The link carries the study hash (and, for token studies, the personal
+//    participation token) in its fragment: #study=HASH&token=TOKEN. The
+//    fragment never reaches any server.
+// 2. The page loads the WebAssembly core and this server's sealed study; the
+//    core validates the study and computes its hash. If that hash is not the
+//    one in the link, no form is shown.
+// 3. The form is generated from the study. On submit, the core checks every
+//    answer (study.checkValue) before anything is sent; then it encodes and
+//    proves the answer, splits it into one secret share per party and
+//    encrypts each share to its party (study.submission).
+// 4. Each encrypted body is POSTed to its own party. Failures are retried
+//    with the very same body (same report id, so a retry never counts
+//    twice) until every party has confirmed; only then is a receipt shown.
+//
+// The answers live only in the form's controls and in the call to the core:
+// they never go into a URL, a request, storage or the console. Data from the
+// server only enters the page through textContent and attributes.
+//
+// This file is an ES module (strict mode, runs after the document is parsed).
+
+import { loadMpc, MpcError } from '/web/mpc.js';
+
+/** Choice fields with at most this many choices are radio buttons, longer
+ *  ones a drop-down list. */
+const MAX_RADIO_CHOICES = 6;
+/** A request that has not been answered by then is retried. */
+const REQUEST_TIMEOUT_MS = 30000;
+/** Waits before retry number 1, 2, 3, 4 (seconds); later retries wait a
+ *  random time between the two LATER bounds. */
+const BACKOFF_S = [1, 2, 4, 8];
+const LATER_MIN_S = 15;
+const LATER_MAX_S = 30;
+/** The longest Retry-After this page honours (seconds). */
+const MAX_RETRY_AFTER_S = 600;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  study: null, // the core's Study
+  token: null, // the participation token from the link (token studies)
+  fields: [], // one record per question, in the study's order (see renderField)
+  lastSeq: 0, // seq of the last submission built by this page
+  run: null, // the submission on its way (see startRun)
+  corrections: 0, // submissions completed from this page
+  countdown: null, // interval that refreshes "next try in N s"
+};
+
+// ---------------------------------------------------------------------------
+// Small helpers
+
+/** A new element: attributes (null/false are left out, true is an empty
+ *  attribute) and children (strings become text nodes). */
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    e.setAttribute(name, value === true ? '' : String(value));
+  }
+  e.append(...children);
+  return e;
+}
+
+const listFormat = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'long' });
+const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+/** "Party 1, Party 2 and Party 3". */
+function nameList(names) {
+  return listFormat.format(names);
+}
+
+/** "5 people" / "1 person". */
+function people(n) {
+  return `${n} ${n === 1 ? 'person' : 'people'}`;
+}
+
+/** A message as a sentence: capital first letter, final full stop. */
+function sentence(text) {
+  const t = text.trim();
+  if (t === '') return t;
+  const first = t[0].toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
+/** The host of a party's URL, shown so contributors see where shares go. */
+function hostOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** A server time (ISO 8601) in the contributor's local time, or null. */
+function localTime(iso, format = dateTimeFormat) {
+  if (typeof iso !== 'string') return null;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : format.format(d);
+}
+
+/** An AbortSignal that fires after ms (AbortSignal.timeout where the
+ *  browser has it). */
+function timeoutSignal(ms) {
+  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
+
+/** Waits until the browser has painted (so a status message shows before
+ *  the core's synchronous work). */
+function nextPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+/** Sets the live status message (only when it changes, so screen readers
+ *  do not repeat it); tone is '', 'ok', 'warn' or 'bad'. quiet: for screen
+ *  readers only, when the same news is on the screen already. */
+function setStatus(text, tone = '', quiet = false) {
+  const box = $('status');
+  if (box.textContent !== text) box.textContent = text;
+  box.className = ['status', tone && `is-${tone}`, quiet && 'visually-hidden'].filter(Boolean).join(' ');
+}
+
+// ---------------------------------------------------------------------------
+// Loading: the link, the core, the study
+
+/** A problem that prevents using the form, with what to tell the person. */
+class LoadError extends Error {
+  constructor({ title, message, advice, detail = '' }) {
+    super(message);
+    this.title = title;
+    this.advice = advice;
+    this.detail = detail;
+  }
+}
+
+const CONTACT = 'If this keeps happening, contact the organizer of the study.';
+
+/** The study hash and token from the link's fragment. */
+function readLink() {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const hash = (params.get('study') ?? '').trim().toLowerCase();
+  const token = (params.get('token') ?? '').trim();
+  return { hash, token: token === '' ? null : token };
+}
+
+async function loadCore() {
+  if (typeof WebAssembly !== 'object') {
+    throw new LoadError({
+      title: 'This browser cannot run the form',
+      message: 'The form encrypts your answers inside your browser with WebAssembly, which this browser does not support or has turned off.',
+      advice: `Open your link in an up-to-date browser (Firefox, Chrome, Edge or Safari). ${CONTACT}`,
+    });
+  }
+  try {
+    return await loadMpc();
+  } catch (e) {
+    throw new LoadError({
+      title: 'The form could not start',
+      message: 'The part of the form that encrypts your answers in this browser could not be loaded. Nothing has been sent.',
+      advice: `Check your connection and reload the page, or try another up-to-date browser. ${CONTACT}`,
+      detail: `Details: ${e?.message ?? e}`,
+    });
+  }
+}
+
+async function loadStudyText() {
+  let response;
+  try {
+    response = await fetch('/api/study', { cache: 'no-store', credentials: 'omit' });
+  } catch (e) {
+    throw new LoadError({
+      title: 'The study could not be loaded',
+      message: 'This server did not answer. Nothing has been sent.',
+      advice: `Check your connection and reload the page. ${CONTACT}`,
+      detail: `Details: ${e?.message ?? e}`,
+    });
+  }
+  if (!response.ok) {
+    throw new LoadError({
+      title: 'The study could not be loaded',
+      message: `This server could not provide the study (HTTP ${response.status}). Nothing has been sent.`,
+      advice: `Reload the page in a few minutes. ${CONTACT}`,
+    });
+  }
+  return response.text();
+}
+
+/** Parses and checks the study with the core; the hash it computes must be
+ *  the one in the link. */
+function openStudy(mpc, text, link) {
+  let study;
+  try {
+    study = mpc.study(text);
+  } catch (e) {
+    throw new LoadError({
+      title: 'The study on this server is not valid',
+      message: 'This server sent a study that does not pass the checks built into the form, so it cannot be trusted with your answers.',
+      advice: 'Do not submit anything. Contact the organizer and tell them what this page says.',
+      detail: `Details: ${e instanceof MpcError ? e.message : e}`,
+    });
+  }
+  if (study.hash !== link.hash) {
+    study.free();
+    throw new LoadError({
+      title: 'This form does not match the study in your link',
+      message: 'The study this server sent is not the one your link was made for, so your answers could go to a study you did not agree to.',
+      advice: 'Do not submit anything. Contact the organizer and tell them what this page says.',
+      detail: `Study in your link: ${link.hash}. Study on this server: ${study.hash}.`,
+    });
+  }
+  if (!study.accessOpen && link.token === null) {
+    study.free();
+    throw new LoadError({
+      title: 'This study needs your personal link',
+      message: 'Everyone taking part gets their own link, which ends with a long code after “token=”. The link that opened this page has no such code.',
+      advice: 'Open the personal link you were sent, copying all of it. If you cannot find it, contact the organizer.',
+    });
+  }
+  return study;
+}
+
+function showLoadError(e) {
+  const error = e instanceof LoadError ? e : new LoadError({
+    title: 'The form could not start',
+    message: 'Something went wrong while preparing the form. Nothing has been sent.',
+    advice: `Reload the page. ${CONTACT}`,
+    detail: `Details: ${e?.message ?? e}`,
+  });
+  $('loading').hidden = true;
+  $('content').hidden = true;
+  $('page-load-error-title').textContent = error.title;
+  $('page-load-error-message').textContent = error.message;
+  $('page-load-error-advice').textContent = error.advice;
+  $('page-load-error-detail').textContent = error.detail;
+  $('page-load-error').hidden = false;
+  document.title = error.title;
+}
+
+async function start() {
+  // Pasting another link into this tab changes only the fragment, which
+  // does not reload the page: reload, so the new link is checked afresh.
+  window.addEventListener('hashchange', () => location.reload());
+  const link = readLink();
+  try {
+    if (!/^[0-9a-f]{64}$/.test(link.hash)) {
+      throw new LoadError({
+        title: link.hash === '' ? 'Your link is incomplete' : 'This form does not match the study in your link',
+        message: 'The link that opened this page does not carry a valid study fingerprint, so this page cannot check that the form is the one you were invited to.',
+        advice: 'Do not submit anything. Open the exact link you were sent, copying all of it; if it still does not work, contact the organizer.',
+      });
+    }
+    const [mpc, text] = await Promise.all([loadCore(), loadStudyText()]);
+    state.study = openStudy(mpc, text, link);
+    state.token = state.study.accessOpen ? null : link.token;
+    renderStudy(state.study);
+  } catch (e) {
+    showLoadError(e);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The study: description, privacy explanation, questions
+
+function renderStudy(study) {
+  const doc = study.doc;
+  document.title = `${doc.title} – submit your answers`;
+  $('study-title').textContent = doc.title;
+  $('study-description').textContent = doc.description ?? '';
+  $('study-description').hidden = !doc.description;
+  renderPrivacy(study);
+
+  const container = $('fields');
+  state.fields = doc.fields.map((spec) => renderField(spec));
+  for (const f of state.fields) container.append(f.wrap);
+
+  $('study-form').addEventListener('submit', onSubmit);
+  $('error-summary-list').addEventListener('click', onSummaryClick);
+  $('retry-button').addEventListener('click', retryNow);
+  $('edit-button').addEventListener('click', () => reopenForm(false));
+  $('correct-button').addEventListener('click', () => reopenForm(true));
+  window.addEventListener('online', retryNow);
+
+  $('loading').hidden = true;
+  $('content').hidden = false;
+}
+
+/** The plain-words explanation of what happens to the answers. */
+function renderPrivacy(study) {
+  const doc = study.doc;
+  const n = study.parties.length;
+  const names = nameList(study.parties.map((p) => p.name));
+  const promises = [
+    `When you submit, this browser splits your answers into ${n} secret shares and encrypts each share to a different organization: ${names}. Your answers themselves are never sent anywhere.`,
+    `A share on its own reveals nothing, so no single organization can see your answers. They stay private as long as at least one of the ${n} organizations does not collude with the ${n === 2 ? 'other' : 'others'}.`,
+    'Only the statistics listed below are computed from everyone’s shares together and released; no one can ask for anything else.',
+  ];
+  if (study.accessOpen) {
+    promises.push('Taking part is not anonymous. This form is open to anyone with the link; the organizations do not learn your name from it, but they can see network details of your connection, such as your IP address. They cannot see your answers.');
+  } else {
+    promises.push('Taking part is not anonymous. Your link is personal: the organizations record which link was used to submit (so that a new submission can replace an earlier one), but not your answers. They can also see network details of your connection, such as your IP address.');
+  }
+  $('promises').replaceChildren(...promises.map((t) => el('li', {}, t)));
+
+  // The core's plan sentences start with the analysis's technical name.
+  const analysisNames = (doc.analyses ?? []).map((a) => a.name);
+  const plan = study.plan().map((line) => {
+    const name = analysisNames.find((a) => line.startsWith(`${a}: `));
+    return sentence(name ? line.slice(name.length + 2) : line);
+  });
+  $('plan').replaceChildren(...plan.map((t) => el('li', {}, t)));
+
+  const privacy = doc.privacy ?? {};
+  const rules = [];
+  if (privacy.min_submissions > 1) {
+    rules.push(`Nothing is released unless at least ${people(privacy.min_submissions)} take part.`);
+  }
+  if (privacy.min_cell_count > 1) {
+    rules.push(`Any group with fewer than ${people(privacy.min_cell_count)} is suppressed: its numbers are not released.`);
+  } else {
+    rules.push('Groups are not suppressed by size in this study: the numbers of every group are released, even for a group of one person.');
+  }
+  $('thresholds').textContent = rules.join(' ');
+
+  $('parties').replaceChildren(...study.parties.map((p) =>
+    el('li', {}, el('span', { class: 'party-name' }, p.name), ' ', el('span', { class: 'party-host' }, hostOf(p.url)))));
+}
+
+/**
+ * One question. Returns its record: { spec, kind ('radio', 'select' or
+ * 'text'), wrap (the element to insert), controls (the inputs), error (the
+ * inline error element), describedBy (ids of its hints) }.
+ */
+function renderField(spec) {
+  const name = spec.name;
+  const hints = [];
+  if (spec.help) hints.push(el('p', { id: `${name}-help`, class: 'hint' }, spec.help));
+  if (spec.type === 'integer') {
+    hints.push(el('p', { id: `${name}-range`, class: 'hint range' }, sentence(rangeText(spec))));
+  }
+  const describedBy = hints.map((h) => h.id);
+  const error = el('p', { id: `${name}-error`, class: 'field-error' });
+
+  let kind;
+  let controls;
+  let wrap;
+  const options = spec.type === 'boolean'
+    ? [['true', 'Yes'], ['false', 'No']]
+    : (spec.choices ?? []).map((c) => [c, c]);
+
+  if (spec.type === 'boolean' || (spec.type === 'choice' && options.length <= MAX_RADIO_CHOICES)) {
+    kind = 'radio';
+    controls = options.map(([value], i) => el('input', {
+      type: 'radio', id: `field-${name}-${i}`, name, value, required: true,
+    }));
+    const list = el('div', { class: spec.type === 'boolean' ? 'options options-inline' : 'options' },
+      ...options.map(([, label], i) => el('div', { class: 'option' },
+        controls[i], el('label', { for: controls[i].id }, label))));
+    wrap = el('fieldset', { class: 'field', 'data-field': name },
+      el('legend', { class: 'field-label' }, spec.label), ...hints, error, list);
+  } else {
+    let control;
+    if (spec.type === 'choice') {
+      kind = 'select';
+      control = el('select', { id: `field-${name}`, name, required: true },
+        el('option', { value: '' }, 'Choose…'),
+        ...options.map(([value, label]) => el('option', { value }, label)));
+    } else {
+      kind = 'text';
+      // Phones show a digit keypad for inputmode=numeric, which has no minus
+      // sign: keep the full keyboard where negative numbers are allowed.
+      control = el('input', {
+        type: 'text', id: `field-${name}`, name, required: true, autocomplete: 'off',
+        spellcheck: 'false', autocapitalize: 'off', inputmode: spec.min >= 0 ? 'numeric' : null,
+        maxlength: 40, class: 'number',
+      });
+    }
+    controls = [control];
+    wrap = el('div', { class: 'field', 'data-field': name },
+      el('label', { class: 'field-label', for: control.id }, spec.label), ...hints, error, control);
+  }
+
+  const field = { spec, kind, wrap, controls, error, describedBy };
+  setDescribedBy(field, false);
+  // Once a field shows an error, check it again as soon as it changes. A
+  // text field clears its error as soon as what is typed is valid, and
+  // never on blur: the layout would move under the pointer of a click on
+  // the next field, and that click would be lost.
+  const recheck = () => {
+    if (field.invalid) checkField(field, true);
+  };
+  const clearIfValid = () => {
+    if (field.invalid && state.study.checkValue(spec.name, readText(field)) === null) checkField(field, true);
+  };
+  for (const c of controls) c.addEventListener(kind === 'text' ? 'input' : 'change', kind === 'text' ? clearIfValid : recheck);
+  return field;
+}
+
+/** aria-describedby of a field: its hints, and its error while invalid. */
+function setDescribedBy(field, invalid) {
+  const ids = invalid ? [...field.describedBy, field.error.id] : field.describedBy;
+  const target = field.kind === 'radio' ? field.wrap : field.controls[0];
+  if (ids.length) target.setAttribute('aria-describedby', ids.join(' '));
+  else target.removeAttribute('aria-describedby');
+}
+
+// ---------------------------------------------------------------------------
+// Validation (nothing is sent unless every answer passes)
+
+/** The answer to a field as the text the core checks. */
+function readText(field) {
+  switch (field.kind) {
+    case 'radio':
+      return field.controls.find((c) => c.checked)?.value ?? '';
+    case 'select':
+      return field.controls[0].value;
+    default:
+      return field.controls[0].value.trim();
+  }
+}
+
+/** "a whole number from 0 to 1000000, digits only". */
+function rangeText(spec) {
+  const sign = spec.min < 0 ? ' (a minus sign first for a negative number)' : '';
+  return `a whole number from ${spec.min} to ${spec.max}, digits only${sign}`;
+}
+
+function rangeSentence(spec) {
+  return `Enter ${rangeText(spec)}.`;
+}
+
+/** The core's message about a field, in the words shown to the person. */
+function fieldMessage(spec, text, coreMessage) {
+  if (text === '') {
+    if (spec.type === 'integer') return rangeSentence(spec);
+    if (spec.type === 'boolean') return 'Choose Yes or No.';
+    return 'Choose one of the answers.';
+  }
+  const prefix = `${spec.name}: `;
+  const message = coreMessage.startsWith(prefix) ? coreMessage.slice(prefix.length) : coreMessage;
+  if (spec.type === 'integer') {
+    if (/whole number/.test(message)) {
+      return `${rangeSentence(spec)} Leave out commas, spaces, decimal points and currency signs.`;
+    }
+    return `${sentence(message)} ${rangeSentence(spec)}`;
+  }
+  return sentence(message);
+}
+
+/** Checks one field with the core and shows or clears its error; returns
+ *  the message (null if valid). */
+function checkField(field, refreshSummary = false) {
+  const text = readText(field);
+  const coreMessage = state.study.checkValue(field.spec.name, text);
+  const message = coreMessage === null ? null : fieldMessage(field.spec, text, coreMessage);
+  field.invalid = message !== null;
+  field.error.textContent = message ?? '';
+  field.wrap.classList.toggle('has-error', field.invalid);
+  for (const c of field.controls) {
+    if (field.invalid) c.setAttribute('aria-invalid', 'true');
+    else c.removeAttribute('aria-invalid');
+  }
+  setDescribedBy(field, field.invalid);
+  if (refreshSummary && !$('error-summary').hidden) renderSummary(false);
+  return message;
+}
+
+/** The control a link to this field should focus. */
+function focusTarget(field) {
+  return field.controls.find((c) => c.checked) ?? field.controls[0];
+}
+
+/** Lists the invalid fields in the error summary (hidden if none). */
+function renderSummary(moveFocus) {
+  const invalid = state.fields.filter((f) => f.invalid);
+  const summary = $('error-summary');
+  $('error-summary-list').replaceChildren(...invalid.map((f) => el('li', {},
+    el('a', { href: `#${focusTarget(f).id}`, 'data-field': f.spec.name },
+      `${f.spec.label}${/[?:!.]$/.test(f.spec.label) ? '' : ':'} ${f.error.textContent}`))));
+  summary.hidden = invalid.length === 0;
+  if (moveFocus && invalid.length) {
+    summary.scrollIntoView({ block: 'start' });
+    summary.focus({ preventScroll: true });
+  }
+}
+
+/** A link in the summary focuses its field (a plain fragment link would
+ *  scroll but not always move focus, and would change the URL). */
+function onSummaryClick(event) {
+  const link = event.target.closest('a[data-field]');
+  if (!link) return;
+  event.preventDefault();
+  const field = state.fields.find((f) => f.spec.name === link.dataset.field);
+  if (!field) return;
+  field.wrap.scrollIntoView({ block: 'start' });
+  focusTarget(field).focus({ preventScroll: true });
+}
+
+/** The answer object for the core: choices by label, integers as the
+ *  digits typed, booleans as true/false. */
+function collectAnswer() {
+  const answer = {};
+  for (const f of state.fields) {
+    const text = readText(f);
+    answer[f.spec.name] = f.spec.type === 'boolean' ? text === 'true' : text;
+  }
+  return answer;
+}
+
+function setFormEnabled(enabled) {
+  const form = $('study-form');
+  for (const c of form.elements) c.disabled = !enabled;
+  form.setAttribute('aria-busy', String(!enabled));
+}
+
+// ---------------------------------------------------------------------------
+// Submitting
+
+async function onSubmit(event) {
+  event.preventDefault();
+  if (state.run) return; // a submission is on its way
+  let invalid = 0;
+  for (const f of state.fields) if (checkField(f) !== null) invalid++;
+  renderSummary(true);
+  if (invalid > 0) {
+    setStatus(`${invalid === 1 ? 'One answer needs' : `${invalid} answers need`} correcting. Nothing has been sent.`, 'bad');
+    return;
+  }
+
+  setFormEnabled(false);
+  $('receipt').hidden = true;
+  setStatus('Encrypting your answers in this browser…');
+  await nextPaint();
+  let submission;
+  try {
+    // A later submission from this page must carry a larger seq, so that
+    // it replaces the earlier one.
+    const seq = Math.max(Date.now() * 1000, state.lastSeq + 1);
+    submission = state.study.submission(collectAnswer(), { token: state.token, seq });
+    state.lastSeq = submission.seq;
+  } catch (e) {
+    setFormEnabled(true);
+    setStatus(`Your answers could not be prepared, so nothing was sent: ${e instanceof MpcError ? e.message : e}`, 'bad');
+    return;
+  }
+  startRun(submission);
+}
+
+/** Sends every party its body, in parallel. */
+function startRun(submission) {
+  const run = {
+    reportId: submission.reportId,
+    bodies: submission.bodies,
+    parties: state.study.parties.map((p, index) => ({
+      index,
+      name: p.name,
+      url: p.url,
+      state: 'sending', // 'sending' | 'waiting' | 'confirmed' | 'refused'
+      attempts: 0,
+      timer: null,
+      retryAt: 0,
+      reason: '',
+      message: '',
+      receivedAt: null,
+      earlier: false,
+    })),
+    done: false,
+  };
+  state.run = run;
+  $('sending-list').replaceChildren(...run.parties.map((p) => el('li', { 'data-party-index': p.index, class: 'party-item' },
+    el('span', { class: 'party-name' }, p.name), ' ',
+    el('span', { class: 'party-host' }, hostOf(p.url)), ' ',
+    el('span', { class: 'party-state' }), ' ',
+    el('span', { class: 'party-detail' }))));
+  $('sending').hidden = false;
+  window.addEventListener('beforeunload', warnBeforeLeaving);
+  for (const p of run.parties) send(run, p);
+  update(run);
+}
+
+/** One attempt to deliver a party's body. */
+async function send(run, p) {
+  clearTimeout(p.timer);
+  p.timer = null;
+  p.state = 'sending';
+  p.attempts++;
+  update(run);
+  let outcome;
+  try {
+    const response = await fetch(`${p.url}/api/reports`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: run.bodies[p.index],
+      mode: 'cors',
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      signal: timeoutSignal(REQUEST_TIMEOUT_MS),
+    });
+    outcome = await classify(response, run.reportId);
+  } catch (e) {
+    outcome = {
+      kind: 'retry',
+      reason: e?.name === 'TimeoutError' || e?.name === 'AbortError'
+        ? 'This party did not answer in time'
+        : 'This party could not be reached',
+    };
+  }
+  if (state.run !== run) return;
+  if (outcome.kind === 'confirmed') {
+    p.state = 'confirmed';
+    p.receivedAt = outcome.receivedAt ?? null;
+    p.earlier = Boolean(outcome.earlier);
+  } else if (outcome.kind === 'refused') {
+    p.state = 'refused';
+    p.message = outcome.message;
+  } else {
+    p.state = 'waiting';
+    p.reason = outcome.reason;
+    const delay = retryDelay(p.attempts, outcome.retryAfter);
+    p.retryAt = Date.now() + delay;
+    p.timer = setTimeout(() => send(run, p), delay);
+  }
+  update(run);
+}
+
+/**
+ * What a party's answer means: { kind: 'confirmed', receivedAt, earlier }
+ * (201, or 409 "same": this exact body was stored before, by an earlier
+ * attempt); { kind: 'retry', reason, retryAfter } (busy, down, or not the
+ * party answering, e.g. a captive portal); { kind: 'refused', message }
+ * (any other refusal: the same body would be refused again).
+ */
+async function classify(response, reportId) {
+  let json = null;
+  try {
+    json = await response.json();
+  } catch {
+    json = null;
+  }
+  const error = typeof json?.error === 'string' ? json.error : '';
+  if (response.ok) {
+    if (json?.report_id === reportId) return { kind: 'confirmed', receivedAt: json.received_at };
+    return { kind: 'retry', reason: 'The answer did not come from the party' };
+  }
+  if (response.status === 409 && json?.same === true) return { kind: 'confirmed', earlier: true };
+  if (response.status === 408 || response.status === 429 || response.status >= 500) {
+    return {
+      kind: 'retry',
+      reason: response.status === 429 || response.status === 503 ? 'This party is busy' : 'This party had a problem',
+      retryAfter: parseRetryAfter(response.headers.get('Retry-After')),
+    };
+  }
+  return { kind: 'refused', message: error || `the request was refused (HTTP ${response.status})` };
+}
+
+/** Retry-After in seconds (a number of seconds or an HTTP date), or 0. */
+function parseRetryAfter(value) {
+  if (!value) return 0;
+  const s = /^\s*\d+\s*$/.test(value) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+  return Number.isFinite(s) ? Math.min(Math.max(s, 0), MAX_RETRY_AFTER_S) : 0;
+}
+
+/** Milliseconds before the next attempt, after `attempts` failures: 1, 2,
+ *  4, 8 s, then 15-30 s; never sooner than Retry-After. A little random
+ *  spread keeps many browsers from retrying in step. */
+function retryDelay(attempts, retryAfterS = 0) {
+  const base = attempts <= BACKOFF_S.length
+    ? BACKOFF_S[attempts - 1] * (0.9 + Math.random() * 0.2)
+    : LATER_MIN_S + Math.random() * (LATER_MAX_S - LATER_MIN_S);
+  return Math.round(Math.max(base, retryAfterS) * 1000);
+}
+
+/** "Retry now" (and the browser coming back online): every waiting party
+ *  is tried again at once, with the same body. */
+function retryNow() {
+  const run = state.run;
+  if (!run || run.done) return;
+  for (const p of run.parties) if (p.state === 'waiting') send(run, p);
+}
+
+function warnBeforeLeaving(event) {
+  event.preventDefault();
+  event.returnValue = '';
+}
+
+// ---------------------------------------------------------------------------
+// Progress and outcome
+
+/** Shows the run's progress; finishes it when every party has answered. */
+function update(run) {
+  const parties = run.parties;
+  const confirmed = parties.filter((p) => p.state === 'confirmed');
+  const waiting = parties.filter((p) => p.state === 'waiting');
+  const refused = parties.filter((p) => p.state === 'refused');
+  const pending = parties.filter((p) => p.state === 'sending' || p.state === 'waiting');
+  renderProgress(run);
+  $('retry-button').hidden = waiting.length === 0;
+
+  if (confirmed.length === parties.length) {
+    finish(run);
+    return;
+  }
+  const n = parties.length;
+  const refusals = describeRefusals(refused, n);
+  if (pending.length > 0) {
+    let text;
+    if (waiting.length === 0 && refused.length === 0) {
+      text = `Sending your encrypted shares to the ${n} computing parties… Keep this page open.`;
+    } else {
+      text = `Not complete yet: ${confirmed.length} of ${n} parties have confirmed.`;
+      if (refusals) text += ` ${refusals}`;
+      if (waiting.length > 0) {
+        text += ` Still waiting for ${nameList(waiting.map((p) => p.name))}; this page keeps retrying automatically.`;
+      }
+      text += ' Your submission is not complete until every party has confirmed: keep this page open.';
+    }
+    setStatus(text, waiting.length || refused.length ? 'warn' : '');
+    syncCountdown(run, waiting.length > 0);
+    return;
+  }
+  // Every party has answered and at least one refused for good.
+  const text = `Your submission is not complete and will not be counted. ${refusals} `
+    + 'You can change your answers and submit again; if the problem stays, contact the organizer.';
+  setStatus(text, 'bad');
+  endRun(run);
+  $('edit-button').hidden = false;
+  $('edit-button').focus();
+}
+
+/** "Party 2 refused it: “reason”." Parties that gave the same reason are
+ *  named together. */
+function describeRefusals(refused, n) {
+  const byMessage = new Map();
+  for (const p of refused) byMessage.set(p.message, [...(byMessage.get(p.message) ?? []), p.name]);
+  return [...byMessage].map(([message, names]) => {
+    const who = names.length === n && n > 1 ? `All ${n} parties` : nameList(names);
+    return `${who} refused it: “${message}”.`;
+  }).join(' ');
+}
+
+function renderProgress(run) {
+  const now = Date.now();
+  for (const p of run.parties) {
+    const li = $('sending-list').querySelector(`li[data-party-index="${p.index}"]`);
+    if (!li) continue;
+    let label;
+    let detail;
+    switch (p.state) {
+      case 'confirmed':
+        label = 'Confirmed';
+        detail = p.earlier ? 'It had already stored this submission.' : `Stored at ${localTime(p.receivedAt, timeFormat) ?? 'an unknown time'}.`;
+        break;
+      case 'waiting': {
+        const seconds = Math.max(0, Math.ceil((p.retryAt - now) / 1000));
+        label = `Waiting, retrying (attempt ${p.attempts + 1})`;
+        detail = `${p.reason}. Next try in ${seconds} s.`;
+        break;
+      }
+      case 'refused':
+        label = 'Refused';
+        detail = `“${p.message}”`;
+        break;
+      default:
+        label = p.attempts > 1 ? `Sending… (attempt ${p.attempts})` : 'Sending…';
+        detail = '';
+    }
+    li.dataset.state = p.state;
+    li.className = `party-item is-${p.state}`;
+    li.querySelector('.party-state').textContent = label;
+    li.querySelector('.party-detail').textContent = detail;
+  }
+}
+
+/** Refreshes the "next try in N s" texts once a second while needed. */
+function syncCountdown(run, needed) {
+  if (needed && state.countdown === null) {
+    state.countdown = setInterval(() => renderProgress(run), 1000);
+  } else if (!needed && state.countdown !== null) {
+    clearInterval(state.countdown);
+    state.countdown = null;
+  }
+}
+
+/** Stops a run's timers; the form can be used again afterwards. */
+function endRun(run) {
+  run.done = true;
+  for (const p of run.parties) clearTimeout(p.timer);
+  syncCountdown(run, false);
+  $('retry-button').hidden = true;
+  window.removeEventListener('beforeunload', warnBeforeLeaving);
+  state.run = null;
+}
+
+/** Every party confirmed: the receipt. */
+function finish(run) {
+  endRun(run);
+  const now = new Date();
+  state.corrections++;
+  $('sending').hidden = true;
+  $('receipt-report-id').textContent = run.reportId;
+  $('receipt-time').dateTime = now.toISOString();
+  $('receipt-time').textContent = dateTimeFormat.format(now);
+  $('receipt-parties').replaceChildren(...run.parties.map((p) => {
+    const when = localTime(p.receivedAt);
+    const detail = p.earlier ? 'It had already stored this submission.' : `Stored ${when ?? 'at an unknown time'}.`;
+    return el('li', { 'data-party-index': p.index, class: 'party-item is-confirmed' },
+      el('span', { class: 'party-name' }, p.name), ' ',
+      el('span', { class: 'party-host' }, hostOf(p.url)), ' ',
+      el('span', { class: 'party-state' }, 'Confirmed'), ' ',
+      el('span', { class: 'party-detail' }, detail));
+  }));
+  if (state.study.accessOpen) {
+    $('receipt-correction').textContent = 'This form is open to anyone, so a new submission would count as another person’s answers: it cannot replace this one.';
+    $('correct-button').hidden = true;
+  } else {
+    $('receipt-correction').textContent = 'To correct your answers, open your link again and submit: the new answers replace these. You can also correct them now, from this page.';
+    $('correct-button').hidden = false;
+  }
+  $('edit-button').hidden = true;
+  $('receipt').hidden = false;
+  setStatus(`Submitted: all ${run.parties.length} computing parties confirmed. Your receipt number is ${run.reportId}.`, 'ok', true);
+  $('receipt').scrollIntoView({ block: 'start' });
+  $('receipt-heading').focus({ preventScroll: true });
+}
+
+/** Lets the person change the answers and submit again (a correction after
+ *  a receipt, or another try after a refusal). */
+function reopenForm(correction) {
+  $('receipt').hidden = true;
+  $('sending').hidden = true;
+  $('edit-button').hidden = true;
+  setFormEnabled(true);
+  $('submit-button').textContent = correction || state.corrections > 0 ? 'Submit my corrected answers' : 'Submit my answers';
+  setStatus(correction
+    ? 'Change your answers, then submit again: the new answers replace the ones you submitted.'
+    : 'Change your answers if needed, then submit again.');
+  const first = state.fields[0];
+  first.wrap.scrollIntoView({ block: 'start' });
+  focusTarget(first).focus({ preventScroll: true });
+}
+
+start();
