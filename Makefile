@@ -125,8 +125,6 @@ $(WEB)/mpc_core.js: $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a wasm/exports.tx
 	$(call msg,EMLD,$@)
 	$(Q)$(EMCC) $(WASM_LINK) $(WASM_CORE_OBJ) $(WASM_OBJ)/libmbedcrypto.a -o $@
 
-$(WEB)/mpc_core.wasm: $(WEB)/mpc_core.js ;
-
 $(WEB)/mpc.js: web/mpc.js
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
@@ -185,7 +183,8 @@ PARTY_EMBED := party_sql schema/party.sql \
                web_core_wasm $(WEB)/mpc_core.wasm
 SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lpthread
 
-$(PARTY_GEN): $(filter %.sql %.html %.css %.js %.wasm,$(PARTY_EMBED)) $(EMBED)
+# (mpc_core.wasm is written with mpc_core.js, which stands for both.)
+$(PARTY_GEN): $(filter %.sql %.html %.css %.js,$(PARTY_EMBED)) $(EMBED)
 	@mkdir -p $(@D)
 	$(call msg,EMBED,$@)
 	$(Q)$(EMBED) $@ $(PARTY_EMBED)
