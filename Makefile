@@ -199,7 +199,7 @@ MPC_SRC := $(wildcard backend/mpc/*.c)
 $(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ) $(CSV_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcsv -lcurl -lpthread $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lxlsxwriter -lcsv -lcurl -lpthread $(CORE_LIBS)
 
 $(BUILD)/tests/make_upload: $(BUILD)/obj/tests/integration/make_upload.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)

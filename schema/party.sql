@@ -29,3 +29,23 @@ CREATE TABLE approvals (
     approved_at INTEGER NOT NULL,  -- unix seconds
     approved_by TEXT NOT NULL      -- "command line" or "dashboard"
 );
+
+-- migration 2: the compute
+-- The verification key of a study (32 bytes), HPKE-sealed to this party's
+-- own key: the leader makes it once and reuses it if a compute is run
+-- again, so that every run verifies every report with the same key.
+CREATE TABLE compute_keys (
+    study_hash BLOB PRIMARY KEY,
+    enc        BLOB NOT NULL,
+    ciphertext BLOB NOT NULL
+);
+
+-- The release of a study's aggregate: once per study (DESIGN section 2).
+CREATE TABLE releases (
+    study_hash  BLOB PRIMARY KEY,
+    released_at INTEGER NOT NULL, -- unix seconds
+    accepted    INTEGER NOT NULL, -- reports aggregated
+    rejected    INTEGER NOT NULL, -- reports whose proof failed
+    incomplete  INTEGER NOT NULL, -- reports held by only some parties
+    result      TEXT              -- the report rows (JSON; the leader only)
+);

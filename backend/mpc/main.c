@@ -5,6 +5,8 @@
  *   mpc study seal --organizer DIR --study STUDY.json --party P.pub.json... --out SEALED.json
  *   mpc tokens --organizer DIR --study SEALED.json --count N --out tokens.csv
  *   mpc submit --study SEALED.json --csv FILE [--tokens tokens.csv]   (submit.c)
+ *   mpc compute --organizer DIR --study SEALED.json                   (compute.c)
+ *   mpc report --organizer DIR --study SEALED.json [--xlsx F] [--csv F] (report.c)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +35,10 @@ static const char USAGE[] =
     "                  --organizer DIR --study SEALED.json --count N --out tokens.csv\n"
     "  submit          submit answers from a CSV file (one per row) to every party:\n"
     "                  --study SEALED.json --csv FILE [--tokens tokens.csv]\n"
+    "  compute         ask the parties to compute and release the study's statistics:\n"
+    "                  --organizer DIR --study SEALED.json\n"
+    "  report          download the released statistics:\n"
+    "                  --organizer DIR --study SEALED.json [--xlsx F] [--csv F]\n"
     "\n"
     "Run 'mpc COMMAND --help' for details.\n";
 
@@ -351,6 +357,10 @@ int main(int argc, char **argv)
         return cmd_tokens(argc - 1, argv + 1);
     if (strcmp(argv[1], "submit") == 0)
         return cmd_submit(argc - 1, argv + 1);
+    if (strcmp(argv[1], "compute") == 0)
+        return cmd_compute(argc - 1, argv + 1);
+    if (strcmp(argv[1], "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
     fprintf(stderr, "mpc: unknown command '%s%s%s'\n%s", argv[1], argc >= 3 ? " " : "",
             argc >= 3 ? argv[2] : "", USAGE);
     return 2;

@@ -1,10 +1,46 @@
 /*
- * mpc.h - the subcommands of mpc, one per file beyond main.c.
+ * mpc.h - the subcommands of mpc beyond main.c, and what they share.
  */
 #ifndef MPC_MPC_H
 #define MPC_MPC_H
 
-/* mpc submit (submit.c). argv[0] is "submit". Returns the exit status. */
+#include <cjson/cJSON.h>
+
+#include "keys.h"
+#include "study.h"
+
+/* mpc submit (submit.c), mpc compute (compute.c), mpc report (report.c).
+ * argv[0] is the command's name. Each returns the exit status. */
 int cmd_submit(int argc, char **argv);
+int cmd_compute(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* ---- the organizer's requests to the leader (compute.c) ---------------------- */
+
+typedef struct org_opts {
+    const char *organizer, *study, *cacert;
+    int report; /* accept --xlsx and --csv */
+    const char *xlsx, *csv;
+} org_opts;
+
+/* Parses --organizer, --study, --cacert (and for report, --xlsx, --csv).
+ * 0, 1 after --help, -1 after an error message. */
+int org_parse(int argc, char **argv, const char *help, org_opts *o);
+
+typedef struct org_ctx {
+    organizer_keys keys;
+    study *study;
+    const char *cacert;
+} org_ctx;
+
+/* Loads the organizer's keys and the sealed study (sealed by that key). */
+int org_load(const char *organizer, const char *study_path, org_ctx *o, char *err, size_t err_size);
+void org_free(org_ctx *o);
+
+/* A request to the leader signed with the organizer's key: the parsed
+ * JSON answer and its status (err set for statuses from 300), or NULL
+ * with err set. */
+cJSON *org_request(const org_ctx *o, const char *method, const char *path, long *status, char *err,
+                   size_t err_size);
 
 #endif

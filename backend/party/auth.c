@@ -17,6 +17,7 @@
 #include "core.h"
 #include "fileio.h"
 #include "hex.h"
+#include "reqsign.h"
 #include "keys.h"
 #include "random.h"
 
@@ -263,39 +264,6 @@ void auth_logout(auth *a, const char *cookie)
 
 /* The signed message: method, path, time, nonce, study hash (hex) and the
  * body's SHA-256 (hex), one per line. */
-static int peer_message(const study *s, const char *method, const char *path, const char *time,
-                        const char *nonce, const uint8_t *body, size_t body_len, char *out,
-                        size_t size)
-{
-    uint8_t bh[32];
-    char bh_hex[65], sh_hex[65];
-    if (mbedtls_sha256_ret(body, body_len, bh, 0) != 0)
-        return -1;
-    hex_encode(bh, 32, bh_hex);
-    hex_encode(study_hash(s), 32, sh_hex);
-    int n =
-        snprintf(out, size, "%s\n%s\n%s\n%s\n%s\n%s\n", method, path, time, nonce, sh_hex, bh_hex);
-    return n < 0 || (size_t)n >= size ? -1 : n;
-}
-
-int auth_peer_sign(const uint8_t sk[SIGN_SK_SIZE], unsigned self, const study *s,
-                   const char *method, const char *path, const uint8_t *body, size_t body_len,
-                   int64_t now, auth_peer_headers *out)
-{
-    uint8_t nonce[AUTH_NONCE_HEX / 2], sig[SIGN_SIG_SIZE];
-    char msg[2048];
-    if (random_bytes(nonce, sizeof nonce) != 0)
-        return -1;
-    hex_encode(nonce, sizeof nonce, out->nonce);
-    snprintf(out->party, sizeof out->party, "%u", self);
-    snprintf(out->time, sizeof out->time, "%lld", (long long)now);
-    int n = peer_message(s, method, path, out->time, out->nonce, body, body_len, msg, sizeof msg);
-    if (n < 0 || sign_message(sk, AUTH_PEER_PREFIX, (const uint8_t *)msg, (size_t)n, sig) != 0)
-        return -1;
-    hex_encode(sig, sizeof sig, out->signature);
-    return 0;
-}
-
 static int nonce_fresh(auth *a, const char *nonce, int64_t now)
 {
     int fresh = 1;
@@ -322,36 +290,42 @@ int auth_peer_verify(auth *a, const study *s, const char *method, const char *pa
 {
     if (party == NULL || time == NULL || nonce == NULL || signature == NULL) {
         snprintf(err, err_size,
-                 "peer requests must be signed (X-MPC-Party, X-MPC-Time, X-MPC-Nonce, "
+                 "requests must be signed (X-MPC-Party, X-MPC-Time, X-MPC-Nonce, "
                  "X-MPC-Signature)");
         return -1;
     }
-    char *end;
+    char *end = NULL;
     errno = 0;
-    unsigned long idx = strtoul(party, &end, 10);
+    int organizer = strcmp(party, REQSIGN_ORGANIZER) == 0;
+    unsigned long idx = organizer ? AUTH_ORGANIZER : strtoul(party, &end, 10);
+    int bad_party = !organizer && (errno != 0 || *end != '\0' || idx >= study_num_parties(s) ||
+                                   party[0] < '0' || party[0] > '9' || strlen(party) > 3);
+    errno = 0;
     long long t = strtoll(time, &end, 10);
-    uint8_t sig[SIGN_SIG_SIZE], nb[AUTH_NONCE_HEX / 2];
-    if (errno != 0 || idx >= study_num_parties(s) || party[0] < '0' || party[0] > '9' ||
-        strlen(party) > 3 || *end != '\0' || hex_decode_fixed(signature, sig, sizeof sig) != 0 ||
-        hex_decode_fixed(nonce, nb, sizeof nb) != 0) {
-        snprintf(err, err_size, "malformed peer signature headers");
+    uint8_t sig[SIGN_SIG_SIZE], nb[REQSIGN_NONCE_HEX / 2];
+    if (bad_party || errno != 0 || *end != '\0' || time[0] == '\0' ||
+        hex_decode_fixed(signature, sig, sizeof sig) != 0 ||
+        hex_decode_fixed(nonce, nb, sizeof nb) != 0 || (organizer && !study_organizer_key(s))) {
+        snprintf(err, err_size, "malformed signature headers");
         return -1;
     }
     if (t < now - AUTH_PEER_WINDOW || t > now + AUTH_PEER_WINDOW) {
-        snprintf(err, err_size,
-                 "stale peer request (its time is %lld s from ours; check both clocks)",
+        snprintf(err, err_size, "stale request (its time is %lld s from ours; check both clocks)",
                  (long long)(t - now));
         return -1;
     }
     char msg[2048];
-    int n = peer_message(s, method, path, time, nonce, body, body_len, msg, sizeof msg);
-    if (n < 0 || sign_verify(study_party_signing_key(s, (unsigned)idx), AUTH_PEER_PREFIX,
+    int n =
+        reqsign_message(study_hash(s), method, path, time, nonce, body, body_len, msg, sizeof msg);
+    const uint8_t *key =
+        organizer ? study_organizer_key(s) : study_party_signing_key(s, (unsigned)idx);
+    if (n < 0 || sign_verify(key, organizer ? REQSIGN_ORGANIZER_PREFIX : REQSIGN_PEER_PREFIX,
                              (const uint8_t *)msg, (size_t)n, sig) != 0) {
-        snprintf(err, err_size, "invalid peer signature");
+        snprintf(err, err_size, "invalid signature");
         return -1;
     }
     if (!nonce_fresh(a, nonce, now)) {
-        snprintf(err, err_size, "replayed peer request");
+        snprintf(err, err_size, "replayed request");
         return -1;
     }
     return (int)idx;

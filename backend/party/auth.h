@@ -36,7 +36,6 @@
 #define AUTH_LOGIN_FAILURES 5 /* then wait AUTH_LOGIN_LOCKOUT seconds */
 #define AUTH_LOGIN_LOCKOUT 60
 #define AUTH_PEER_WINDOW 300 /* seconds of clock difference accepted */
-#define AUTH_PEER_PREFIX "mpc-peer/1"
 #define AUTH_NONCE_HEX 32
 #define AUTH_MAX_NONCES 65536
 
@@ -69,20 +68,12 @@ void auth_logout(auth *a, const char *cookie);
 
 /* ---- peers ---------------------------------------------------------------- */
 
-typedef struct auth_peer_headers {
-    char party[8];
-    char time[24];
-    char nonce[AUTH_NONCE_HEX + 1];
-    char signature[2 * SIGN_SIG_SIZE + 1];
-} auth_peer_headers;
+/* The sender index auth_peer_verify returns for the organizer. */
+#define AUTH_ORGANIZER 1000
 
-/* Signs a request from party `self` with its signing key. */
-int auth_peer_sign(const uint8_t sk[SIGN_SK_SIZE], unsigned self, const study *s,
-                   const char *method, const char *path, const uint8_t *body, size_t body_len,
-                   int64_t now, auth_peer_headers *out);
-
-/* Verifies a peer request (header values may be NULL when missing).
- * Returns the sender's party index, or -1 with a reason in err. */
+/* Verifies a signed request (backend/lib/reqsign.h; header values may be
+ * NULL when missing) from a party or the organizer. Returns the sender's
+ * party index or AUTH_ORGANIZER, or -1 with a reason in err. */
 int auth_peer_verify(auth *a, const study *s, const char *method, const char *path,
                      const uint8_t *body, size_t body_len, const char *party, const char *time,
                      const char *nonce, const char *signature, int64_t now, char *err,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compute.h"
 #include "hex.h"
 #include "log.h"
 #include "peers.h"
@@ -257,12 +258,7 @@ void h_status(party_app *app, const http_req *req, http_reply *out)
     cJSON *store = cJSON_AddObjectToObject(j, "storage");
     cJSON_AddNumberToObject(store, "database_bytes", (double)db_size(app->db));
     cJSON_AddItemToObject(j, "peers", status_peers(app));
-    /* The compute protocol is not part of this version yet. */
-    cJSON *compute = cJSON_AddObjectToObject(j, "compute");
-    cJSON_AddStringToObject(compute, "state", "not_started");
-    cJSON_AddNumberToObject(compute, "verified", 0);
-    cJSON_AddNumberToObject(compute, "total", 0);
-    cJSON_AddNullToObject(compute, "message");
+    cJSON_AddItemToObject(j, "compute", compute_status(app->compute));
     cJSON *server = cJSON_AddObjectToObject(j, "server");
     add_time(server, "started_at", app->started_at);
     cJSON_AddStringToObject(server, "version", PARTY_VERSION);

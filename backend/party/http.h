@@ -38,6 +38,7 @@ typedef struct http_req {
     const char *body;
     size_t body_len;
     int64_t now;
+    int sender; /* signed requests: the party index, or AUTH_ORGANIZER */
 } http_req;
 
 /* A request header or cookie value, or NULL. */

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "compute.h"
 #include "fileio.h"
 #include "hex.h"
 #include "log.h"
@@ -411,6 +412,10 @@ static int cmd_serve(int argc, char **argv)
     if (open_db(o.dir, &app.db) != 0)
         goto cleanup;
     set_limits(&app, &o);
+    if (compute_new(&app, &app.compute) != 0) {
+        fprintf(stderr, "mpc-party: out of memory\n");
+        goto cleanup;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (app.peers = peers_start(&app)) == NULL) {
         fprintf(stderr, "mpc-party: cannot start the peer checks\n");
         goto cleanup;
@@ -433,6 +438,7 @@ static int cmd_serve(int argc, char **argv)
 cleanup:
     server_stop(srv);
     peers_stop(app.peers);
+    compute_free(app.compute);
     if (app.peers != NULL)
         curl_global_cleanup();
     free_party(&app);

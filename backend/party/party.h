@@ -20,6 +20,7 @@
 #define PARTY_MAX_ORIGIN 256
 
 typedef struct peers peers;
+typedef struct compute compute;
 
 typedef struct party_app {
     const char *dir;
@@ -32,6 +33,7 @@ typedef struct party_app {
     storage *db;
     auth *auth;
     peers *peers;
+    compute *compute; /* the compute protocol (compute.c) */
     int tls;
     int64_t started_at;
     /* Limits. */

@@ -13,6 +13,7 @@
 
 #include "hex.h"
 #include "httpc.h"
+#include "reqsign.h"
 
 struct peers {
     party_app *app;
@@ -31,25 +32,20 @@ int peer_request(const party_app *app, unsigned to, const char *method, const ch
     *resp_len = 0;
     char url[512];
     snprintf(url, sizeof url, "%s%s", study_party_url(app->study, to), path);
-    char lines[4][256];
-    const char *headers[5] = {NULL};
-    if (strncmp(path, "/api/peer/", 10) == 0) {
-        auth_peer_headers h;
-        if (auth_peer_sign(app->keys.sign_sk, app->self, app->study, method, path, body, body_len,
-                           party_now(), &h) != 0) {
+    reqsign_headers h;
+    int signed_request = strncmp(path, "/api/peer/", 10) == 0;
+    if (signed_request) {
+        char who[8];
+        snprintf(who, sizeof who, "%u", app->self);
+        if (reqsign_sign(app->keys.sign_sk, REQSIGN_PEER_PREFIX, who, study_hash(app->study),
+                         method, path, body, body_len, party_now(), &h) != 0) {
             snprintf(err, err_size, "cannot sign the request");
             return -1;
-        }
-        const char *names[] = {"X-MPC-Party", "X-MPC-Time", "X-MPC-Nonce", "X-MPC-Signature"};
-        const char *values[] = {h.party, h.time, h.nonce, h.signature};
-        for (size_t i = 0; i < 4; i++) {
-            snprintf(lines[i], sizeof lines[i], "%s: %s", names[i], values[i]);
-            headers[i] = lines[i];
         }
     }
     httpc_request r = {.method = method,
                        .url = url,
-                       .headers = headers,
+                       .headers = signed_request ? h.list : NULL,
                        .body = body,
                        .body_len = body_len,
                        .timeout_ms = timeout_ms,

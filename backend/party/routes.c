@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compute.h"
 #include "handlers.h"
 
 static const route ROUTES[] = {
@@ -29,7 +30,11 @@ static const route ROUTES[] = {
     {"GET", "/web/mpc.js", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc_core.js", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc_core.wasm", ROUTE_PUBLIC, h_asset},
+    {"POST", "/api/compute", ROUTE_ORGANIZER, h_compute_start},
+    {"GET", "/api/compute", ROUTE_ORGANIZER, h_compute_get},
+    {"GET", "/api/result", ROUTE_ORGANIZER, h_result},
     {"GET", "/api/peer/hello", ROUTE_PEER, h_peer_hello},
+    {"POST", "/api/peer/compute/", ROUTE_PEER | ROUTE_PREFIX, h_peer_compute},
     /* Any other peer path: authenticated first (401 unsigned), then 404. */
     {"*", "/api/peer/", ROUTE_PEER | ROUTE_PREFIX, h_peer_unknown},
 };

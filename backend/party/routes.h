@@ -14,7 +14,8 @@ enum {
     ROUTE_PEER = 1 << 2,   /* a party of the study, signed request */
     ROUTE_CORS = 1 << 3,   /* callable from the study's pages on other parties */
     ROUTE_UPLOAD = 1 << 4, /* counts against the concurrent upload limit */
-    ROUTE_PREFIX = 1 << 5  /* path is a prefix */
+    ROUTE_PREFIX = 1 << 5, /* path is a prefix */
+    ROUTE_ORGANIZER = 1 << 6 /* the study's organizer, signed request */
 };
 
 typedef void (*route_handler)(party_app *app, const http_req *req, http_reply *out);

@@ -204,7 +204,7 @@ static enum MHD_Result preflight(party_app *app, struct MHD_Connection *c, const
 }
 
 /* Authentication of the route; 0 or an error reply set. */
-static int authenticate(party_app *app, const route *rt, const http_req *req, http_reply *r)
+static int authenticate(party_app *app, const route *rt, http_req *req, http_reply *r)
 {
     if (rt->flags & ROUTE_ADMIN) {
         const char *csrf = (rt->flags & ROUTE_CSRF) ? http_header(req, "X-CSRF-Token") : NULL;
@@ -220,17 +220,25 @@ static int authenticate(party_app *app, const route *rt, const http_req *req, ht
             return -1;
         }
     }
-    if (rt->flags & ROUTE_PEER) {
+    if (rt->flags & (ROUTE_PEER | ROUTE_ORGANIZER)) {
         char why[160];
-        if (auth_peer_verify(app->auth, app->study, req->method, req->path,
-                             (const uint8_t *)req->body, req->body_len,
-                             http_header(req, "X-MPC-Party"), http_header(req, "X-MPC-Time"),
-                             http_header(req, "X-MPC-Nonce"), http_header(req, "X-MPC-Signature"),
-                             req->now, why, sizeof why) < 0) {
+        int who = auth_peer_verify(app->auth, app->study, req->method, req->path,
+                                   (const uint8_t *)req->body, req->body_len,
+                                   http_header(req, "X-MPC-Party"), http_header(req, "X-MPC-Time"),
+                                   http_header(req, "X-MPC-Nonce"),
+                                   http_header(req, "X-MPC-Signature"), req->now, why, sizeof why);
+        if (who >= 0 && (who == AUTH_ORGANIZER) != ((rt->flags & ROUTE_ORGANIZER) != 0)) {
+            snprintf(why, sizeof why, "%s",
+                     who == AUTH_ORGANIZER ? "this path is for the study's parties only"
+                                           : "this path is for the study's organizer only");
+            who = -1;
+        }
+        if (who < 0) {
             http_error(r, API_UNAUTHORIZED, "%s", why);
-            log_warn("peer request to %s refused: %s", req->path, why);
+            log_warn("signed request to %s refused: %s", req->path, why);
             return -1;
         }
+        req->sender = who;
     }
     return 0;
 }
@@ -296,7 +304,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     http_reply r = {0};
-    http_req req = {c, method, url, st->body ? st->body : "", st->len, party_now()};
+    http_req req = {c, method, url, st->body ? st->body : "", st->len, party_now(), -1};
     if (st->too_large) {
         http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->limit);
     } else if (st->route == NULL) {

@@ -299,3 +299,197 @@ db_err db_approve(storage *s, const uint8_t *study_hash, int64_t at, const char 
     pthread_mutex_unlock(&s->lock);
     return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
+
+/* ---- the compute (rare statements: prepared when used) ------------------- */
+
+static sqlite3_stmt *prepare(storage *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    return st;
+}
+
+static void copy_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t n)
+{
+    memset(out, 0, n);
+    if ((size_t)sqlite3_column_bytes(st, col) == n)
+        memcpy(out, sqlite3_column_blob(st, col), n);
+}
+
+db_err db_report_keys(storage *s, const uint8_t *study_hash, db_report_key **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = prepare(s, "SELECT report_id, token_id, client_seq FROM reports "
+                                  "WHERE study_hash = ? ORDER BY report_id");
+    db_err e = DB_ERROR;
+    size_t cap = 0;
+    if (st != NULL) {
+        sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+        int rc;
+        e = DB_OK;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 1024;
+                db_report_key *p = realloc(*out, cap * sizeof *p);
+                if (p == NULL) {
+                    e = DB_ERROR;
+                    break;
+                }
+                *out = p;
+            }
+            db_report_key *k = &(*out)[(*n)++];
+            copy_blob(st, 0, k->report_id, 16);
+            k->has_token = sqlite3_column_type(st, 1) != SQLITE_NULL;
+            copy_blob(st, 1, k->token_id, 16);
+            k->seq = (uint64_t)sqlite3_column_int64(st, 2);
+        }
+        if (rc != SQLITE_DONE)
+            e = DB_ERROR;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    if (e != DB_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return e;
+}
+
+static uint8_t *dup_blob(sqlite3_stmt *st, int col, size_t *len)
+{
+    *len = (size_t)sqlite3_column_bytes(st, col);
+    uint8_t *p = malloc(*len ? *len : 1);
+    if (p != NULL && *len)
+        memcpy(p, sqlite3_column_blob(st, col), *len);
+    return p;
+}
+
+db_err db_report_get(storage *s, const uint8_t *study_hash, const uint8_t report_id[16],
+                     db_report_data *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->existing;
+    sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, report_id, 16, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    db_err e = rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_MISSING : DB_ERROR;
+    if (e == DB_OK) {
+        memcpy(out->key.report_id, report_id, 16);
+        out->key.has_token = sqlite3_column_type(st, 0) != SQLITE_NULL;
+        copy_blob(st, 0, out->key.token_id, 16);
+        out->key.seq = (uint64_t)sqlite3_column_int64(st, 1);
+        out->public_share = dup_blob(st, 2, &out->public_share_len);
+        out->enc = dup_blob(st, 3, &out->enc_len);
+        out->ciphertext = dup_blob(st, 4, &out->ciphertext_len);
+        if (!out->public_share || !out->enc || !out->ciphertext)
+            e = DB_ERROR;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&s->lock);
+    if (e != DB_OK)
+        db_report_data_free(out);
+    return e;
+}
+
+void db_report_data_free(db_report_data *d)
+{
+    free(d->public_share);
+    free(d->enc);
+    free(d->ciphertext);
+    memset(d, 0, sizeof *d);
+}
+
+db_err db_compute_key_get(storage *s, const uint8_t *study_hash, uint8_t enc[32], uint8_t ct[48])
+{
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = prepare(s, "SELECT enc, ciphertext FROM compute_keys WHERE study_hash = ?");
+    db_err e = DB_ERROR;
+    if (st != NULL) {
+        sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        e = rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_MISSING : DB_ERROR;
+        if (e == DB_OK) {
+            copy_blob(st, 0, enc, 32);
+            copy_blob(st, 1, ct, 48);
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+db_err db_compute_key_put(storage *s, const uint8_t *study_hash, const uint8_t enc[32],
+                          const uint8_t ct[48])
+{
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = prepare(s, "INSERT OR IGNORE INTO compute_keys (study_hash, enc, "
+                                  "ciphertext) VALUES (?, ?, ?)");
+    db_err e = DB_ERROR;
+    if (st != NULL) {
+        sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, enc, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, ct, 48, SQLITE_STATIC);
+        e = sqlite3_step(st) == SQLITE_DONE ? DB_OK : DB_ERROR;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+db_err db_release_get(storage *s, const uint8_t *study_hash, db_release *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = prepare(s, "SELECT released_at, accepted, rejected, incomplete, result "
+                                  "FROM releases WHERE study_hash = ?");
+    db_err e = DB_ERROR;
+    if (st != NULL) {
+        sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        e = rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_MISSING : DB_ERROR;
+        if (e == DB_OK) {
+            out->released_at = sqlite3_column_int64(st, 0);
+            out->accepted = (uint64_t)sqlite3_column_int64(st, 1);
+            out->rejected = (uint64_t)sqlite3_column_int64(st, 2);
+            out->incomplete = (uint64_t)sqlite3_column_int64(st, 3);
+            const unsigned char *text = sqlite3_column_text(st, 4);
+            if (text != NULL && (out->result = strdup((const char *)text)) == NULL)
+                e = DB_ERROR;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+db_err db_release_put(storage *s, const uint8_t *study_hash, const db_release *r)
+{
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = prepare(s, "INSERT INTO releases (study_hash, released_at, accepted, "
+                                  "rejected, incomplete, result) VALUES (?, ?, ?, ?, ?, ?)");
+    db_err e = DB_ERROR;
+    if (st != NULL) {
+        sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, r->released_at);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)r->accepted);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)r->rejected);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)r->incomplete);
+        if (r->result != NULL)
+            sqlite3_bind_text(st, 6, r->result, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 6);
+        int rc = sqlite3_step(st);
+        e = rc == SQLITE_DONE                                                 ? DB_OK
+            : sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_EXISTS
+                                                                              : DB_ERROR;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}

@@ -17,7 +17,8 @@ typedef struct storage storage;
 
 typedef enum db_err {
     DB_OK = 0,
-    DB_EXISTS, /* a report with this id is already stored */
+    DB_EXISTS,  /* a report with this id is already stored */
+    DB_MISSING, /* no such row */
     DB_ERROR   /* SQLite failed (disk full, I/O error, ...) */
 } db_err;
 
@@ -69,5 +70,47 @@ db_err db_approval_get(storage *db, const uint8_t *study_hash, int *approved, in
 
 /* Records the approval (idempotent: the first one stays). */
 db_err db_approve(storage *db, const uint8_t *study_hash, int64_t at, const char *by);
+
+/* ---- the compute ------------------------------------------------------- */
+
+/* What identifies a stored report in the report set. */
+typedef struct db_report_key {
+    uint8_t report_id[16];
+    uint8_t token_id[16]; /* zeros when none */
+    int has_token;
+    uint64_t seq;
+} db_report_key;
+
+/* Every report of the study (new array in *out, free with free()). */
+db_err db_report_keys(storage *db, const uint8_t *study_hash, db_report_key **out, size_t *n);
+
+/* A stored report with its blobs (free with db_report_data_free). */
+typedef struct db_report_data {
+    db_report_key key;
+    uint8_t *public_share, *enc, *ciphertext;
+    size_t public_share_len, enc_len, ciphertext_len;
+} db_report_data;
+
+db_err db_report_get(storage *db, const uint8_t *study_hash, const uint8_t report_id[16],
+                     db_report_data *out);
+void db_report_data_free(db_report_data *d);
+
+/* The study's verification key, sealed to this party (enc 32 bytes,
+ * ciphertext 48 bytes): DB_MISSING if none yet. put keeps the first. */
+db_err db_compute_key_get(storage *db, const uint8_t *study_hash, uint8_t enc[32],
+                          uint8_t ct[48]);
+db_err db_compute_key_put(storage *db, const uint8_t *study_hash, const uint8_t enc[32],
+                          const uint8_t ct[48]);
+
+typedef struct db_release {
+    int64_t released_at;
+    uint64_t accepted, rejected, incomplete;
+    char *result; /* JSON text or NULL (free with free()) */
+} db_release;
+
+/* DB_MISSING if the study was not released. */
+db_err db_release_get(storage *db, const uint8_t *study_hash, db_release *out);
+/* DB_EXISTS if it was released already (nothing changes). */
+db_err db_release_put(storage *db, const uint8_t *study_hash, const db_release *r);
 
 #endif

@@ -256,10 +256,10 @@ describe('peers and admins', () => {
     };
     let r = await fetch(`${p.url}/api/peer/hello`, { headers: forged });
     assert.equal(r.status, 401);
-    assert.match((await r.json()).error, /invalid peer signature/);
+    assert.match((await r.json()).error, /invalid signature/);
     r = await fetch(`${p.url}/api/peer/hello`, { headers: { ...forged, 'X-MPC-Time': String(now - 3600) } });
     assert.equal(r.status, 401);
-    assert.match((await r.json()).error, /stale peer request/);
+    assert.match((await r.json()).error, /stale request/);
     r = await fetch(`${p.url}/api/peer/hello`, { headers: { ...forged, 'X-MPC-Party': '9' } });
     assert.equal(r.status, 401);
     assert.match((await r.json()).error, /malformed/);

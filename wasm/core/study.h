@@ -162,6 +162,18 @@ size_t study_hpke_aad(const study *s, const uint8_t report_id[STUDY_REPORT_ID_SI
 CORE_MUST_CHECK core_err study_result(const study *s, const core_u128 *aggregate,
                                       uint64_t num_reports, uint64_t num_rejected, cJSON **rows);
 
+/* What the parties may open of an aggregate (DESIGN section 2, output
+ * privacy). First the counts: study_count_outputs sets is_count[i] (for
+ * each of the prio3_output_len entries) to 1 for the entries that are
+ * counts (cell counts and histogram bins), 0 for sums. Once the counts
+ * are known (counts: a full-length vector whose count entries hold the
+ * combined counts), study_open_mask sets open[i] to 1 for every entry
+ * that may be opened: the counts, and the sums of the cells with at least
+ * min_cell_count contributors. Every party withholds the others. */
+void study_count_outputs(const study *s, uint8_t *is_count);
+void study_open_mask(const study *s, const core_u128 *counts, uint64_t num_reports,
+                     uint8_t *open);
+
 /* The analysis plan in plain language: a new cJSON array of strings, one
  * per analysis. */
 cJSON *study_plan(const study *s);

@@ -179,7 +179,10 @@ static core_err analysis_rows(const study *s, const study_analysis *a, const cJS
                 } else if (strcmp(k, "sum") == 0) {
                     fmt_i128(st.sum, value, sizeof value);
                 } else if (strcmp(k, "mean") == 0) {
-                    fmt_double(st.mean, value, sizeof value);
+                    if (st.has_mean)
+                        fmt_double(st.mean, value, sizeof value);
+                    else
+                        note = "undefined";
                 } else if (st.n >= 2) { /* stddev */
                     fmt_double(sample_stddev(s, a, agg, c, st.n), value, sizeof value);
                 } else {
@@ -196,10 +199,10 @@ static core_err analysis_rows(const study *s, const study_analysis *a, const cJS
             value[0] = '\0';
             if (st.suppressed || ref.suppressed)
                 note = "suppressed";
+            else if (!st.has_mean || !ref.has_mean || ref.mean == 0)
+                note = "undefined";
             else if (r == c)
                 snprintf(value, sizeof value, "1");
-            else if (ref.mean == 0)
-                note = "undefined";
             else
                 fmt_double(st.mean / ref.mean, value, sizeof value);
             err = add_row(rows, a->name, group, "gap", value, note);
@@ -233,6 +236,35 @@ core_err study_result(const study *s, const core_u128 *aggregate, uint64_t num_r
     }
     *out = rows;
     return CORE_OK;
+}
+
+/* ---- what may be opened ---------------------------------------------------- */
+
+void study_count_outputs(const study *s, uint8_t *is_count)
+{
+    memset(is_count, 0, s->output_len);
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        if (a->out_count != SIZE_MAX)
+            memset(is_count + a->out_count, 1, a->cells);
+        if (a->out_hist != SIZE_MAX)
+            memset(is_count + a->out_hist, 1, a->cells * a->num_bins);
+    }
+}
+
+void study_open_mask(const study *s, const core_u128 *counts, uint64_t num_reports, uint8_t *open)
+{
+    study_count_outputs(s, open);
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        for (size_t c = 0; c < a->cells; c++) {
+            uint8_t ok = !cell_of(s, a, counts, num_reports, c).suppressed;
+            if (a->out_sum != SIZE_MAX)
+                open[a->out_sum + c] = ok;
+            if (a->out_sq != SIZE_MAX)
+                open[a->out_sq + c] = ok;
+        }
+    }
 }
 
 /* ---- the plan in words -------------------------------------------------- */

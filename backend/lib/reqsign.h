@@ -1,0 +1,44 @@
+/*
+ * reqsign.h - signed HTTP requests (docs/PARTY.md): party-to-party
+ * requests are signed with the sending party's key, the organizer's
+ * requests (compute, result) with the organizer's key. The signature
+ * (ECDSA P-256) covers the method, path, time, a random nonce, the study
+ * hash and the SHA-256 of the body, under a prefix naming who signs.
+ * The headers: X-MPC-Party (a party index, or "organizer"), X-MPC-Time,
+ * X-MPC-Nonce, X-MPC-Signature.
+ */
+#ifndef MPC_REQSIGN_H
+#define MPC_REQSIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sign.h"
+
+#define REQSIGN_PEER_PREFIX "mpc-peer/1"
+#define REQSIGN_ORGANIZER_PREFIX "mpc-organizer/1"
+#define REQSIGN_ORGANIZER "organizer" /* X-MPC-Party of the organizer */
+#define REQSIGN_NONCE_HEX 32
+
+typedef struct reqsign_headers {
+    char who[16];
+    char time[24];
+    char nonce[REQSIGN_NONCE_HEX + 1];
+    char signature[2 * SIGN_SIG_SIZE + 1];
+    /* The four header lines ("Name: value"), NULL-terminated, for httpc. */
+    char lines[4][200];
+    const char *list[5];
+} reqsign_headers;
+
+/* The signed text of a request into out; its length, or -1. */
+int reqsign_message(const uint8_t study_hash[32], const char *method, const char *path,
+                    const char *time, const char *nonce, const void *body, size_t body_len,
+                    char *out, size_t size);
+
+/* Signs a request as `who` (a party index or REQSIGN_ORGANIZER) with sk
+ * under prefix; fills out (lines and list included). 0 or -1. */
+int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char *who,
+                 const uint8_t study_hash[32], const char *method, const char *path,
+                 const void *body, size_t body_len, int64_t now, reqsign_headers *out);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * report.c - `mpc report`: downloads the released result from the leader
+ * (a request signed with the organizer's key) and writes it as the CSV of
+ * DESIGN section 7 and as a spreadsheet (libxlsxwriter): a summary sheet,
+ * one table per analysis, and a method sheet in plain language.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <xlsxwriter.h>
+
+#include "hex.h"
+#include "mpc.h"
+
+static const char REPORT_HELP[] =
+    "usage: mpc report --organizer DIR --study SEALED.json [--xlsx FILE] [--csv FILE]\n"
+    "                  [--cacert PEM]\n"
+    "\n"
+    "Downloads the statistics the parties released for the study (after mpc compute)\n"
+    "and writes them as a spreadsheet (--xlsx: a summary, one table per analysis, and\n"
+    "how it was computed) and/or as CSV (--csv: one row per statistic, the columns\n"
+    "analysis,group,statistic,value,note). Without either, prints the CSV.\n";
+
+static const char *str(const cJSON *j, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* ---- CSV ---------------------------------------------------------------------- */
+
+static void csv_cell(FILE *f, const char *v, int last)
+{
+    if (strpbrk(v, ",\"\r\n") != NULL) {
+        fputc('"', f);
+        for (; *v; v++) {
+            if (*v == '"')
+                fputc('"', f);
+            fputc(*v, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(v, f);
+    }
+    fputc(last ? '\n' : ',', f);
+}
+
+static int write_csv(FILE *f, const cJSON *rows)
+{
+    static const char *const cols[] = {"analysis", "group", "statistic", "value", "note"};
+    fputs("analysis,group,statistic,value,note\n", f);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        for (int i = 0; i < 5; i++)
+            csv_cell(f, str(r, cols[i]), i == 4);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+/* ---- XLSX --------------------------------------------------------------------- */
+
+typedef struct formats {
+    lxw_format *title, *bold, *header, *count, *number, *ratio, *muted, *wrap;
+} formats;
+
+/* A sheet name Excel accepts: at most 31 characters, none of []:*?/\ . */
+static void sheet_name(const char *name, size_t index, char out[32])
+{
+    snprintf(out, 32, "%.27s", name);
+    for (char *p = out; *p; p++)
+        if (strchr("[]:*?/\\", *p))
+            *p = '_';
+    if (strcmp(out, "Summary") == 0 || strcmp(out, "Method") == 0 || out[0] == '\0')
+        snprintf(out, 32, "%.24s (%zu)", name, index + 1);
+}
+
+/* Writes a value: a number with the statistic's format, or the note. */
+static void write_value(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const cJSON *r,
+                        const formats *fm)
+{
+    const char *value = str(r, "value"), *note = str(r, "note"), *stat = str(r, "statistic");
+    if (value[0] == '\0') {
+        worksheet_write_string(ws, row, col, note[0] ? note : "n/a", fm->muted);
+        return;
+    }
+    char *end;
+    double d = strtod(value, &end);
+    if (*end != '\0') {
+        worksheet_write_string(ws, row, col, value, NULL);
+        return;
+    }
+    lxw_format *f = fm->number;
+    if (strcmp(stat, "count") == 0 || strcmp(stat, "sum") == 0 ||
+        strncmp(stat, "histogram", 9) == 0 || strncmp(stat, "submissions", 11) == 0)
+        f = fm->count;
+    else if (strcmp(stat, "gap") == 0)
+        f = fm->ratio;
+    worksheet_write_number(ws, row, col, d, f);
+}
+
+/* The label of field `name`, or name. */
+static const char *label_of(const study *s, const char *name)
+{
+    for (size_t i = 0; i < study_num_fields(s); i++)
+        if (strcmp(study_field_name(s, i), name) == 0)
+            return study_field_label(s, i);
+    return name;
+}
+
+/* One analysis: a row per group, a column per "by" field and per
+ * statistic. */
+static void analysis_sheet(lxw_workbook *wb, const study *s, const char *analysis, size_t index,
+                           const cJSON *rows, const formats *fm)
+{
+    char name[32];
+    sheet_name(analysis, index, name);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    const char *stats[64];
+    size_t nstats = 0, nby = 0;
+    char by[8][64];
+    const cJSON *r;
+    /* The statistics in order, and the "by" fields from the first group. */
+    cJSON_ArrayForEach(r, rows)
+    {
+        if (strcmp(str(r, "analysis"), analysis) != 0)
+            continue;
+        const char *stat = str(r, "statistic");
+        size_t k = 0;
+        while (k < nstats && strcmp(stats[k], stat) != 0)
+            k++;
+        if (k == nstats && nstats < 64)
+            stats[nstats++] = stat;
+        if (nby == 0 && str(r, "group")[0]) {
+            const char *g = str(r, "group");
+            while (*g && nby < 8) {
+                size_t n = strcspn(g, "=");
+                snprintf(by[nby++], sizeof by[0], "%.*s", (int)n, g);
+                g += n;
+                g += strcspn(g, ";");
+                if (*g == ';')
+                    g++;
+            }
+        }
+    }
+    worksheet_write_string(ws, 0, 0, analysis, fm->title);
+    lxw_col_t col = 0;
+    for (size_t b = 0; b < nby; b++)
+        worksheet_write_string(ws, 2, col++, label_of(s, by[b]), fm->header);
+    if (nby == 0)
+        worksheet_write_string(ws, 2, col++, "Group", fm->header);
+    for (size_t k = 0; k < nstats; k++)
+        worksheet_write_string(ws, 2, (lxw_col_t)(col + k), stats[k], fm->header);
+    worksheet_set_column(ws, 0, (lxw_col_t)(col ? col - 1 : 0), 24, NULL);
+    worksheet_set_column(ws, col, (lxw_col_t)(col + nstats), 16, NULL);
+    worksheet_freeze_panes(ws, 3, col);
+    lxw_row_t row = 2;
+    char last_group[512] = "\x01";
+    cJSON_ArrayForEach(r, rows)
+    {
+        if (strcmp(str(r, "analysis"), analysis) != 0)
+            continue;
+        const char *g = str(r, "group");
+        if (strcmp(g, last_group) != 0) {
+            snprintf(last_group, sizeof last_group, "%s", g);
+            row++;
+            lxw_col_t c = 0;
+            if (nby == 0)
+                worksheet_write_string(ws, row, c, "everyone", NULL);
+            while (*g && c < nby) {
+                g += strcspn(g, "=");
+                if (*g == '=')
+                    g++;
+                size_t n = strcspn(g, ";");
+                char v[256];
+                snprintf(v, sizeof v, "%.*s", (int)n, g);
+                worksheet_write_string(ws, row, c++, v, NULL);
+                g += n;
+                if (*g == ';')
+                    g++;
+            }
+        }
+        const char *stat = str(r, "statistic");
+        for (size_t k = 0; k < nstats; k++)
+            if (strcmp(stats[k], stat) == 0)
+                write_value(ws, row, (lxw_col_t)(col + k), r, fm);
+    }
+    worksheet_write_string(ws, row + 2, 0,
+                           "\"suppressed\": fewer contributors than the study's minimum group "
+                           "size; never opened by the parties.",
+                           fm->muted);
+}
+
+static lxw_error write_xlsx(const char *path, const study *s, const cJSON *result)
+{
+    lxw_workbook *wb = workbook_new(path);
+    if (wb == NULL)
+        return LXW_ERROR_CREATING_XLSX_FILE;
+    formats fm;
+    fm.title = workbook_add_format(wb);
+    format_set_bold(fm.title);
+    format_set_font_size(fm.title, 14);
+    fm.bold = workbook_add_format(wb);
+    format_set_bold(fm.bold);
+    fm.header = workbook_add_format(wb);
+    format_set_bold(fm.header);
+    format_set_bottom(fm.header, LXW_BORDER_THIN);
+    format_set_text_wrap(fm.header);
+    fm.count = workbook_add_format(wb);
+    format_set_num_format(fm.count, "#,##0");
+    fm.number = workbook_add_format(wb);
+    format_set_num_format(fm.number, "#,##0.00");
+    fm.ratio = workbook_add_format(wb);
+    format_set_num_format(fm.ratio, "0.0000");
+    fm.muted = workbook_add_format(wb);
+    format_set_italic(fm.muted);
+    format_set_font_color(fm.muted, 0x666666);
+    fm.wrap = workbook_add_format(wb);
+    format_set_text_wrap(fm.wrap);
+    format_set_align(fm.wrap, LXW_ALIGN_VERTICAL_TOP);
+
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(result, "rows");
+    char hash[2 * STUDY_HASH_SIZE + 1], n[32];
+    hex_encode(study_hash(s), STUDY_HASH_SIZE, hash);
+
+    /* Summary. */
+    lxw_worksheet *sum = workbook_add_worksheet(wb, "Summary");
+    worksheet_set_column(sum, 0, 0, 34, fm.bold);
+    worksheet_set_column(sum, 1, 1, 70, NULL);
+    worksheet_write_string(sum, 0, 0, study_title(s), fm.title);
+    const char *labels[] = {"Study",
+                            "Plan hash",
+                            "Released",
+                            "Submissions accepted",
+                            "Submissions rejected (invalid proof)",
+                            "Submissions incomplete (not used)",
+                            "Minimum submissions",
+                            "Minimum group size"};
+    lxw_row_t row = 2;
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        worksheet_write_string(sum, (lxw_row_t)(row + i), 0, labels[i], NULL);
+    worksheet_write_string(sum, row++, 1, study_id(s), NULL);
+    worksheet_write_string(sum, row++, 1, hash, NULL);
+    worksheet_write_string(sum, row++, 1, str(result, "released_at"), NULL);
+    const char *nums[] = {"accepted", "rejected", "incomplete"};
+    for (size_t i = 0; i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(result, nums[i]);
+        worksheet_write_number(sum, row++, 1, cJSON_IsNumber(v) ? v->valuedouble : 0, fm.count);
+    }
+    worksheet_write_number(sum, row++, 1, (double)study_min_submissions(s), fm.count);
+    worksheet_write_number(sum, row++, 1, (double)study_min_cell_count(s), fm.count);
+    row++;
+    worksheet_write_string(sum, row++, 0, "Computing parties", fm.bold);
+    for (unsigned i = 0; i < study_num_parties(s); i++) {
+        snprintf(n, sizeof n, "%s%u", i == 0 ? "Leader, party " : "Party ", i + 1);
+        worksheet_write_string(sum, row, 0, n, NULL);
+        worksheet_write_string(sum, row++, 1, study_party_name(s, i), NULL);
+    }
+
+    /* One sheet per analysis. */
+    cJSON *plan = study_plan(s);
+    size_t index = 0;
+    const cJSON *r;
+    const char *done[STUDY_MAX_ANALYSES];
+    size_t ndone = 0;
+    cJSON_ArrayForEach(r, rows)
+    {
+        const char *a = str(r, "analysis");
+        size_t k = 0;
+        while (k < ndone && strcmp(done[k], a) != 0)
+            k++;
+        if (a[0] == '_' || k < ndone || ndone == STUDY_MAX_ANALYSES)
+            continue;
+        done[ndone++] = a;
+        analysis_sheet(wb, s, a, index++, rows, &fm);
+    }
+
+    /* Method, in plain language. */
+    lxw_worksheet *m = workbook_add_worksheet(wb, "Method");
+    worksheet_set_column(m, 0, 0, 110, fm.wrap);
+    row = 0;
+    worksheet_write_string(m, row++, 0, "How these statistics were computed", fm.title);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "Each contributor's answers were split in their browser (or by the bulk client) "
+             "into %u secret shares, one encrypted to each computing party. A single share "
+             "reveals nothing: no party, and no group of parties short of all %u, could see an "
+             "answer.",
+             study_num_parties(s), study_num_parties(s));
+    worksheet_write_string(m, row++, 0, text, NULL);
+    worksheet_write_string(
+        m, row++, 0,
+        "Every submission carried a zero-knowledge proof that it is well formed (one choice "
+        "per question, numbers within their bounds). The parties checked every proof together "
+        "without decrypting anything (Prio3, IETF draft-irtf-cfrg-vdaf-18); submissions "
+        "whose proof failed were rejected and are not counted. Submissions that reached only "
+        "some parties were not used. With a participation token, only the latest submission "
+        "of each token counts.",
+        NULL);
+    snprintf(text, sizeof text,
+             "Only the statistics agreed in the study, approved by every party, were computed, "
+             "once. Nothing was released below %llu submissions. A group with fewer than %llu "
+             "contributors is shown as \"suppressed\": its sums were never opened.",
+             (unsigned long long)study_min_submissions(s),
+             (unsigned long long)study_min_cell_count(s));
+    worksheet_write_string(m, row++, 0, text, NULL);
+    worksheet_write_string(
+        m, row++, 0,
+        "What the parties learned: these statistics, and the number of contributors in every "
+        "group (the counts are opened first, to decide which groups to suppress). The mean is "
+        "the sum divided by the count; the standard deviation is the sample one (n - 1); the "
+        "gap is a group's mean divided by the reference group's mean in the same cell.",
+        NULL);
+    row++;
+    worksheet_write_string(m, row++, 0, "The statistics computed", fm.bold);
+    const cJSON *p;
+    cJSON_ArrayForEach(p, plan)
+    {
+        if (cJSON_IsString(p))
+            worksheet_write_string(m, row++, 0, p->valuestring, NULL);
+    }
+    cJSON_Delete(plan);
+    return workbook_close(wb);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    org_opts opts = {.report = 1};
+    int rc = org_parse(argc, argv, REPORT_HELP, &opts);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    char err[800];
+    org_ctx o;
+    cJSON *j = NULL;
+    long status = 0;
+    rc = 1;
+    if (org_load(opts.organizer, opts.study, &o, err, sizeof err) != 0)
+        goto done;
+    o.cacert = opts.cacert;
+    j = org_request(&o, "GET", "/api/result", &status, err, sizeof err);
+    if (j == NULL || status != 200)
+        goto done;
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows");
+    if (!cJSON_IsArray(rows) || strcmp(str(j, "study"), "") == 0) {
+        snprintf(err, sizeof err, "the leader's answer has no result rows");
+        goto done;
+    }
+    if (opts.csv != NULL) {
+        FILE *f = fopen(opts.csv, "w");
+        int bad = f == NULL || write_csv(f, rows) != 0;
+        if (f != NULL && fclose(f) != 0)
+            bad = 1;
+        if (bad) {
+            snprintf(err, sizeof err, "cannot write %s: %s", opts.csv, strerror(errno));
+            goto done;
+        }
+        printf("Wrote %s (%d rows).\n", opts.csv, cJSON_GetArraySize(rows));
+    }
+    if (opts.xlsx != NULL) {
+        lxw_error e = write_xlsx(opts.xlsx, o.study, j);
+        if (e != LXW_NO_ERROR) {
+            snprintf(err, sizeof err, "cannot write %s: %s", opts.xlsx, lxw_strerror(e));
+            goto done;
+        }
+        printf("Wrote %s.\n", opts.xlsx);
+    }
+    if (opts.csv == NULL && opts.xlsx == NULL && write_csv(stdout, rows) != 0) {
+        snprintf(err, sizeof err, "cannot write the CSV");
+        goto done;
+    }
+    rc = 0;
+done:
+    if (rc != 0)
+        fprintf(stderr, "mpc: %s\n", err);
+    cJSON_Delete(j);
+    org_free(&o);
+    return rc;
+}
