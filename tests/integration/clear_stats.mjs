@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * clear_stats.mjs - the statistics of a study computed in the clear, from
+ * the same answers, as the reference the released report must match
+ * (DESIGN section 7): counts and sums exact, means, standard deviations
+ * and gaps to 1e-9 relative, suppression included. Written independently
+ * of the C code that decodes the aggregate (wasm/core/study_result.c).
+ *
+ *   node tests/integration/clear_stats.mjs STUDY.json ANSWERS.csv REPORT.csv
+ *
+ * compares a report (from `mpc report --csv`) with the answers (the CSV
+ * given to `mpc submit`, one row per contributor as counted: the latest
+ * per token) and prints every difference; exit 0 iff there is none.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Parses CSV text (RFC 4180 quoting) into an array of rows. */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(cell); cell = ''; } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      if (row.length > 1 || row[0] !== '') rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+/** Answers ({field: text}) from a CSV whose header names the fields. */
+export function answersFromCsv(text) {
+  const [header, ...rows] = parseCsv(text);
+  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), r[i].trim()])));
+}
+
+/** The value of a field in an answer: a choice index, or a BigInt. */
+function valueOf(field, raw) {
+  const text = String(raw);
+  if (field.type === 'choice') return field.choices.indexOf(text);
+  if (field.type === 'boolean') return text.toLowerCase() === 'true' ? 1 : 0;
+  return BigInt(text);
+}
+
+/** Expected rows: Map "analysis|group|statistic" -> {value, note}. */
+export function clearStats(study, answers) {
+  const fields = Object.fromEntries(study.fields.map((f) => [f.name, f]));
+  const labels = (f) => (f.type === 'boolean' ? ['false', 'true'] : f.choices);
+  const rows = answers.map((a) => Object.fromEntries(study.fields.map((f) => [f.name, valueOf(f, a[f.name])])));
+  const out = new Map();
+  const put = (a, g, s, value, note = '') => out.set(`${a}|${g}|${s}`, { value, note });
+  put('_study', '', 'submissions_accepted', String(rows.length));
+  put('_study', '', 'submissions_rejected', '0');
+  const k = BigInt(study.privacy.min_cell_count);
+  for (const an of study.analyses) {
+    const by = (an.by ?? []).map((n) => fields[n]);
+    const sizes = by.map((f) => labels(f).length);
+    const cells = sizes.reduce((x, y) => x * y, 1);
+    const cellOf = (r) => by.reduce((c, f, i) => c * sizes[i] + r[f.name], 0);
+    const groups = Array.from({ length: cells }, () => []);
+    for (const r of rows) groups[cellOf(r)].push(an.of ? r[an.of] : 0n);
+    const stat = groups.map((vals) => {
+      const n = BigInt(vals.length);
+      const sum = vals.reduce((x, y) => x + y, 0n);
+      const mean = vals.length ? Number(sum) / vals.length : null;
+      return { n, sum, mean, vals, suppressed: n < k };
+    });
+    const name = (c) => {
+      const idx = [];
+      for (let i = by.length - 1; i >= 0; i--) { idx[i] = c % sizes[i]; c = Math.floor(c / sizes[i]); }
+      return by.map((f, i) => `${f.name}=${labels(f)[idx[i]]}`).join(';');
+    };
+    for (let c = 0; c < cells; c++) {
+      const st = stat[c];
+      const g = name(c);
+      for (const s of an.stats) {
+        if (s === 'histogram') {
+          const bins = an.bins;
+          for (let b = 0; b < bins.length; b++) {
+            const lo = BigInt(bins[b]);
+            const hi = b + 1 < bins.length ? BigInt(bins[b + 1]) : null;
+            const label = `histogram[${bins[b]};${hi === null ? '' : bins[b + 1]})`;
+            const count = st.vals.filter((v) => (b === 0 || v >= lo) && (hi === null || v < hi)).length;
+            put(an.name, g, label, st.suppressed ? '' : String(count), st.suppressed ? 'suppressed' : '');
+          }
+          continue;
+        }
+        if (st.suppressed) { put(an.name, g, s, '', 'suppressed'); continue; }
+        if (s === 'count') put(an.name, g, s, String(st.n));
+        else if (s === 'sum') put(an.name, g, s, String(st.sum));
+        else if (s === 'mean') put(an.name, g, s, st.mean === null ? '' : st.mean, st.mean === null ? 'undefined' : '');
+        else if (s === 'stddev') {
+          if (st.vals.length < 2) { put(an.name, g, s, '', 'undefined'); continue; }
+          const ss = st.vals.reduce((acc, v) => acc + (Number(v) - st.mean) ** 2, 0);
+          put(an.name, g, s, Math.sqrt(ss / (st.vals.length - 1)));
+        }
+      }
+      if (an.gap_reference !== undefined) {
+        const inner = cells / sizes[0];
+        const ref = labels(by[0]).indexOf(an.gap_reference) * inner + (c % inner);
+        const r = stat[ref];
+        if (st.suppressed || r.suppressed) put(an.name, g, 'gap', '', 'suppressed');
+        else if (st.mean === null || r.mean === null || r.mean === 0) put(an.name, g, 'gap', '', 'undefined');
+        else if (ref === c) put(an.name, g, 'gap', '1');
+        else put(an.name, g, 'gap', st.mean / r.mean);
+      }
+    }
+  }
+  return out;
+}
+
+/** Differences between a report's rows (parsed CSV with header) and the
+ *  expected map: a list of messages, empty when they agree. */
+export function compareReport(expected, reportRows) {
+  const [header, ...rows] = reportRows;
+  const problems = [];
+  if (header.join(',') !== 'analysis,group,statistic,value,note') problems.push(`header: ${header.join(',')}`);
+  const seen = new Set();
+  for (const [a, g, s, value, note] of rows) {
+    const key = `${a}|${g}|${s}`;
+    seen.add(key);
+    const want = expected.get(key);
+    if (!want) { problems.push(`unexpected row ${key}`); continue; }
+    if (note !== want.note) problems.push(`${key}: note "${note}", expected "${want.note}"`);
+    if (typeof want.value === 'number') {
+      const got = Number(value);
+      if (value === '' || !(Math.abs(got - want.value) <= 1e-9 * Math.abs(want.value))) {
+        problems.push(`${key}: ${value}, expected ${want.value}`);
+      }
+    } else if (value !== want.value) problems.push(`${key}: "${value}", expected "${want.value}"`);
+  }
+  for (const key of expected.keys()) if (!seen.has(key)) problems.push(`missing row ${key}`);
+  return problems;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.length !== 5) {
+    console.error('usage: clear_stats.mjs STUDY.json ANSWERS.csv REPORT.csv');
+    process.exit(2);
+  }
+  const [studyFile, answersFile, reportFile] = process.argv.slice(2);
+  const study = JSON.parse(fs.readFileSync(studyFile, 'utf8'));
+  const expected = clearStats(study, answersFromCsv(fs.readFileSync(answersFile, 'utf8')));
+  const problems = compareReport(expected, parseCsv(fs.readFileSync(reportFile, 'utf8')));
+  for (const p of problems.slice(0, 50)) console.log(p);
+  console.log(problems.length === 0 ? `ok: ${expected.size} rows match` : `${problems.length} differences`);
+  process.exit(problems.length === 0 ? 0 : 1);
+}
