@@ -179,6 +179,8 @@ PARTY_EMBED := party_sql schema/party.sql \
                admin_js web/admin/admin.js \
                submit_index_html web/submit/index.html submit_css web/submit/submit.css \
                submit_js web/submit/submit.js \
+               report_index_html web/report/index.html report_css web/report/report.css \
+               report_js web/report/report.js \
                web_base_css web/base.css web_mpc_js web/mpc.js web_core_js $(WEB)/mpc_core.js \
                web_core_wasm $(WEB)/mpc_core.wasm
 SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lpthread
@@ -284,6 +286,8 @@ check-browser: $(WEB_OUT) $(BINS) $(TEST_TOOLS)
 	@MPC_BUILD=$(BUILD) node tests/browser/dashboard.mjs
 	@echo "== node tests/browser/submit.mjs (headless Chromium, 3 parties)"
 	@MPC_BUILD=$(BUILD) node tests/browser/submit.mjs
+	@echo "== node tests/browser/report.mjs (headless Chromium, 3 parties)"
+	@MPC_BUILD=$(BUILD) node tests/browser/report.mjs
 
 # Real servers on loopback, driven through the commands of DESIGN section 6.
 check-integration: $(BINS) $(TEST_TOOLS)

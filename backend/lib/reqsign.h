@@ -19,6 +19,9 @@
 #define REQSIGN_ORGANIZER_PREFIX "mpc-organizer/1"
 #define REQSIGN_ORGANIZER "organizer" /* X-MPC-Party of the organizer */
 #define REQSIGN_NONCE_HEX 32
+/* The report page's key: the organizer's signature over the study hash
+ * under this prefix (hex), carried in the page's link after '#'. */
+#define REQSIGN_REPORT_PREFIX "mpc-report/1"
 
 typedef struct reqsign_headers {
     char who[16];

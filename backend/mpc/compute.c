@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "hex.h"
 #include "httpc.h"
 #include "keys.h"
 #include "mpc.h"
@@ -88,6 +89,19 @@ cJSON *org_request(const org_ctx *o, const char *method, const char *path, long 
         snprintf(err, err_size, "%s", cJSON_IsString(e) ? e->valuestring : "refused");
     }
     return j;
+}
+
+int org_report_link(const org_ctx *o, char *out, size_t size)
+{
+    uint8_t sig[SIGN_SIG_SIZE];
+    char hash[2 * STUDY_HASH_SIZE + 1], key[2 * SIGN_SIG_SIZE + 1];
+    if (sign_message(o->keys.sign_sk, REQSIGN_REPORT_PREFIX, study_hash(o->study),
+                     STUDY_HASH_SIZE, sig) != 0)
+        return -1;
+    hex_encode(study_hash(o->study), STUDY_HASH_SIZE, hash);
+    hex_encode(sig, sizeof sig, key);
+    snprintf(out, size, "%s/report#study=%s&key=%s", study_party_url(o->study, 0), hash, key);
+    return 0;
 }
 
 int org_parse(int argc, char **argv, const char *help, org_opts *o)
@@ -208,6 +222,9 @@ int cmd_compute(int argc, char **argv)
            "report.csv\n",
            study_title(o.study), num(j, "total") - num(j, "rejected"), num(j, "rejected"),
            num(j, "incomplete"), opts.organizer, opts.study);
+    char link[1024];
+    if (org_report_link(&o, link, sizeof link) == 0)
+        printf("Or open the report page (keep this link private):\n  %s\n", link);
     rc = 0;
 done:
     if (rc != 0)

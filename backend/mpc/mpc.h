@@ -37,6 +37,10 @@ typedef struct org_ctx {
 int org_load(const char *organizer, const char *study_path, org_ctx *o, char *err, size_t err_size);
 void org_free(org_ctx *o);
 
+/* The /report page's link on the leader, with the organizer's report key
+ * after '#'. 0 or -1. */
+int org_report_link(const org_ctx *o, char *out, size_t size);
+
 /* A request to the leader signed with the organizer's key: the parsed
  * JSON answer and its status (err set for statuses from 300), or NULL
  * with err set. */

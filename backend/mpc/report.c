@@ -372,6 +372,9 @@ int cmd_report(int argc, char **argv)
         snprintf(err, sizeof err, "cannot write the CSV");
         goto done;
     }
+    char link[1024];
+    if ((opts.csv != NULL || opts.xlsx != NULL) && org_report_link(&o, link, sizeof link) == 0)
+        printf("The report page (keep this link private): %s\n", link);
     rc = 0;
 done:
     if (rc != 0)

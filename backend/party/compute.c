@@ -20,6 +20,8 @@
 #include "log.h"
 #include "peers.h"
 #include "random.h"
+#include "reqsign.h"
+#include "sign.h"
 
 #define VK_SIZE PRIO3_VERIFY_KEY_SIZE
 #define VK_CT (VK_SIZE + HPKE_NT)
@@ -1241,17 +1243,18 @@ void h_compute_get(party_app *app, const http_req *req, http_reply *out)
     http_json(out, 200, compute_status(app->compute));
 }
 
-void h_result(party_app *app, const http_req *req, http_reply *out)
+/* The released result: {study, title, released_at, accepted, rejected,
+ * incomplete, rows}. */
+static void send_result(party_app *app, http_reply *out)
 {
-    (void)req;
     db_release r;
     db_err e = db_release_get(app->db, study_hash(app->study), &r);
     if (e != DB_OK || r.result == NULL) {
         free(r.result);
         http_error(out, e == DB_ERROR ? API_UNAVAILABLE : API_NOT_FOUND, "%s",
-                   e == DB_ERROR    ? "the database cannot be read"
-                   : app->self != 0 ? "the result is kept by the leader"
-                                    : "no result yet: run mpc compute first");
+                   e == DB_ERROR      ? "the database cannot be read"
+                   : app->self != 0   ? "the result is kept by the leader"
+                                      : "no result yet: run mpc compute first");
         return;
     }
     cJSON *rows = cJSON_Parse(r.result);
@@ -1265,6 +1268,29 @@ void h_result(party_app *app, const http_req *req, http_reply *out)
     cJSON_AddNumberToObject(j, "accepted", (double)r.accepted);
     cJSON_AddNumberToObject(j, "rejected", (double)r.rejected);
     cJSON_AddNumberToObject(j, "incomplete", (double)r.incomplete);
+    cJSON_AddNumberToObject(j, "min_submissions", (double)study_min_submissions(app->study));
+    cJSON_AddNumberToObject(j, "min_cell_count", (double)study_min_cell_count(app->study));
+    cJSON_AddItemToObject(j, "plan", study_plan(app->study));
     cJSON_AddItemToObject(j, "rows", rows ? rows : cJSON_CreateArray());
     http_json(out, 200, j);
+}
+
+void h_result(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)req;
+    send_result(app, out);
+}
+
+void h_report_data(party_app *app, const http_req *req, http_reply *out)
+{
+    const char *key = http_header(req, "X-MPC-Report-Key");
+    uint8_t sig[SIGN_SIG_SIZE];
+    if (key == NULL || hex_decode_fixed(key, sig, sizeof sig) != 0 ||
+        sign_verify(study_organizer_key(app->study), REQSIGN_REPORT_PREFIX,
+                    study_hash(app->study), STUDY_HASH_SIZE, sig) != 0) {
+        http_error(out, API_FORBIDDEN,
+                   "this page needs the organizer's report link (printed by mpc report)");
+        return;
+    }
+    send_result(app, out);
 }

@@ -45,6 +45,9 @@ cJSON *compute_status(compute *c);
 void h_compute_start(party_app *app, const http_req *req, http_reply *out);
 void h_compute_get(party_app *app, const http_req *req, http_reply *out);
 void h_result(party_app *app, const http_req *req, http_reply *out);
+/* GET /api/report: the same for the /report page, with the organizer's
+ * report key (X-MPC-Report-Key, from the link mpc report prints). */
+void h_report_data(party_app *app, const http_req *req, http_reply *out);
 
 /* POST /api/peer/compute/{start,verify,commit,counts,prepare,release,abort}. */
 void h_peer_compute(party_app *app, const http_req *req, http_reply *out);

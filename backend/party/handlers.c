@@ -23,6 +23,9 @@ ASSET(admin_js)
 ASSET(submit_index_html)
 ASSET(submit_css)
 ASSET(submit_js)
+ASSET(report_index_html)
+ASSET(report_css)
+ASSET(report_js)
 ASSET(web_base_css)
 ASSET(web_mpc_js)
 ASSET(web_core_js)
@@ -48,6 +51,10 @@ static const struct asset {
     {"/submit/", submit_index_html, &submit_index_html_len, HTML, HTTP_PAGE_WASM},
     {"/submit/submit.css", submit_css, &submit_css_len, CSS, 0},
     {"/submit/submit.js", submit_js, &submit_js_len, JS, 0},
+    {"/report", report_index_html, &report_index_html_len, HTML, HTTP_PAGE},
+    {"/report/", report_index_html, &report_index_html_len, HTML, HTTP_PAGE},
+    {"/report/report.css", report_css, &report_css_len, CSS, 0},
+    {"/report/report.js", report_js, &report_js_len, JS, 0},
     {"/web/base.css", web_base_css, &web_base_css_len, CSS, 0},
     {"/web/mpc.js", web_mpc_js, &web_mpc_js_len, JS, 0},
     {"/web/mpc_core.js", web_core_js, &web_core_js_len, JS, 0},

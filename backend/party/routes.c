@@ -26,6 +26,10 @@ static const route ROUTES[] = {
     {"GET", "/submit/", ROUTE_PUBLIC, h_asset},
     {"GET", "/submit/submit.css", ROUTE_PUBLIC, h_asset},
     {"GET", "/submit/submit.js", ROUTE_PUBLIC, h_asset},
+    {"GET", "/report", ROUTE_PUBLIC, h_asset},
+    {"GET", "/report/", ROUTE_PUBLIC, h_asset},
+    {"GET", "/report/report.css", ROUTE_PUBLIC, h_asset},
+    {"GET", "/report/report.js", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/base.css", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc.js", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc_core.js", ROUTE_PUBLIC, h_asset},
@@ -33,6 +37,7 @@ static const route ROUTES[] = {
     {"POST", "/api/compute", ROUTE_ORGANIZER, h_compute_start},
     {"GET", "/api/compute", ROUTE_ORGANIZER, h_compute_get},
     {"GET", "/api/result", ROUTE_ORGANIZER, h_result},
+    {"GET", "/api/report", ROUTE_PUBLIC, h_report_data},
     {"GET", "/api/peer/hello", ROUTE_PEER, h_peer_hello},
     {"POST", "/api/peer/compute/", ROUTE_PEER | ROUTE_PREFIX, h_peer_compute},
     /* Any other peer path: authenticated first (401 unsigned), then 404. */

@@ -1,0 +1,1 @@
+// The organizer report page.
