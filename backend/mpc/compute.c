@@ -95,8 +95,8 @@ int org_report_link(const org_ctx *o, char *out, size_t size)
 {
     uint8_t sig[SIGN_SIG_SIZE];
     char hash[2 * STUDY_HASH_SIZE + 1], key[2 * SIGN_SIG_SIZE + 1];
-    if (sign_message(o->keys.sign_sk, REQSIGN_REPORT_PREFIX, study_hash(o->study),
-                     STUDY_HASH_SIZE, sig) != 0)
+    if (sign_message(o->keys.sign_sk, REQSIGN_REPORT_PREFIX, study_hash(o->study), STUDY_HASH_SIZE,
+                     sig) != 0)
         return -1;
     hex_encode(study_hash(o->study), STUDY_HASH_SIZE, hash);
     hex_encode(sig, sizeof sig, key);

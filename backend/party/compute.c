@@ -1252,9 +1252,9 @@ static void send_result(party_app *app, http_reply *out)
     if (e != DB_OK || r.result == NULL) {
         free(r.result);
         http_error(out, e == DB_ERROR ? API_UNAVAILABLE : API_NOT_FOUND, "%s",
-                   e == DB_ERROR      ? "the database cannot be read"
-                   : app->self != 0   ? "the result is kept by the leader"
-                                      : "no result yet: run mpc compute first");
+                   e == DB_ERROR    ? "the database cannot be read"
+                   : app->self != 0 ? "the result is kept by the leader"
+                                    : "no result yet: run mpc compute first");
         return;
     }
     cJSON *rows = cJSON_Parse(r.result);
@@ -1286,8 +1286,8 @@ void h_report_data(party_app *app, const http_req *req, http_reply *out)
     const char *key = http_header(req, "X-MPC-Report-Key");
     uint8_t sig[SIGN_SIG_SIZE];
     if (key == NULL || hex_decode_fixed(key, sig, sizeof sig) != 0 ||
-        sign_verify(study_organizer_key(app->study), REQSIGN_REPORT_PREFIX,
-                    study_hash(app->study), STUDY_HASH_SIZE, sig) != 0) {
+        sign_verify(study_organizer_key(app->study), REQSIGN_REPORT_PREFIX, study_hash(app->study),
+                    STUDY_HASH_SIZE, sig) != 0) {
         http_error(out, API_FORBIDDEN,
                    "this page needs the organizer's report link (printed by mpc report)");
         return;
