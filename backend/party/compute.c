@@ -444,6 +444,9 @@ static void peer_verify(compute *c, const cJSON *body, http_reply *out)
     } else if (verify_own(c, (long)batch->valuedouble, ids, n, ok, shares) != 0) {
         http_error(out, API_INTERNAL, "out of memory");
     } else {
+        const cJSON *total = cJSON_GetObjectItemCaseSensitive(body, "total");
+        if (cJSON_IsNumber(total) && total->valuedouble >= 0)
+            c->total = (uint64_t)total->valuedouble; /* the report set's size, for progress */
         cJSON *j = cJSON_CreateObject();
         if (add_blob(j, "ok", ok, n) && add_blob(j, "shares", shares, n * vss))
             http_json(out, 200, j);
@@ -987,6 +990,7 @@ static void verify_batch(run *r, long batch, const uint8_t *ids, size_t n, int l
     for (unsigned i = 1; i < r->parties && !r->err[0]; i++) {
         cJSON *body = run_body(r);
         cJSON_AddNumberToObject(body, "batch", (double)batch);
+        cJSON_AddNumberToObject(body, "total", (double)r->c->total);
         add_blob(body, "reports", ids, 16 * n);
         cJSON *j = ask(r, i, "verify", body);
         cJSON_Delete(body);
