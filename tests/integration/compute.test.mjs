@@ -22,11 +22,15 @@ import {
 
 const N = 320;
 
-/** Skewed answers: some cells are large, many small (suppressed). */
-function skewed(count) {
-  let seed = 7;
+/** Skewed answers: some cells are large, many small (suppressed); few
+ *  Non-binary contributors, so that their salary cells are suppressed. */
+function skewed(count, seed) {
   const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
-  return randomAnswers(count, random).map((a, i) => (i % 3 === 0 ? { ...a, job: 'Professionals' } : a));
+  return randomAnswers(count, random).map((a, i) => ({
+    ...a,
+    job: i % 3 === 0 ? 'Professionals' : a.job,
+    gender: i % 40 === 0 ? 'Non-binary' : a.gender === 'Non-binary' ? 'Man' : a.gender,
+  }));
 }
 
 describe('the whole flow: submit, compute, report (3 parties)', () => {
@@ -52,11 +56,11 @@ describe('the whole flow: submit, compute, report (3 parties)', () => {
 
   test('submissions: corrections replace, a partial one is counted as incomplete', async () => {
     const tokens = path.join(study.dir, 'tokens.csv');
-    const first = skewed(N);
+    const first = skewed(N, 7);
     let r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv',
       writeCsv(path.join(study.dir, 'first.csv'), first), '--tokens', tokens]);
     assert.equal(r.code, 0, r.stderr);
-    const corrections = randomAnswers(40);
+    const corrections = skewed(40, 11).map((a) => ({ ...a, gender: a.gender === 'Non-binary' ? 'Woman' : a.gender }));
     r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv',
       writeCsv(path.join(study.dir, 'corrections.csv'), corrections), '--tokens', tokens]);
     assert.equal(r.code, 0, r.stderr);
