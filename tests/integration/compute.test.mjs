@@ -153,6 +153,61 @@ describe('the whole flow: submit, compute, report (3 parties)', () => {
   });
 });
 
+describe('another study: open, booleans, negative values, no grouping, every statistic', () => {
+  let study;
+  before(async () => {
+    study = await makeStudy({
+      n: 2,
+      edit: (d) => {
+        d.access = 'open';
+        d.fields = [
+          { name: 'dept', label: 'Department', type: 'choice', choices: ['A', 'B, and C', 'D'] },
+          { name: 'remote', label: 'Remote?', type: 'boolean' },
+          { name: 'age', label: 'Age', type: 'integer', min: 18, max: 70 },
+          { name: 'balance', label: 'Balance', type: 'integer', min: -5000, max: 5000 },
+        ];
+        d.analyses = [
+          { name: 'everyone', of: 'balance', stats: ['count', 'sum', 'mean', 'stddev'] },
+          { name: 'age_by', of: 'age', by: ['dept', 'remote'], stats: ['count', 'sum', 'mean', 'stddev'], gap_reference: 'A' },
+          { name: 'age_bands', of: 'age', by: ['remote'], stats: ['histogram'], bins: [0, 30, 50] },
+          { name: 'heads', by: ['remote', 'dept'], stats: ['count'] },
+        ];
+        d.privacy = { min_submissions: 10, min_cell_count: 3 };
+      },
+    });
+    for (const p of study.parties) await startParty(study, p);
+  });
+  after(() => cleanup(study));
+
+  test('the report equals the statistics computed in the clear', async () => {
+    let seed = 3;
+    const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const answers = Array.from({ length: 70 }, (_, i) => ({
+      dept: i % 17 === 0 ? 'D' : random() < 0.5 ? 'A' : 'B, and C',
+      remote: random() < 0.3,
+      age: 18 + Math.floor(random() * 53),
+      balance: -5000 + Math.floor(random() * 10001),
+    }));
+    const csv = writeCsv(path.join(study.dir, 'people.csv'), answers, ['dept', 'remote', 'age', 'balance']);
+    let r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', csv]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const p of study.parties) {
+      assert.equal((await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes'])).code, 0);
+    }
+    const args = ['--organizer', study.org, '--study', study.sealed];
+    r = await runAsync(bin('mpc'), ['compute', ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = path.join(study.dir, 'report.csv');
+    r = await runAsync(bin('mpc'), ['report', ...args, '--csv', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+    const rows = parseCsv(fs.readFileSync(out, 'utf8'));
+    assert.deepEqual(compareReport(clearStats(doc, answersFromCsv(fs.readFileSync(csv, 'utf8'))), rows), []);
+    assert.ok(rows.some((x) => x[1] === 'dept=D;remote=true' && x[4] === 'suppressed'), 'a small cell');
+    assert.ok(rows.some((x) => x[0] === 'everyone' && x[1] === '' && x[2] === 'sum'), 'the ungrouped sum');
+  });
+});
+
 describe('compute guards', () => {
   let study;
   before(async () => {
