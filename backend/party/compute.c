@@ -164,6 +164,43 @@ static core_err open_vk(const party_app *app, const uint8_t enc[HPKE_NENC], cons
                      STUDY_HASH_SIZE, ct, VK_CT, vk);
 }
 
+/* The study's verification key at this party: the one stored (sealed to
+ * this party) by the first compute. The leader makes it (proposed NULL);
+ * a helper keeps the first one the leader sent and refuses any other, so
+ * that no report is ever verified under two keys. 0, or -1 with err. */
+static int study_vk(const party_app *app, const uint8_t *proposed, uint8_t vk[VK_SIZE], char *err,
+                    size_t err_size)
+{
+    uint8_t enc[HPKE_NENC], ct[VK_CT], fresh[VK_SIZE];
+    const uint8_t *h = study_hash(app->study);
+    db_err e = db_compute_key_get(app->db, h, enc, ct);
+    if (e == DB_MISSING) {
+        if (proposed != NULL)
+            memcpy(fresh, proposed, VK_SIZE);
+        if ((proposed == NULL && random_bytes(fresh, VK_SIZE) != 0) ||
+            seal_vk(app->study, app->self, fresh, enc, ct) != CORE_OK ||
+            db_compute_key_put(app->db, h, enc, ct) != DB_OK) {
+            core_wipe(fresh, sizeof fresh);
+            snprintf(err, err_size, "the verification key cannot be stored");
+            return -1;
+        }
+        core_wipe(fresh, sizeof fresh);
+        e = db_compute_key_get(app->db, h, enc, ct); /* the first one stays */
+    }
+    if (e != DB_OK || open_vk(app, enc, ct, vk) != CORE_OK) {
+        snprintf(err, err_size, "the verification key cannot be read");
+        return -1;
+    }
+    if (proposed != NULL && !core_ct_equal(vk, proposed, VK_SIZE)) {
+        core_wipe(vk, VK_SIZE);
+        snprintf(err, err_size,
+                 "the leader sent another verification key than in the first compute; refused "
+                 "(a report is never verified under two keys)");
+        return -1;
+    }
+    return 0;
+}
+
 /* Starts a run at this party: a zero aggregate share. */
 static int begin_run(compute *c, const uint8_t id[16], const uint8_t vk[VK_SIZE], uint64_t total)
 {
@@ -375,7 +412,8 @@ static void reports_list(party_app *app, cJSON *j, http_reply *out)
 static void peer_start(compute *c, const cJSON *body, http_reply *out)
 {
     party_app *app = c->app;
-    uint8_t id[16], vk[VK_SIZE];
+    uint8_t id[16], vk[VK_SIZE], sent[VK_SIZE];
+    char why[200];
     uint8_t *enc = get_blob(body, "enc", HPKE_NENC, 0, NULL);
     uint8_t *ct = get_blob(body, "key", VK_CT, 0, NULL);
     const cJSON *total = cJSON_GetObjectItemCaseSensitive(body, "total");
@@ -385,8 +423,10 @@ static void peer_start(compute *c, const cJSON *body, http_reply *out)
     } else if (!approved(app)) {
         http_error(out, API_FORBIDDEN, "%s has not approved this study (hash %.16s...)",
                    study_party_name(app->study, app->self), app->study_hash_hex);
-    } else if (open_vk(app, enc, ct, vk) != CORE_OK) {
+    } else if (open_vk(app, enc, ct, sent) != CORE_OK) {
         http_error(out, API_BAD_REQUEST, "start: the verification key cannot be opened");
+    } else if (study_vk(app, sent, vk, why, sizeof why) != 0) {
+        http_error(out, API_CONFLICT, "start: %s", why);
     } else {
         pthread_mutex_lock(&c->lock);
         int rc =
@@ -408,6 +448,7 @@ static void peer_start(compute *c, const cJSON *body, http_reply *out)
                 cJSON_Delete(j);
         }
     }
+    core_wipe(sent, sizeof sent);
     free(enc);
     free(ct);
 }
@@ -836,21 +877,6 @@ static void check_approvals(run *r)
              r->app->study_hash_hex, missing);
 }
 
-/* The study's verification key: the stored one, or a new one stored. */
-static int leader_vk(run *r, uint8_t vk[VK_SIZE])
-{
-    uint8_t enc[HPKE_NENC], ct[VK_CT];
-    const uint8_t *h = study_hash(r->s);
-    db_err e = db_compute_key_get(r->app->db, h, enc, ct);
-    if (e == DB_MISSING) {
-        if (random_bytes(vk, VK_SIZE) != 0 || seal_vk(r->s, r->app->self, vk, enc, ct) != CORE_OK ||
-            db_compute_key_put(r->app->db, h, enc, ct) != DB_OK)
-            return -1;
-        e = db_compute_key_get(r->app->db, h, enc, ct); /* the first one stays */
-    }
-    return e == DB_OK && open_vk(r->app, enc, ct, vk) == CORE_OK ? 0 : -1;
-}
-
 static int cmp_record(const void *a, const void *b)
 {
     return memcmp(a, b, RECORD);
@@ -1140,8 +1166,9 @@ static void *leader_main(void *arg)
     size_t n = 0;
     uint64_t incomplete = 0;
     check_approvals(&r);
-    if (!r.err[0] && leader_vk(&r, vk) != 0)
-        fail(&r, "the verification key cannot be made or read");
+    char why[200];
+    if (!r.err[0] && study_vk(r.app, NULL, vk, why, sizeof why) != 0)
+        fail(&r, "%s", why);
     if (!r.err[0]) {
         pthread_mutex_lock(&c->lock);
         uint8_t id[16];
