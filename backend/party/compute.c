@@ -382,21 +382,15 @@ static int approved(party_app *app)
     return db_approval_get(app->db, study_hash(app->study), &a, &at) == DB_OK && a;
 }
 
-static void reports_list(party_app *app, cJSON *j, http_reply *out)
+/* Every report this party holds as records (id, token id, seq big
+ * endian), sorted by id: a new buffer, or NULL. */
+static uint8_t *report_records(party_app *app, size_t *n)
 {
     db_report_key *keys;
-    size_t n;
-    if (db_report_keys(app->db, study_hash(app->study), &keys, &n) != DB_OK) {
-        http_error(out, API_UNAVAILABLE, "the database cannot be read");
-        return;
-    }
-    uint8_t *list = malloc(n ? n * RECORD : 1);
-    if (list == NULL) {
-        free(keys);
-        http_error(out, API_INTERNAL, "out of memory");
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
+    if (db_report_keys(app->db, study_hash(app->study), &keys, n) != DB_OK)
+        return NULL;
+    uint8_t *list = malloc(*n ? *n * RECORD : 1);
+    for (size_t i = 0; list != NULL && i < *n; i++) {
         uint8_t *r = list + i * RECORD;
         memcpy(r, keys[i].report_id, 16);
         memcpy(r + 16, keys[i].token_id, 16);
@@ -404,7 +398,16 @@ static void reports_list(party_app *app, cJSON *j, http_reply *out)
             r[32 + b] = (uint8_t)(keys[i].seq >> (56 - 8 * b));
     }
     free(keys);
-    if (!add_blob(j, "reports", list, n * RECORD))
+    return list;
+}
+
+static void reports_list(party_app *app, cJSON *j, http_reply *out)
+{
+    size_t n;
+    uint8_t *list = report_records(app, &n);
+    if (list == NULL)
+        http_error(out, API_UNAVAILABLE, "the reports cannot be read");
+    else if (!add_blob(j, "reports", list, n * RECORD))
         http_error(out, API_INTERNAL, "out of memory");
     free(list);
 }
@@ -950,22 +953,13 @@ static uint8_t *start_helpers(run *r, const uint8_t vk[VK_SIZE], size_t *n, uint
     uint8_t *lists[STUDY_MAX_PARTIES] = {NULL};
     size_t counts[STUDY_MAX_PARTIES] = {0};
     uint8_t *chosen = NULL;
-    db_report_key *keys;
     size_t nk;
-    if (db_report_keys(r->app->db, study_hash(r->s), &keys, &nk) != DB_OK) {
-        fail(r, "the leader's database cannot be read");
+    lists[0] = report_records(r->app, &nk);
+    counts[0] = nk;
+    if (lists[0] == NULL) {
+        fail(r, "the leader's reports cannot be read");
         return NULL;
     }
-    lists[0] = malloc(nk ? nk * RECORD : 1);
-    counts[0] = nk;
-    for (size_t i = 0; lists[0] != NULL && i < nk; i++) {
-        uint8_t *rec = lists[0] + i * RECORD;
-        memcpy(rec, keys[i].report_id, 16);
-        memcpy(rec + 16, keys[i].token_id, 16);
-        for (int b = 0; b < 8; b++)
-            rec[32 + b] = (uint8_t)(keys[i].seq >> (56 - 8 * b));
-    }
-    free(keys);
     for (unsigned i = 1; i < r->parties && !r->err[0]; i++) {
         uint8_t enc[HPKE_NENC], ct[VK_CT];
         if (seal_vk(r->s, i, vk, enc, ct) != CORE_OK) {
@@ -985,7 +979,7 @@ static uint8_t *start_helpers(run *r, const uint8_t vk[VK_SIZE], size_t *n, uint
             fail(r, "%s sent a malformed report list", study_party_name(r->s, i));
         cJSON_Delete(j);
     }
-    if (!r->err[0] && lists[0] != NULL)
+    if (!r->err[0])
         chosen = report_set(r, lists, counts, n, incomplete);
     if (!r->err[0] && chosen == NULL)
         fail(r, "out of memory");
