@@ -902,10 +902,41 @@ async function renewCsrf() {
 
 // ---- Compute ---------------------------------------------------------------
 
+/** The compute's counts from /api/status as numbers (missing: 0). */
+function computeCounts(compute) {
+  const n = (v) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : 0);
+  const total = n(compute.total);
+  const rejected = Math.min(n(compute.rejected), total);
+  return {
+    total,
+    verified: Math.min(n(compute.verified), total),
+    rejected,
+    incomplete: n(compute.incomplete),
+    accepted: total - rejected,
+  };
+}
+
+/** "verifying" -> "Verifying"; the server's step names are lower case. */
+function capitalize(text) {
+  return text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}` : text;
+}
+
+/** What the running compute is doing now, e.g. "Verifying 1,500 of 3,000 submissions". */
+function computeStepText(step, counts) {
+  if (step === 'verifying' && counts.total > 0) {
+    return `Verifying ${formatCount(counts.verified)} of ${plural(counts.total, 'submission', 'submissions')}`;
+  }
+  if (step) return `${capitalize(step)}…`;
+  return counts.total > 0
+    ? `Verified ${formatCount(counts.verified)} of ${plural(counts.total, 'submission', 'submissions')}`
+    : 'Preparing…';
+}
+
 function renderCompute(compute, s) {
   const stateNode = $('compute-state');
   const detail = $('compute-detail');
   const progressWrap = $('compute-progress-wrap');
+  const counts = computeCounts(compute);
   let label;
   let cls = null;
   let text = '';
@@ -921,21 +952,32 @@ function renderCompute(compute, s) {
       label = 'Running';
       cls = 'is-running';
       progressWrap.hidden = false;
-      renderProgress(Number(compute.verified) || 0, Number(compute.total) || 0);
+      renderProgress(counts, typeof compute.step === 'string' ? compute.step : '');
       text = 'The parties are checking the submissions and adding them up. Keep this server running.';
+      if (counts.rejected > 0) {
+        text += ` ${plural(counts.rejected, 'submission', 'submissions')} rejected so far (invalid proof).`;
+      }
       break;
     }
-    case 'done':
+    case 'released':
+    case 'done': { // 'done': the name older servers used
       label = 'Results released';
       cls = 'is-ok';
-      text = 'The computation is finished and the results were released.';
+      const finished = parseDate(compute.finished_at);
+      const when = finished ? ` on ${formatDateTime(finished)}` : '';
+      text = `The results were released${when}: `
+        + `${plural(counts.accepted, 'submission', 'submissions')} accepted, `
+        + `${formatCount(counts.rejected)} rejected (invalid proof), `
+        + `${formatCount(counts.incomplete)} incomplete (reached only some parties, not used). `
+        + 'Nothing more can be computed for this study.';
       break;
+    }
     case 'failed':
       label = 'Failed';
       cls = 'is-bad';
       bad = true;
-      text = compute.message
-        ? `The computation failed: ${compute.message}`
+      text = compute.message || compute.error
+        ? `The computation failed: ${compute.message || compute.error}`
         : 'The computation failed. See the server log for details.';
       break;
     default:
@@ -955,16 +997,19 @@ function notStartedReason(s) {
   return 'All parties have approved; the computation has not started yet.';
 }
 
-function renderProgress(verified, total) {
+/** The progress bar: determinate while verifying, indeterminate otherwise. */
+function renderProgress(counts, step) {
   const bar = $('compute-progress');
-  if (total > 0) {
-    bar.max = total;
-    bar.value = Math.min(verified, total);
-    setText($('compute-progress-text'), `Verified ${formatCount(verified)} of ${formatCount(total)} submissions`);
+  if (counts.total > 0 && (step === 'verifying' || step === '')) {
+    bar.max = counts.total;
+    bar.value = counts.verified;
+  } else if (counts.total > 0 && counts.verified >= counts.total) {
+    bar.max = 1;
+    bar.value = 1; // every submission verified: releasing
   } else {
     bar.removeAttribute('value'); // indeterminate
-    setText($('compute-progress-text'), 'Preparing…');
   }
+  setText($('compute-progress-text'), computeStepText(step, counts));
 }
 
 // ---- Storage and server ----------------------------------------------------

@@ -1,1 +1,1054 @@
-// The organizer report page.
+// The organizer's report page, served by the leader at /report.
+//
+// 1. The link printed by `mpc compute` and `mpc report` carries the study
+//    hash and the report key in its fragment: #study=HASH&key=KEY. The
+//    fragment never reaches a server or its logs; the key only travels in
+//    the X-MPC-Report-Key header of GET /api/report.
+// 2. The answer must be for the study in the link (same hash), else nothing
+//    is shown.
+// 3. The sealed study (GET /api/study, checked against the same hash) only
+//    adds labels: field labels, the gap's reference group, the study id for
+//    file names. Without it the page still shows everything, with the
+//    field names.
+// 4. The page shows a summary, then one section per analysis: a chart
+//    where it helps (inline SVG, drawn from script) and a table, which is
+//    the accessible equivalent of the chart. Suppressed cells say so; they
+//    are never shown as 0. The CSV downloads are built here, byte for byte
+//    the format of `mpc report --csv` (DESIGN section 7).
+//
+// Data from the server only enters the page through textContent and
+// attributes, never as markup. This file is an ES module (strict mode, runs
+// after the document is parsed).
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const REQUEST_TIMEOUT_MS = 30000;
+/** Charts of bars per group are drawn only up to this many groups. */
+const MAX_BAR_GROUPS = 60;
+/** Histogram charts: one colour per group, up to this many groups. */
+const MAX_HISTOGRAM_SERIES = 8;
+const CSV_COLUMNS = ['analysis', 'group', 'statistic', 'value', 'note'];
+
+const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------------------
+// Small helpers
+
+/** A new HTML element: attributes (null/undefined/false are left out, true
+ *  is an empty attribute) and children (strings become text nodes). */
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  setAttrs(e, attrs);
+  e.append(...children.filter((c) => c !== null && c !== undefined));
+  return e;
+}
+
+/** The same for SVG elements. */
+function svgEl(tag, attrs = {}, ...children) {
+  const e = document.createElementNS(SVG_NS, tag);
+  setAttrs(e, attrs);
+  e.append(...children.filter((c) => c !== null && c !== undefined));
+  return e;
+}
+
+function setAttrs(e, attrs) {
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    e.setAttribute(name, value === true ? '' : String(value));
+  }
+}
+
+const listFormat = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' });
+const decimal2 = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const decimal3 = new Intl.NumberFormat('en', { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+const percent1 = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const plainNumber = new Intl.NumberFormat('en', { maximumFractionDigits: 6 });
+const ratioTick = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 3 });
+
+/** An exact integer in decimal ("-1234567") with thousands separators. The
+ *  server's counts and sums are up to 128-bit integers, so they are never
+ *  turned into JavaScript numbers. */
+function formatIntegerText(text) {
+  const m = /^(-?)(\d+)$/.exec(text);
+  if (!m) return text;
+  const digits = m[2].replace(/^0+(?=\d)/, '');
+  return m[1] + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+function formatCount(n) {
+  return formatIntegerText(String(n));
+}
+
+/** "1 contributor" / "5 contributors". */
+function plural(n, one, many) {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** Why a group is suppressed: "fewer than 5 contributors" ("no
+ *  contributors" when the minimum is 1). */
+function tooFew(minCell) {
+  return minCell <= 1 ? 'no contributors' : `fewer than ${plural(minCell, 'contributor', 'contributors')}`;
+}
+
+/** "salary_bands" -> "Salary bands". */
+function prettyName(name) {
+  const t = name.replace(/[_-]+/g, ' ').trim();
+  return t ? t[0].toUpperCase() + t.slice(1) : name;
+}
+
+/** A message as a sentence: capital first letter, final full stop. */
+function sentence(text) {
+  const t = String(text).trim();
+  if (t === '') return t;
+  const first = t[0].toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
+/** A name safe in a file name or an id. */
+function safeName(text) {
+  return String(text).replace(/[^A-Za-z0-9._-]+/g, '_') || 'report';
+}
+
+/** A rough width of a text in the charts (px), to lay labels out without
+ *  measuring: system fonts average about 0.58 em per character. */
+function textWidth(text, size) {
+  return String(text).length * size * 0.58;
+}
+
+/** The text shortened with "…" to fit in width px. */
+function fitText(text, width, size) {
+  if (textWidth(text, size) <= width) return text;
+  const n = Math.max(1, Math.floor(width / (size * 0.58)) - 1);
+  return `${text.slice(0, n)}…`;
+}
+
+/** A round step for an axis from 0 to max with about `count` ticks. */
+function niceStep(max, count = 4, integer = false) {
+  if (!(max > 0)) return 1;
+  const raw = max / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const norm = raw / magnitude;
+  const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10) * magnitude;
+  return integer ? Math.max(1, Math.ceil(step)) : step;
+}
+
+function timeoutSignal(ms) {
+  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
+
+// ---------------------------------------------------------------------------
+// Loading: the link, the report, the study
+
+/** A problem that prevents showing the report, with what to tell the
+ *  organizer. */
+class ReportError extends Error {
+  constructor({ title, message, advice, detail = '' }) {
+    super(message);
+    this.title = title;
+    this.advice = advice;
+    this.detail = detail;
+  }
+}
+
+const LINK_ADVICE = 'Open the complete link printed by mpc compute or mpc report (“The report page (keep this link private): …”), copying all of it.';
+
+/** The study hash and the report key from the link's fragment. */
+function readLink() {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  return {
+    hash: (params.get('study') ?? '').trim().toLowerCase(),
+    key: (params.get('key') ?? '').trim().toLowerCase(),
+  };
+}
+
+function checkLink(link) {
+  if (link.key === '') {
+    throw new ReportError({
+      title: 'This link has no report key',
+      message: 'The report page needs the private key that ends the organizer’s report link (after “key=”). The link that opened this page has none, so no results can be shown.',
+      advice: LINK_ADVICE,
+    });
+  }
+  if (!/^[0-9a-f]{128}$/.test(link.key)) {
+    throw new ReportError({
+      title: 'This link is damaged',
+      message: 'The report key in this link (after “key=”) is not complete: it should be 128 characters, digits and the letters a to f.',
+      advice: LINK_ADVICE,
+    });
+  }
+  if (!/^[0-9a-f]{64}$/.test(link.hash)) {
+    throw new ReportError({
+      title: link.hash === '' ? 'This link has no study' : 'This link is damaged',
+      message: 'The report link names its study by a hash of 64 characters (after “study=”), which the page checks against the results. That part of this link is missing or incomplete.',
+      advice: LINK_ADVICE,
+    });
+  }
+}
+
+/** GET /api/report with the key; the parsed answer, or a ReportError. */
+async function fetchReport(link) {
+  let response;
+  try {
+    response = await fetch('/api/report', {
+      headers: { Accept: 'application/json', 'X-MPC-Report-Key': link.key },
+      cache: 'no-store',
+      credentials: 'omit',
+      signal: timeoutSignal(REQUEST_TIMEOUT_MS),
+    });
+  } catch (e) {
+    throw new ReportError({
+      title: 'The server did not answer',
+      message: 'The report could not be loaded because this server could not be reached, or did not answer in time.',
+      advice: 'Check your connection and that the leader’s server (the first computing party) is running, then reload the page.',
+      detail: `Details: ${e?.name === 'TimeoutError' || e?.name === 'AbortError' ? 'no answer in time' : (e?.message ?? e)}`,
+    });
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  const said = data && typeof data.error === 'string' && data.error ? `The server said: ${sentence(data.error)}` : '';
+  if (response.status === 403) {
+    throw new ReportError({
+      title: 'This link does not open the report',
+      message: 'The server did not accept the report key in this link. The key is made by the organizer for one study only; a link that was shortened, mistyped or made for another study does not work.',
+      advice: LINK_ADVICE,
+      detail: said,
+    });
+  }
+  if (response.status === 404) {
+    const notLeader = /leader/i.test(data?.error ?? '');
+    throw new ReportError({
+      title: notLeader ? 'The results are kept by the leader' : 'No results yet',
+      message: notLeader
+        ? 'This server is not the study’s leader (its first computing party), which is the one that keeps the results.'
+        : 'The computing parties have not released any results for this study yet, so there is nothing to show.',
+      advice: notLeader
+        ? 'Open the report link printed by mpc compute or mpc report: it points at the leader.'
+        : 'Run the compute first (mpc compute --organizer DIR --study SEALED.json), then reload this page.',
+      detail: said,
+    });
+  }
+  if (!response.ok) {
+    throw new ReportError({
+      title: 'The report could not be loaded',
+      message: `The server could not provide the report (HTTP ${response.status}).`,
+      advice: 'Reload the page in a minute. If it keeps happening, the party admin of the leader can look at the server’s log.',
+      detail: said,
+    });
+  }
+  if (!data || typeof data !== 'object' || !Array.isArray(data.rows) || typeof data.study !== 'string') {
+    throw new ReportError({
+      title: 'The report could not be read',
+      message: 'The server’s answer is not a report this page understands.',
+      advice: 'Download the report with mpc report instead, and tell the party admin of the leader.',
+    });
+  }
+  if (data.study.toLowerCase() !== link.hash) {
+    throw new ReportError({
+      title: 'These results are for another study',
+      message: 'This server holds the results of a different study from the one your link was made for, so they are not shown.',
+      advice: 'Check that you opened the right link, and that the leader’s server runs the study you sealed.',
+      detail: `Study in your link: ${link.hash}. Study of these results: ${data.study}.`,
+    });
+  }
+  return data;
+}
+
+/** The sealed study, only if it is the study of the link; else null (the
+ *  page then shows field names instead of labels). */
+async function fetchStudy(hash) {
+  try {
+    const response = await fetch('/api/study', {
+      cache: 'no-store', credentials: 'omit', signal: timeoutSignal(REQUEST_TIMEOUT_MS),
+    });
+    if (!response.ok) return null;
+    const doc = await response.json();
+    if (!doc || typeof doc !== 'object' || String(doc.hash).toLowerCase() !== hash) return null;
+    return doc;
+  } catch {
+    return null;
+  }
+}
+
+function showError(e) {
+  const error = e instanceof ReportError ? e : new ReportError({
+    title: 'The report cannot be shown',
+    message: 'Something went wrong while showing the report.',
+    advice: 'Reload the page. If it keeps happening, download the report with mpc report instead.',
+    detail: `Details: ${e?.message ?? e}`,
+  });
+  $('loading').hidden = true;
+  $('report').hidden = true;
+  $('report-error-title').textContent = error.title;
+  $('report-error-message').textContent = error.message;
+  $('report-error-advice').textContent = error.advice;
+  $('report-error-detail').textContent = error.detail;
+  $('report-error').hidden = false;
+  document.title = `${error.title} – Report`;
+}
+
+// ---------------------------------------------------------------------------
+// The model: rows grouped by analysis, group and statistic
+
+/**
+ * {name, spec, by: [{name, label, type}], stats: [statistic...],
+ *  groups: [{key, values: [text...], cells: Map(statistic -> row)}], rows}
+ * in the order of the server's rows.
+ */
+function buildAnalyses(rows, studyDoc) {
+  const fields = new Map((Array.isArray(studyDoc?.fields) ? studyDoc.fields : []).map((f) => [f.name, f]));
+  const specs = new Map((Array.isArray(studyDoc?.analyses) ? studyDoc.analyses : []).map((a) => [a.name, a]));
+  const byName = new Map();
+  for (const row of rows) {
+    if (row.analysis === '_study') continue;
+    let a = byName.get(row.analysis);
+    if (!a) {
+      const spec = specs.get(row.analysis) ?? null;
+      a = { name: row.analysis, spec, byNames: Array.isArray(spec?.by) ? spec.by : null, stats: [], groups: [], groupMap: new Map(), rows: [] };
+      byName.set(row.analysis, a);
+    }
+    a.rows.push(row);
+    if (!a.stats.includes(row.statistic)) a.stats.push(row.statistic);
+    let g = a.groupMap.get(row.group);
+    if (!g) {
+      g = { key: row.group, cells: new Map() };
+      a.groupMap.set(row.group, g);
+      a.groups.push(g);
+    }
+    g.cells.set(row.statistic, row);
+  }
+  for (const a of byName.values()) {
+    if (!a.byNames) a.byNames = a.groups.length ? splitGroup(a.groups[0].key, null).map((p) => p[0]) : [];
+    a.by = a.byNames.map((name) => {
+      const f = fields.get(name);
+      return { name, label: typeof f?.label === 'string' && f.label ? f.label : name, type: f?.type ?? null };
+    });
+    for (const g of a.groups) {
+      const parts = splitGroup(g.key, a.byNames);
+      g.values = a.byNames.map((name, i) => parts[i]?.[1] ?? '');
+      g.labels = g.values.map((v, i) => (a.by[i].type === 'boolean' ? ({ true: 'Yes', false: 'No' }[v] ?? v) : v));
+    }
+    a.of = a.spec?.of ? (fields.get(a.spec.of)?.label || a.spec.of) : null;
+    a.gapReference = typeof a.spec?.gap_reference === 'string' ? a.spec.gap_reference : null;
+  }
+  return [...byName.values()];
+}
+
+/**
+ * "gender=Woman;job=Sales" -> [["gender", "Woman"], ["job", "Sales"]]. With
+ * the analysis's `by` names known, a label may contain ";" or "=": each
+ * value runs up to ";NEXT=" for the next field's name.
+ */
+function splitGroup(group, names) {
+  if (group === '') return [];
+  if (!names) {
+    return group.split(';').map((part) => {
+      const i = part.indexOf('=');
+      return i < 0 ? [part, ''] : [part.slice(0, i), part.slice(i + 1)];
+    });
+  }
+  const out = [];
+  let rest = group;
+  names.forEach((name, i) => {
+    const prefix = `${name}=`;
+    if (!rest.startsWith(prefix)) {
+      out.push([name, '']);
+      return;
+    }
+    rest = rest.slice(prefix.length);
+    if (i + 1 < names.length) {
+      const end = rest.indexOf(`;${names[i + 1]}=`);
+      const value = end < 0 ? rest : rest.slice(0, end);
+      out.push([name, value]);
+      rest = end < 0 ? '' : rest.slice(end + 1);
+    } else {
+      out.push([name, rest]);
+    }
+  });
+  return out;
+}
+
+/** "histogram[0;50000)" -> {lo: "0", hi: "50000"}; hi is null for the last. */
+function parseBin(statistic) {
+  const m = /^histogram\[(-?\d+);(-?\d*)\)$/.exec(statistic);
+  return m ? { lo: m[1], hi: m[2] === '' ? null : m[2] } : null;
+}
+
+/** A bin's range as people read it: the field is an integer, so [lo;hi)
+ *  is "lo to hi-1". */
+function binText(bin) {
+  if (bin.hi === null) return `${formatIntegerText(bin.lo)} and above`;
+  return `${formatIntegerText(bin.lo)} to ${formatIntegerText((BigInt(bin.hi) - 1n).toString())}`;
+}
+
+/** How a statistic is shown: its column heading, how to format it. */
+function statInfo(statistic, a) {
+  const bin = parseBin(statistic);
+  if (bin) return { heading: binText(bin), kind: 'integer', bin };
+  switch (statistic) {
+    case 'count': return { heading: 'Contributors', kind: 'integer' };
+    case 'sum': return { heading: 'Total', kind: 'integer' };
+    case 'mean': return { heading: 'Average', kind: 'decimal' };
+    case 'stddev': return { heading: 'Spread (std. dev.)', kind: 'decimal' };
+    case 'gap': return { heading: a.gapReference ? `Gap (${a.gapReference} = 1)` : 'Gap (reference = 1)', kind: 'gap' };
+    default: return { heading: statistic, kind: 'auto' };
+  }
+}
+
+/** Whether the group is the reference group of the analysis's gap (its
+ *  first `by` field has the reference choice). */
+function isReference(a, g) {
+  return a.gapReference !== null && g.values[0] === a.gapReference;
+}
+
+/** "40.2% lower", "12.0% higher", "equal". */
+function gapDifference(ratio) {
+  const pct = (ratio - 1) * 100;
+  if (Math.abs(pct) < 0.05) return 'equal';
+  return `${percent1.format(Math.abs(pct))}% ${pct < 0 ? 'lower' : 'higher'}`;
+}
+
+/** The text shown for a value: {main, extra}. */
+function formatValue(kind, value) {
+  if (kind === 'integer' && /^-?\d+$/.test(value)) return { main: formatIntegerText(value) };
+  const n = Number(value);
+  if (!Number.isFinite(n)) return { main: value };
+  if (kind === 'decimal') return { main: decimal2.format(n) };
+  if (kind === 'gap') return { main: decimal3.format(n), extra: gapDifference(n) };
+  return { main: /^-?\d+$/.test(value) ? formatIntegerText(value) : plainNumber.format(n) };
+}
+
+/** "Gender and Job category". */
+function byText(a) {
+  return listFormat.format(a.by.map((b) => b.label));
+}
+
+/** A group as words: "Woman, Sales", or "All contributors". */
+function groupText(g) {
+  return g.labels.length ? g.labels.join(', ') : 'All contributors';
+}
+
+function cellState(row) {
+  if (!row) return 'missing';
+  if (row.value !== '') return 'value';
+  return row.note === 'suppressed' ? 'suppressed' : 'undefined';
+}
+
+// ---------------------------------------------------------------------------
+// CSV (DESIGN section 7, the same bytes as `mpc report --csv`)
+
+function csvCell(text) {
+  const t = String(text ?? '');
+  return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
+}
+
+function csvText(rows) {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of rows) lines.push(CSV_COLUMNS.map((c) => csvCell(r[c])).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Points a link at a CSV file made in the page. */
+function setCsvLink(link, rows, fileName) {
+  const blob = new Blob([csvText(rows)], { type: 'text/csv;charset=utf-8' });
+  link.href = URL.createObjectURL(blob);
+  link.download = fileName;
+}
+
+// ---------------------------------------------------------------------------
+// The summary
+
+function renderSummary(data, studyDoc, analyses) {
+  const title = typeof data.title === 'string' && data.title ? data.title : 'Untitled study';
+  $('report-title').textContent = title;
+  document.title = `${title} – Report`;
+
+  const released = $('released');
+  const when = new Date(data.released_at);
+  if (typeof data.released_at === 'string' && !Number.isNaN(when.getTime())) {
+    released.replaceChildren('Released on ', el('time', { datetime: when.toISOString() }, dateTimeFormat.format(when)), '.');
+  } else {
+    released.textContent = 'Released.';
+  }
+  $('study-hash').replaceChildren('Study hash ', el('code', { class: 'hash' }, data.study),
+    ' (checked: the same as in your link).');
+
+  const accepted = Number(data.accepted);
+  $('accepted').textContent = formatCount(data.accepted ?? '–');
+  $('rejected').textContent = formatCount(data.rejected ?? '–');
+  $('incomplete').textContent = formatCount(data.incomplete ?? '–');
+
+  const items = [];
+  const minSub = Number(data.min_submissions);
+  const minCell = Number(data.min_cell_count);
+  if (Number.isFinite(minSub)) {
+    items.push(`Results are released only when at least ${plural(minSub, 'submission is', 'submissions are')} accepted`
+      + (Number.isFinite(accepted) ? `; this study had ${formatCount(accepted)}.` : '.'));
+  }
+  if (Number.isFinite(minCell)) {
+    items.push(`A group with ${tooFew(minCell)} is shown as “suppressed”: `
+      + 'its figures were never released, so no one can work out a person’s answer from them. A suppressed figure is not a zero.');
+  }
+  if (analyses.some((a) => a.stats.includes('gap'))) {
+    items.push('A gap that depends on a suppressed group is suppressed too.');
+  }
+  items.push('Every submission was checked by all the computing parties together, without any of them seeing an answer.');
+  $('thresholds').replaceChildren(...items.map((t) => el('li', {}, t)));
+
+  const plan = Array.isArray(data.plan) ? data.plan.map(String) : [];
+  $('plan').replaceChildren(...(plan.length
+    ? plan.map((line) => el('li', {}, line))
+    : [el('li', {}, 'The server did not describe the plan.')]));
+
+  const base = safeName(studyDoc?.id ?? 'report');
+  setCsvLink($('download-all'), data.rows, `${base}-report.csv`);
+  $('print-button').addEventListener('click', () => window.print());
+
+  $('contents-list').replaceChildren(...analyses.map((a) => el('li', {},
+    el('a', { href: `#${analysisId(a)}` }, prettyName(a.name)))));
+  $('contents').hidden = analyses.length < 2;
+}
+
+function analysisId(a) {
+  return `analysis-${safeName(a.name)}`;
+}
+
+// ---------------------------------------------------------------------------
+// One section per analysis
+
+/** What each column and mark in the table means, in plain words; only the
+ *  entries the table uses. */
+function legendItems(a, data, states) {
+  const of = a.of ?? 'the value';
+  const minCell = Number(data.min_cell_count);
+  const items = [];
+  const say = (term, text, cls = null) => items.push([term, text, cls]);
+  if (a.stats.includes('count')) say('Contributors', 'the number of people in the group.');
+  if (a.stats.includes('sum')) say('Total', `the sum of ${of} over the group.`);
+  if (a.stats.includes('mean')) say('Average', `the mean of ${of}: the total divided by the number of people.`);
+  if (a.stats.includes('stddev')) {
+    say('Spread', `the standard deviation of ${of}: how far a typical person is from the group’s average. A larger spread means more varied values.`);
+  }
+  if (a.stats.includes('gap')) {
+    const ref = a.gapReference ? `“${a.gapReference}”` : 'the reference group';
+    const within = a.by.length > 1 ? ` in the same ${listFormat.format(a.by.slice(1).map((b) => b.label))}` : '';
+    say('Gap', `the group’s average divided by the average for ${ref}${within}. 1.000 means the same; 0.900 means 10% lower; 1.100 means 10% higher.`);
+  }
+  if (a.stats.some((s) => parseBin(s))) {
+    say('Bands', `each column counts the people whose ${of} is in that band.`);
+  }
+  if (states.has('suppressed')) {
+    const why = Number.isFinite(minCell) ? tooFew(minCell) : 'too few contributors';
+    const compared = a.stats.includes('gap') ? ' (for a gap: in this group or in the group it is compared with)' : '';
+    say('suppressed', `${why} in this group${compared}, so the figure was not released. It is not a zero.`, 'is-suppressed');
+  }
+  if (states.has('undefined')) {
+    say('not defined', 'this figure cannot be computed for the group: a spread needs at least 2 people, and a gap needs a reference group with an average above 0.', 'is-undefined');
+  }
+  return items;
+}
+
+function renderAnalysis(a, data, index) {
+  const headingId = `${analysisId(a)}-heading`;
+  const section = el('section', {
+    class: 'card analysis', id: analysisId(a), 'data-analysis': a.name, 'aria-labelledby': headingId,
+  });
+  section.append(el('h2', { id: headingId, tabindex: '-1' }, prettyName(a.name)));
+
+  const plan = Array.isArray(data.plan) ? data.plan.map(String) : [];
+  const described = plan.find((p) => p.startsWith(`${a.name}: `)) ?? plan[index];
+  if (described) {
+    section.append(el('p', { class: 'description' }, sentence(described.replace(new RegExp(`^${escapeRegExp(a.name)}: `), ''))));
+  }
+
+  const states = new Set();
+  let suppressedGroups = 0;
+  for (const g of a.groups) {
+    const rowStates = a.stats.map((s) => cellState(g.cells.get(s)));
+    rowStates.forEach((s) => states.add(s));
+    g.suppressed = rowStates.every((s) => s === 'suppressed');
+    if (g.suppressed) suppressedGroups += 1;
+  }
+  const released = a.groups.length - suppressedGroups;
+  const minCell = Number(data.min_cell_count);
+  const fewer = Number.isFinite(minCell) ? ` (${tooFew(minCell)})` : '';
+  const counts = el('p', { class: 'group-counts' });
+  if (a.groups.length === 1 && a.by.length === 0) {
+    counts.textContent = suppressedGroups ? `Suppressed${fewer}.` : 'One group: all contributors.';
+  } else if (suppressedGroups === 0) {
+    counts.textContent = `All ${plural(a.groups.length, 'group', 'groups')} released.`;
+  } else if (released === 0) {
+    counts.textContent = `Every one of the ${plural(a.groups.length, 'group', 'groups')} is suppressed${fewer}: nothing in this analysis could be released.`;
+    counts.classList.add('is-warn');
+  } else {
+    counts.textContent = `${formatCount(released)} of ${plural(a.groups.length, 'group', 'groups')} released; ${formatCount(suppressedGroups)} suppressed${fewer}.`;
+  }
+  section.append(counts);
+
+  const chart = chartFor(a);
+  if (chart) section.append(chart.figure);
+
+  section.append(renderTable(a, suppressedGroups));
+
+  const legend = legendItems(a, data, states);
+  if (legend.length) {
+    section.append(el('h3', { class: 'legend-heading', id: `${analysisId(a)}-legend` }, 'What the table shows'));
+    section.append(el('dl', { class: 'legend', 'aria-labelledby': `${analysisId(a)}-legend` },
+      ...legend.map(([term, text, cls]) => el('div', {},
+        el('dt', {}, cls ? el('span', { class: `mark ${cls}` }, term) : term),
+        el('dd', {}, text)))));
+  }
+
+  const actions = el('div', { class: 'actions section-actions' });
+  const download = el('a', { class: 'button secondary download', href: '#' }, `Download ${prettyName(a.name)} (CSV)`);
+  setCsvLink(download, a.rows, `${safeName(a.name)}.csv`);
+  actions.append(download);
+  section.append(actions);
+  return { section, chart };
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function renderTable(a, suppressedGroups) {
+  const captionId = `${analysisId(a)}-caption`;
+  const infos = a.stats.map((s) => statInfo(s, a));
+  const hasBins = infos.some((i) => i.bin);
+  const wrap = el('div', { class: 'table-block' });
+
+  if (suppressedGroups > 0 && suppressedGroups < a.groups.length) {
+    const boxId = `${analysisId(a)}-only-released`;
+    const box = el('input', { type: 'checkbox', id: boxId });
+    box.addEventListener('change', () => wrap.classList.toggle('only-released', box.checked));
+    wrap.append(el('p', { class: 'table-filter' }, box, ' ',
+      el('label', { for: boxId }, `Hide the ${plural(suppressedGroups, 'suppressed group', 'suppressed groups')}`)));
+  }
+
+  let subject = prettyName(a.name);
+  if (a.of) subject = hasBins ? `People per band of ${a.of}` : a.of;
+  const caption = el('caption', { id: captionId },
+    a.by.length ? `${subject} by ${byText(a)}` : `${subject}: all contributors`);
+
+  const headRows = [];
+  if (hasBins) {
+    // A first header row groups the bands under one heading.
+    const top = el('tr');
+    if (a.by.length) top.append(el('td', { colspan: a.by.length, class: 'corner' }));
+    else top.append(el('td', { class: 'corner' }));
+    let i = 0;
+    while (i < infos.length) {
+      let j = i;
+      while (j < infos.length && Boolean(infos[j].bin) === Boolean(infos[i].bin)) j += 1;
+      if (infos[i].bin) {
+        top.append(el('th', { scope: 'colgroup', colspan: j - i, class: 'band-heading' },
+          a.of ? `People per band of ${a.of}` : 'People per band'));
+      } else {
+        top.append(el('td', { colspan: j - i, class: 'corner' }));
+      }
+      i = j;
+    }
+    headRows.push(top);
+  }
+  const head = el('tr');
+  if (a.by.length) a.by.forEach((b) => head.append(el('th', { scope: 'col', class: 'group-col' }, b.label)));
+  else head.append(el('th', { scope: 'col', class: 'group-col' }, 'Group'));
+  infos.forEach((info, i) => head.append(el('th', { scope: 'col', class: 'num', 'data-statistic': a.stats[i] }, info.heading)));
+  headRows.push(head);
+
+  const body = el('tbody');
+  for (const g of a.groups) {
+    const tr = el('tr', { 'data-group': g.key, class: g.suppressed ? 'is-suppressed-row' : null });
+    if (g.labels.length) g.labels.forEach((label) => tr.append(el('th', { scope: 'row' }, label)));
+    else tr.append(el('th', { scope: 'row' }, 'All contributors'));
+    a.stats.forEach((statistic, i) => tr.append(renderCell(a, g, statistic, infos[i])));
+    body.append(tr);
+  }
+
+  const table = el('table', { class: 'results' }, caption, el('thead', {}, ...headRows), body);
+  // Wide tables scroll sideways; the region can be scrolled with the keyboard.
+  const region = el('div', { class: 'table-wrap', role: 'region', 'aria-labelledby': captionId, tabindex: '0' }, table);
+  if (a.groups.length > 1 && suppressedGroups === a.groups.length) {
+    // Nothing released: the table (all "suppressed") only on request.
+    wrap.append(el('details', { class: 'all-suppressed' },
+      el('summary', {}, `Show the table of the ${plural(a.groups.length, 'suppressed group', 'suppressed groups')}`), region));
+  } else {
+    wrap.append(region);
+  }
+  return wrap;
+}
+
+function renderCell(a, g, statistic, info) {
+  const row = g.cells.get(statistic);
+  const state = cellState(row);
+  const td = el('td', { 'data-statistic': statistic, class: 'num' });
+  if (state === 'value') {
+    td.dataset.value = row.value;
+    const shown = formatValue(info.kind, row.value);
+    td.append(el('span', { class: 'value' }, shown.main));
+    if (info.kind === 'gap') {
+      const extra = isReference(a, g) ? 'reference' : shown.extra;
+      if (extra) td.append(' ', el('span', { class: 'gap-diff' }, extra));
+    }
+  } else if (state === 'suppressed') {
+    td.classList.add('is-suppressed');
+    td.append(el('span', { class: 'value mark is-suppressed' }, 'suppressed'));
+  } else if (state === 'undefined') {
+    td.classList.add('is-undefined');
+    td.append(el('span', { class: 'value mark is-undefined' }, 'not defined'));
+  } else {
+    td.append(el('span', { class: 'value mark' }, '–'));
+  }
+  return td;
+}
+
+// ---------------------------------------------------------------------------
+// Charts: inline SVG, redrawn to the width available
+
+/** The chart that helps for this analysis, or null: {figure, draw(width)}. */
+function chartFor(a) {
+  if (a.stats.includes('gap')) return gapChart(a);
+  if (a.stats.some((s) => parseBin(s))) return histogramChart(a);
+  const stat = ['mean', 'count', 'sum'].find((s) => a.stats.includes(s));
+  if (stat && a.groups.length > 1) return barChart(a, stat);
+  return null;
+}
+
+/** A figure whose SVG `draw(width)` rebuilds. */
+function chartFigure(kind, captionText, extra = []) {
+  const figure = el('figure', { class: `chart-figure chart-${kind}`, 'data-chart': kind });
+  const holder = el('div', { class: 'chart-holder' });
+  figure.append(holder, ...extra, el('figcaption', {}, captionText));
+  return { figure, holder };
+}
+
+/** The <svg> root with its accessible name. */
+function svgRoot(width, height, label, titleText) {
+  const root = svgEl('svg', {
+    class: 'chart', role: 'img', 'aria-label': label,
+    width, height, viewBox: `0 0 ${width} ${height}`,
+  });
+  root.append(svgEl('title', {}, titleText));
+  return root;
+}
+
+const FONT = 13;
+const SMALL = 12;
+
+/** Horizontal bars, one per group, the label on its own line above the bar
+ *  (so long labels work on a phone). items: [{label, value (number|null),
+ *  text, state}]; scale: 'zero' (from 0) or 'gap' (diverging around 1). */
+function drawHorizontal(width, items, { scale, label, title, referenceText }) {
+  const labelH = 17;
+  const barH = 16;
+  const rowGap = 12;
+  const rowH = labelH + barH + rowGap;
+  const top = scale === 'gap' ? 24 : 6;
+  const axisH = 28;
+  const height = top + items.length * rowH + axisH;
+  // Room for the value labels at the ends of the bars; on a narrow screen
+  // the short form (the gap's difference in words is in the table).
+  const narrow = width < 560;
+  const textOf = (item) => (narrow && item.shortText ? item.shortText : item.text);
+  const widest = Math.max(0, ...items.filter((i) => i.value !== null).map((i) => textWidth(textOf(i), SMALL)));
+  const valuePad = Math.min(Math.ceil(widest) + 10, Math.floor(width * 0.3));
+  const root = svgRoot(width, height, label, title);
+
+  const values = items.filter((i) => i.value !== null).map((i) => i.value);
+  let x;
+  let ticks = [];
+  let origin;
+  if (scale === 'gap') {
+    // From below the smallest ratio (never below 0) to above the largest,
+    // with the reference (1) always inside.
+    const lo = Math.min(0.95, ...values);
+    const hi = Math.max(1.05, ...values);
+    const step = niceStep(hi - lo, 4);
+    const from = Math.max(0, Math.floor(lo / step + 1e-9) * step);
+    const to = Math.ceil(hi / step - 1e-9) * step;
+    const left = valuePad;
+    const right = width - valuePad;
+    x = (v) => left + ((v - from) / (to - from)) * (right - left);
+    for (let i = 0; from + i * step <= to + 1e-9; i += 1) ticks.push(from + i * step);
+    origin = x(1);
+  } else {
+    const max = Math.max(0, ...values);
+    const step = niceStep(max || 1, 4, values.every((v) => Number.isInteger(v)));
+    const end = Math.max(step, Math.ceil(max / step - 1e-9) * step);
+    const left = 2;
+    const right = width - valuePad;
+    x = (v) => left + (Math.max(0, v) / end) * (right - left);
+    for (let t = 0; t <= end + 1e-9; t += step) ticks.push(t);
+    origin = x(0);
+  }
+  const plotBottom = top + items.length * rowH - rowGap / 2;
+
+  // Grid lines and tick labels.
+  const grid = svgEl('g', { class: 'grid', 'aria-hidden': 'true' });
+  for (const t of ticks) {
+    const tx = x(t);
+    grid.append(svgEl('line', { x1: tx, x2: tx, y1: top - 4, y2: plotBottom }));
+    grid.append(svgEl('text', {
+      x: tx, y: plotBottom + 16, 'text-anchor': 'middle', 'font-size': SMALL, class: 'tick',
+    }, scale === 'gap' ? ratioTick.format(t) : plainNumber.format(Math.round(t * 100) / 100)));
+  }
+  root.append(grid);
+
+  if (scale === 'gap') {
+    root.append(svgEl('line', { class: 'reference-line', x1: origin, x2: origin, y1: top - 8, y2: plotBottom }));
+    const anchor = origin > width * 0.7 ? 'end' : origin < width * 0.3 ? 'start' : 'middle';
+    root.append(svgEl('text', {
+      x: origin, y: 12, 'text-anchor': anchor, 'font-size': SMALL, class: 'reference-label',
+    }, referenceText));
+  }
+
+  items.forEach((item, i) => {
+    const y = top + i * rowH;
+    const g = svgEl('g', { class: 'bar-row' });
+    g.append(svgEl('text', { x: 2, y: y + 13, 'font-size': FONT, class: 'bar-label' },
+      fitText(item.label, width - 4, FONT)));
+    const by = y + labelH;
+    if (item.value === null) {
+      const note = item.state === 'suppressed' ? 'suppressed' : 'not defined';
+      g.append(svgEl('text', {
+        x: scale === 'gap' ? origin + 6 : origin + 2, y: by + 12, 'font-size': SMALL, class: `bar-note is-${item.state}`,
+      }, note));
+    } else {
+      const vx = x(item.value);
+      const x0 = Math.min(origin, vx);
+      const w = Math.max(1, Math.abs(vx - origin));
+      const cls = scale === 'gap' ? (item.value < 1 ? 'bar bar-below' : 'bar bar-above') : 'bar';
+      const rect = svgEl('rect', { x: x0, y: by, width: w, height: barH, class: cls, rx: 2 });
+      rect.append(svgEl('title', {}, `${item.label}: ${item.text}`));
+      g.append(rect);
+      const below = scale === 'gap' && item.value < 1;
+      g.append(svgEl('text', {
+        x: below ? x0 - 5 : x0 + w + 5, y: by + 12, 'font-size': SMALL,
+        'text-anchor': below ? 'end' : 'start', class: 'bar-value',
+      }, textOf(item)));
+    }
+    root.append(g);
+  });
+  return root;
+}
+
+function gapChart(a) {
+  const ref = a.gapReference;
+  // The reference groups are the line at 1; every other group is a bar,
+  // ordered so that the groups compared with the same reference are
+  // together ("Executives: Woman, Non-binary", ...).
+  const others = a.groups.filter((g) => !isReference(a, g));
+  const order = new Map();
+  for (const g of a.groups) {
+    const k = g.values.slice(1).join('\u0000');
+    if (!order.has(k)) order.set(k, order.size);
+  }
+  others.sort((p, q) => order.get(p.values.slice(1).join('\u0000')) - order.get(q.values.slice(1).join('\u0000')));
+  const items = others.map((g) => {
+    const row = g.cells.get('gap');
+    const state = cellState(row);
+    const value = state === 'value' ? Number(row.value) : null;
+    return {
+      label: g.labels.length > 1 ? `${g.labels.slice(1).join(', ')}: ${g.labels[0]}` : (g.labels[0] ?? 'All contributors'),
+      value: Number.isFinite(value) ? value : null,
+      text: state === 'value' ? `${decimal3.format(value)} (${gapDifference(value)})` : state,
+      shortText: state === 'value' ? decimal3.format(value) : state,
+      state,
+    };
+  });
+  if (items.length === 0 || items.length > MAX_BAR_GROUPS) return null;
+  const shown = items.filter((i) => i.value !== null);
+  const suppressed = items.filter((i) => i.state === 'suppressed').length;
+  const refText = ref ? `${ref} = 1.00` : 'reference = 1.00';
+  const within = a.by.length > 1 ? ` in the same ${listFormat.format(a.by.slice(1).map((b) => b.label))}` : '';
+  const of = a.of ?? 'the value';
+  const caption = `Each bar compares a group’s average ${of} with the average for ${ref ? `“${ref}”` : 'the reference group'}${within} (the line at 1.00): `
+    + 'a bar to the left means lower, to the right higher. '
+    + (suppressed ? `${plural(suppressed, 'group is', 'groups are')} suppressed and have no bar. ` : '')
+    + 'The table below has every number.';
+  const label = `Gap chart for ${prettyName(a.name)}: ${shown.length} of ${plural(items.length, 'group', 'groups')} shown, `
+    + `compared with ${ref ?? 'the reference group'}${within}. `
+    + shown.map((i) => `${i.label}: ${i.text}`).join('; ')
+    + (suppressed ? `. ${plural(suppressed, 'group', 'groups')} suppressed.` : '.');
+  const { figure, holder } = chartFigure('gap', caption);
+  return {
+    figure,
+    draw(width) {
+      holder.replaceChildren(drawHorizontal(width, items, {
+        scale: 'gap', label, title: `Gap compared with ${ref ?? 'the reference group'}`, referenceText: refText,
+      }));
+    },
+  };
+}
+
+function barChart(a, stat) {
+  const released = a.groups.filter((g) => cellState(g.cells.get(stat)) === 'value');
+  if (released.length === 0 || released.length > MAX_BAR_GROUPS) return null;
+  const info = statInfo(stat, a);
+  const hidden = a.groups.length - released.length;
+  const items = released.map((g) => {
+    const row = g.cells.get(stat);
+    return { label: groupText(g), value: Number(row.value), text: formatValue(info.kind, row.value).main, state: 'value' };
+  });
+  const what = stat === 'count' ? 'Number of contributors' : stat === 'mean' ? `Average ${a.of ?? ''}`.trim() : `Total ${a.of ?? ''}`.trim();
+  const caption = `${what} in each group.`
+    + (hidden ? ` The ${plural(hidden, 'group', 'groups')} whose figure is suppressed or not defined are not drawn; the table lists them.` : '');
+  const label = `Bar chart for ${prettyName(a.name)}: ${what.toLowerCase()} per group, ${plural(items.length, 'group', 'groups')} shown. `
+    + items.map((i) => `${i.label}: ${i.text}`).join('; ') + '.';
+  const { figure, holder } = chartFigure('bars', caption);
+  return {
+    figure,
+    draw(width) {
+      holder.replaceChildren(drawHorizontal(width, items, { scale: 'zero', label, title: `${what} per group` }));
+    },
+  };
+}
+
+function histogramChart(a) {
+  const bins = a.stats.map((s) => ({ statistic: s, bin: parseBin(s) })).filter((b) => b.bin);
+  if (a.groups.length === 0 || a.groups.length > MAX_HISTOGRAM_SERIES) return null;
+  const series = a.groups.map((g, i) => ({
+    label: groupText(g),
+    index: i,
+    values: bins.map((b) => {
+      const row = g.cells.get(b.statistic);
+      return cellState(row) === 'value' ? Number(row.value) : null;
+    }),
+    suppressed: bins.every((b) => cellState(g.cells.get(b.statistic)) === 'suppressed'),
+  }));
+  if (series.every((s) => s.values.every((v) => v === null))) return null;
+
+  const legend = el('ul', { class: 'chart-legend' }, ...series.map((s) => el('li', {},
+    el('span', { class: `swatch series-${s.index}${s.suppressed ? ' is-empty' : ''}`, 'aria-hidden': 'true' }),
+    s.suppressed ? `${s.label} (suppressed)` : s.label)));
+  const of = a.of ?? 'the value';
+  const suppressed = series.filter((s) => s.suppressed).length;
+  const caption = `How many people fall in each band of ${of}${a.by.length ? `, by ${byText(a)}` : ''}. `
+    + (suppressed ? `${plural(suppressed, 'group is', 'groups are')} suppressed and have no bars. ` : '')
+    + 'The table below has every number.';
+  const label = `Histogram for ${prettyName(a.name)}: people per band of ${of}. `
+    + series.map((s) => (s.suppressed ? `${s.label}: suppressed`
+      : `${s.label}: ${bins.map((b, i) => `${binText(b.bin)}: ${s.values[i] === null ? 'not released' : formatCount(s.values[i])}`).join(', ')}`)).join('. ')
+    + '.';
+  const { figure, holder } = chartFigure('histogram', caption, [legend]);
+  return {
+    figure,
+    draw(availableWidth) {
+      holder.replaceChildren(drawHistogram(availableWidth, bins, series, label, `People per band of ${of}`));
+    },
+  };
+}
+
+function drawHistogram(availableWidth, bins, series, label, title) {
+  const drawn = series.filter((s) => !s.suppressed);
+  const slots = Math.max(1, drawn.length);
+  // Wide enough for the band labels; a narrower screen scrolls the chart.
+  const width = Math.max(availableWidth, 56 + bins.length * Math.max(86, slots * 18 + 16));
+  const height = 280;
+  const left = 56;
+  const right = 8;
+  const top = 14;
+  const bottom = 44;
+  const plotH = height - top - bottom;
+  const root = svgRoot(width, height, label, title);
+
+  const max = Math.max(0, ...drawn.flatMap((s) => s.values.filter((v) => v !== null)));
+  const step = niceStep(max || 1, 4, true);
+  const end = Math.max(step, Math.ceil(max / step) * step);
+  const y = (v) => top + plotH - (v / end) * plotH;
+
+  const grid = svgEl('g', { class: 'grid', 'aria-hidden': 'true' });
+  for (let t = 0; t <= end; t += step) {
+    grid.append(svgEl('line', { x1: left, x2: width - right, y1: y(t), y2: y(t) }));
+    grid.append(svgEl('text', { x: left - 6, y: y(t) + 4, 'text-anchor': 'end', 'font-size': SMALL, class: 'tick' }, formatCount(t)));
+  }
+  root.append(grid);
+
+  const band = (width - left - right) / bins.length;
+  const inner = band * 0.8;
+  const barW = Math.min(48, inner / slots);
+  const showValues = barW >= 22;
+  bins.forEach((b, bi) => {
+    const bx = left + bi * band + (band - barW * slots) / 2;
+    const cx = left + bi * band + band / 2;
+    const [line1, line2] = b.bin.hi === null
+      ? [formatIntegerText(b.bin.lo), 'and above']
+      : [formatIntegerText(b.bin.lo), `to ${formatIntegerText((BigInt(b.bin.hi) - 1n).toString())}`];
+    root.append(svgEl('text', { x: cx, y: height - bottom + 18, 'text-anchor': 'middle', 'font-size': SMALL, class: 'tick' }, line1));
+    root.append(svgEl('text', { x: cx, y: height - bottom + 33, 'text-anchor': 'middle', 'font-size': SMALL, class: 'tick' }, line2));
+    drawn.forEach((s, si) => {
+      const v = s.values[bi];
+      if (v === null) return;
+      const x0 = bx + si * barW;
+      const rect = svgEl('rect', {
+        x: x0 + 1, y: y(v), width: Math.max(1, barW - 2), height: Math.max(0, y(0) - y(v)), class: `bar series-${s.index}`,
+      });
+      rect.append(svgEl('title', {}, `${s.label}, ${binText(b.bin)}: ${plural(v, 'person', 'people')}`));
+      root.append(rect);
+      if (showValues) {
+        root.append(svgEl('text', {
+          x: x0 + barW / 2, y: y(v) - 4, 'text-anchor': 'middle', 'font-size': 11, class: 'bar-value',
+        }, formatCount(v)));
+      }
+    });
+  });
+  root.append(svgEl('line', { class: 'axis', x1: left, x2: width - right, y1: y(0), y2: y(0) }));
+  return root;
+}
+
+/** Draws every chart at the width of its section, again when it changes. */
+function drawCharts(charts) {
+  let lastWidth = 0;
+  const draw = () => {
+    const holder = charts[0]?.figure.querySelector('.chart-holder');
+    if (!holder) return;
+    const width = Math.floor(holder.clientWidth);
+    if (width <= 0 || Math.abs(width - lastWidth) < 2) return;
+    lastWidth = width;
+    for (const c of charts) c.draw(width);
+  };
+  draw();
+  if (typeof ResizeObserver === 'function') {
+    let pending = false;
+    const observer = new ResizeObserver(() => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; draw(); });
+    });
+    observer.observe($('analyses'));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Start
+
+async function start() {
+  // Pasting another link into this tab changes only the fragment, which
+  // does not reload the page: reload, so the new link is checked afresh.
+  window.addEventListener('hashchange', () => location.reload());
+  try {
+    const link = readLink();
+    checkLink(link);
+    const [data, studyDoc] = await Promise.all([fetchReport(link), fetchStudy(link.hash)]);
+    const analyses = buildAnalyses(data.rows, studyDoc);
+    renderSummary(data, studyDoc, analyses);
+    const parts = analyses.map((a, i) => renderAnalysis(a, data, i));
+    $('analyses').replaceChildren(...parts.map((p) => p.section));
+    if (analyses.length === 0) {
+      $('analyses').append(el('p', { class: 'card' }, 'This result has no statistics.'));
+    }
+    $('loading').hidden = true;
+    $('report').hidden = false;
+    drawCharts(parts.map((p) => p.chart).filter(Boolean));
+  } catch (e) {
+    showError(e);
+  }
+}
+
+start();

@@ -1,0 +1,331 @@
+#!/usr/bin/env node
+/**
+ * report.mjs - the organizer's report page (/report on the leader) in
+ * headless Chromium (Debian's, driven by playwright-core) against 3 real
+ * parties on loopback, through the commands of DESIGN section 6: 150
+ * submissions, approvals, `mpc compute`, `mpc report --csv`. Before the
+ * compute the page says there are no results yet; after it, the link that
+ * `mpc compute` prints shows the title, the summary, one section per
+ * analysis whose tables hold every value of the CSV (formatted, compared
+ * numerically; suppressed cells say so), a gap chart and a histogram, and
+ * CSV downloads equal to `mpc report --csv` byte for byte. A link without
+ * its key, with a wrong key or for another study, and a server that cannot
+ * be reached show #report-error and no table. The key never travels in a
+ * URL. The dashboard shows "Results released". Every page must load with
+ * no console error (except the failed loads a step causes on purpose) and
+ * no CSP violation.
+ *
+ *   node tests/browser/report.mjs          (MPC_BUILD selects the build dir)
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { parseCsv } from '../integration/clear_stats.mjs';
+import {
+  PASSWORD, bin, cleanup, makeStudy, randomAnswers, runAsync, startParty, writeCsv,
+} from '../integration/lib.mjs';
+
+const N = 150;
+const ANALYSES = ['headcount', 'salary', 'salary_bands'];
+const check = (name) => console.log(`ok: ${name}`);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+
+const problems = []; // console errors, page errors, CSP violations
+const requests = []; // every request: { url, headers }
+let expectedErrors = null; // console errors the current step causes on purpose
+
+/** A new page with the recorders attached; setup(page) runs before it
+ *  opens url. */
+async function openPage(url, options = {}, setup = null) {
+  const page = await browser.newPage({ acceptDownloads: true, ...options });
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (expectedErrors?.test(m.text())) return;
+    problems.push(`console: ${m.text()}`);
+  });
+  page.on('request', (r) => requests.push({ url: r.url(), headers: r.headers() }));
+  await page.exposeFunction('__cspViolation', (text) => problems.push(`CSP violation: ${text}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  if (setup) await setup(page);
+  const response = await page.goto(url);
+  return { page, response };
+}
+
+/** The report link for a study, made as `mpc` makes it: the organizer's
+ *  ECDSA P-256 signature (r||s) over SHA-256("mpc-report/1" || study hash)
+ *  (docs/COMPUTE.md). Lets the test open the page before the compute,
+ *  when no command prints the link yet. */
+function reportLink(study) {
+  const read = (f) => JSON.parse(fs.readFileSync(path.join(study.org, f), 'utf8'));
+  const d = Buffer.from(read('organizer.key.json').signing_private_key, 'hex');
+  const pub = Buffer.from(read('organizer.pub.json').signing_public_key, 'hex');
+  const key = crypto.createPrivateKey({
+    format: 'jwk',
+    key: {
+      kty: 'EC', crv: 'P-256', d: d.toString('base64url'),
+      x: pub.subarray(1, 33).toString('base64url'), y: pub.subarray(33, 65).toString('base64url'),
+    },
+  });
+  const message = Buffer.concat([Buffer.from('mpc-report/1'), Buffer.from(study.hash, 'hex')]);
+  const sig = crypto.sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' });
+  return `${study.parties[0].url}/report#study=${study.hash}&key=${sig.toString('hex')}`;
+}
+
+/** The link after "The report page ... private):" or "Or open the report page ...:". */
+function linkIn(stdout) {
+  const m = /report page \(keep this link private\):\s+(\S+)/.exec(stdout);
+  assert.ok(m, `no report link in: ${stdout}`);
+  return m[1];
+}
+
+/** Every statistic cell of the page's tables. */
+function tableCells(page) {
+  return page.evaluate(() => [...document.querySelectorAll('section.analysis')].flatMap((section) =>
+    [...section.querySelectorAll('table tbody tr[data-group]')].flatMap((tr) =>
+      [...tr.querySelectorAll('td[data-statistic]')].map((td) => ({
+        analysis: section.dataset.analysis,
+        group: tr.dataset.group,
+        statistic: td.dataset.statistic,
+        text: (td.querySelector('.value') ?? td).textContent.trim(),
+      })))));
+}
+
+/** Checks one shown cell against its CSV row: integers exactly (with
+ *  thousands separators), means and spreads to 2 decimals, gaps to 3. */
+function assertCell(shown, row) {
+  const where = `${row.analysis} ${row.group} ${row.statistic}`;
+  if (row.value === '') {
+    assert.equal(shown, row.note === 'suppressed' ? 'suppressed' : 'not defined', where);
+    return;
+  }
+  assert.notEqual(shown, 'suppressed', where);
+  if (/^-?\d+$/.test(row.value) && row.statistic !== 'gap' && row.statistic !== 'mean' && row.statistic !== 'stddev') {
+    assert.match(shown, /^-?\d{1,3}(,\d{3})*$/, `${where}: thousands separators`);
+    assert.equal(shown.replaceAll(',', ''), row.value, where);
+    return;
+  }
+  const digits = row.statistic === 'gap' ? 3 : 2;
+  assert.match(shown, new RegExp(`^-?\\d{1,3}(,\\d{3})*\\.\\d{${digits}}$`), `${where}: ${digits} decimals`);
+  const diff = Math.abs(Number(shown.replaceAll(',', '')) - Number(row.value));
+  assert.ok(diff <= 0.5 * 10 ** -digits + 1e-9, `${where}: shown ${shown}, CSV ${row.value}`);
+}
+
+/** Waits for #report-error; checks its text; no report, no table. */
+async function assertReportError(page, pattern) {
+  await page.waitForSelector('#report-error', { state: 'visible', timeout: 20000 });
+  assert.match(await page.textContent('#report-error'), pattern);
+  assert.equal(await page.locator('#report').isVisible(), false);
+  assert.equal(await page.locator('table').count(), 0);
+  assert.equal(await page.locator('section.analysis').count(), 0);
+}
+
+let failed = false;
+let study = null;
+try {
+  study = await makeStudy({ n: 3, tokens: 200 });
+  for (const p of study.parties) await startParty(study, p);
+  const [leader] = study.parties;
+  const mpc = (cmd, args = []) => runAsync(bin('mpc'), [cmd, '--organizer', study.org, '--study', study.sealed, ...args]);
+
+  for (const p of study.parties) {
+    const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const answers = writeCsv(path.join(study.dir, 'answers.csv'), randomAnswers(N));
+  const submitted = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', answers,
+    '--tokens', path.join(study.dir, 'tokens.csv')]);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  check(`3 parties approved; ${N} submissions`);
+
+  // 1. Before the compute: no results yet.
+  const early = reportLink(study);
+  expectedErrors = /status of 404/;
+  const { page: before, response } = await openPage(early);
+  assert.match(response.headers()['content-security-policy'], /script-src 'self'(;|$)/);
+  await assertReportError(before, /No results yet/);
+  assert.match(await before.textContent('#report-error'), /mpc compute/);
+  expectedErrors = null;
+  await before.close();
+  check('before the compute: "No results yet", run mpc compute; no table');
+
+  // 2. The compute, and the report as CSV.
+  const computed = await mpc('compute');
+  assert.equal(computed.code, 0, computed.stderr);
+  const link = linkIn(computed.stdout);
+  const key = new URL(link).hash.match(/key=([0-9a-f]{128})$/)[1];
+  assert.ok(link.startsWith(`${leader.url}/report#study=${study.hash}&key=`), link);
+  const csvFile = path.join(study.dir, 'report.csv');
+  const reported = await mpc('report', ['--csv', csvFile]);
+  assert.equal(reported.code, 0, reported.stderr);
+  assert.ok(linkIn(reported.stdout).startsWith(`${leader.url}/report#study=${study.hash}&key=`));
+  const csvText = fs.readFileSync(csvFile, 'utf8');
+  const [header, ...csvRows] = parseCsv(csvText);
+  assert.deepEqual(header, ['analysis', 'group', 'statistic', 'value', 'note']);
+  const rows = csvRows.map(([analysis, group, statistic, value, note]) => ({ analysis, group, statistic, value, note }));
+  check('mpc compute and mpc report print the report link');
+
+  // 3. The page.
+  const { page } = await openPage(link);
+  await page.waitForSelector('#report', { state: 'visible', timeout: 20000 });
+  assert.equal(await page.locator('#report-error').isVisible(), false);
+  assert.equal((await page.textContent('#report-title')).trim(), 'Pay equity survey 2026');
+  assert.match(await page.title(), /Pay equity survey 2026/);
+  assert.equal((await page.textContent('#accepted')).trim(), String(N));
+  assert.equal((await page.textContent('#rejected')).trim(), '0');
+  assert.equal((await page.textContent('#incomplete')).trim(), '0');
+  const summary = await page.textContent('#summary');
+  assert.match(summary, /at least 10 submissions/);
+  assert.match(summary, /fewer than 5 contributors/);
+  assert.equal(await page.locator('#plan li').count(), 3);
+  assert.match(await page.textContent('#released'), /Released on/);
+  check(`title and summary: accepted ${N}, rejected 0, incomplete 0, thresholds, plan`);
+
+  const sections = await page.locator('section.analysis').evaluateAll((l) => l.map((s) => s.dataset.analysis));
+  assert.deepEqual(sections, ANALYSES);
+  for (const name of ANALYSES) {
+    assert.equal(await page.locator(`section.analysis[data-analysis="${name}"] table`).count(), 1, name);
+  }
+  check('one section with a table per analysis (headcount, salary, salary_bands)');
+
+  const cells = await tableCells(page);
+  const shown = new Map(cells.map((c) => [`${c.analysis}|${c.group}|${c.statistic}`, c.text]));
+  const statRows = rows.filter((r) => r.analysis !== '_study');
+  assert.equal(cells.length, statRows.length, 'one cell per CSV row');
+  let suppressed = 0;
+  for (const row of statRows) {
+    const text = shown.get(`${row.analysis}|${row.group}|${row.statistic}`);
+    assert.ok(text !== undefined, `no cell for ${row.analysis} ${row.group} ${row.statistic}`);
+    assertCell(text, row);
+    if (row.note === 'suppressed') suppressed += 1;
+  }
+  assert.ok(suppressed > 0, 'the data has suppressed cells');
+  assert.ok(statRows.some((r) => r.value !== '' && Number(r.value) >= 1000), 'the data has numbers with separators');
+  check(`every one of the ${statRows.length} values equals the CSV (${suppressed} say "suppressed")`);
+
+  // Charts: a gap chart for salary, a histogram for salary_bands.
+  const gapSvg = page.locator('section[data-analysis="salary"] figure[data-chart="gap"] svg[role="img"]');
+  assert.equal(await gapSvg.count(), 1);
+  assert.match(await gapSvg.getAttribute('aria-label'), /Gap chart/);
+  assert.ok((await gapSvg.locator('title').first().textContent()).length > 0);
+  const gapRows = rows.filter((r) => r.analysis === 'salary' && r.statistic === 'gap' && !r.group.startsWith('gender=Man;'));
+  assert.equal(await gapSvg.locator('rect.bar').count(), gapRows.filter((r) => r.value !== '').length,
+    'one bar per group with a gap (the reference groups are the line at 1)');
+  const gapSuppressed = gapRows.filter((r) => r.note === 'suppressed').length;
+  assert.equal(await gapSvg.locator('text.bar-note.is-suppressed').count(), gapSuppressed, 'suppressed groups labelled');
+  const histSvg = page.locator('section[data-analysis="salary_bands"] figure[data-chart="histogram"] svg[role="img"]');
+  assert.equal(await histSvg.count(), 1);
+  assert.match(await histSvg.getAttribute('aria-label'), /Histogram/);
+  assert.equal(await histSvg.locator('rect.bar').count(),
+    rows.filter((r) => r.analysis === 'salary_bands' && r.value !== '').length, 'one bar per released bin');
+  check(`charts: gap (${gapRows.length} groups, ${gapSuppressed} suppressed) and histogram, with accessible names`);
+
+  // CSV downloads: the same bytes as mpc report --csv.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-all')]);
+  assert.equal(fs.readFileSync(await download.path(), 'utf8'), csvText);
+  const [one] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('section[data-analysis="salary"] a.download'),
+  ]);
+  const salaryCsv = ['analysis,group,statistic,value,note',
+    ...csvText.trimEnd().split('\n').filter((l) => l.startsWith('salary,'))].join('\n');
+  assert.equal(fs.readFileSync(await one.path(), 'utf8'), `${salaryCsv}\n`);
+  check('CSV downloads equal mpc report --csv (whole report and one analysis)');
+
+  // The key only ever travels in the header, never in a URL.
+  const keys = [key, early.split('key=')[1]];
+  const reportRequests = requests.filter((r) => new URL(r.url).pathname === '/api/report');
+  assert.ok(reportRequests.length >= 2);
+  for (const r of reportRequests) assert.ok(keys.includes(r.headers['x-mpc-report-key']), 'the key in the header');
+  for (const r of requests) {
+    for (const k of keys) assert.ok(!r.url.includes(k.slice(0, 32)), `the key in a request URL: ${r.url}`);
+  }
+  check('the report key is sent only in X-MPC-Report-Key');
+
+  // Hiding the suppressed groups, on a table that has some.
+  const salaryRows = page.locator('section[data-analysis="salary"] tbody tr');
+  const all = await salaryRows.count();
+  const fully = await page.locator('section[data-analysis="salary"] tbody tr.is-suppressed-row').count();
+  if (fully > 0 && fully < all) {
+    await page.check('section[data-analysis="salary"] .table-filter input');
+    assert.equal(await page.locator('section[data-analysis="salary"] tbody tr:visible').count(), all - fully);
+    check(`"Hide the suppressed groups" hides ${fully} of ${all} rows`);
+  }
+  await page.close();
+
+  // On a phone: the page itself never scrolls sideways.
+  const { page: phone } = await openPage(link, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  await phone.waitForSelector('#report', { state: 'visible', timeout: 20000 });
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+  assert.equal(await phone.locator('section[data-analysis="salary"] svg').count(), 1);
+  await phone.close();
+  check('on a phone-sized screen: no sideways scrolling of the page');
+
+  // 4. Links that must not show the report.
+  const flip = (hex, at) => hex.slice(0, at) + (hex[at] === 'a' ? 'b' : 'a') + hex.slice(at + 1);
+  const base = `${leader.url}/report#study=${study.hash}`;
+  const bad = [
+    [`${base}&key=${flip(key, 40)}`, /does not open the report/, /status of 403/],
+    [base, /no report key/, null],
+    [`${leader.url}/report`, /no report key/, null],
+    [`${base}&key=${key.slice(0, 100)}`, /damaged/, null],
+    [`${leader.url}/report#study=${flip(study.hash, 3)}&key=${key}`, /another study/, null],
+  ];
+  for (const [url, message, expected] of bad) {
+    expectedErrors = expected;
+    const countBefore = requests.filter((r) => new URL(r.url).pathname === '/api/report').length;
+    const { page: p } = await openPage(url);
+    await assertReportError(p, message);
+    const sent = requests.filter((r) => new URL(r.url).pathname === '/api/report').length - countBefore;
+    if (/no report key|damaged/.test(message.source)) assert.equal(sent, 0, 'no request without a usable key');
+    await p.close();
+  }
+  expectedErrors = null;
+  check('a wrong key, no key, a damaged key, another study: #report-error, no table');
+
+  // The server cannot be reached.
+  expectedErrors = /ERR_FAILED|ERR_CONNECTION/;
+  const { page: offline } = await openPage(link, {}, (pg) => pg.route(`${leader.url}/api/report`, (r) => r.abort('failed')));
+  await assertReportError(offline, /did not answer/);
+  await offline.close();
+  expectedErrors = null;
+  check('a network error: #report-error, no table');
+
+  // 5. The dashboard shows the release.
+  expectedErrors = /status of 401 \(Unauthorized\)/; // not signed in yet
+  const { page: admin } = await openPage(`${leader.url}/admin`);
+  await admin.waitForSelector('#login-form', { state: 'visible' });
+  await admin.fill('#password', PASSWORD);
+  await admin.click('#login-button');
+  await admin.waitForSelector('#dashboard', { state: 'visible' });
+  await admin.waitForFunction(() => document.querySelector('#compute-state').textContent.trim() === 'Results released',
+    null, { timeout: 20000 });
+  const detail = await admin.textContent('#compute-detail');
+  assert.match(detail, new RegExp(`${N} submissions accepted, 0 rejected \\(invalid proof\\), 0 incomplete`));
+  assert.equal(await admin.locator('#compute-progress-wrap').isVisible(), false);
+  await admin.close();
+  expectedErrors = null;
+  check('the dashboard shows "Results released" with the counts');
+
+  assert.deepEqual(problems, []);
+  check('no page errors, console errors or CSP violations');
+} catch (e) {
+  failed = true;
+  console.log(`FAIL: ${e.stack ?? e}`);
+  if (problems.length) console.log(`problems seen:\n  ${problems.join('\n  ')}`);
+} finally {
+  await browser.close();
+  if (study) cleanup(study);
+}
+process.exitCode = failed ? 1 : 0;
