@@ -10,17 +10,13 @@
  *   node tests/browser/dashboard.mjs
  */
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import {
   ANSWER, PASSWORD, cleanup, eventually, login, makeStudy, makeUploads, startParty, status, upload,
 } from '../integration/lib.mjs';
+import { launchChromium } from './lib.mjs';
 
 const study = await makeStudy({ n: 3 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const check = (name) => console.log(`ok: ${name}`);
 let failed = false;
 try {

@@ -21,47 +21,21 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { parseCsv } from '../integration/clear_stats.mjs';
 import {
   PASSWORD, bin, cleanup, makeStudy, randomAnswers, runAsync, startParty, writeCsv,
 } from '../integration/lib.mjs';
+import { launchChromium, Recorder } from './lib.mjs';
 
 const N = 150;
 const ANALYSES = ['headcount', 'salary', 'salary_bands'];
 const check = (name) => console.log(`ok: ${name}`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-
-const problems = []; // console errors, page errors, CSP violations
-const requests = []; // every request: { url, headers }
-let expectedErrors = null; // console errors the current step causes on purpose
-
-/** A new page with the recorders attached; setup(page) runs before it
- *  opens url. */
-async function openPage(url, options = {}, setup = null) {
-  const page = await browser.newPage({ acceptDownloads: true, ...options });
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (expectedErrors?.test(m.text())) return;
-    problems.push(`console: ${m.text()}`);
-  });
-  page.on('request', (r) => requests.push({ url: r.url(), headers: r.headers() }));
-  await page.exposeFunction('__cspViolation', (text) => problems.push(`CSP violation: ${text}`));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  if (setup) await setup(page);
-  const response = await page.goto(url);
-  return { page, response };
-}
+const browser = await launchChromium();
+/** Everything a page did that the test looks at afterwards. */
+const recorder = new Recorder(browser);
+const { problems, requests } = recorder;
+const openPage = (url, options = {}, setup = null) => recorder.open(url, { acceptDownloads: true, ...options }, setup);
 
 /** The report link for a study, made as `mpc` makes it: the organizer's
  *  ECDSA P-256 signature (r||s) over SHA-256("mpc-report/1" || study hash)
@@ -151,12 +125,12 @@ try {
 
   // 1. Before the compute: no results yet.
   const early = reportLink(study);
-  expectedErrors = /status of 404/;
+  recorder.expectedErrors = /status of 404/;
   const { page: before, response } = await openPage(early);
   assert.match(response.headers()['content-security-policy'], /script-src 'self'(;|$)/);
   await assertReportError(before, /No results yet/);
   assert.match(await before.textContent('#report-error'), /mpc compute/);
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   await before.close();
   check('before the compute: "No results yet", run mpc compute; no table');
 
@@ -283,7 +257,7 @@ try {
     [`${leader.url}/report#study=${flip(study.hash, 3)}&key=${key}`, /another study/, null],
   ];
   for (const [url, message, expected] of bad) {
-    expectedErrors = expected;
+    recorder.expectedErrors = expected;
     const countBefore = requests.filter((r) => new URL(r.url).pathname === '/api/report').length;
     const { page: p } = await openPage(url);
     await assertReportError(p, message);
@@ -291,19 +265,19 @@ try {
     if (/no report key|damaged/.test(message.source)) assert.equal(sent, 0, 'no request without a usable key');
     await p.close();
   }
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   check('a wrong key, no key, a damaged key, another study: #report-error, no table');
 
   // The server cannot be reached.
-  expectedErrors = /ERR_FAILED|ERR_CONNECTION/;
+  recorder.expectedErrors = /ERR_FAILED|ERR_CONNECTION/;
   const { page: offline } = await openPage(link, {}, (pg) => pg.route(`${leader.url}/api/report`, (r) => r.abort('failed')));
   await assertReportError(offline, /did not answer/);
   await offline.close();
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   check('a network error: #report-error, no table');
 
   // 5. The dashboard shows the release.
-  expectedErrors = /status of 401 \(Unauthorized\)/; // not signed in yet
+  recorder.expectedErrors = /status of 401 \(Unauthorized\)/; // not signed in yet
   const { page: admin } = await openPage(`${leader.url}/admin`);
   await admin.waitForSelector('#login-form', { state: 'visible' });
   await admin.fill('#password', PASSWORD);
@@ -315,7 +289,7 @@ try {
   assert.match(detail, new RegExp(`${N} submissions accepted, 0 rejected \\(invalid proof\\), 0 incomplete`));
   assert.equal(await admin.locator('#compute-progress-wrap').isVisible(), false);
   await admin.close();
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   check('the dashboard shows "Results released" with the counts');
 
   assert.deepEqual(problems, []);

@@ -16,10 +16,10 @@
  *   node tests/browser/submit.mjs          (MPC_BUILD selects the build dir)
  */
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import {
   cleanup, login, makeStudy, startParty, status, stopParty,
 } from '../integration/lib.mjs';
+import { launchChromium, Recorder } from './lib.mjs';
 
 const MEMBERS = ['ciphertext', 'enc', 'party', 'public_share', 'report_id', 'seq', 'study', 'token'];
 const check = (name) => console.log(`ok: ${name}`);
@@ -29,41 +29,11 @@ const FIRST = { gender: 'Non-binary', ethnicity: 'Native Hawaiian or Pacific Isl
 const CORRECTED = { ...FIRST, job: 'Technicians', salary: '91234' };
 const THIRD = { gender: 'Woman', ethnicity: 'Two or more races', job: 'Craft', salary: '67891', manager: 'false' };
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-
+const browser = await launchChromium();
 /** Everything a page did that the test looks at afterwards. */
-const problems = []; // console errors, page errors, CSP violations
-const consoleText = []; // every console message (the answers must not be there)
-const requests = []; // every request: { url, method, body }
-let expectedErrors = null; // console errors the current step causes on purpose
-
-/** A new page with the recorders attached; setup(page) runs before it
- *  opens url. */
-async function openPage(url, options = {}, setup = null) {
-  const page = await browser.newPage(options);
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  page.on('console', (m) => {
-    consoleText.push(m.text());
-    if (m.type() !== 'error') return;
-    // Chromium logs failed requests as errors (a party down, a refusal).
-    if (expectedErrors?.test(m.text())) return;
-    problems.push(`console: ${m.text()}`);
-  });
-  page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postData() }));
-  await page.exposeFunction('__cspViolation', (text) => problems.push(`CSP violation: ${text}`));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`);
-    });
-  });
-  if (setup) await setup(page);
-  const response = await page.goto(url);
-  return { page, response };
-}
+const recorder = new Recorder(browser);
+const { problems, consoleText, requests } = recorder;
+const openPage = (url, options = {}, setup = null) => recorder.open(url, options, setup);
 
 const uploads = () => requests.filter((r) => new URL(r.url).pathname === '/api/reports');
 
@@ -237,7 +207,7 @@ try {
 
   // 6. A party down: the page waits and retries until it confirms.
   await stopParty(helper3);
-  expectedErrors = /ERR_CONNECTION_REFUSED/;
+  recorder.expectedErrors = /ERR_CONNECTION_REFUSED/;
   const { page: page2 } = await openPage(study.tokens[1].link);
   await page2.waitForSelector('#study-form', { state: 'visible', timeout: 20000 });
   await fill(page2, THIRD);
@@ -255,7 +225,7 @@ try {
   assert.equal(await page2.isDisabled('#submit-button'), true);
   await startParty(study, helper3);
   await receipt(page2, 3, 30000);
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   assert.deepEqual(await counts(helper3), { received: 3, current: 2 });
   assert.deepEqual(await counts(leader), { received: 3, current: 2 });
   check('party 3 down: "waiting, retrying" and no receipt; restarted: retried automatically, receipt, counted');
@@ -263,7 +233,7 @@ try {
 
   // ... and "Retry now" does not wait for the next automatic attempt.
   await stopParty(helper2);
-  expectedErrors = /ERR_CONNECTION_REFUSED/;
+  recorder.expectedErrors = /ERR_CONNECTION_REFUSED/;
   const { page: page3 } = await openPage(study.tokens[2].link);
   await page3.waitForSelector('#study-form', { state: 'visible', timeout: 20000 });
   await fill(page3, THIRD);
@@ -276,7 +246,7 @@ try {
   await page3.click('#retry-button');
   await receipt(page3, 3, 5000);
   assert.ok(Date.now() - clicked < 5000);
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   assert.deepEqual(await counts(helper2), { received: 4, current: 3 });
   check('"Retry now" delivers at once once the party is back');
   await page3.close();
@@ -284,7 +254,7 @@ try {
   // A lost answer: party 2 stores the upload but the page never hears back.
   // The retry sends the same body; the party answers 409 "same": confirmed,
   // and counted once.
-  expectedErrors = /ERR_CONNECTION_RESET|status of 409/;
+  recorder.expectedErrors = /ERR_CONNECTION_RESET|status of 409/;
   const { page: page4 } = await openPage(study.tokens[3].link);
   await page4.waitForSelector('#study-form', { state: 'visible', timeout: 20000 });
   let dropped = 0;
@@ -303,13 +273,13 @@ try {
   assert.equal(sentBodies(lostId).length, 3);
   assert.deepEqual(await counts(helper2), { received: 5, current: 4 });
   assert.deepEqual(await counts(leader), { received: 5, current: 4 });
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   check('an answer lost on the way: the retry is recognized ("same"), confirmed and counted once');
   await page4.close();
 
   // A refusal is final: a tampered token is refused by every party; the page
   // says so, does not retry, and shows no receipt.
-  expectedErrors = /status of 403/;
+  recorder.expectedErrors = /status of 403/;
   const tampered = study.tokens[4].token.replace(/.(?=.{20}$)/, (c) => (c === 'A' ? 'B' : 'A'));
   const { page: page5 } = await openPage(`${leader.url}/submit#study=${study.hash}&token=${tampered}`);
   await page5.waitForSelector('#study-form', { state: 'visible', timeout: 20000 });
@@ -326,7 +296,7 @@ try {
   assert.equal(uploads().length - refusedBefore, 3, 'a refusal is not retried');
   await page5.click('#edit-button');
   assert.equal(await page5.isEnabled('#submit-button'), true);
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   check('a refused token: the party\'s reason shown, not complete, no retry, no receipt');
   await page5.close();
 
@@ -350,7 +320,7 @@ try {
   check('a wrong or missing hash, or a missing token: #page-load-error, no form');
 
   // The core or the study cannot be loaded: a clear message, no form.
-  expectedErrors = /ERR_FAILED|status of 500/;
+  recorder.expectedErrors = /ERR_FAILED|status of 500/;
   const failures = [
     ['/web/mpc_core.wasm', (route) => route.abort('failed'), /could not start/],
     ['/api/study', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"x"}' }),
@@ -363,7 +333,7 @@ try {
     assert.equal(await p.locator('input, select').count(), 0);
     await p.close();
   }
-  expectedErrors = null;
+  recorder.expectedErrors = null;
   assert.equal(uploads().length, uploadsBefore, 'no uploads from the pages that showed no form');
   check('the WebAssembly core or the study failing to load: #page-load-error, no form');
   for (const p of study.parties) await stopParty(p);
