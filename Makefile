@@ -136,7 +136,7 @@ CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
 BINS       := $(BUILD)/bin/mpc-vectors $(BUILD)/bin/mpc $(BUILD)/bin/mpc-party
 TEST_TOOLS := $(BUILD)/tests/make_upload
 INTEROP_BIN := $(BUILD)/tests/interop_native
-BENCH_BIN  := $(BUILD)/bench/native_shard_seal
+BENCH_BIN  := $(BUILD)/bench/native
 
 .PHONY: all test asan demo bench clean deps check-unit check-vectors check-tools check-ct \
         check-wasm check-browser check-integration
@@ -214,7 +214,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
 
-$(BENCH_BIN): $(BUILD)/obj/bench/native_shard_seal.o $(CORE_OBJ) $(LIB_OBJ)
+$(BENCH_BIN): $(BUILD)/obj/bench/native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
@@ -222,8 +222,8 @@ $(BENCH_BIN): $(BUILD)/obj/bench/native_shard_seal.o $(CORE_OBJ) $(LIB_OBJ)
 # Benchmarks (bench/): figures are medians, compared with a baseline run by
 # the same command.
 bench: deps
-	@$(MAKE) --no-print-directory $(WEB_OUT) $(BENCH_BIN)
-	@node bench/wasm.mjs $(BUILD)
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@node bench/client.mjs $(BUILD)
 
 $(INTEROP_BIN): $(BUILD)/obj/tests/wasm/interop_native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)

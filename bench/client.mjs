@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+/**
+ * client.mjs - the contributor side of `make bench`, every figure measured
+ * in this run (medians after a warm-up):
+ *   - shard: 3-party Prio3Histogram(240) and Prio3SumVec(240 x 20 bits) with
+ *     the native build, the WebAssembly build in Node, and the divviup-ts
+ *     client (npm @divviup/prio3, the baseline);
+ *   - one pay-equity submission (encode, prove, shard, seal for 3 parties)
+ *     natively, in Node and in headless Chromium;
+ *   - the bytes of that submission's upload to the leader and to a helper.
+ * Merges its keys into BUILD/bench/results.json and prints a table.
+ *
+ *   node bench/client.mjs BUILD_DIR [ITERATIONS]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Prio3Histogram, Prio3SumVec } from '@divviup/prio3';
+import { launchChromium } from '../tests/browser/lib.mjs';
+import { serve } from '../tests/browser/server.mjs';
+import { ANSWER, cleanup, makeStudy } from '../tests/integration/lib.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const build = path.resolve(process.argv[2] ?? 'build');
+const n = Number(process.argv[3] ?? 100);
+const web = path.join(build, 'web');
+const { loadMpc } = await import(pathToFileURL(path.join(web, 'mpc.js')).href);
+const mpc = await loadMpc();
+
+const median = (t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];
+async function timeIt(fn, iterations = n) {
+  const t = [];
+  for (let i = -Math.floor(iterations / 10) - 1; i < iterations; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    if (i >= 0) t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+const native = (...args) => JSON.parse(execFileSync(path.join(build, 'bench', 'native'), args.map(String)));
+
+/* ---- shard ---------------------------------------------------------------- */
+const ctx = new TextEncoder().encode('mpc-study/1 bench');
+const hist = mpc.prio3({ type: 'histogram', shares: 3, length: 240 });
+const vec = mpc.prio3({ type: 'sumvec', shares: 3, length: 240, maxMeasurement: 2 ** 20 - 1 });
+const vecMeasurement = (i) => Array.from({ length: 240 }, (_, k) => (i * 7919 + k) % 2 ** 20);
+const wasmHist = await timeIt((i) => hist.shard((i + n) % 240, { ctx }));
+const wasmVec = await timeIt((i) => vec.shard(vecMeasurement(i + n), { ctx }));
+const dvHist = new Prio3Histogram({ shares: 3, length: 240, chunkLength: hist.chunkLength });
+const dvVec = new Prio3SumVec({ shares: 3, length: 240, bits: 20, chunkLength: vec.chunkLength });
+const random = (k) => Buffer.from(mpc.random(k));
+const divviupHist = await timeIt((i) => dvHist.shard((i + n) % 240, random(16), random(dvHist.randSize)), Math.max(10, n / 5));
+const divviupVec = await timeIt((i) => dvVec.shard(vecMeasurement(i + n), random(16), random(dvVec.randSize)), Math.max(10, n / 10));
+hist.free();
+vec.free();
+const nativeShard = native('shard', n);
+
+/* ---- one pay-equity submission -------------------------------------------- */
+const study = await makeStudy({ n: 3, tokens: 1 });
+let sub;
+try {
+  const text = readFileSync(study.sealed, 'utf8');
+  const token = study.tokens[0].token;
+  const s = mpc.study(text);
+  const wasmSubmission = await timeIt(() => s.submission(ANSWER, { token }));
+  const { bodies } = s.submission(ANSWER, { token });
+  s.free();
+  const nativeSub = native('submission', study.sealed, n);
+  const server = await serve({ '/web/': web, '/bench/': here });
+  const browser = await launchChromium();
+  let chromiumMs;
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/bench/chromium.html`);
+    await page.waitForFunction(() => window.benchReady === true);
+    chromiumMs = await page.evaluate(([t, k, m]) => window.benchSubmission(t, k, m), [text, token, n]);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  sub = { wasmSubmission, nativeSub, chromiumMs, leader: bodies[0].length, helper: bodies[1].length };
+} finally {
+  cleanup(study);
+}
+
+/* ---- results -------------------------------------------------------------- */
+const file = path.join(build, 'bench', 'results.json');
+mkdirSync(path.dirname(file), { recursive: true });
+let results = {};
+try { results = JSON.parse(readFileSync(file, 'utf8')); } catch { /* first run */ }
+Object.assign(results, {
+  shard_histogram240_ms: { native: nativeShard.shard_histogram240_ms, wasm: wasmHist, divviup_ts: divviupHist },
+  shard_sumvec240x20_ms: { native: nativeShard.shard_sumvec240x20_ms, wasm: wasmVec, divviup_ts: divviupVec },
+  submission_encode_ms: { native: sub.nativeSub.submission_encode_ms, wasm_node: sub.wasmSubmission, chromium: sub.chromiumMs },
+  submission_upload_bytes: { leader: sub.leader, helper: sub.helper },
+  wasm_module_bytes: statSync(path.join(web, 'mpc_core.wasm')).size,
+  client_iterations: n,
+  node: process.version,
+});
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+
+const ms = (x) => `${x.toFixed(3).padStart(9)} ms`;
+const ratio = (x, base) => `${(x / base).toFixed(2).padStart(7)}x`;
+console.log(`Client side (medians; ratios against the divviup-ts client or the native build, same run)`);
+for (const [name, key] of [['Prio3Histogram(240), 3 shares: shard', 'shard_histogram240_ms'],
+  ['Prio3SumVec(240 x 20 bits), 3 shares: shard', 'shard_sumvec240x20_ms']]) {
+  const r = results[key];
+  console.log(`  ${name}`);
+  console.log(`    divviup-ts (npm @divviup/prio3)  ${ms(r.divviup_ts)}  1.00x`);
+  console.log(`    this core, WebAssembly in Node   ${ms(r.wasm)}  ${ratio(r.wasm, r.divviup_ts)}`);
+  console.log(`    this core, native                ${ms(r.native)}  ${ratio(r.native, r.divviup_ts)}`);
+}
+const se = results.submission_encode_ms;
+console.log('  One pay-equity submission: encode, prove, shard, seal for 3 parties (target: under 10 ms in WebAssembly)');
+console.log(`    native                           ${ms(se.native)}  1.00x`);
+console.log(`    WebAssembly in Node              ${ms(se.wasm_node)}  ${ratio(se.wasm_node, se.native)}`);
+console.log(`    WebAssembly in Chromium          ${ms(se.chromium)}  ${ratio(se.chromium, se.native)}`);
+console.log(`  Upload bodies: leader ${results.submission_upload_bytes.leader} bytes, helper ${results.submission_upload_bytes.helper} bytes (target: under 20 KB each)`);
+console.log(`  WebAssembly module: ${(results.wasm_module_bytes / 1024).toFixed(1)} KiB`);
+console.log(`Wrote ${file}`);
