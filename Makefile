@@ -136,7 +136,7 @@ CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
 BINS       := $(BUILD)/bin/mpc-vectors $(BUILD)/bin/mpc $(BUILD)/bin/mpc-party
 TEST_TOOLS := $(BUILD)/tests/make_upload
 INTEROP_BIN := $(BUILD)/tests/interop_native
-BENCH_BIN  := $(BUILD)/bench/native
+BENCH_BIN  := $(BUILD)/bench/native $(BUILD)/bench/ingest
 
 .PHONY: all test asan demo bench clean deps check-unit check-vectors check-tools check-ct \
         check-wasm check-browser check-integration
@@ -214,16 +214,22 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
 
-$(BENCH_BIN): $(BUILD)/obj/bench/native.o $(CORE_OBJ) $(LIB_OBJ)
+$(BUILD)/bench/native: $(BUILD)/obj/bench/native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
+
+$(BUILD)/bench/ingest: $(BUILD)/obj/bench/ingest.o $(CORE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcurl -lpthread $(CORE_LIBS)
 
 # Benchmarks (bench/): figures are medians, compared with a baseline run by
 # the same command.
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@node bench/client.mjs $(BUILD)
+	@node bench/ingest.mjs $(BUILD)
 
 $(INTEROP_BIN): $(BUILD)/obj/tests/wasm/interop_native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
