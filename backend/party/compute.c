@@ -573,7 +573,7 @@ static uint8_t *withheld_share(compute *c, char *err, size_t err_size)
     size_t os = prio3_out_share_size(v), len = prio3_output_len(v), elem = os / len;
     uint8_t *all = calloc(parties, os), *open = malloc(len), *share = malloc(os);
     core_u128 *counts = calloc(len, sizeof *counts);
-    char body[64], idhex[33];
+    char idhex[33];
     int ok = all != NULL && open != NULL && share != NULL && counts != NULL;
     uint64_t accepted;
     pthread_mutex_lock(&c->lock);
@@ -585,12 +585,16 @@ static uint8_t *withheld_share(compute *c, char *err, size_t err_size)
         memcpy(share, c->agg, os);
     }
     pthread_mutex_unlock(&c->lock);
+    ok = ok && own != NULL;
     free(own);
-    if (!ok || own == NULL) {
+    cJSON *req = cJSON_CreateObject();
+    char *body =
+        cJSON_AddStringToObject(req, "compute", idhex) ? cJSON_PrintUnformatted(req) : NULL;
+    cJSON_Delete(req);
+    if (!ok || body == NULL) {
         snprintf(err, err_size, "out of memory");
         ok = 0;
     }
-    snprintf(body, sizeof body, "{\"compute\":\"%s\"}", idhex);
     for (unsigned i = 0; i < parties && ok; i++) {
         if (i == app->self)
             continue;
@@ -627,6 +631,7 @@ static uint8_t *withheld_share(compute *c, char *err, size_t err_size)
             if (!open[i])
                 memset(share + i * elem, 0, elem);
     }
+    free(body);
     free(all);
     free(open);
     free(counts);
