@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCsv } from '../integration/clear_stats.mjs';
 import {
-  PASSWORD, bin, cleanup, makeStudy, randomAnswers, runAsync, startParty, writeCsv,
+  PASSWORD, bin, cleanup, ecdsaKey, makeStudy, randomAnswers, runAsync, startParty, writeCsv,
 } from '../integration/lib.mjs';
 import { launchChromium, Recorder } from './lib.mjs';
 
@@ -41,17 +41,9 @@ const openPage = (url, options = {}, setup = null) => recorder.open(url, { accep
  *  ECDSA P-256 signature (r||s) over SHA-256("mpc-report/1" || study hash)
  *  (docs/COMPUTE.md). Lets the test open the page before the compute,
  *  when no command prints the link yet. */
-function reportLink(study) {
+async function reportLink(study) {
   const read = (f) => JSON.parse(fs.readFileSync(path.join(study.org, f), 'utf8'));
-  const d = Buffer.from(read('organizer.key.json').signing_private_key, 'hex');
-  const pub = Buffer.from(read('organizer.pub.json').signing_public_key, 'hex');
-  const key = crypto.createPrivateKey({
-    format: 'jwk',
-    key: {
-      kty: 'EC', crv: 'P-256', d: d.toString('base64url'),
-      x: pub.subarray(1, 33).toString('base64url'), y: pub.subarray(33, 65).toString('base64url'),
-    },
-  });
+  const key = await ecdsaKey(read('organizer.key.json').signing_private_key, read('organizer.pub.json').signing_public_key);
   const message = Buffer.concat([Buffer.from('mpc-report/1'), Buffer.from(study.hash, 'hex')]);
   const sig = crypto.sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' });
   return `${study.parties[0].url}/report#study=${study.hash}&key=${sig.toString('hex')}`;
@@ -124,7 +116,7 @@ try {
   check(`3 parties approved; ${N} submissions`);
 
   // 1. Before the compute: no results yet.
-  const early = reportLink(study);
+  const early = await reportLink(study);
   recorder.expectedErrors = /status of 404/;
   const { page: before, response } = await openPage(early);
   assert.match(response.headers()['content-security-policy'], /script-src 'self'(;|$)/);

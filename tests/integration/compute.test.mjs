@@ -14,11 +14,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
+import { pathToFileURL } from 'node:url';
 import { answersFromCsv, clearStats, compareReport, parseCsv } from './clear_stats.mjs';
 import {
-  bin, cleanup, eventually, login, makeStudy, makeUploads, randomAnswers, runAsync, startParty, status, stopParty,
-  upload, writeCsv,
+  bin, build, cleanup, eventually, login, makeStudy, makeUploads, randomAnswers, root, runAsync, signedRequest, startParty,
+  status, stopParty, upload, writeCsv,
 } from './lib.mjs';
+
+const webDir = path.resolve(root, process.env.MPC_WEB ?? path.join(build, 'web'));
 
 const N = 320;
 
@@ -227,6 +230,22 @@ describe('compute guards', () => {
     let r = await runAsync(bin('mpc'), args);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /only 4 complete submissions .*; the study needs at least 10 before anything is opened/);
+    // The helper keeps the verification key of that first compute: a
+    // leader sending another one is refused.
+    const { loadMpc } = await import(pathToFileURL(path.join(webDir, 'mpc.js')).href);
+    const mpc = await loadMpc();
+    const sealed = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+    const info = Buffer.concat([Buffer.from('mpc-study/1 verify key'), Buffer.from([1])]);
+    const sealedKey = mpc.hpke.seal(Buffer.from(sealed.parties[1].hpke_public_key, 'hex'), mpc.random(32),
+      { info, aad: Buffer.from(study.hash, 'hex') });
+    const start = JSON.stringify({ compute: '00'.repeat(16), total: 4,
+      enc: Buffer.from(sealedKey.enc).toString('base64'), key: Buffer.from(sealedKey.ciphertext).toString('base64') });
+    const forged = await signedRequest(study, 0, 1, 'POST', '/api/peer/compute/start', start);
+    assert.equal(forged.status, 409);
+    assert.match(forged.json.error, /another verification key than in the first compute; refused/);
+    // Only the leader drives: the same request signed by party 2 is refused.
+    const notLeader = await signedRequest(study, 1, 0, 'POST', '/api/peer/compute/start', start);
+    assert.equal(notLeader.status, 403);
     await stopParty(study.parties[1]);
     r = await runAsync(bin('mpc'), args);
     assert.equal(r.code, 1);

@@ -179,6 +179,41 @@ export async function eventually(fn, ms = 15000, what = 'condition') {
   }
 }
 
+/** A Node private key from an ECDSA P-256 key pair in hex (32-byte d,
+ *  65-byte SEC1 public key), as the key files store them. */
+export async function ecdsaKey(dHex, pubHex) {
+  const { createPrivateKey } = await import('node:crypto');
+  const pub = Buffer.from(pubHex, 'hex');
+  return createPrivateKey({
+    format: 'jwk',
+    key: {
+      kty: 'EC', crv: 'P-256', d: Buffer.from(dHex, 'hex').toString('base64url'),
+      x: pub.subarray(1, 33).toString('base64url'), y: pub.subarray(33, 65).toString('base64url'),
+    },
+  });
+}
+
+/** A request signed as party `from` of the study (docs/PARTY.md), sent to
+ *  party `to`: {status, json}. */
+export async function signedRequest(study, from, to, method, urlPath, body) {
+  const { createHash, randomBytes, sign } = await import('node:crypto');
+  const sealed = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+  const secret = JSON.parse(fs.readFileSync(path.join(study.parties[from].dir, 'party.key.json'), 'utf8'));
+  const key = await ecdsaKey(secret.signing_private_key, sealed.parties[from].signing_public_key);
+  const time = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(16).toString('hex');
+  const digest = createHash('sha256').update(body).digest('hex');
+  const message = `${method}\n${urlPath}\n${time}\n${nonce}\n${study.hash}\n${digest}\n`;
+  const signature = sign('sha256', Buffer.from(`mpc-peer/1${message}`), { key, dsaEncoding: 'ieee-p1363' });
+  const r = await fetch(`${study.parties[to].url}${urlPath}`, {
+    method,
+    body,
+    headers: { 'Content-Type': 'application/json', 'X-MPC-Party': String(from), 'X-MPC-Time': time,
+      'X-MPC-Nonce': nonce, 'X-MPC-Signature': signature.toString('hex') },
+  });
+  return { status: r.status, json: await r.json() };
+}
+
 /** A self-signed certificate for 127.0.0.1 in dir: {cert, key} paths. */
 export function selfSignedCert(dir) {
   const cert = path.join(dir, 'cert.pem');
