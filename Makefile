@@ -34,7 +34,12 @@ ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 endif
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iwasm/core -Ibackend/lib -Ibackend/party -Ibackend/tools/vectors -I$(GEN) -MMD -MP
+MBEDTLS_NATIVE_FLAGS := -DMBEDTLS_CONFIG_FILE='"mbedtls_native_config.h"' -Ibackend -Iwasm \
+            -Ibuild/mbedtls/src/include -Ibuild/mbedtls/src/3rdparty/everest/include \
+            -Ibuild/mbedtls/src/3rdparty/everest/include/everest \
+            -Ibuild/mbedtls/src/3rdparty/everest/include/everest/kremlib
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iwasm/core -Ibackend/lib -Ibackend/party -Ibackend/tools/vectors -I$(GEN) -MMD -MP \
+            $(MBEDTLS_NATIVE_FLAGS)
 CFLAGS  += $(WARN) $(OPT)
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
 
@@ -49,7 +54,11 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_GEN:%.c=%.o)
 HTTPC_OBJ := $(BUILD)/obj/backend/lib/httpc.o
 CSV_OBJ  := $(BUILD)/obj/backend/lib/csvread.o
 LIB_OBJ  := $(filter-out $(HTTPC_OBJ) $(CSV_OBJ),$(LIB_SRC:%.c=$(BUILD)/obj/%.o))
-CORE_LIBS := -lmbedcrypto -lcjson -lm
+# mbedTLS natively: Debian's source package (see WebAssembly below) built
+# with backend/mbedtls_native_config.h into a static library; every native
+# object is compiled against that configuration.
+NATIVE_MBEDTLS := $(BUILD)/mbedtls-native/libmbedcrypto.a
+CORE_LIBS := -lcjson -lm
 EMBED    := $(BUILD)/bin/embed
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 
@@ -129,6 +138,19 @@ $(WEB)/mpc.js: web/mpc.js
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 
+# The native mbedTLS (NATIVE_MBEDTLS above): the WebAssembly build's
+# modules and what the backend adds.
+MBEDTLS_NATIVE_SRC := $(MBEDTLS_WASM_SRC) $(addprefix $(MBEDTLS)/library/,aesni.c asn1parse.c \
+               asn1write.c ecdsa.c hmac_drbg.c oid.c pkcs5.c)
+$(NATIVE_MBEDTLS): $(MBEDTLS)/.complete wasm/mbedtls_wasm_config.h backend/mbedtls_native_config.h
+	@rm -rf $(@D)/obj && mkdir -p $(@D)/obj
+	@echo "cc: mbedTLS $$(sed 's/.*"\(.*\)"/\1/' $(MBEDTLS)/.complete) (native, static)"
+	@for f in $(MBEDTLS_NATIVE_SRC); do \
+		$(CC) $(MBEDTLS_NATIVE_FLAGS) -I$(MBEDTLS)/library $(OPT) -c $$f \
+			-o $(@D)/obj/$$(basename $$f .c).o || exit 1; \
+	done
+	$(Q)$(AR) rcs $@ $(@D)/obj/*.o
+
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CT_BIN     := $(BUILD)/tests/ct_core
@@ -136,14 +158,16 @@ CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
 BINS       := $(BUILD)/bin/mpc-vectors $(BUILD)/bin/mpc $(BUILD)/bin/mpc-party
 TEST_TOOLS := $(BUILD)/tests/make_upload
 INTEROP_BIN := $(BUILD)/tests/interop_native
-BENCH_BIN  := $(BUILD)/bench/native $(BUILD)/bench/ingest
+BENCH_BIN  := $(BUILD)/bench/native $(BUILD)/bench/ingest $(BUILD)/bench/populate
+
+$(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(TEST_TOOLS) $(BENCH_BIN): $(NATIVE_MBEDTLS)
 
 .PHONY: all test asan demo bench clean deps check-unit check-vectors check-tools check-ct \
         check-wasm check-browser check-integration
 all: $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(TEST_TOOLS) \
      $(if $(filter 1,$(SAN)),,$(WEB_OUT))
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c | $(MBEDTLS)/.complete
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -224,12 +248,21 @@ $(BUILD)/bench/ingest: $(BUILD)/obj/bench/ingest.o $(CORE_OBJ) $(LIB_OBJ)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcurl -lpthread $(CORE_LIBS)
 
+$(BUILD)/bench/populate: $(BUILD)/obj/bench/populate.o $(BUILD)/obj/backend/party/storage.o \
+		$(PARTY_GEN:%.c=%.o) $(CORE_OBJ) $(LIB_OBJ) $(CSV_OBJ)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lsqlite3 -lcsv -lpthread $(CORE_LIBS)
+
 # Benchmarks (bench/): figures are medians, compared with a baseline run by
 # the same command.
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@rm -f $(BUILD)/bench/results.json
 	@node bench/client.mjs $(BUILD)
 	@node bench/ingest.mjs $(BUILD)
+	@node bench/compute.mjs $(BUILD)
+	@node bench/summary.mjs $(BUILD)
 
 $(INTEROP_BIN): $(BUILD)/obj/tests/wasm/interop_native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)

@@ -13,13 +13,14 @@
  *   node bench/client.mjs BUILD_DIR [ITERATIONS]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Prio3Histogram, Prio3SumVec } from '@divviup/prio3';
 import { launchChromium } from '../tests/browser/lib.mjs';
 import { serve } from '../tests/browser/server.mjs';
 import { ANSWER, cleanup, makeStudy } from '../tests/integration/lib.mjs';
+import { mergeResults } from './results.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const build = path.resolve(process.argv[2] ?? 'build');
@@ -85,11 +86,7 @@ try {
 }
 
 /* ---- results -------------------------------------------------------------- */
-const file = path.join(build, 'bench', 'results.json');
-mkdirSync(path.dirname(file), { recursive: true });
-let results = {};
-try { results = JSON.parse(readFileSync(file, 'utf8')); } catch { /* first run */ }
-Object.assign(results, {
+const results = mergeResults(build, {
   shard_histogram240_ms: { native: nativeShard.shard_histogram240_ms, wasm: wasmHist, divviup_ts: divviupHist },
   shard_sumvec240x20_ms: { native: nativeShard.shard_sumvec240x20_ms, wasm: wasmVec, divviup_ts: divviupVec },
   submission_encode_ms: { native: sub.nativeSub.submission_encode_ms, wasm_node: sub.wasmSubmission, chromium: sub.chromiumMs },
@@ -98,7 +95,6 @@ Object.assign(results, {
   client_iterations: n,
   node: process.version,
 });
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 
 const ms = (x) => `${x.toFixed(3).padStart(9)} ms`;
 const ratio = (x, base) => `${(x / base).toFixed(2).padStart(7)}x`;
@@ -118,4 +114,3 @@ console.log(`    WebAssembly in Node              ${ms(se.wasm_node)}  ${ratio(s
 console.log(`    WebAssembly in Chromium          ${ms(se.chromium)}  ${ratio(se.chromium, se.native)}`);
 console.log(`  Upload bodies: leader ${results.submission_upload_bytes.leader} bytes, helper ${results.submission_upload_bytes.helper} bytes (target: under 20 KB each)`);
 console.log(`  WebAssembly module: ${(results.wasm_module_bytes / 1024).toFixed(1)} KiB`);
-console.log(`Wrote ${file}`);

@@ -9,9 +9,10 @@
  *   node bench/ingest.mjs BUILD_DIR [SECONDS] [CONNECTIONS]
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANSWER, cleanup, makeStudy, makeUploads, startParty } from '../tests/integration/lib.mjs';
+import { mergeResults } from './results.mjs';
 
 const build = path.resolve(process.argv[2] ?? 'build');
 const seconds = Number(process.argv[3] ?? 20);
@@ -28,10 +29,6 @@ try {
 } finally {
   cleanup(study);
 }
-const file = path.join(build, 'bench', 'results.json');
-let results = {};
-try { results = JSON.parse(readFileSync(file, 'utf8')); } catch { /* first run */ }
-results.ingest = result;
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+mergeResults(build, { ingest: result });
 console.log(`Party ingest: ${result.uploads} durable uploads to the leader in ${result.seconds.toFixed(1)} s from ${connections} connections`);
 console.log(`  ${result.uploads_per_s.toFixed(0)} uploads/s (target: over 2,000 on 2 cores), p50 ${result.p50_ms.toFixed(1)} ms, p99 ${result.p99_ms.toFixed(1)} ms (target: under 50 ms); ${result.failed} failed`);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "b64.h"
 #include "hex.h"
@@ -35,6 +36,11 @@ struct compute {
     uint64_t total, verified, rejected, incomplete;
     char error[600];
     int64_t started_at, finished_at;
+    /* Where this party's time went in the latest run (milliseconds):
+     * reading reports, HPKE open, the FLP (verify, combine, aggregate),
+     * and (the leader) waiting for the helpers; wall time from the start. */
+    double ms_storage, ms_decrypt, ms_verify, ms_wait, ms_total;
+    double run_t0;
     /* The current run (both roles). */
     int active;
     uint8_t id[16];
@@ -50,6 +56,13 @@ struct compute {
     pthread_t thread;
     int thread_started;
 };
+
+static double mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
 
 static const char *const STATE_IDLE = "not_started", *const STATE_RUNNING = "running",
                          *const STATE_FAILED = "failed", *const STATE_RELEASED = "released";
@@ -125,6 +138,17 @@ cJSON *compute_status(compute *c)
     if (c->finished_at)
         party_iso_time(c->finished_at, t);
     cJSON_AddStringToObject(j, "finished_at", t);
+    cJSON *p = cJSON_AddObjectToObject(j, "profile_ms");
+    const struct {
+        const char *name;
+        double ms;
+    } parts[] = {{"storage", c->ms_storage},
+                 {"decrypt", c->ms_decrypt},
+                 {"verify", c->ms_verify},
+                 {"wait_for_helpers", c->ms_wait},
+                 {"total", c->ms_total}};
+    for (size_t i = 0; p != NULL && i < sizeof parts / sizeof parts[0]; i++)
+        cJSON_AddNumberToObject(p, parts[i].name, (double)(long long)(parts[i].ms + 0.5));
     pthread_mutex_unlock(&c->lock);
     return j;
 }
@@ -220,6 +244,8 @@ static int begin_run(compute *c, const uint8_t id[16], const uint8_t vk[VK_SIZE]
     c->error[0] = '\0';
     c->started_at = party_now();
     c->finished_at = 0;
+    c->ms_storage = c->ms_decrypt = c->ms_verify = c->ms_wait = c->ms_total = 0;
+    c->run_t0 = mono_ms();
     return 0;
 }
 
@@ -257,16 +283,24 @@ static int verify_own(compute *c, long batch, const uint8_t *ids, size_t n, uint
         memset(shares + k * vss, 0, vss);
         db_report_data d;
         ok[k] = 0;
-        if (db_report_get(app->db, study_hash(s), id, &d) != DB_OK)
+        double t0 = mono_ms();
+        db_err e = db_report_get(app->db, study_hash(s), id, &d);
+        double t1 = mono_ms();
+        c->ms_storage += t1 - t0;
+        if (e != DB_OK)
             continue;
         size_t aad_len = study_hpke_aad(s, id, d.key.has_token ? d.key.token_id : NULL, d.key.seq,
                                         d.public_share, d.public_share_len, aad, aad_size);
-        ok[k] = aad_len > 0 && d.enc_len == HPKE_NENC && d.ciphertext_len == in_len + HPKE_NT &&
-                hpke_open(app->keys.hpke_sk, d.enc, info, sizeof info, aad, aad_len, d.ciphertext,
-                          d.ciphertext_len, share) == CORE_OK &&
-                prio3_verify_init(v, c->vk, ctx, sizeof ctx, app->self, id, d.public_share,
-                                  d.public_share_len, share, in_len, c->states + k * sts,
-                                  shares + k * vss) == CORE_OK;
+        int opened =
+            aad_len > 0 && d.enc_len == HPKE_NENC && d.ciphertext_len == in_len + HPKE_NT &&
+            hpke_open_known(app->keys.hpke_sk, app->keys.hpke_pk, d.enc, info, sizeof info, aad,
+                            aad_len, d.ciphertext, d.ciphertext_len, share) == CORE_OK;
+        double t2 = mono_ms();
+        c->ms_decrypt += t2 - t1;
+        ok[k] = opened && prio3_verify_init(v, c->vk, ctx, sizeof ctx, app->self, id,
+                                            d.public_share, d.public_share_len, share, in_len,
+                                            c->states + k * sts, shares + k * vss) == CORE_OK;
+        c->ms_verify += mono_ms() - t2;
         core_wipe(share, in_len);
         db_report_data_free(&d);
         c->ok[k] = ok[k];
@@ -292,6 +326,7 @@ static long commit_own(compute *c, long batch, const uint8_t *accept, const uint
     if (out == NULL)
         return -1;
     long added = 0;
+    double t0 = mono_ms();
     for (size_t k = 0; k < n && added >= 0; k++) {
         if (!accept[k])
             continue;
@@ -304,6 +339,8 @@ static long commit_own(compute *c, long batch, const uint8_t *accept, const uint
             added++;
     }
     core_free_secret(out, os);
+    c->ms_verify += mono_ms() - t0;
+    c->ms_total = mono_ms() - c->run_t0;
     if (added >= 0) {
         c->accepted += (uint64_t)added;
         c->verified += n;
@@ -663,6 +700,7 @@ static int record_release(compute *c, uint64_t incomplete, const char *result, c
     c->step = "";
     c->incomplete = incomplete;
     c->finished_at = r.released_at;
+    c->ms_total = mono_ms() - c->run_t0;
     drop_run(c);
     pthread_mutex_unlock(&c->lock);
     return 0;
@@ -804,9 +842,10 @@ static void fail(run *r, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A signed JSON request to helper i; the parsed answer of a 200, or NULL
- * with the run failed (naming the party). */
-static cJSON *ask(run *r, unsigned i, const char *op, cJSON *body)
+/* A signed JSON request to helper i: the parsed answer of a 200, or NULL
+ * with err saying why (naming the party). */
+static cJSON *ask_to(const run *r, unsigned i, const char *op, const cJSON *body, char *err,
+                     size_t err_size)
 {
     char path[64], why[300];
     snprintf(path, sizeof path, "/api/peer/compute/%s", op);
@@ -821,21 +860,88 @@ static cJSON *ask(run *r, unsigned i, const char *op, cJSON *body)
     cJSON *j = rc == 0 ? cJSON_ParseWithLength(resp, len) : NULL;
     free(resp);
     const char *name = study_party_name(r->s, i);
+    err[0] = '\0';
     if (rc != 0) {
-        fail(r, "%s (%s) did not answer (%s): %s", name, study_party_url(r->s, i), op,
-             text ? why : "out of memory");
+        snprintf(err, err_size, "%s (%s) did not answer (%s): %s", name, study_party_url(r->s, i),
+                 op, text ? why : "out of memory");
     } else if (status != 200) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-        fail(r, "%s refused (%s, HTTP %ld): %s", name, op, status,
-             cJSON_IsString(e) ? e->valuestring : "no reason given");
+        snprintf(err, err_size, "%s refused (%s, HTTP %ld): %s", name, op, status,
+                 cJSON_IsString(e) ? e->valuestring : "no reason given");
     } else if (j == NULL) {
-        fail(r, "%s answered %s with something that is not JSON", name, op);
+        snprintf(err, err_size, "%s answered %s with something that is not JSON", name, op);
     }
-    if (r->err[0]) {
+    if (err[0]) {
         cJSON_Delete(j);
         return NULL;
     }
     return j;
+}
+
+/* ask_to, the run failed on error. */
+static cJSON *ask(run *r, unsigned i, const char *op, const cJSON *body)
+{
+    char err[sizeof r->err];
+    cJSON *j = ask_to(r, i, op, body, err, sizeof err);
+    if (j == NULL)
+        fail(r, "%s", err);
+    return j;
+}
+
+/* The same request to every helper at once, each in a thread of its own,
+ * while the leader goes on with its own share of the work: calls_start,
+ * then calls_finish for the answers. */
+typedef struct call {
+    const run *r;
+    unsigned party;
+    const char *op;
+    cJSON *body;
+    cJSON *answer;
+    pthread_t thread;
+    int started;
+    char err[600];
+} call;
+
+static void *call_main(void *arg)
+{
+    call *k = arg;
+    k->answer = ask_to(k->r, k->party, k->op, k->body, k->err, sizeof k->err);
+    return NULL;
+}
+
+/* Sends bodies[i] (taken over) to helper i for every helper. */
+static void calls_start(run *r, call *calls, const char *op, cJSON **bodies)
+{
+    for (unsigned i = 1; i < r->parties; i++) {
+        call *k = &calls[i];
+        *k = (call){.r = r, .party = i, .op = op, .body = bodies[i]};
+        if (k->body == NULL)
+            snprintf(k->err, sizeof k->err, "out of memory");
+        else if (pthread_create(&k->thread, NULL, call_main, k) == 0)
+            k->started = 1;
+        else
+            snprintf(k->err, sizeof k->err, "cannot start a thread to reach %s",
+                     study_party_name(r->s, i));
+    }
+}
+
+/* Waits for every call; the run fails with the first error in party
+ * order. Each calls[i].answer is then a 200's JSON or NULL (free them). */
+static void calls_finish(run *r, call *calls)
+{
+    double t0 = mono_ms();
+    for (unsigned i = 1; i < r->parties; i++) {
+        if (calls[i].started)
+            pthread_join(calls[i].thread, NULL);
+        cJSON_Delete(calls[i].body);
+        calls[i].body = NULL;
+    }
+    pthread_mutex_lock(&r->c->lock);
+    r->c->ms_wait += mono_ms() - t0;
+    pthread_mutex_unlock(&r->c->lock);
+    for (unsigned i = 1; i < r->parties; i++)
+        if (calls[i].err[0])
+            fail(r, "%s", calls[i].err);
 }
 
 static cJSON *run_body(const run *r)
@@ -1007,18 +1113,23 @@ static void verify_batch(run *r, long batch, const uint8_t *ids, size_t n, int l
         fail(r, "out of memory");
         goto done;
     }
-    pthread_mutex_lock(&c->lock);
-    int rc = verify_own(c, batch, ids, n, ok, shares);
-    pthread_mutex_unlock(&c->lock);
-    if (rc != 0)
-        fail(r, "out of memory");
-    for (unsigned i = 1; i < r->parties && !r->err[0]; i++) {
-        cJSON *body = run_body(r);
+    call calls[STUDY_MAX_PARTIES];
+    cJSON *bodies[STUDY_MAX_PARTIES] = {NULL};
+    for (unsigned i = 1; i < r->parties; i++) {
+        cJSON *body = bodies[i] = run_body(r);
         cJSON_AddNumberToObject(body, "batch", (double)batch);
         cJSON_AddNumberToObject(body, "total", (double)r->c->total);
         add_blob(body, "reports", ids, 16 * n);
-        cJSON *j = ask(r, i, "verify", body);
-        cJSON_Delete(body);
+    }
+    calls_start(r, calls, "verify", bodies);
+    pthread_mutex_lock(&c->lock);
+    int rc = verify_own(c, batch, ids, n, ok, shares);
+    pthread_mutex_unlock(&c->lock);
+    calls_finish(r, calls);
+    if (rc != 0)
+        fail(r, "out of memory");
+    for (unsigned i = 1; i < r->parties; i++) {
+        cJSON *j = calls[i].answer;
         uint8_t *o = j ? get_blob(j, "ok", n, 0, NULL) : NULL;
         uint8_t *sh = j ? get_blob(j, "shares", n * vss, 0, NULL) : NULL;
         if (j != NULL && (o == NULL || sh == NULL))
@@ -1033,6 +1144,7 @@ static void verify_batch(run *r, long batch, const uint8_t *ids, size_t n, int l
     }
     if (r->err[0])
         goto done;
+    double t0 = mono_ms();
     for (size_t k = 0; k < n; k++) {
         accept[k] = 1;
         for (unsigned i = 0; i < r->parties; i++) {
@@ -1044,24 +1156,29 @@ static void verify_batch(run *r, long batch, const uint8_t *ids, size_t n, int l
                                              msgs + k * vms) != CORE_OK)
             accept[k] = 0;
     }
-    for (unsigned i = 1; i < r->parties && !r->err[0]; i++) {
-        cJSON *body = run_body(r);
+    pthread_mutex_lock(&c->lock);
+    c->ms_verify += mono_ms() - t0;
+    pthread_mutex_unlock(&c->lock);
+    for (unsigned i = 1; i < r->parties; i++) {
+        cJSON *body = bodies[i] = run_body(r);
         cJSON_AddNumberToObject(body, "batch", (double)batch);
         cJSON_AddBoolToObject(body, "last", last);
         add_blob(body, "accept", accept, n);
         add_blob(body, "messages", msgs, n * vms);
-        cJSON *j = ask(r, i, "commit", body);
-        cJSON_Delete(body);
-        cJSON_Delete(j);
     }
-    if (!r->err[0]) {
+    calls_start(r, calls, "commit", bodies);
+    pthread_mutex_lock(&c->lock);
+    long added = commit_own(c, batch, accept, msgs, n);
+    pthread_mutex_unlock(&c->lock);
+    calls_finish(r, calls);
+    for (unsigned i = 1; i < r->parties; i++)
+        cJSON_Delete(calls[i].answer);
+    if (added < 0)
+        fail(r, "the leader's own verification failed");
+    if (!r->err[0] && last) {
         pthread_mutex_lock(&c->lock);
-        long added = commit_own(c, batch, accept, msgs, n);
-        if (last)
-            c->verified_all = 1;
+        c->verified_all = 1;
         pthread_mutex_unlock(&c->lock);
-        if (added < 0)
-            fail(r, "the leader's own verification failed");
     }
 done:
     free(ok);

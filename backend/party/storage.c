@@ -183,10 +183,9 @@ static int blob_eq(sqlite3_stmt *st, int col, const uint8_t *p, size_t n)
            memcmp(sqlite3_column_blob(st, col), p, n) == 0;
 }
 
-db_err db_report_insert(storage *s, const db_report *r, int *same)
+/* One INSERT of r; SQLITE_DONE, or SQLite's extended error code. Lock held. */
+static int insert_one(storage *s, const db_report *r)
 {
-    *same = 0;
-    pthread_mutex_lock(&s->lock);
     sqlite3_stmt *st = s->insert;
     sqlite3_bind_blob(st, 1, r->study_hash, 32, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, r->report_id, 16, SQLITE_STATIC);
@@ -200,13 +199,22 @@ db_err db_report_insert(storage *s, const db_report *r, int *same)
     sqlite3_bind_blob(st, 7, r->ciphertext, (int)r->ciphertext_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, r->received_at);
     int rc = sqlite3_step(st);
-    int ext = sqlite3_extended_errcode(s->db);
+    if (rc != SQLITE_DONE)
+        rc = sqlite3_extended_errcode(s->db);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    return rc;
+}
+
+db_err db_report_insert(storage *s, const db_report *r, int *same)
+{
+    *same = 0;
+    pthread_mutex_lock(&s->lock);
+    int rc = insert_one(s, r);
     db_err result = rc == SQLITE_DONE ? DB_OK : DB_ERROR;
-    if (rc != SQLITE_DONE && ext == SQLITE_CONSTRAINT_UNIQUE) {
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
         result = DB_EXISTS;
-        st = s->existing;
+        sqlite3_stmt *st = s->existing;
         sqlite3_bind_blob(st, 1, r->study_hash, 32, SQLITE_STATIC);
         sqlite3_bind_blob(st, 2, r->report_id, 16, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW)
@@ -220,6 +228,21 @@ db_err db_report_insert(storage *s, const db_report *r, int *same)
     }
     pthread_mutex_unlock(&s->lock);
     return result;
+}
+
+db_err db_report_insert_all(storage *s, const db_report *r, size_t n)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? SQLITE_DONE
+                                                                                   : SQLITE_ERROR;
+    for (size_t i = 0; i < n && rc == SQLITE_DONE; i++)
+        rc = insert_one(s, &r[i]);
+    if (rc == SQLITE_DONE && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = SQLITE_ERROR;
+    if (rc != SQLITE_DONE)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_unlock(&s->lock);
+    return rc == SQLITE_DONE ? DB_OK : rc == SQLITE_CONSTRAINT_UNIQUE ? DB_EXISTS : DB_ERROR;
 }
 
 db_err db_report_counts(storage *s, const uint8_t *study_hash, db_counts *out)

@@ -19,7 +19,7 @@ typedef enum db_err {
     DB_OK = 0,
     DB_EXISTS,  /* a report with this id is already stored */
     DB_MISSING, /* no such row */
-    DB_ERROR   /* SQLite failed (disk full, I/O error, ...) */
+    DB_ERROR    /* SQLite failed (disk full, I/O error, ...) */
 } db_err;
 
 /* Opens (creating with mode 0600 if needed) and migrates the database.
@@ -48,6 +48,10 @@ typedef struct db_report {
  * study; *same is then 1 if the stored report is byte-identical (a
  * client's retry), else 0. */
 db_err db_report_insert(storage *db, const db_report *r, int *same);
+
+/* Stores n reports durably in one transaction: all or none (DB_EXISTS if
+ * one's id is already stored). */
+db_err db_report_insert_all(storage *db, const db_report *r, size_t n);
 
 typedef struct db_counts {
     uint64_t received;   /* rows */
@@ -97,8 +101,7 @@ void db_report_data_free(db_report_data *d);
 
 /* The study's verification key, sealed to this party (enc 32 bytes,
  * ciphertext 48 bytes): DB_MISSING if none yet. put keeps the first. */
-db_err db_compute_key_get(storage *db, const uint8_t *study_hash, uint8_t enc[32],
-                          uint8_t ct[48]);
+db_err db_compute_key_get(storage *db, const uint8_t *study_hash, uint8_t enc[32], uint8_t ct[48]);
 db_err db_compute_key_put(storage *db, const uint8_t *study_hash, const uint8_t enc[32],
                           const uint8_t ct[48]);
 

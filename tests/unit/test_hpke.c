@@ -32,6 +32,12 @@ START_TEST(test_round_trip)
                                    ct, len + HPKE_NT, back),
                          CORE_OK);
         ck_assert(memcmp(pt, back, len) == 0);
+        /* The same with the public key given (a party's compute). */
+        memset(back, 0, sizeof back);
+        ck_assert_int_eq(hpke_open_known(sk, pk, enc, (const uint8_t *)"info", 4,
+                                         (const uint8_t *)"aad", 3, ct, len + HPKE_NT, back),
+                         CORE_OK);
+        ck_assert(memcmp(pt, back, len) == 0);
     }
     uint8_t pk2[32];
     ck_assert_int_eq(hpke_public_key(sk, pk2), CORE_OK);
@@ -52,6 +58,9 @@ START_TEST(test_refusals)
     ck_assert_int_eq(hpke_open(sk2, enc, info, 7, aad, 6, ct, 56, back), CORE_EAUTH);
     for (size_t i = 0; i < sizeof(back); i++)
         ck_assert_int_eq(back[i], 0);
+    /* A public key that is not the private key's: the key schedule differs. */
+    ck_assert_int_eq(hpke_open_known(sk, pk2, enc, info, 7, aad, 6, ct, 56, back), CORE_EAUTH);
+    ck_assert_int_eq(hpke_open_known(sk2, pk, enc, info, 7, aad, 6, ct, 56, back), CORE_EAUTH);
     ck_assert_int_eq(hpke_open(sk, enc, (const uint8_t *)"party 2", 7, aad, 6, ct, 56, back),
                      CORE_EAUTH);
     ck_assert_int_eq(hpke_open(sk, enc, info, 7, aad, 5, ct, 56, back), CORE_EAUTH);

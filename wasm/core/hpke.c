@@ -179,17 +179,26 @@ core_err hpke_encap(const uint8_t pk_r[HPKE_NPK], const uint8_t ikm_e[HPKE_NSK],
     return err;
 }
 
-core_err hpke_decap(const uint8_t enc[HPKE_NENC], const uint8_t sk_r[HPKE_NSK],
-                    uint8_t shared_secret[HPKE_NSECRET])
+/* Decap; pk_r is sk_r's public key, or NULL to compute it (one more X25519). */
+static core_err decap(const uint8_t enc[HPKE_NENC], const uint8_t sk_r[HPKE_NSK],
+                      const uint8_t *pk_r, uint8_t shared_secret[HPKE_NSECRET])
 {
-    uint8_t dh[32], pk_r[HPKE_NPK];
+    uint8_t dh[32], pk[HPKE_NPK];
     core_err err = x25519(sk_r, enc, dh);
-    if (err == CORE_OK)
-        err = hpke_public_key(sk_r, pk_r);
+    if (err == CORE_OK && pk_r == NULL) {
+        err = hpke_public_key(sk_r, pk);
+        pk_r = pk;
+    }
     if (err == CORE_OK)
         err = extract_and_expand(dh, enc, pk_r, shared_secret);
     core_wipe(dh, sizeof(dh));
     return err;
+}
+
+core_err hpke_decap(const uint8_t enc[HPKE_NENC], const uint8_t sk_r[HPKE_NSK],
+                    uint8_t shared_secret[HPKE_NSECRET])
+{
+    return decap(enc, sk_r, NULL, shared_secret);
 }
 
 core_err hpke_key_schedule(hpke_ctx *ctx, const uint8_t shared_secret[HPKE_NSECRET],
@@ -229,15 +238,22 @@ core_err hpke_setup_sender(hpke_ctx *ctx, uint8_t enc[HPKE_NENC], const uint8_t 
     return err;
 }
 
-core_err hpke_setup_receiver(hpke_ctx *ctx, const uint8_t enc[HPKE_NENC],
-                             const uint8_t sk_r[HPKE_NSK], const uint8_t *info, size_t info_len)
+static core_err setup_receiver(hpke_ctx *ctx, const uint8_t enc[HPKE_NENC],
+                               const uint8_t sk_r[HPKE_NSK], const uint8_t *pk_r,
+                               const uint8_t *info, size_t info_len)
 {
     uint8_t shared[HPKE_NSECRET];
-    core_err err = hpke_decap(enc, sk_r, shared);
+    core_err err = decap(enc, sk_r, pk_r, shared);
     if (err == CORE_OK)
         err = hpke_key_schedule(ctx, shared, info, info_len);
     core_wipe(shared, sizeof(shared));
     return err;
+}
+
+core_err hpke_setup_receiver(hpke_ctx *ctx, const uint8_t enc[HPKE_NENC],
+                             const uint8_t sk_r[HPKE_NSK], const uint8_t *info, size_t info_len)
+{
+    return setup_receiver(ctx, enc, sk_r, NULL, info, info_len);
 }
 
 /* ComputeNonce(seq) (Section 5.2): base_nonce XOR I2OSP(seq, Nn). */
@@ -321,14 +337,22 @@ core_err hpke_seal(const uint8_t pk_r[HPKE_NPK], const uint8_t *info, size_t inf
     return err;
 }
 
-core_err hpke_open(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC], const uint8_t *info,
-                   size_t info_len, const uint8_t *aad, size_t aad_len, const uint8_t *ct,
-                   size_t ct_len, uint8_t *pt)
+core_err hpke_open_known(const uint8_t sk_r[HPKE_NSK], const uint8_t pk_r[HPKE_NPK],
+                         const uint8_t enc[HPKE_NENC], const uint8_t *info, size_t info_len,
+                         const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+                         uint8_t *pt)
 {
     hpke_ctx ctx;
-    core_err err = hpke_setup_receiver(&ctx, enc, sk_r, info, info_len);
+    core_err err = setup_receiver(&ctx, enc, sk_r, pk_r, info, info_len);
     if (err == CORE_OK)
         err = hpke_ctx_open(&ctx, aad, aad_len, ct, ct_len, pt);
     hpke_ctx_wipe(&ctx);
     return err;
+}
+
+core_err hpke_open(const uint8_t sk_r[HPKE_NSK], const uint8_t enc[HPKE_NENC], const uint8_t *info,
+                   size_t info_len, const uint8_t *aad, size_t aad_len, const uint8_t *ct,
+                   size_t ct_len, uint8_t *pt)
+{
+    return hpke_open_known(sk_r, NULL, enc, info, info_len, aad, aad_len, ct, ct_len, pt);
 }
