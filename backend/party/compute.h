@@ -38,7 +38,9 @@ void compute_free(compute *c);
 
 /* The compute's state for /api/status and GET /api/compute: {state
  * ("not_started", "running", "failed", "released"), step, total, verified,
- * rejected, incomplete, error, started_at, finished_at}. */
+ * rejected, incomplete, error, started_at, finished_at, profile_ms}.
+ * profile_ms: where this party's time went in the latest run, in
+ * milliseconds {storage, decrypt, verify, wait_for_helpers, total}. */
 cJSON *compute_status(compute *c);
 
 /* The organizer's requests (signed with the organizer's key). */
