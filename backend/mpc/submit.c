@@ -43,7 +43,7 @@
 
 static const char SUBMIT_HELP[] =
     "usage: mpc submit --study SEALED.json --csv FILE [--tokens tokens.csv] [--jobs N]\n"
-    "                  [--cacert PEM]\n"
+    "                  [--cacert PEM] [--forge KIND]\n"
     "\n"
     "Submits one answer per row of FILE to every party of the sealed study, through the\n"
     "same code as the web form: each answer is encoded, proved, split into one share per\n"
@@ -57,11 +57,18 @@ static const char SUBMIT_HELP[] =
     "              earlier answer at every party.\n"
     "  --jobs N    submissions built and sent in parallel (1-64, default 8)\n"
     "  --cacert    PEM file of the CA that signed the parties' HTTPS certificates\n"
-    "              (default: the system's CAs)\n";
+    "              (default: the system's CAs)\n"
+    "  --forge KIND  test harness: every row becomes a deliberately invalid report of\n"
+    "              KIND, uploaded like any other, which the compute must reject: range\n"
+    "              (an integer beyond its bounds), multi-choice (two choices of one\n"
+    "              field), no-choice, bad-proof (a tampered proof share), bad-share (one\n"
+    "              party's ciphertext corrupted), public-share-mismatch (another public\n"
+    "              share to one party)\n";
 
 typedef struct submit_opts {
     const char *study, *csv, *tokens, *cacert;
     unsigned jobs;
+    study_forgery forge;
 } submit_opts;
 
 /* ---- reading the answers ---------------------------------------------------- */
@@ -280,6 +287,7 @@ typedef struct uploader {
     const answers *a;
     const tokens *t;
     const char *cacert;
+    study_forgery forge;
     pthread_mutex_t lock;
     size_t next, done, confirmed, failed, failed_in_a_row;
     int stop;
@@ -378,8 +386,12 @@ static int submit_row(uploader *u, CURL **handles, size_t k, char *err, size_t e
         return -1;
     }
     const char *token = u->t != NULL ? u->t->text[k] : NULL;
-    if (submission_build(s, u->a->meas + k * u->a->meas_count, rid, token, next_seq(u), rand,
-                         bodies, err, err_size) != CORE_OK) {
+    const uint64_t *meas = u->a->meas + k * u->a->meas_count;
+    core_err e =
+        u->forge ? submission_forge(s, meas, u->forge, rid, token, next_seq(u), rand, bodies, err,
+                                    err_size)
+                 : submission_build(s, meas, rid, token, next_seq(u), rand, bodies, err, err_size);
+    if (e != CORE_OK) {
         core_free_secret(rand, rn);
         return -1;
     }
@@ -485,16 +497,39 @@ static int check_parties(const study *s, const char *cacert, char *err, size_t e
     return 0;
 }
 
+/* --forge: the forgery can be made for this study (tried on the first
+ * row); says so on stderr. 0, or -1 with err. */
+static int check_forgery(const study *s, const answers *a, study_forgery forge, char *err,
+                         size_t err_size)
+{
+    size_t rn = submission_rand_size(s);
+    uint8_t *rand = calloc(1, rn), rid[STUDY_REPORT_ID_SIZE] = {0};
+    char *bodies[STUDY_MAX_PARTIES], why[300], token[SUBMISSION_TOKEN_TEXT + 1];
+    memset(token, 'A', SUBMISSION_TOKEN_TEXT);
+    token[SUBMISSION_TOKEN_TEXT] = '\0';
+    core_err e = rand == NULL
+                     ? CORE_ENOMEM
+                     : submission_forge(s, a->meas, forge, rid, study_access_open(s) ? NULL : token,
+                                        1, rand, bodies, why, sizeof why);
+    free(rand);
+    if (e != CORE_OK) {
+        snprintf(err, err_size, "--forge: %s; nothing was sent", why);
+        return -1;
+    }
+    for (unsigned i = 0; i < study_num_parties(s); i++)
+        free(bodies[i]);
+    fprintf(stderr, "Forging: every row is sent as a deliberately invalid report; the compute must "
+                    "reject each one.\n");
+    return 0;
+}
+
 static int parse_submit(int argc, char **argv, submit_opts *o)
 {
     static const struct option longopts[] = {
-        {"study", required_argument, NULL, 's'},
-        {"csv", required_argument, NULL, 'c'},
-        {"tokens", required_argument, NULL, 't'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"cacert", required_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"study", required_argument, NULL, 's'},  {"csv", required_argument, NULL, 'c'},
+        {"tokens", required_argument, NULL, 't'}, {"jobs", required_argument, NULL, 'j'},
+        {"cacert", required_argument, NULL, 'a'}, {"forge", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int ch;
     char *end;
@@ -517,6 +552,15 @@ static int parse_submit(int argc, char **argv, submit_opts *o)
             o->jobs = (unsigned)j;
             break;
         }
+        case 'f':
+            o->forge = study_forgery_parse(optarg);
+            if (o->forge == STUDY_FORGE_NONE) {
+                fprintf(stderr,
+                        "mpc: --forge must be one of range, multi-choice, no-choice, bad-proof, "
+                        "bad-share, public-share-mismatch\n");
+                return -1;
+            }
+            break;
         case 'h': fputs(SUBMIT_HELP, stdout); return 1;
         default:
             fprintf(stderr, "mpc: unknown or incomplete option '%s'\n%s", argv[optind - 1],
@@ -616,7 +660,13 @@ int cmd_submit(int argc, char **argv)
         check_parties(s, o.cacert, err, sizeof err) != 0)
         goto done;
 
-    uploader u = {.s = s, .a = &a, .t = study_access_open(s) ? NULL : &t, .cacert = o.cacert};
+    if (o.forge != STUDY_FORGE_NONE && check_forgery(s, &a, o.forge, err, sizeof err) != 0)
+        goto done;
+    uploader u = {.s = s,
+                  .a = &a,
+                  .t = study_access_open(s) ? NULL : &t,
+                  .cacert = o.cacert,
+                  .forge = o.forge};
     pthread_mutex_init(&u.lock, NULL);
     unsigned jobs = o.jobs < a.rows ? o.jobs : (unsigned)a.rows;
     pthread_t threads[MAX_JOBS];

@@ -3,7 +3,7 @@
  *
  * Both roles share one state (struct compute): the leader's thread and
  * the helper's handlers verify and aggregate their own shares with the
- * same functions (verify_own, commit_own, release_own).
+ * same functions (verify_own, check_own, aggregate_own, release_own).
  */
 #include "compute.h"
 
@@ -51,7 +51,8 @@ struct compute {
     long batch;        /* the batch whose states are held */
     size_t batch_n;
     uint8_t *states, *ok;
-    uint8_t *prepared; /* the aggregate share to release, sums withheld */
+    uint8_t *outs, *valid; /* the batch's output shares, and which verified */
+    uint8_t *prepared;     /* the aggregate share to release, sums withheld */
     /* The leader's thread. */
     pthread_t thread;
     int thread_started;
@@ -97,8 +98,10 @@ static void drop_run(compute *c)
     core_free_secret(c->agg, c->agg ? prio3_out_share_size(v) : 0);
     core_free_secret(c->states, c->states ? c->batch_n * prio3_verify_state_size(v) : 0);
     free(c->ok);
+    core_free_secret(c->outs, c->outs ? c->batch_n * prio3_out_share_size(v) : 0);
+    free(c->valid);
     core_free_secret(c->prepared, c->prepared ? prio3_out_share_size(v) : 0);
-    c->agg = c->states = c->ok = c->prepared = NULL;
+    c->agg = c->states = c->ok = c->prepared = c->outs = c->valid = NULL;
     core_wipe(c->vk, sizeof c->vk);
     c->active = 0;
     c->verified_all = 0;
@@ -252,7 +255,7 @@ static int begin_run(compute *c, const uint8_t id[16], const uint8_t vk[VK_SIZE]
 /* verify_init on this party's share of each report: ok[k] = 0 when the
  * share cannot be used (missing, not decryptable, not decodable); shares
  * gets each verifier share (zeros when not ok). Keeps the states for
- * commit_own. Called with c->lock held. */
+ * check_own. Called with c->lock held. */
 static int verify_own(compute *c, long batch, const uint8_t *ids, size_t n, uint8_t *ok,
                       uint8_t *shares)
 {
@@ -262,7 +265,10 @@ static int verify_own(compute *c, long batch, const uint8_t *ids, size_t n, uint
     size_t sts = prio3_verify_state_size(v), vss = prio3_verifier_share_size(v);
     size_t in_len = prio3_input_share_size(v, app->self);
     core_free_secret(c->states, c->states ? c->batch_n * sts : 0);
+    core_free_secret(c->outs, c->outs ? c->batch_n * prio3_out_share_size(v) : 0);
     free(c->ok);
+    free(c->valid);
+    c->outs = c->valid = NULL;
     c->states = calloc(n ? n : 1, sts);
     c->ok = calloc(n ? n : 1, 1);
     uint8_t *share = malloc(in_len ? in_len : 1);
@@ -310,35 +316,62 @@ static int verify_own(compute *c, long batch, const uint8_t *ids, size_t n, uint
     return 0;
 }
 
-/* verify_next for the accepted reports of the held batch, and their
- * output shares added to the aggregate share. Returns the number added,
- * or -1 (a message for a report this party could not verify, or a
- * message that does not verify: the leader misbehaves). Lock held. */
-static long commit_own(compute *c, long batch, const uint8_t *accept, const uint8_t *messages,
-                       size_t n)
+/* verify_next for the reports of the held batch the leader accepted:
+ * valid[k] = 1 where it succeeds (a public share that differs between
+ * parties, for example, fails here at some parties only); the output
+ * shares are kept for aggregate_own. Returns 0, or -1 (not the held batch,
+ * or an accepted report this party could not verify: the leader
+ * misbehaves). Lock held. */
+static int check_own(compute *c, long batch, const uint8_t *accept, const uint8_t *messages,
+                     size_t n, uint8_t *valid)
 {
     const prio3 *v = study_prio3(c->app->study);
     size_t sts = prio3_verify_state_size(v), vms = prio3_verifier_message_size(v);
     size_t os = prio3_out_share_size(v);
-    if (batch != c->batch || n != c->batch_n)
+    if (batch != c->batch || n != c->batch_n || c->states == NULL)
         return -1;
-    uint8_t *out = malloc(os);
-    if (out == NULL)
+    c->outs = calloc(n ? n : 1, os);
+    c->valid = calloc(n ? n : 1, 1);
+    if (c->outs == NULL || c->valid == NULL)
+        return -1;
+    int rc = 0;
+    double t0 = mono_ms();
+    for (size_t k = 0; k < n && rc == 0; k++) {
+        if (accept[k] && !c->ok[k])
+            rc = -1;
+        else if (accept[k])
+            c->valid[k] = prio3_verify_next(v, c->states + k * sts, sts, messages + k * vms, vms,
+                                            c->outs + k * os) == CORE_OK;
+        valid[k] = c->valid[k];
+    }
+    c->ms_verify += mono_ms() - t0;
+    core_free_secret(c->states, c->batch_n * sts);
+    c->states = NULL;
+    return rc;
+}
+
+/* Adds the output shares of the reports every party found valid (final,
+ * from the leader) to the aggregate share. Returns the number added, or -1
+ * (not the checked batch, or a report this party did not find valid).
+ * Lock held. */
+static long aggregate_own(compute *c, long batch, const uint8_t *final, size_t n)
+{
+    const prio3 *v = study_prio3(c->app->study);
+    size_t os = prio3_out_share_size(v);
+    if (batch != c->batch || n != c->batch_n || c->outs == NULL)
         return -1;
     long added = 0;
-    double t0 = mono_ms();
-    for (size_t k = 0; k < n && added >= 0; k++) {
-        if (!accept[k])
-            continue;
-        if (!c->ok[k] ||
-            prio3_verify_next(v, c->states + k * sts, sts, messages + k * vms, vms, out) !=
-                CORE_OK ||
-            prio3_aggregate(v, c->agg, out, os) != CORE_OK)
+    for (size_t k = 0; k < n && added >= 0; k++)
+        if (final[k] && !c->valid[k])
             added = -1;
-        else
-            added++;
-    }
-    core_free_secret(out, os);
+    double t0 = mono_ms();
+    for (size_t k = 0; k < n && added >= 0; k++)
+        if (final[k]) {
+            if (prio3_aggregate(v, c->agg, c->outs + k * os, os) != CORE_OK)
+                added = -1;
+            else
+                added++;
+        }
     c->ms_verify += mono_ms() - t0;
     c->ms_total = mono_ms() - c->run_t0;
     if (added >= 0) {
@@ -346,8 +379,9 @@ static long commit_own(compute *c, long batch, const uint8_t *accept, const uint
         c->verified += n;
         c->rejected += n - (size_t)added;
     }
-    core_free_secret(c->states, c->batch_n * sts);
-    c->states = NULL;
+    core_free_secret(c->outs, n * os);
+    free(c->valid);
+    c->outs = c->valid = NULL;
     c->batch = -1;
     return added;
 }
@@ -542,23 +576,57 @@ static void peer_verify(compute *c, const cJSON *body, http_reply *out)
     free(shares);
 }
 
+/* commit: the leader's accept flags and verifier messages; answers which
+ * reports verified here. */
 static void peer_commit(compute *c, const cJSON *body, http_reply *out)
 {
     const prio3 *v = study_prio3(c->app->study);
     size_t vms = prio3_verifier_message_size(v), n = 0, mlen = 0;
     const cJSON *batch = cJSON_GetObjectItemCaseSensitive(body, "batch");
-    const cJSON *last = cJSON_GetObjectItemCaseSensitive(body, "last");
     uint8_t *accept = get_blob(body, "accept", 0, COMPUTE_BATCH, &n);
     uint8_t *msgs = get_blob(body, "messages", 0, COMPUTE_BATCH * vms, &mlen);
+    uint8_t *valid = malloc(n ? n : 1);
     pthread_mutex_lock(&c->lock);
     if (same_run(c, body, out) != 0) {
-    } else if (accept == NULL || msgs == NULL || mlen != n * vms || !cJSON_IsNumber(batch)) {
+    } else if (accept == NULL || msgs == NULL || valid == NULL || mlen != n * vms ||
+               !cJSON_IsNumber(batch)) {
         http_error(out, API_BAD_REQUEST, "commit: batch, accept and messages are required");
+    } else if (check_own(c, (long)batch->valuedouble, accept, msgs, n, valid) != 0) {
+        http_error(out, API_CONFLICT,
+                   "commit: not the batch this party verified, or a report it could not verify "
+                   "was accepted");
     } else {
-        long added = commit_own(c, (long)batch->valuedouble, accept, msgs, n);
+        cJSON *j = cJSON_CreateObject();
+        if (add_blob(j, "valid", valid, n))
+            http_json(out, 200, j);
+        else {
+            cJSON_Delete(j);
+            http_error(out, API_INTERNAL, "out of memory");
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    free(accept);
+    free(msgs);
+    free(valid);
+}
+
+/* aggregate: the reports every party found valid are added. */
+static void peer_aggregate(compute *c, const cJSON *body, http_reply *out)
+{
+    size_t n = 0;
+    const cJSON *batch = cJSON_GetObjectItemCaseSensitive(body, "batch");
+    const cJSON *last = cJSON_GetObjectItemCaseSensitive(body, "last");
+    uint8_t *final = get_blob(body, "accept", 0, COMPUTE_BATCH, &n);
+    pthread_mutex_lock(&c->lock);
+    if (same_run(c, body, out) != 0) {
+    } else if (final == NULL || !cJSON_IsNumber(batch)) {
+        http_error(out, API_BAD_REQUEST, "aggregate: batch and accept are required");
+    } else {
+        long added = aggregate_own(c, (long)batch->valuedouble, final, n);
         if (added < 0) {
             http_error(out, API_CONFLICT,
-                       "commit: a verifier message does not match this party's verification");
+                       "aggregate: not the batch this party checked, or a report it found "
+                       "invalid");
         } else {
             if (cJSON_IsTrue(last)) {
                 c->verified_all = 1;
@@ -570,8 +638,7 @@ static void peer_commit(compute *c, const cJSON *body, http_reply *out)
         }
     }
     pthread_mutex_unlock(&c->lock);
-    free(accept);
-    free(msgs);
+    free(final);
 }
 
 static void peer_counts(compute *c, const cJSON *body, http_reply *out)
@@ -805,6 +872,8 @@ void h_peer_compute(party_app *app, const http_req *req, http_reply *out)
         peer_verify(app->compute, body, out);
     } else if (strcmp(op, "commit") == 0) {
         peer_commit(app->compute, body, out);
+    } else if (strcmp(op, "aggregate") == 0) {
+        peer_aggregate(app->compute, body, out);
     } else if (strcmp(op, "counts") == 0) {
         peer_counts(app->compute, body, out);
     } else if (strcmp(op, "prepare") == 0) {
@@ -1159,22 +1228,49 @@ static void verify_batch(run *r, long batch, const uint8_t *ids, size_t n, int l
     pthread_mutex_lock(&c->lock);
     c->ms_verify += mono_ms() - t0;
     pthread_mutex_unlock(&c->lock);
+    /* Every party checks the messages; a report counts only if every
+     * party found it valid. */
     for (unsigned i = 1; i < r->parties; i++) {
         cJSON *body = bodies[i] = run_body(r);
         cJSON_AddNumberToObject(body, "batch", (double)batch);
-        cJSON_AddBoolToObject(body, "last", last);
         add_blob(body, "accept", accept, n);
         add_blob(body, "messages", msgs, n * vms);
     }
     calls_start(r, calls, "commit", bodies);
     pthread_mutex_lock(&c->lock);
-    long added = commit_own(c, batch, accept, msgs, n);
+    int checked = check_own(c, batch, accept, msgs, n, ok);
+    pthread_mutex_unlock(&c->lock);
+    calls_finish(r, calls);
+    if (checked != 0)
+        fail(r, "the leader's own verification failed");
+    for (size_t k = 0; k < n; k++)
+        accept[k] &= ok[k];
+    for (unsigned i = 1; i < r->parties; i++) {
+        uint8_t *valid = calls[i].answer ? get_blob(calls[i].answer, "valid", n, 0, NULL) : NULL;
+        if (calls[i].answer != NULL && valid == NULL)
+            fail(r, "%s sent malformed validity flags", study_party_name(r->s, i));
+        for (size_t k = 0; valid != NULL && k < n; k++)
+            accept[k] &= valid[k];
+        free(valid);
+        cJSON_Delete(calls[i].answer);
+    }
+    if (r->err[0])
+        goto done;
+    for (unsigned i = 1; i < r->parties; i++) {
+        cJSON *body = bodies[i] = run_body(r);
+        cJSON_AddNumberToObject(body, "batch", (double)batch);
+        cJSON_AddBoolToObject(body, "last", last);
+        add_blob(body, "accept", accept, n);
+    }
+    calls_start(r, calls, "aggregate", bodies);
+    pthread_mutex_lock(&c->lock);
+    long added = aggregate_own(c, batch, accept, n);
     pthread_mutex_unlock(&c->lock);
     calls_finish(r, calls);
     for (unsigned i = 1; i < r->parties; i++)
         cJSON_Delete(calls[i].answer);
     if (added < 0)
-        fail(r, "the leader's own verification failed");
+        fail(r, "the leader's own aggregation failed");
     if (!r->err[0] && last) {
         pthread_mutex_lock(&c->lock);
         c->verified_all = 1;

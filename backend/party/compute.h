@@ -9,8 +9,9 @@
  *   3. the report set: reports held by every party, the latest per token;
  *   4. min_submissions, before anything is opened;
  *   5. joint verification in batches (verify: each party's verifier
- *      shares; commit: the verifier messages, after which each party adds
- *      the valid reports' output shares to its aggregate share);
+ *      shares; commit: the verifier messages, each party answering which
+ *      reports verified there; aggregate: the reports every party
+ *      verified, whose output shares each party adds to its aggregate);
  *   6. the counts first (counts: every party fetches every other's),
  *      then each party withholds the sums of cells under min_cell_count
  *      (prepare) and, once every party has prepared, releases its
@@ -51,7 +52,7 @@ void h_result(party_app *app, const http_req *req, http_reply *out);
  * report key (X-MPC-Report-Key, from the link mpc report prints). */
 void h_report_data(party_app *app, const http_req *req, http_reply *out);
 
-/* POST /api/peer/compute/{start,verify,commit,counts,prepare,release,abort}. */
+/* POST /api/peer/compute/{start,verify,commit,aggregate,counts,prepare,release,abort}. */
 void h_peer_compute(party_app *app, const http_req *req, http_reply *out);
 
 #endif

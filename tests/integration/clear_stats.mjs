@@ -53,15 +53,16 @@ function valueOf(field, raw) {
   return BigInt(text);
 }
 
-/** Expected rows: Map "analysis|group|statistic" -> {value, note}. */
-export function clearStats(study, answers) {
+/** Expected rows: Map "analysis|group|statistic" -> {value, note};
+ *  `rejected` is the number of invalid submissions the compute counted. */
+export function clearStats(study, answers, rejected = 0) {
   const fields = Object.fromEntries(study.fields.map((f) => [f.name, f]));
   const labels = (f) => (f.type === 'boolean' ? ['false', 'true'] : f.choices);
   const rows = answers.map((a) => Object.fromEntries(study.fields.map((f) => [f.name, valueOf(f, a[f.name])])));
   const out = new Map();
   const put = (a, g, s, value, note = '') => out.set(`${a}|${g}|${s}`, { value, note });
   put('_study', '', 'submissions_accepted', String(rows.length));
-  put('_study', '', 'submissions_rejected', '0');
+  put('_study', '', 'submissions_rejected', String(rejected));
   const k = BigInt(study.privacy.min_cell_count);
   for (const an of study.analyses) {
     const by = (an.by ?? []).map((n) => fields[n]);

@@ -284,7 +284,16 @@ core_err prio3_shard(const prio3 *p, const uint8_t *ctx, size_t ctx_len, const u
                      const uint8_t nonce[PRIO3_NONCE_SIZE], const uint8_t *rand,
                      uint8_t *public_share, uint8_t *input_shares)
 {
-    if (ctx_len > PRIO3_MAX_CTX_SIZE)
+    return prio3_shard_encoded(p, ctx, ctx_len, meas, NULL, nonce, rand, public_share,
+                               input_shares);
+}
+
+core_err prio3_shard_encoded(const prio3 *p, const uint8_t *ctx, size_t ctx_len,
+                             const uint64_t *meas, const felem *given,
+                             const uint8_t nonce[PRIO3_NONCE_SIZE], const uint8_t *rand,
+                             uint8_t *public_share, uint8_t *input_shares)
+{
+    if (ctx_len > PRIO3_MAX_CTX_SIZE || (meas == NULL) == (given == NULL))
         return CORE_EINVAL;
     field_id f = p->c->field;
     const size_t S = p->shares, PR = p->proofs, L = PRIO3_SEED_SIZE;
@@ -311,7 +320,11 @@ core_err prio3_shard(const prio3 *p, const uint8_t *ctx, size_t ctx_len, const u
     const uint8_t *leader_blind = rand + (S - 1) * per_helper * L;
     const uint8_t *prove_seed = leader_blind + (p->jr ? L : 0);
 
-    core_err err = p->c->ops->encode(p->c, meas, encoded);
+    core_err err = CORE_OK;
+    if (given != NULL)
+        memcpy(encoded, given, p->meas_len * sizeof(felem));
+    else
+        err = p->c->ops->encode(p->c, meas, encoded);
     CORE_DECLASSIFY(&err, sizeof(err)); /* the caller learns validity anyway */
     if (err != CORE_OK)
         goto cleanup;

@@ -89,6 +89,16 @@ CORE_MUST_CHECK core_err prio3_shard(const prio3 *p, const uint8_t *ctx, size_t 
                                      const uint8_t *rand, uint8_t *public_share,
                                      uint8_t *input_shares);
 
+/* prio3_shard with the measurement given either as integers (meas, then
+ * encoded by the circuit) or already encoded (given, meas_len elements,
+ * sharded and proved as it is: a test harness builds invalid reports this
+ * way, see submission_forge). Exactly one of meas and given is non-NULL. */
+CORE_MUST_CHECK core_err prio3_shard_encoded(const prio3 *p, const uint8_t *ctx, size_t ctx_len,
+                                             const uint64_t *meas, const felem *given,
+                                             const uint8_t nonce[PRIO3_NONCE_SIZE],
+                                             const uint8_t *rand, uint8_t *public_share,
+                                             uint8_t *input_shares);
+
 /* Party agg_id's first verification step. Writes its verify state and its
  * verifier share. Fails with CORE_EDECODE for malformed shares and
  * CORE_EQUERY in the negligible case of Section 7.3.3's query check. */

@@ -125,6 +125,32 @@ CORE_MUST_CHECK core_err study_encode_answer(const study *s, const cJSON *answer
 CORE_MUST_CHECK core_err study_encode_texts(const study *s, const char *const *texts,
                                             uint64_t *meas, char *err, size_t err_size);
 
+/* Deliberately invalid reports, for testing that the parties reject them
+ * (`mpc submit --forge KIND`; DESIGN section 6). */
+typedef enum study_forgery {
+    STUDY_FORGE_NONE = 0,
+    STUDY_FORGE_RANGE,                /* an integer field's value beyond its bounds */
+    STUDY_FORGE_MULTI_CHOICE,         /* two choices of one field */
+    STUDY_FORGE_NO_CHOICE,            /* no choice in one field */
+    STUDY_FORGE_BAD_PROOF,            /* a tampered proof share */
+    STUDY_FORGE_BAD_SHARE,            /* one party's ciphertext corrupted */
+    STUDY_FORGE_PUBLIC_SHARE_MISMATCH /* different public shares to different parties */
+} study_forgery;
+
+/* The forgery named `range`, `multi-choice`, `no-choice`, `bad-proof`,
+ * `bad-share` or `public-share-mismatch`; STUDY_FORGE_NONE if unknown. */
+study_forgery study_forgery_parse(const char *name);
+
+/* The circuit's encoding (meas_len elements of Field128) of an answer
+ * (meas from study_encode_*), made invalid as `kind` says for the
+ * encoding-level forgeries (range, multi-choice, no-choice; the first
+ * field of a suitable type), with every product wire consistent with the
+ * altered ones, so that only the broken constraint can reject it.
+ * CORE_EINVAL with err if the study has no field for that forgery. */
+CORE_MUST_CHECK core_err study_encode_forged(const study *s, const uint64_t *meas,
+                                             study_forgery kind, felem *out, char *err,
+                                             size_t err_size);
+
 /* Checks one field's value given as text (as study_encode_texts reads
  * it): CORE_OK, CORE_EMEAS with err saying what is wrong, or CORE_EINVAL
  * if the study has no such field. For forms that check each answer as it
@@ -171,8 +197,7 @@ CORE_MUST_CHECK core_err study_result(const study *s, const core_u128 *aggregate
  * that may be opened: the counts, and the sums of the cells with at least
  * min_cell_count contributors. Every party withholds the others. */
 void study_count_outputs(const study *s, uint8_t *is_count);
-void study_open_mask(const study *s, const core_u128 *counts, uint64_t num_reports,
-                     uint8_t *open);
+void study_open_mask(const study *s, const core_u128 *counts, uint64_t num_reports, uint8_t *open);
 
 /* The analysis plan in plain language: a new cJSON array of strings, one
  * per analysis. */

@@ -365,6 +365,69 @@ static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
 
 static const circuit_ops STUDY_OPS = {study_encode, study_eval, study_truncate, NULL};
 
+study_forgery study_forgery_parse(const char *name)
+{
+    static const char *const names[] = {"range",     "multi-choice", "no-choice",
+                                        "bad-proof", "bad-share",    "public-share-mismatch"};
+    for (size_t i = 0; name != NULL && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return (study_forgery)(STUDY_FORGE_RANGE + i);
+    return STUDY_FORGE_NONE;
+}
+
+/* The first field of a type (integer, or with choices), or NULL. */
+static const study_field *first_field(const study *s, int integer)
+{
+    for (size_t i = 0; i < s->num_fields; i++)
+        if ((s->fields[i].type == STUDY_INTEGER) == integer)
+            return &s->fields[i];
+    return NULL;
+}
+
+core_err study_encode_forged(const study *s, const uint64_t *meas, study_forgery kind, felem *out,
+                             char *err, size_t err_size)
+{
+    const prio3 *v = study_prio3(s);
+    if (v == NULL)
+        return CORE_EINVAL;
+    const circuit *c = prio3_circuit(v);
+    core_err e = study_encode(c, meas, out);
+    if (e != CORE_OK) {
+        study_errf(err, err_size, "the answer is not valid to begin with");
+        return e;
+    }
+    const study_field *f = first_field(s, kind == STUDY_FORGE_RANGE);
+    if (kind != STUDY_FORGE_NONE && f == NULL) {
+        study_errf(err, err_size, "this study has no %s field to forge",
+                   kind == STUDY_FORGE_RANGE ? "integer" : "choice or yes/no");
+        return CORE_EINVAL;
+    }
+    felem one = field_one(FIELD128);
+    switch (kind) {
+    case STUDY_FORGE_NONE: return CORE_OK;
+    case STUDY_FORGE_RANGE: {
+        /* The lowest bit's wire carries weight 1: adding max - min + 1000
+         * to it puts the decoded value 1000 past the maximum. */
+        felem d = field_from_u64(FIELD128, (uint64_t)(f->max - f->min) + 1000);
+        out[f->wire] = field_add(FIELD128, out[f->wire], d);
+        break;
+    }
+    case STUDY_FORGE_MULTI_CHOICE:
+        for (uint32_t k = 0; k < 2 && k < f->wires; k++)
+            out[f->wire + k] = one;
+        if (f->wires < 2)
+            out[f->wire] = field_add(FIELD128, one, one);
+        break;
+    case STUDY_FORGE_NO_CHOICE:
+        for (uint32_t k = 0; k < f->wires; k++)
+            out[f->wire + k] = field_zero();
+        break;
+    default: study_errf(err, err_size, "not a forgery of the encoding"); return CORE_EINVAL;
+    }
+    study_fill_products(s, out);
+    return CORE_OK;
+}
+
 core_err study_compile(study *s, char *err, size_t err_size)
 {
     builder *b = calloc(1, sizeof *b);

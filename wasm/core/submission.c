@@ -55,10 +55,23 @@ static char *body_for(const study *s, unsigned i, const char *report_hex, const 
     return text;
 }
 
-core_err submission_build(const study *s, const uint64_t *meas,
-                          const uint8_t report_id[STUDY_REPORT_ID_SIZE], const char *token,
-                          uint64_t seq, const uint8_t *rand, char **bodies, char *err,
-                          size_t err_size)
+/* The forgeries made on the shares: one proof element of the leader's
+ * share plus one (a tampered proof share). */
+static void tamper_proof(const prio3 *v, uint8_t *shares)
+{
+    field_id f = prio3_circuit(v)->field;
+    size_t es = field_encoded_size(f);
+    uint8_t *at = shares + es * prio3_circuit(v)->meas_len;
+    felem e;
+    if (field_vec_decode(f, at, 1, &e) == CORE_OK) {
+        e = field_add(f, e, field_one(f));
+        field_vec_encode(f, &e, 1, at);
+    }
+}
+
+static core_err build(const study *s, const uint64_t *meas, study_forgery forge,
+                      const uint8_t report_id[STUDY_REPORT_ID_SIZE], const char *token,
+                      uint64_t seq, const uint8_t *rand, char **bodies, char *err, size_t err_size)
 {
     const prio3 *v = study_prio3(s);
     unsigned n = study_num_parties(s);
@@ -87,20 +100,33 @@ core_err submission_build(const study *s, const uint64_t *meas,
     size_t pub_len = prio3_public_share_size(v), shares_len = prio3_input_shares_size(v);
     size_t aad_size = STUDY_AAD_FIXED + pub_len;
     size_t max_share = prio3_input_share_size(v, 0);
+    size_t meas_len = prio3_circuit(v)->meas_len;
     uint8_t *pub = malloc(pub_len ? pub_len : 1), *shares = malloc(shares_len);
     uint8_t *aad = malloc(aad_size), *ct = malloc(max_share + HPKE_NT);
+    felem *forged = forge ? core_alloc_array(meas_len, sizeof(felem)) : NULL;
     core_err e = CORE_ENOMEM;
-    if (pub == NULL || shares == NULL || aad == NULL || ct == NULL)
+    if (pub == NULL || shares == NULL || aad == NULL || ct == NULL || (forge && forged == NULL))
         goto cleanup;
     uint8_t ctx[STUDY_CTX_SIZE];
     study_vdaf_ctx(s, ctx);
-    e = prio3_shard(v, ctx, sizeof ctx, meas, report_id, rand, pub, shares);
+    if (forge >= STUDY_FORGE_RANGE && forge <= STUDY_FORGE_NO_CHOICE) {
+        e = study_encode_forged(s, meas, forge, forged, err, err_size);
+        if (e != CORE_OK)
+            goto cleanup;
+        e = prio3_shard_encoded(v, ctx, sizeof ctx, NULL, forged, report_id, rand, pub, shares);
+    } else {
+        e = prio3_shard(v, ctx, sizeof ctx, meas, report_id, rand, pub, shares);
+    }
     if (e != CORE_OK) {
         study_errf(err, err_size, "the answer cannot be shared: %s", core_err_str(e));
         goto cleanup;
     }
-    size_t aad_len = study_hpke_aad(s, report_id, study_access_open(s) ? NULL : token_id, seq, pub,
-                                    pub_len, aad, aad_size);
+    if (forge == STUDY_FORGE_BAD_PROOF)
+        tamper_proof(v, shares);
+    /* Which party a share-level forgery hits: the report id chooses. */
+    unsigned target = report_id[0] % n;
+    if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH && (pub_len == 0 || target == 0))
+        target = n - 1; /* (the leader's joint randomness part changes below) */
     char report_hex[2 * STUDY_REPORT_ID_SIZE + 1];
     hex_encode(report_id, STUDY_REPORT_ID_SIZE, report_hex);
     const uint8_t *ikm = rand + prio3_rand_size(v);
@@ -108,6 +134,10 @@ core_err submission_build(const study *s, const uint64_t *meas,
     for (unsigned i = 0; i < n && e == CORE_OK; i++) {
         size_t len = prio3_input_share_size(v, i);
         uint8_t info[STUDY_INFO_SIZE], enc[HPKE_NENC];
+        if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH && i == target && pub_len > 0)
+            pub[0] ^= 0x01; /* this party's public share differs from the others' */
+        size_t aad_len = study_hpke_aad(s, report_id, study_access_open(s) ? NULL : token_id, seq,
+                                        pub, pub_len, aad, aad_size);
         study_hpke_info(i, info);
         e = hpke_seal(study_party_hpke_key(s, i), info, sizeof info, aad, aad_len, shares + off,
                       len, ikm + (size_t)i * HPKE_NSK, enc, ct);
@@ -117,14 +147,19 @@ core_err submission_build(const study *s, const uint64_t *meas,
                        core_err_str(e));
             break;
         }
+        if (forge == STUDY_FORGE_BAD_SHARE && i == target)
+            ct[len / 2] ^= 0x01;
         bodies[i] = body_for(s, i, report_hex, study_access_open(s) ? NULL : token, seq, pub,
                              pub_len, enc, ct, len + HPKE_NT);
+        if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH && i == target && pub_len > 0)
+            pub[0] ^= 0x01;
         if (bodies[i] == NULL)
             e = CORE_ENOMEM;
     }
 cleanup:
     core_free_secret(shares, shares ? shares_len : 0);
     core_free_secret(ct, ct ? max_share + HPKE_NT : 0);
+    core_free_secret(forged, forged ? meas_len * sizeof(felem) : 0);
     free(pub);
     free(aad);
     if (e != CORE_OK)
@@ -133,4 +168,26 @@ cleanup:
             bodies[i] = NULL;
         }
     return e;
+}
+
+core_err submission_build(const study *s, const uint64_t *meas,
+                          const uint8_t report_id[STUDY_REPORT_ID_SIZE], const char *token,
+                          uint64_t seq, const uint8_t *rand, char **bodies, char *err,
+                          size_t err_size)
+{
+    return build(s, meas, STUDY_FORGE_NONE, report_id, token, seq, rand, bodies, err, err_size);
+}
+
+core_err submission_forge(const study *s, const uint64_t *meas, study_forgery forge,
+                          const uint8_t report_id[STUDY_REPORT_ID_SIZE], const char *token,
+                          uint64_t seq, const uint8_t *rand, char **bodies, char *err,
+                          size_t err_size)
+{
+    if (forge == STUDY_FORGE_NONE) {
+        study_errf(err, err_size, "no such forgery");
+        for (unsigned i = 0; i < study_num_parties(s); i++)
+            bodies[i] = NULL;
+        return CORE_EINVAL;
+    }
+    return build(s, meas, forge, report_id, token, seq, rand, bodies, err, err_size);
 }

@@ -37,4 +37,15 @@ CORE_MUST_CHECK core_err submission_build(const study *s, const uint64_t *meas,
                                           const char *token, uint64_t seq, const uint8_t *rand,
                                           char **bodies, char *err, size_t err_size);
 
+/* submission_build, made deliberately invalid as `forge` says (a test
+ * harness: `mpc submit --forge KIND`): the encoding forgeries are proved
+ * as they are; bad-proof adds one to an element of the leader's proof
+ * share; bad-share flips a bit of one party's ciphertext and
+ * public-share-mismatch gives one party another public share (the party
+ * is chosen by the report id). The parties must reject every one. */
+CORE_MUST_CHECK core_err submission_forge(const study *s, const uint64_t *meas, study_forgery forge,
+                                          const uint8_t report_id[STUDY_REPORT_ID_SIZE],
+                                          const char *token, uint64_t seq, const uint8_t *rand,
+                                          char **bodies, char *err, size_t err_size);
+
 #endif

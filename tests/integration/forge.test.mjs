@@ -1,0 +1,104 @@
+/**
+ * forge.test.mjs - malicious contributors (DESIGN sections 2.2 and 6):
+ * honest submissions mixed with deliberately invalid ones of every kind
+ * `mpc submit --forge` makes, all uploaded like any other. The compute
+ * must reject every forged one (counted, never included) and release
+ * statistics equal to the honest answers' alone, computed in the clear.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { answersFromCsv, clearStats, compareReport, parseCsv } from './clear_stats.mjs';
+import { bin, cleanup, makeStudy, randomAnswers, runAsync, startParty, writeCsv } from './lib.mjs';
+
+const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch'];
+const HONEST = 60;
+const PER_KIND = 6;
+
+function seeded(seed) {
+  return () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+}
+
+describe('forged submissions are rejected; the result is the honest answers\' alone', () => {
+  let study;
+  const org = (cmd, args = []) => runAsync(bin('mpc'), [cmd, '--organizer', study.org, '--study', study.sealed, ...args]);
+  const submit = (csv, extra = []) => runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', csv, ...extra]);
+
+  before(async () => {
+    study = await makeStudy({ n: 3, tokens: 0, edit: (doc) => { doc.access = 'open'; } });
+    for (const p of study.parties) {
+      await startParty(study, p);
+      const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(() => cleanup(study));
+
+  test('--forge refuses unknown kinds and studies without a field to forge, sending nothing', async () => {
+    const csv = path.join(study.dir, 'one.csv');
+    writeCsv(csv, randomAnswers(1, seeded(1)));
+    const r = await submit(csv, ['--forge', 'sneaky']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch/);
+  });
+
+  test('honest rows and forged rows of every kind are uploaded and confirmed like any other', async () => {
+    const honest = path.join(study.dir, 'honest.csv');
+    writeCsv(honest, randomAnswers(HONEST, seeded(7)));
+    let r = await submit(honest);
+    assert.equal(r.code, 0, r.stderr);
+    for (const [k, kind] of KINDS.entries()) {
+      const csv = path.join(study.dir, `${kind}.csv`);
+      writeCsv(csv, randomAnswers(PER_KIND, seeded(100 + k)));
+      r = await submit(csv, ['--forge', kind]);
+      assert.equal(r.code, 0, `${kind}: ${r.stderr}`);
+      assert.match(r.stderr, /Forging: every row is sent as a deliberately invalid report/);
+      assert.match(r.stdout, new RegExp(`Submitted ${PER_KIND} of ${PER_KIND} rows to 3 parties`));
+    }
+  });
+
+  test('the compute rejects every forged report and completes', async () => {
+    const r = await org('compute');
+    assert.equal(r.code, 0, r.stderr);
+    const forged = KINDS.length * PER_KIND;
+    assert.match(r.stdout, new RegExp(`${HONEST} submissions accepted, ${forged} rejected`));
+  });
+
+  test('the released statistics equal the honest answers\' computed in the clear', async () => {
+    const csv = path.join(study.dir, 'report.csv');
+    const r = await org('report', ['--csv', csv]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+    const honest = answersFromCsv(fs.readFileSync(path.join(study.dir, 'honest.csv'), 'utf8'));
+    const expected = clearStats(doc, honest, KINDS.length * PER_KIND);
+    const rows = parseCsv(fs.readFileSync(csv, 'utf8'));
+    assert.deepEqual(compareReport(expected, rows), []);
+    assert.equal(rows.length - 1, expected.size);
+  });
+});
+
+describe('--forge needs a field of the kind it forges', () => {
+  let study;
+  before(async () => {
+    study = await makeStudy({
+      n: 2, tokens: 0, edit: (doc) => {
+        doc.access = 'open';
+        doc.fields = doc.fields.filter((f) => f.type !== 'integer');
+        doc.analyses = [{ name: 'headcount', by: ['gender'], stats: ['count'] }];
+      },
+    });
+    for (const p of study.parties) await startParty(study, p);
+  });
+  after(() => cleanup(study));
+
+  test('range on a study without integer fields: a clear error, nothing sent', async () => {
+    const csv = path.join(study.dir, 'one.csv');
+    writeCsv(csv, randomAnswers(2, seeded(3)), ['gender', 'ethnicity', 'job', 'manager']);
+    const r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', csv, '--forge', 'range']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--forge: this study has no integer field to forge; nothing was sent/);
+    const s = await fetch(`${study.parties[0].url}/api/study`);
+    assert.equal(s.status, 200);
+  });
+});
