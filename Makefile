@@ -5,6 +5,7 @@
 #   make asan     the same tests under AddressSanitizer + UBSan (build/asan/)
 #   make demo     run the whole system locally (scripts/demo), until Ctrl-C
 #   make bench    benchmarks (bench/), printed and written to build/bench/
+#   make fuzz     the fuzzers (tests/fuzz/), 1,000,000 runs each (FUZZ_RUNS)
 #   make clean    remove build/
 #
 # WERROR=1 turns warnings into errors (CI sets it); V=1 shows every command.
@@ -33,6 +34,9 @@ OPT     ?= -O2 -g
 ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
+endif
+ifeq ($(FUZZ),1)
+OPT     += -fsanitize=fuzzer-no-link
 endif
 MBEDTLS_NATIVE_FLAGS := -DMBEDTLS_CONFIG_FILE='"mbedtls_native_config.h"' -Ibackend -Iwasm \
             -Ibuild/mbedtls/src/include -Ibuild/mbedtls/src/3rdparty/everest/include \
@@ -162,7 +166,7 @@ BENCH_BIN  := $(BUILD)/bench/native $(BUILD)/bench/ingest $(BUILD)/bench/populat
 
 $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(TEST_TOOLS) $(BENCH_BIN): $(NATIVE_MBEDTLS)
 
-.PHONY: all test asan demo bench clean deps check-unit check-vectors check-tools check-ct \
+.PHONY: all test asan demo bench fuzz fuzz-bins check-fuzz clean deps check-unit check-vectors check-tools check-ct \
         check-wasm check-browser check-integration
 all: $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(TEST_TOOLS) \
      $(if $(filter 1,$(SAN)),,$(WEB_OUT))
@@ -287,7 +291,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct check-wasm \
-		check-integration check-browser
+		check-integration check-browser check-fuzz
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; VECTORS=$(VECTORS) $$t; done
@@ -351,6 +355,55 @@ asan: deps
 	@$(ASAN_MAKE) all
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(ASAN_MAKE) check-unit check-vectors check-tools check-ct check-integration
+
+# Fuzzers (tests/fuzz/, libFuzzer with clang-14, ASan + UBSan, in
+# build/fuzz/): the upload parser, the study parser and compiler, HPKE
+# open, the Prio3 decoders and the peer API. Seed corpora come from
+# fuzz_seeds; `make fuzz` runs each fuzzer FUZZ_RUNS times (1,000,000), and
+# `make test` runs each briefly on its corpus (check-fuzz, FUZZ_RUNS=2000).
+FUZZERS    := upload study hpke prio3 peer
+FUZZ_BIN   := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_DIR   := build/fuzz
+FUZZ_RUNS  ?= 1000000
+FUZZ_OBJ   := $(BUILD)/obj/tests/fuzz/fixture.o \
+              $(filter-out %/main.o,$(PARTY_SRC:%.c=$(BUILD)/obj/%.o)) $(PARTY_GEN:%.c=%.o) \
+              $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ)
+FUZZ_MAKE  := $(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CC=clang-14 SAN=1 FUZZ=1 \
+              WEB=$(WEB) WASM_OBJ=$(WASM_OBJ)
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ) $(NATIVE_MBEDTLS)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ -o $@ $(SERVER_LIBS) $(CORE_LIBS)
+
+$(BUILD)/fuzz/fuzz_seeds: $(BUILD)/obj/tests/fuzz/fuzz_seeds.o $(FUZZ_OBJ) $(NATIVE_MBEDTLS)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SERVER_LIBS) $(CORE_LIBS)
+
+fuzz-bins: $(FUZZ_BIN) $(BUILD)/fuzz/fuzz_seeds
+
+# FUZZ_RUNS executions of each fuzzer from its corpus (build/fuzz/corpus/,
+# grown by the runs); a crash stops with the input that caused it saved as
+# build/fuzz/crash-*.
+fuzz: deps
+	@$(MAKE) --no-print-directory $(WEB_OUT)
+	@$(FUZZ_MAKE) fuzz-bins
+	@$(FUZZ_DIR)/fuzz/fuzz_seeds $(FUZZ_DIR)/corpus >/dev/null
+	@set -e; for f in $(FUZZERS); do \
+		log=$(FUZZ_DIR)/fuzz_$$f.log; \
+		if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			$(FUZZ_DIR)/fuzz/fuzz_$$f -runs=$(FUZZ_RUNS) -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus/$$f >$$log 2>&1; then \
+			tail -n 60 $$log; echo "fuzz_$$f failed: the input is saved as $(FUZZ_DIR)/crash-*"; \
+			exit 1; \
+		fi; \
+		echo "== fuzz_$$f: $$(grep -o 'stat::number_of_executed_units: [0-9]*' $$log | \
+			sed 's/.*: //') runs clean, corpus $$(ls $(FUZZ_DIR)/corpus/$$f | wc -l) inputs"; \
+	done
+
+check-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=2000
 
 # The whole system on this machine (scripts/demo): 3 parties, ~500
 # synthetic employees, the compute and the report; runs until Ctrl-C.

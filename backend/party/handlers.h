@@ -11,6 +11,9 @@
 void h_root(party_app *app, const http_req *req, http_reply *out);
 void h_study(party_app *app, const http_req *req, http_reply *out);
 void h_upload(party_app *app, const http_req *req, http_reply *out);
+/* An upload's JSON body (after h_upload checked its Content-Type): parsed,
+ * checked and stored; the fuzzer's entry point. */
+void upload_json(party_app *app, const char *body, size_t len, int64_t now, http_reply *out);
 void h_status(party_app *app, const http_req *req, http_reply *out);
 void h_login(party_app *app, const http_req *req, http_reply *out);
 void h_logout(party_app *app, const http_req *req, http_reply *out);

@@ -145,7 +145,12 @@ void h_upload(party_app *app, const http_req *req, http_reply *out)
         http_error(out, API_UNSUPPORTED, "the body must be JSON (Content-Type: application/json)");
         return;
     }
-    cJSON *doc = cJSON_ParseWithLength(req->body, req->body_len);
+    upload_json(app, req->body, req->body_len, req->now, out);
+}
+
+void upload_json(party_app *app, const char *body, size_t len, int64_t now, http_reply *out)
+{
+    cJSON *doc = cJSON_ParseWithLength(body, len);
     if (doc == NULL) {
         http_error(out, API_BAD_REQUEST, "the body is not valid JSON");
         return;
@@ -162,12 +167,12 @@ void h_upload(party_app *app, const http_req *req, http_reply *out)
                        u.enc_len,
                        u.ciphertext,
                        u.ciphertext_len,
-                       req->now};
+                       now};
         int same = 0;
         db_err e = db_report_insert(app->db, &r, &same);
         char rid[2 * STUDY_REPORT_ID_SIZE + 1], when[21];
         hex_encode(u.report_id, sizeof u.report_id, rid);
-        party_iso_time(req->now, when);
+        party_iso_time(now, when);
         if (e == DB_OK) {
             cJSON *j = cJSON_CreateObject();
             cJSON_AddStringToObject(j, "report_id", rid);
