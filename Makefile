@@ -385,13 +385,19 @@ fuzz-bins: $(FUZZ_BIN) $(BUILD)/fuzz/fuzz_seeds
 
 # FUZZ_RUNS executions of each fuzzer from its corpus (build/fuzz/corpus/,
 # grown by the runs); a crash stops with the input that caused it saved as
-# build/fuzz/crash-*.
+# build/fuzz/crash-*; inputs that once crashed are kept in
+# tests/fuzz/regressions/NAME/ and run first.
 fuzz: deps
 	@$(MAKE) --no-print-directory $(WEB_OUT)
 	@$(FUZZ_MAKE) fuzz-bins
 	@$(FUZZ_DIR)/fuzz/fuzz_seeds $(FUZZ_DIR)/corpus >/dev/null
 	@set -e; for f in $(FUZZERS); do \
 		log=$(FUZZ_DIR)/fuzz_$$f.log; \
+		if [ -d tests/fuzz/regressions/$$f ]; then \
+			$(FUZZ_DIR)/fuzz/fuzz_$$f tests/fuzz/regressions/$$f/* >$$log 2>&1 || \
+				{ tail -n 40 $$log; echo "fuzz_$$f: a regression input fails again"; exit 1; }; \
+			echo "== fuzz_$$f: $$(ls tests/fuzz/regressions/$$f | wc -l) regression input(s) pass"; \
+		fi; \
 		if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 			$(FUZZ_DIR)/fuzz/fuzz_$$f -runs=$(FUZZ_RUNS) -max_len=65536 -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus/$$f >$$log 2>&1; then \

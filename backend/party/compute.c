@@ -438,6 +438,18 @@ static uint8_t *get_blob(const cJSON *j, const char *name, size_t n, size_t max,
     return p;
 }
 
+/* Member `name` as a whole number from 0 to 2^53 - 1: 0, or -1 (missing,
+ * or anything else: never converted). */
+static int get_uint(const cJSON *j, const char *name, uint64_t *out)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, name);
+    if (!cJSON_IsNumber(m) || !(m->valuedouble >= 0 && m->valuedouble <= 9007199254740991.0) ||
+        m->valuedouble != (double)(uint64_t)m->valuedouble)
+        return -1;
+    *out = (uint64_t)m->valuedouble;
+    return 0;
+}
+
 static int get_id(const cJSON *j, uint8_t id[16])
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "compute");
@@ -490,9 +502,9 @@ static void peer_start(compute *c, const cJSON *body, http_reply *out)
     char why[200];
     uint8_t *enc = get_blob(body, "enc", HPKE_NENC, 0, NULL);
     uint8_t *ct = get_blob(body, "key", VK_CT, 0, NULL);
-    const cJSON *total = cJSON_GetObjectItemCaseSensitive(body, "total");
-    if (get_id(body, id) != 0 || enc == NULL || ct == NULL || !cJSON_IsNumber(total) ||
-        total->valuedouble < 0) {
+    uint64_t total = 0;
+    if (get_id(body, id) != 0 || enc == NULL || ct == NULL ||
+        get_uint(body, "total", &total) != 0) {
         http_error(out, API_BAD_REQUEST, "start: compute, enc, key and total are required");
     } else if (!approved(app)) {
         http_error(out, API_FORBIDDEN, "%s has not approved this study (hash %.16s...)",
@@ -503,8 +515,7 @@ static void peer_start(compute *c, const cJSON *body, http_reply *out)
         http_error(out, API_CONFLICT, "start: %s", why);
     } else {
         pthread_mutex_lock(&c->lock);
-        int rc =
-            c->state == STATE_RELEASED ? 1 : begin_run(c, id, vk, (uint64_t)total->valuedouble);
+        int rc = c->state == STATE_RELEASED ? 1 : begin_run(c, id, vk, total);
         pthread_mutex_unlock(&c->lock);
         core_wipe(vk, sizeof vk);
         if (rc == 1) {
@@ -546,22 +557,21 @@ static void peer_verify(compute *c, const cJSON *body, http_reply *out)
 {
     const prio3 *v = study_prio3(c->app->study);
     size_t vss = prio3_verifier_share_size(v), len = 0;
-    const cJSON *batch = cJSON_GetObjectItemCaseSensitive(body, "batch");
+    uint64_t batch = 0, total = 0;
+    int has_batch = get_uint(body, "batch", &batch) == 0;
     uint8_t *ids = get_blob(body, "reports", 0, 16 * COMPUTE_BATCH, &len);
     size_t n = len / 16;
     uint8_t *ok = malloc(n ? n : 1), *shares = malloc(n ? n * vss : 1);
     pthread_mutex_lock(&c->lock);
     if (same_run(c, body, out) != 0) {
-    } else if (ids == NULL || len % 16 != 0 || !cJSON_IsNumber(batch) || ok == NULL ||
-               shares == NULL) {
+    } else if (ids == NULL || len % 16 != 0 || !has_batch || ok == NULL || shares == NULL) {
         http_error(out, API_BAD_REQUEST, "verify: batch and reports (at most %d) are required",
                    COMPUTE_BATCH);
-    } else if (verify_own(c, (long)batch->valuedouble, ids, n, ok, shares) != 0) {
+    } else if (verify_own(c, (long)batch, ids, n, ok, shares) != 0) {
         http_error(out, API_INTERNAL, "out of memory");
     } else {
-        const cJSON *total = cJSON_GetObjectItemCaseSensitive(body, "total");
-        if (cJSON_IsNumber(total) && total->valuedouble >= 0)
-            c->total = (uint64_t)total->valuedouble; /* the report set's size, for progress */
+        if (get_uint(body, "total", &total) == 0)
+            c->total = total; /* the report set's size, for progress */
         cJSON *j = cJSON_CreateObject();
         if (add_blob(j, "ok", ok, n) && add_blob(j, "shares", shares, n * vss))
             http_json(out, 200, j);
@@ -582,16 +592,16 @@ static void peer_commit(compute *c, const cJSON *body, http_reply *out)
 {
     const prio3 *v = study_prio3(c->app->study);
     size_t vms = prio3_verifier_message_size(v), n = 0, mlen = 0;
-    const cJSON *batch = cJSON_GetObjectItemCaseSensitive(body, "batch");
+    uint64_t batch = 0;
+    int has_batch = get_uint(body, "batch", &batch) == 0;
     uint8_t *accept = get_blob(body, "accept", 0, COMPUTE_BATCH, &n);
     uint8_t *msgs = get_blob(body, "messages", 0, COMPUTE_BATCH * vms, &mlen);
     uint8_t *valid = malloc(n ? n : 1);
     pthread_mutex_lock(&c->lock);
     if (same_run(c, body, out) != 0) {
-    } else if (accept == NULL || msgs == NULL || valid == NULL || mlen != n * vms ||
-               !cJSON_IsNumber(batch)) {
+    } else if (accept == NULL || msgs == NULL || valid == NULL || mlen != n * vms || !has_batch) {
         http_error(out, API_BAD_REQUEST, "commit: batch, accept and messages are required");
-    } else if (check_own(c, (long)batch->valuedouble, accept, msgs, n, valid) != 0) {
+    } else if (check_own(c, (long)batch, accept, msgs, n, valid) != 0) {
         http_error(out, API_CONFLICT,
                    "commit: not the batch this party verified, or a report it could not verify "
                    "was accepted");
@@ -614,15 +624,16 @@ static void peer_commit(compute *c, const cJSON *body, http_reply *out)
 static void peer_aggregate(compute *c, const cJSON *body, http_reply *out)
 {
     size_t n = 0;
-    const cJSON *batch = cJSON_GetObjectItemCaseSensitive(body, "batch");
+    uint64_t batch = 0;
+    int has_batch = get_uint(body, "batch", &batch) == 0;
     const cJSON *last = cJSON_GetObjectItemCaseSensitive(body, "last");
     uint8_t *final = get_blob(body, "accept", 0, COMPUTE_BATCH, &n);
     pthread_mutex_lock(&c->lock);
     if (same_run(c, body, out) != 0) {
-    } else if (final == NULL || !cJSON_IsNumber(batch)) {
+    } else if (final == NULL || !has_batch) {
         http_error(out, API_BAD_REQUEST, "aggregate: batch and accept are required");
     } else {
-        long added = aggregate_own(c, (long)batch->valuedouble, final, n);
+        long added = aggregate_own(c, (long)batch, final, n);
         if (added < 0) {
             http_error(out, API_CONFLICT,
                        "aggregate: not the batch this party checked, or a report it found "
@@ -710,8 +721,8 @@ static uint8_t *withheld_share(compute *c, char *err, size_t err_size)
                           sizeof why) == 0;
         cJSON *j = ok ? cJSON_ParseWithLength(resp, rlen) : NULL;
         uint8_t *theirs = status == 200 ? get_blob(j, "counts", os, 0, NULL) : NULL;
-        const cJSON *acc = cJSON_GetObjectItemCaseSensitive(j, "accepted");
-        if (theirs == NULL || !cJSON_IsNumber(acc) || (uint64_t)acc->valuedouble != accepted) {
+        uint64_t acc = 0;
+        if (theirs == NULL || get_uint(j, "accepted", &acc) != 0 || acc != accepted) {
             snprintf(err, err_size, "the counts of %s could not be fetched: %s",
                      study_party_name(s, i),
                      !ok              ? why
@@ -806,7 +817,8 @@ static void peer_release(compute *c, const cJSON *body, http_reply *out)
 {
     const prio3 *v = study_prio3(c->app->study);
     size_t os = prio3_out_share_size(v);
-    const cJSON *inc = cJSON_GetObjectItemCaseSensitive(body, "incomplete");
+    uint64_t incomplete = 0;
+    int has_incomplete = get_uint(body, "incomplete", &incomplete) == 0;
     pthread_mutex_lock(&c->lock);
     uint8_t *share = NULL;
     if (same_run(c, body, out) == 0) {
@@ -821,8 +833,7 @@ static void peer_release(compute *c, const cJSON *body, http_reply *out)
     if (share == NULL)
         return;
     char err[400];
-    if (record_release(c, cJSON_IsNumber(inc) ? (uint64_t)inc->valuedouble : 0, NULL, err,
-                       sizeof err) != 0) {
+    if (record_release(c, has_incomplete ? incomplete : 0, NULL, err, sizeof err) != 0) {
         http_error(out, API_CONFLICT, "release: %s", err);
     } else {
         cJSON *j = cJSON_CreateObject();

@@ -338,7 +338,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* (fmt is libmicrohttpd's own format string.) */
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;

@@ -37,8 +37,8 @@ fuzz_fixture *fuzz_fixture_get(unsigned self)
     char err[512];
     size_t len;
     char *doc_text = NULL;
-    const char *path = getenv("MPC_FUZZ_STUDY") ? getenv("MPC_FUZZ_STUDY")
-                                                : "schema/studies/pay-equity.json";
+    const char *path =
+        getenv("MPC_FUZZ_STUDY") ? getenv("MPC_FUZZ_STUDY") : "schema/studies/pay-equity.json";
     if (fileio_read(path, 1 << 20, &doc_text, &len) != 0)
         die(path, "cannot be read (run from the repository, or set MPC_FUZZ_STUDY)");
     cJSON *doc = cJSON_ParseWithLength(doc_text, len), *parties = cJSON_CreateArray();

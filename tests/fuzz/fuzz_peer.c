@@ -39,8 +39,7 @@ static void store_reports(void)
     char err[256], *bodies[FUZZ_PARTIES];
     size_t rn = submission_rand_size(f->study);
     uint8_t *rand = malloc(rn);
-    if (rand == NULL ||
-        study_encode_texts(f->study, texts, meas, err, sizeof err) != CORE_OK)
+    if (rand == NULL || study_encode_texts(f->study, texts, meas, err, sizeof err) != CORE_OK)
         abort();
     for (int k = 0; k < REPORTS; k++) {
         uint8_t rid[STUDY_REPORT_ID_SIZE], tok[16 + 64];
@@ -55,14 +54,14 @@ static void store_reports(void)
          * these go straight into the database. */
         cJSON *b = cJSON_Parse(bodies[f->app.self]);
         uint8_t pub[4096], enc[64], ct[65536], tid[16];
-        long pl = b64_decode(cJSON_GetObjectItem(b, "public_share")->valuestring, 0, pub,
-                             sizeof pub);
+        long pl =
+            b64_decode(cJSON_GetObjectItem(b, "public_share")->valuestring, 0, pub, sizeof pub);
         long el = b64_decode(cJSON_GetObjectItem(b, "enc")->valuestring, 0, enc, sizeof enc);
         long cl = b64_decode(cJSON_GetObjectItem(b, "ciphertext")->valuestring, 0, ct, sizeof ct);
         if (pl < 0 || el < 0 || cl < 0 || submission_token_id(token, tid) != CORE_OK)
             abort();
-        db_report r = {study_hash(f->study), rid, tid, 1, pub, (size_t)pl, enc, (size_t)el, ct,
-                       (size_t)cl, 1700000000};
+        db_report r = {study_hash(f->study), rid, tid,        1,         pub, (size_t)pl, enc,
+                       (size_t)el,           ct,  (size_t)cl, 1700000000};
         int same;
         if (db_report_insert(f->app.db, &r, &same) != DB_OK)
             abort();
@@ -98,8 +97,12 @@ static void call(const char *op, int sender, const char *body, size_t len)
 {
     char path[64];
     snprintf(path, sizeof path, "/api/peer/compute/%s", op);
-    http_req req = {.method = "POST", .path = path, .body = body, .body_len = len,
-                    .now = 1700000000, .sender = sender};
+    http_req req = {.method = "POST",
+                    .path = path,
+                    .body = body,
+                    .body_len = len,
+                    .now = 1700000000,
+                    .sender = sender};
     http_reply out = {0};
     h_peer_compute(&f->app, &req, &out);
     if (out.status < 200 || out.status > 503)
