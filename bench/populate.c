@@ -49,6 +49,19 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Prints {name: value, ...} (n pairs) as one line of JSON. */
+static void print_figures(size_t n, const char *const *names, const double *values)
+{
+    cJSON *j = cJSON_CreateObject();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddNumberToObject(j, names[i], values[i]);
+    char *text = cJSON_PrintUnformatted(j);
+    if (text != NULL)
+        puts(text);
+    free(text);
+    cJSON_Delete(j);
+}
+
 static int fail(const char *what, const char *why)
 {
     fprintf(stderr, "populate: %s: %s\n", what, why);
@@ -308,7 +321,8 @@ static int populate(int argc, char **argv)
             rc = fail("building the uploads", j.err);
     }
     if (rc == 0)
-        printf("{\"reports\": %zu, \"seconds\": %.3f}\n", r.n, now_s() - t0);
+        print_figures(2, (const char *const[]){"reports", "seconds"},
+                      (const double[]){(double)r.n, now_s() - t0});
     for (unsigned i = 0; i < j.parties; i++)
         db_close(j.db[i]);
     free(r.meas);
@@ -353,7 +367,8 @@ static int plaintext(const char *path)
         rows = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     sqlite3_close(db);
-    printf("{\"rows\": %ld, \"seconds\": %.4f, \"cells\": %ld}\n", rows, seconds, cells);
+    print_figures(3, (const char *const[]){"rows", "seconds", "cells"},
+                  (const double[]){(double)rows, seconds, (double)cells});
     return 0;
 }
 
