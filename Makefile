@@ -160,7 +160,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CT_BIN     := $(BUILD)/tests/ct_core
 CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
 BINS       := $(BUILD)/bin/mpc-vectors $(BUILD)/bin/mpc $(BUILD)/bin/mpc-party
-TEST_TOOLS := $(BUILD)/tests/make_upload
+TEST_TOOLS := $(BUILD)/tests/make_upload $(BUILD)/bench/populate
 INTEROP_BIN := $(BUILD)/tests/interop_native
 BENCH_BIN  := $(BUILD)/bench/native $(BUILD)/bench/ingest $(BUILD)/bench/populate
 

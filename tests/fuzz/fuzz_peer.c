@@ -84,13 +84,17 @@ static void make_start_body(void)
                   STUDY_HASH_SIZE, vk, sizeof vk, ikm, enc, ct) != CORE_OK)
         abort();
     char *e = b64_encode(enc, sizeof enc, 0), *c = b64_encode(ct, sizeof ct, 0);
-    size_t len = strlen(e) + strlen(c) + 128;
-    start_body = malloc(len);
-    snprintf(start_body, len,
-             "{\"compute\":\"" RUN_ID "\",\"enc\":\"%s\",\"key\":\"%s\",\"total\":%d}", e, c,
-             REPORTS);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "compute", RUN_ID);
+    cJSON_AddStringToObject(j, "enc", e);
+    cJSON_AddStringToObject(j, "key", c);
+    cJSON_AddNumberToObject(j, "total", REPORTS);
+    start_body = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
     free(e);
     free(c);
+    if (start_body == NULL)
+        abort();
 }
 
 static void call(const char *op, int sender, const char *body, size_t len)

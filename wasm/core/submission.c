@@ -123,10 +123,19 @@ static core_err build(const study *s, const uint64_t *meas, study_forgery forge,
     }
     if (forge == STUDY_FORGE_BAD_PROOF)
         tamper_proof(v, shares);
-    /* Which party a share-level forgery hits: the report id chooses. */
+    /* Which party a share-level forgery hits: the report id chooses. The
+     * mismatch changes the leader's joint randomness part, which the
+     * leader itself recomputes rather than reads, so it goes to a helper. */
     unsigned target = report_id[0] % n;
-    if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH && (pub_len == 0 || target == 0))
-        target = n - 1; /* (the leader's joint randomness part changes below) */
+    if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH) {
+        if (pub_len == 0) {
+            study_errf(err, err_size, "this study's reports have no public share to change");
+            e = CORE_EINVAL;
+            goto cleanup;
+        }
+        if (target == 0)
+            target = n - 1;
+    }
     char report_hex[2 * STUDY_REPORT_ID_SIZE + 1];
     hex_encode(report_id, STUDY_REPORT_ID_SIZE, report_hex);
     const uint8_t *ikm = rand + prio3_rand_size(v);
@@ -134,7 +143,7 @@ static core_err build(const study *s, const uint64_t *meas, study_forgery forge,
     for (unsigned i = 0; i < n && e == CORE_OK; i++) {
         size_t len = prio3_input_share_size(v, i);
         uint8_t info[STUDY_INFO_SIZE], enc[HPKE_NENC];
-        if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH && i == target && pub_len > 0)
+        if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH && i == target)
             pub[0] ^= 0x01; /* this party's public share differs from the others' */
         size_t aad_len = study_hpke_aad(s, report_id, study_access_open(s) ? NULL : token_id, seq,
                                         pub, pub_len, aad, aad_size);
@@ -151,7 +160,7 @@ static core_err build(const study *s, const uint64_t *meas, study_forgery forge,
             ct[len / 2] ^= 0x01;
         bodies[i] = body_for(s, i, report_hex, study_access_open(s) ? NULL : token, seq, pub,
                              pub_len, enc, ct, len + HPKE_NT);
-        if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH && i == target && pub_len > 0)
+        if (forge == STUDY_FORGE_PUBLIC_SHARE_MISMATCH && i == target)
             pub[0] ^= 0x01;
         if (bodies[i] == NULL)
             e = CORE_ENOMEM;
