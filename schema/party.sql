@@ -49,3 +49,9 @@ CREATE TABLE releases (
     incomplete  INTEGER NOT NULL, -- reports held by only some parties
     result      TEXT              -- the report rows (JSON; the leader only)
 );
+
+-- migration 3: a release that can be completed
+-- The SHA-256 of the aggregate share this party released (a helper). If the
+-- leader stopped before it had every share, a later run may send the very
+-- same share again (nothing new to anyone), never another one.
+ALTER TABLE releases ADD COLUMN share_digest BLOB;

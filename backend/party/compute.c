@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <mbedtls/sha256.h>
 
 #include "b64.h"
 #include "hex.h"
@@ -154,6 +155,12 @@ cJSON *compute_status(compute *c)
         cJSON_AddNumberToObject(p, parts[i].name, (double)(long long)(parts[i].ms + 0.5));
     pthread_mutex_unlock(&c->lock);
     return j;
+}
+
+/* One request to another party: mpc-party serve --peer-timeout. */
+static long peer_timeout(const party_app *app)
+{
+    return app->peer_timeout_ms > 0 ? app->peer_timeout_ms : COMPUTE_TIMEOUT_MS;
 }
 
 static void set_step(compute *c, const char *step)
@@ -515,13 +522,12 @@ static void peer_start(compute *c, const cJSON *body, http_reply *out)
         http_error(out, API_CONFLICT, "start: %s", why);
     } else {
         pthread_mutex_lock(&c->lock);
-        int rc = c->state == STATE_RELEASED ? 1 : begin_run(c, id, vk, total);
+        /* A party that released runs again (the leader stopped before it
+         * had every share) but releases only the same share again. */
+        int rc = begin_run(c, id, vk, total);
         pthread_mutex_unlock(&c->lock);
         core_wipe(vk, sizeof vk);
-        if (rc == 1) {
-            http_error(out, API_CONFLICT, "%s already released this study's aggregate",
-                       study_party_name(app->study, app->self));
-        } else if (rc != 0) {
+        if (rc != 0) {
             http_error(out, API_INTERNAL, "out of memory");
         } else {
             log_info("compute started by the leader");
@@ -674,6 +680,42 @@ static void peer_counts(compute *c, const cJSON *body, http_reply *out)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* A signed JSON request to party i (POST /api/peer/compute/OP): the parsed
+ * answer of a 200, or NULL with err saying why (naming the party). */
+static cJSON *peer_ask(party_app *app, unsigned i, const char *op, const cJSON *body, char *err,
+                       size_t err_size)
+{
+    char path[64], why[300];
+    snprintf(path, sizeof path, "/api/peer/compute/%s", op);
+    char *text = cJSON_PrintUnformatted(body);
+    long status = 0;
+    char *resp = NULL;
+    size_t len = 0;
+    int rc = text ? peer_request(app, i, "POST", path, (const uint8_t *)text, strlen(text),
+                                 peer_timeout(app), &status, &resp, &len, why, sizeof why)
+                  : -1;
+    free(text);
+    cJSON *j = rc == 0 ? cJSON_ParseWithLength(resp, len) : NULL;
+    free(resp);
+    const char *name = study_party_name(app->study, i);
+    err[0] = '\0';
+    if (rc != 0) {
+        snprintf(err, err_size, "%s (%s) did not answer (%s): %s", name,
+                 study_party_url(app->study, i), op, text ? why : "out of memory");
+    } else if (status != 200) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+        snprintf(err, err_size, "%s refused (%s, HTTP %ld): %s", name, op, status,
+                 cJSON_IsString(e) ? e->valuestring : "no reason given");
+    } else if (j == NULL) {
+        snprintf(err, err_size, "%s answered %s with something that is not JSON", name, op);
+    }
+    if (err[0]) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
 /* Fetches every other party's counts share (signed requests, each party
  * from each other: no party relies on another's word for the counts), adds
  * this party's, and withholds (zeroes) the entries of this party's
@@ -702,40 +744,33 @@ static uint8_t *withheld_share(compute *c, char *err, size_t err_size)
     pthread_mutex_unlock(&c->lock);
     ok = ok && own != NULL;
     free(own);
+    err[0] = '\0';
     cJSON *req = cJSON_CreateObject();
-    char *body =
-        cJSON_AddStringToObject(req, "compute", idhex) ? cJSON_PrintUnformatted(req) : NULL;
-    cJSON_Delete(req);
-    if (!ok || body == NULL) {
+    if (!ok || !cJSON_AddStringToObject(req, "compute", idhex)) {
         snprintf(err, err_size, "out of memory");
         ok = 0;
     }
     for (unsigned i = 0; i < parties && ok; i++) {
         if (i == app->self)
             continue;
-        long status = 0;
-        char *resp = NULL, why[300];
-        size_t rlen;
-        ok = peer_request(app, i, "POST", "/api/peer/compute/counts", (const uint8_t *)body,
-                          strlen(body), COMPUTE_TIMEOUT_MS, &status, &resp, &rlen, why,
-                          sizeof why) == 0;
-        cJSON *j = ok ? cJSON_ParseWithLength(resp, rlen) : NULL;
-        uint8_t *theirs = status == 200 ? get_blob(j, "counts", os, 0, NULL) : NULL;
+        char why[600];
+        cJSON *j = peer_ask(app, i, "counts", req, why, sizeof why);
+        uint8_t *theirs = j ? get_blob(j, "counts", os, 0, NULL) : NULL;
         uint64_t acc = 0;
-        if (theirs == NULL || get_uint(j, "accepted", &acc) != 0 || acc != accepted) {
-            snprintf(err, err_size, "the counts of %s could not be fetched: %s",
-                     study_party_name(s, i),
-                     !ok              ? why
-                     : theirs == NULL ? "bad answer"
-                                      : "another number of reports");
-            ok = 0;
-        } else {
+        if (j == NULL)
+            snprintf(err, err_size, "the counts could not be fetched: %s", why);
+        else if (theirs == NULL || get_uint(j, "accepted", &acc) != 0)
+            snprintf(err, err_size, "%s sent malformed counts", study_party_name(s, i));
+        else if (acc != accepted)
+            snprintf(err, err_size, "%s aggregated %llu reports, this party %llu",
+                     study_party_name(s, i), (unsigned long long)acc, (unsigned long long)accepted);
+        else
             memcpy(all + i * os, theirs, os);
-        }
+        ok = err[0] == '\0';
         free(theirs);
         cJSON_Delete(j);
-        free(resp);
     }
+    cJSON_Delete(req);
     if (ok && prio3_unshard(v, all, parties * os, accepted, counts) != CORE_OK) {
         snprintf(err, err_size, "the counts do not combine");
         ok = 0;
@@ -746,7 +781,6 @@ static uint8_t *withheld_share(compute *c, char *err, size_t err_size)
             if (!open[i])
                 memset(share + i * elem, 0, elem);
     }
-    free(body);
     free(all);
     free(open);
     free(counts);
@@ -757,11 +791,32 @@ static uint8_t *withheld_share(compute *c, char *err, size_t err_size)
     return share;
 }
 
-/* Records this party's release (once per study). */
-static int record_release(compute *c, uint64_t incomplete, const char *result, char *err,
-                          size_t err_size)
+/* The run ends released (c->lock held). */
+static void set_released(compute *c, uint64_t incomplete, int64_t at)
 {
-    db_release r = {party_now(), 0, 0, incomplete, (char *)(uintptr_t)result};
+    c->state = STATE_RELEASED;
+    c->step = "";
+    c->error[0] = '\0';
+    c->incomplete = incomplete;
+    c->finished_at = at;
+    c->ms_total = mono_ms() - c->run_t0;
+    drop_run(c);
+}
+
+/* Records this party's release (once per study) with the SHA-256 of the
+ * share it releases (share NULL: none). */
+static int record_release(compute *c, uint64_t incomplete, const char *result, const uint8_t *share,
+                          char *err, size_t err_size)
+{
+    db_release r = {party_now(), 0, 0, incomplete, (char *)(uintptr_t)result, 0, {0}};
+    if (share != NULL) {
+        size_t os = prio3_out_share_size(study_prio3(c->app->study));
+        if (mbedtls_sha256_ret(share, os, r.share_digest, 0) != 0) {
+            snprintf(err, err_size, "the release cannot be recorded");
+            return -1;
+        }
+        r.has_digest = 1;
+    }
     pthread_mutex_lock(&c->lock);
     r.accepted = c->accepted;
     r.rejected = c->rejected;
@@ -774,12 +829,31 @@ static int record_release(compute *c, uint64_t incomplete, const char *result, c
         return -1;
     }
     pthread_mutex_lock(&c->lock);
-    c->state = STATE_RELEASED;
-    c->step = "";
-    c->incomplete = incomplete;
-    c->finished_at = r.released_at;
-    c->ms_total = mono_ms() - c->run_t0;
-    drop_run(c);
+    set_released(c, incomplete, r.released_at);
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
+/* A helper asked to release again, after the leader stopped before it had
+ * every share: 0 if share is the very share this party released before
+ * (sending it again tells the leader nothing new), else -1 with err. A
+ * party never releases two different aggregate shares of a study, so no
+ * difference between two report sets can be learned. */
+static int released_before(compute *c, const db_release *prev, const uint8_t *share, char *err,
+                           size_t err_size)
+{
+    size_t os = prio3_out_share_size(study_prio3(c->app->study));
+    uint8_t digest[32];
+    if (!prev->has_digest || mbedtls_sha256_ret(share, os, digest, 0) != 0 ||
+        !core_ct_equal(digest, prev->share_digest, sizeof digest)) {
+        snprintf(err, err_size,
+                 "%s released another aggregate share of this study before, and never releases "
+                 "a second one",
+                 study_party_name(c->app->study, c->app->self));
+        return -1;
+    }
+    pthread_mutex_lock(&c->lock);
+    set_released(c, prev->incomplete, prev->released_at);
     pthread_mutex_unlock(&c->lock);
     return 0;
 }
@@ -796,7 +870,7 @@ static void peer_prepare(compute *c, const cJSON *body, http_reply *out)
     pthread_mutex_unlock(&c->lock);
     if (!ready)
         return;
-    char err[400];
+    char err[800];
     uint8_t *share = withheld_share(c, err, sizeof err);
     if (share == NULL) {
         http_error(out, API_UNAVAILABLE, "prepare: %s", err);
@@ -811,8 +885,8 @@ static void peer_prepare(compute *c, const cJSON *body, http_reply *out)
     http_json(out, 200, cJSON_CreateObject());
 }
 
-/* release: the prepared share, recorded before it is sent (a party never
- * releases twice). */
+/* release: the prepared share, recorded before it is sent. A party that
+ * released before sends only the same share again (released_before). */
 static void peer_release(compute *c, const cJSON *body, http_reply *out)
 {
     const prio3 *v = study_prio3(c->app->study);
@@ -832,8 +906,16 @@ static void peer_release(compute *c, const cJSON *body, http_reply *out)
     pthread_mutex_unlock(&c->lock);
     if (share == NULL)
         return;
-    char err[400];
-    if (record_release(c, has_incomplete ? incomplete : 0, NULL, err, sizeof err) != 0) {
+    char err[800];
+    db_release prev;
+    db_err e = db_release_get(c->app->db, study_hash(c->app->study), &prev);
+    free(prev.result);
+    int again = e == DB_OK;
+    if (e != DB_OK && e != DB_MISSING) {
+        http_error(out, API_UNAVAILABLE, "release: the release record cannot be read");
+    } else if (again ? released_before(c, &prev, share, err, sizeof err) != 0
+                     : record_release(c, has_incomplete ? incomplete : 0, NULL, share, err,
+                                      sizeof err) != 0) {
         http_error(out, API_CONFLICT, "release: %s", err);
     } else {
         cJSON *j = cJSON_CreateObject();
@@ -841,7 +923,9 @@ static void peer_release(compute *c, const cJSON *body, http_reply *out)
             http_json(out, 200, j);
         else
             cJSON_Delete(j);
-        log_info("aggregate share released to the leader");
+        log_info(again ? "the same aggregate share sent again to the leader (it had not completed "
+                         "the release)"
+                       : "aggregate share released to the leader");
     }
     core_free_secret(share, os);
 }
@@ -922,40 +1006,11 @@ static void fail(run *r, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A signed JSON request to helper i: the parsed answer of a 200, or NULL
- * with err saying why (naming the party). */
+/* peer_ask to helper i within the run. */
 static cJSON *ask_to(const run *r, unsigned i, const char *op, const cJSON *body, char *err,
                      size_t err_size)
 {
-    char path[64], why[300];
-    snprintf(path, sizeof path, "/api/peer/compute/%s", op);
-    char *text = cJSON_PrintUnformatted(body);
-    long status = 0;
-    char *resp = NULL;
-    size_t len = 0;
-    int rc = text ? peer_request(r->app, i, "POST", path, (const uint8_t *)text, strlen(text),
-                                 COMPUTE_TIMEOUT_MS, &status, &resp, &len, why, sizeof why)
-                  : -1;
-    free(text);
-    cJSON *j = rc == 0 ? cJSON_ParseWithLength(resp, len) : NULL;
-    free(resp);
-    const char *name = study_party_name(r->s, i);
-    err[0] = '\0';
-    if (rc != 0) {
-        snprintf(err, err_size, "%s (%s) did not answer (%s): %s", name, study_party_url(r->s, i),
-                 op, text ? why : "out of memory");
-    } else if (status != 200) {
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-        snprintf(err, err_size, "%s refused (%s, HTTP %ld): %s", name, op, status,
-                 cJSON_IsString(e) ? e->valuestring : "no reason given");
-    } else if (j == NULL) {
-        snprintf(err, err_size, "%s answered %s with something that is not JSON", name, op);
-    }
-    if (err[0]) {
-        cJSON_Delete(j);
-        return NULL;
-    }
-    return j;
+    return peer_ask(r->app, i, op, body, err, err_size);
 }
 
 /* ask_to, the run failed on error. */
@@ -1278,10 +1333,17 @@ static void verify_batch(run *r, long batch, const uint8_t *ids, size_t n, int l
     long added = aggregate_own(c, batch, accept, n);
     pthread_mutex_unlock(&c->lock);
     calls_finish(r, calls);
-    for (unsigned i = 1; i < r->parties; i++)
-        cJSON_Delete(calls[i].answer);
     if (added < 0)
         fail(r, "the leader's own aggregation failed");
+    /* Every party added the same reports. */
+    for (unsigned i = 1; i < r->parties; i++) {
+        uint64_t theirs = 0;
+        if (calls[i].answer != NULL && added >= 0 &&
+            (get_uint(calls[i].answer, "accepted", &theirs) != 0 || theirs != (uint64_t)added))
+            fail(r, "%s aggregated another number of reports than the leader",
+                 study_party_name(r->s, i));
+        cJSON_Delete(calls[i].answer);
+    }
     if (!r->err[0] && last) {
         pthread_mutex_lock(&c->lock);
         c->verified_all = 1;
@@ -1301,7 +1363,7 @@ static void release_all(run *r, uint64_t incomplete)
     compute *c = r->c;
     size_t os = prio3_out_share_size(r->v), len = prio3_output_len(r->v);
     set_step(c, "releasing");
-    char err[400];
+    char err[800];
     uint8_t *own = withheld_share(c, err, sizeof err);
     if (own == NULL) {
         fail(r, "%s; nothing was released", err);
@@ -1349,7 +1411,7 @@ static void release_all(run *r, uint64_t incomplete)
     }
     char *text = cJSON_PrintUnformatted(rows);
     cJSON_Delete(rows);
-    if (text == NULL || record_release(c, incomplete, text, err, sizeof err) != 0)
+    if (text == NULL || record_release(c, incomplete, text, own, err, sizeof err) != 0)
         fail(r, "%s", text ? err : "out of memory");
     free(text);
 done:

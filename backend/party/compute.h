@@ -29,7 +29,7 @@
 #include "http.h"
 
 #define COMPUTE_BATCH 500          /* reports per verification round trip */
-#define COMPUTE_TIMEOUT_MS 120000L /* one peer request */
+#define COMPUTE_TIMEOUT_MS 120000L /* one peer request (default of --peer-timeout) */
 
 typedef struct compute compute;
 

@@ -60,7 +60,9 @@ static const char SERVE_HELP[] =
     "  --max-connections N              open connections (default 1000)\n"
     "  --max-uploads N                  uploads in progress at once (default 256)\n"
     "  --max-body BYTES                 largest request body other than an upload\n"
-    "                                   (default 65536)\n";
+    "                                   (default 65536)\n"
+    "  --peer-timeout SECONDS           how long a request to another party may take\n"
+    "                                   during the compute before it fails (default 120)\n";
 
 static const char APPROVE_HELP[] =
     "usage: mpc-party approve --dir DIR --study SEALED.json [--yes]\n"
@@ -71,7 +73,7 @@ static const char APPROVE_HELP[] =
 
 typedef struct options {
     const char *dir, *name, *url, *study, *listen, *tls_cert, *tls_key, *password_file;
-    unsigned threads, max_connections, max_uploads;
+    unsigned threads, max_connections, max_uploads, peer_timeout;
     size_t max_body;
     int yes;
 } options;
@@ -104,6 +106,7 @@ static int parse_options(int argc, char **argv, const char *help, options *o)
         {"max-connections", required_argument, NULL, 'C'},
         {"max-uploads", required_argument, NULL, 'U'},
         {"max-body", required_argument, NULL, 'B'},
+        {"peer-timeout", required_argument, NULL, 'T'},
         {"yes", no_argument, NULL, 'y'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -137,6 +140,11 @@ static int parse_options(int argc, char **argv, const char *help, options *o)
             if (parse_uint("--max-uploads", optarg, 60000, &v) != 0)
                 return -1;
             o->max_uploads = (unsigned)v;
+            break;
+        case 'T':
+            if (parse_uint("--peer-timeout", optarg, 3600, &v) != 0)
+                return -1;
+            o->peer_timeout = (unsigned)v;
             break;
         case 'B':
             if (parse_uint("--max-body", optarg, 64ul << 20, &v) != 0)
@@ -374,6 +382,7 @@ static void set_limits(party_app *app, const options *o)
     app->max_upload_body = 4 * (raw / 3 + 3) + 2048; /* base64 and the JSON around it */
     app->max_body = o->max_body ? o->max_body : 65536;
     app->max_uploads = o->max_uploads ? o->max_uploads : 256;
+    app->peer_timeout_ms = 1000L * o->peer_timeout; /* 0: COMPUTE_TIMEOUT_MS */
     for (unsigned i = 0; i < study_num_parties(app->study); i++)
         snprintf(app->origins[i], PARTY_MAX_ORIGIN, "%s", study_party_url(app->study, i));
 }

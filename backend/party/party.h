@@ -40,6 +40,7 @@ typedef struct party_app {
     size_t max_body;        /* any request body */
     size_t max_upload_body; /* POST /api/reports: from the study's sizes */
     unsigned max_uploads;   /* concurrent uploads */
+    long peer_timeout_ms;   /* one request to another party during the compute */
     atomic_uint uploads;    /* in flight (changes) */
     /* CORS: the parties' origins (scheme://host[:port]). */
     char origins[STUDY_MAX_PARTIES][PARTY_MAX_ORIGIN];

@@ -9,12 +9,12 @@
 
 enum {
     ROUTE_PUBLIC = 0,
-    ROUTE_ADMIN = 1 << 0,  /* a signed-in admin session */
-    ROUTE_CSRF = 1 << 1,   /* and its CSRF token (state-changing requests) */
-    ROUTE_PEER = 1 << 2,   /* a party of the study, signed request */
-    ROUTE_CORS = 1 << 3,   /* callable from the study's pages on other parties */
-    ROUTE_UPLOAD = 1 << 4, /* counts against the concurrent upload limit */
-    ROUTE_PREFIX = 1 << 5, /* path is a prefix */
+    ROUTE_ADMIN = 1 << 0,    /* a signed-in admin session */
+    ROUTE_CSRF = 1 << 1,     /* and its CSRF token (state-changing requests) */
+    ROUTE_PEER = 1 << 2,     /* a party of the study, signed request */
+    ROUTE_CORS = 1 << 3,     /* callable from the study's pages on other parties */
+    ROUTE_UPLOAD = 1 << 4,   /* counts against the concurrent upload limit */
+    ROUTE_PREFIX = 1 << 5,   /* path is a prefix */
     ROUTE_ORGANIZER = 1 << 6 /* the study's organizer, signed request */
 };
 

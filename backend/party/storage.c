@@ -27,7 +27,8 @@ struct storage {
 
 static const char SQL_INSERT[] =
     "INSERT INTO reports (study_hash, report_id, token_id, client_seq, public_share, enc, "
-    "ciphertext, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "ciphertext, received_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 "
+    "WHERE NOT EXISTS (SELECT 1 FROM releases WHERE study_hash = ?1)";
 static const char SQL_EXISTING[] =
     "SELECT token_id, client_seq, public_share, enc, ciphertext FROM reports "
     "WHERE study_hash = ? AND report_id = ?";
@@ -183,7 +184,11 @@ static int blob_eq(sqlite3_stmt *st, int col, const uint8_t *p, size_t n)
            memcmp(sqlite3_column_blob(st, col), p, n) == 0;
 }
 
-/* One INSERT of r; SQLITE_DONE, or SQLite's extended error code. Lock held. */
+#define INSERT_CLOSED (-1) /* not an SQLite code: the study was released here */
+
+/* One INSERT of r (none once the study is released: the same statement
+ * checks, so no report arrives after the release); SQLITE_DONE,
+ * INSERT_CLOSED, or SQLite's extended error code. Lock held. */
 static int insert_one(storage *s, const db_report *r)
 {
     sqlite3_stmt *st = s->insert;
@@ -201,6 +206,8 @@ static int insert_one(storage *s, const db_report *r)
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         rc = sqlite3_extended_errcode(s->db);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = INSERT_CLOSED;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;
@@ -211,7 +218,7 @@ db_err db_report_insert(storage *s, const db_report *r, int *same)
     *same = 0;
     pthread_mutex_lock(&s->lock);
     int rc = insert_one(s, r);
-    db_err result = rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+    db_err result = rc == SQLITE_DONE ? DB_OK : rc == INSERT_CLOSED ? DB_CLOSED : DB_ERROR;
     if (rc == SQLITE_CONSTRAINT_UNIQUE) {
         result = DB_EXISTS;
         sqlite3_stmt *st = s->existing;
@@ -242,7 +249,10 @@ db_err db_report_insert_all(storage *s, const db_report *r, size_t n)
     if (rc != SQLITE_DONE)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_unlock(&s->lock);
-    return rc == SQLITE_DONE ? DB_OK : rc == SQLITE_CONSTRAINT_UNIQUE ? DB_EXISTS : DB_ERROR;
+    return rc == SQLITE_DONE                ? DB_OK
+           : rc == SQLITE_CONSTRAINT_UNIQUE ? DB_EXISTS
+           : rc == INSERT_CLOSED            ? DB_CLOSED
+                                            : DB_ERROR;
 }
 
 db_err db_report_counts(storage *s, const uint8_t *study_hash, db_counts *out)
@@ -469,8 +479,8 @@ db_err db_release_get(storage *s, const uint8_t *study_hash, db_release *out)
 {
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&s->lock);
-    sqlite3_stmt *st = prepare(s, "SELECT released_at, accepted, rejected, incomplete, result "
-                                  "FROM releases WHERE study_hash = ?");
+    sqlite3_stmt *st = prepare(s, "SELECT released_at, accepted, rejected, incomplete, result, "
+                                  "share_digest FROM releases WHERE study_hash = ?");
     db_err e = DB_ERROR;
     if (st != NULL) {
         sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
@@ -484,6 +494,10 @@ db_err db_release_get(storage *s, const uint8_t *study_hash, db_release *out)
             const unsigned char *text = sqlite3_column_text(st, 4);
             if (text != NULL && (out->result = strdup((const char *)text)) == NULL)
                 e = DB_ERROR;
+            if (sqlite3_column_bytes(st, 5) == 32) {
+                memcpy(out->share_digest, sqlite3_column_blob(st, 5), 32);
+                out->has_digest = 1;
+            }
         }
     }
     sqlite3_finalize(st);
@@ -495,7 +509,8 @@ db_err db_release_put(storage *s, const uint8_t *study_hash, const db_release *r
 {
     pthread_mutex_lock(&s->lock);
     sqlite3_stmt *st = prepare(s, "INSERT INTO releases (study_hash, released_at, accepted, "
-                                  "rejected, incomplete, result) VALUES (?, ?, ?, ?, ?, ?)");
+                                  "rejected, incomplete, result, share_digest) "
+                                  "VALUES (?, ?, ?, ?, ?, ?, ?)");
     db_err e = DB_ERROR;
     if (st != NULL) {
         sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
@@ -507,6 +522,10 @@ db_err db_release_put(storage *s, const uint8_t *study_hash, const db_release *r
             sqlite3_bind_text(st, 6, r->result, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 6);
+        if (r->has_digest)
+            sqlite3_bind_blob(st, 7, r->share_digest, 32, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 7);
         int rc = sqlite3_step(st);
         e = rc == SQLITE_DONE                                                 ? DB_OK
             : sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_EXISTS

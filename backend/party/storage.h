@@ -19,6 +19,7 @@ typedef enum db_err {
     DB_OK = 0,
     DB_EXISTS,  /* a report with this id is already stored */
     DB_MISSING, /* no such row */
+    DB_CLOSED,  /* a report for a study released here: not stored */
     DB_ERROR    /* SQLite failed (disk full, I/O error, ...) */
 } db_err;
 
@@ -46,11 +47,12 @@ typedef struct db_report {
 
 /* Stores a report durably. DB_EXISTS if its id is already stored for the
  * study; *same is then 1 if the stored report is byte-identical (a
- * client's retry), else 0. */
+ * client's retry), else 0. DB_CLOSED (nothing stored) once the study was
+ * released here (db_release_put): no report arrives after a release. */
 db_err db_report_insert(storage *db, const db_report *r, int *same);
 
 /* Stores n reports durably in one transaction: all or none (DB_EXISTS if
- * one's id is already stored). */
+ * one's id is already stored, DB_CLOSED if the study was released). */
 db_err db_report_insert_all(storage *db, const db_report *r, size_t n);
 
 typedef struct db_counts {
@@ -109,6 +111,8 @@ typedef struct db_release {
     int64_t released_at;
     uint64_t accepted, rejected, incomplete;
     char *result; /* JSON text or NULL (free with free()) */
+    int has_digest;
+    uint8_t share_digest[32]; /* SHA-256 of the share released (if has_digest) */
 } db_release;
 
 /* DB_MISSING if the study was not released. */

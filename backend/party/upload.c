@@ -182,6 +182,9 @@ void upload_json(party_app *app, const char *body, size_t len, int64_t now, http
         } else if (e == DB_EXISTS) {
             http_error(out, API_CONFLICT, "report %s was already received", rid);
             cJSON_AddBoolToObject(out->json, "same", same);
+        } else if (e == DB_CLOSED) {
+            http_error(out, API_CONFLICT,
+                       "this study's result was released: submissions are closed");
         } else {
             log_error("storing a report failed (see the database)");
             http_error(out, API_UNAVAILABLE, "the report could not be stored; try again later");

@@ -11,10 +11,10 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { proxy } from './proxy.mjs';
 import {
   ANSWER, bin, build, cleanup, eventually, httpsGet, login, makeStudy, makeUploads, randomAnswers, root, run, runAsync, selfSignedCert, startParty, status,
   stopParty, upload, writeCsv,
@@ -135,30 +135,6 @@ describe('mpc submit, 3 parties', () => {
   });
 });
 
-/** A proxy on `port` that forwards to `target` and records request bodies. */
-function recordingProxy(port, target, bodies) {
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      if (req.method === 'POST') bodies.push(body.toString('utf8'));
-      try {
-        const r = await fetch(`http://127.0.0.1:${target}${req.url}`, {
-          method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' },
-          body: req.method === 'POST' ? body : undefined,
-        });
-        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' });
-        res.end(Buffer.from(await r.arrayBuffer()));
-      } catch (e) {
-        res.writeHead(502);
-        res.end(String(e));
-      }
-    });
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
-}
-
 /**
  * Asserts that an upload body carries nothing of the answer in the clear:
  * exactly the expected members; no answer word in the text outside the
@@ -212,7 +188,9 @@ describe('request bodies', () => {
   before(async () => {
     study = await makeStudy({ n: 3, proxied: true, edit: (d) => { d.access = 'open'; } });
     for (const p of study.parties) {
-      proxies.push(await recordingProxy(p.port, p.listenPort, bodies));
+      const px = await proxy(p.port, p.listenPort);
+      px.plan = (req, body) => { if (req.method === 'POST') bodies.push(body.toString('utf8')); };
+      proxies.push(px);
       await startParty(study, p);
     }
   });

@@ -1,0 +1,207 @@
+/**
+ * faults.test.mjs - faults during the compute (issue 8). Three real
+ * parties, each behind a proxy (proxy.mjs) that the study names, so every
+ * party-to-party request to Party 3 passes through it. At each protocol
+ * step (start, verify, commit, aggregate, counts, prepare, release) Party 3
+ * is killed, cut off, silent past the timeout, answers an error, answers
+ * garbage, or answers the right shape with damaged values. Every time:
+ * `mpc compute` fails with a message naming Party 3 and the step, and says
+ * nothing was released; the leader holds no result; the next run starts
+ * over. Then the leader is killed after every helper released, and a run
+ * with a slow Party 3 completes, with every statistic equal to the one
+ * computed in the clear. The faults, their outcomes and the messages are in
+ * the tables below (docs/HARDENING.md has the same table).
+ *
+ *   MPC_BUILD=build node --test tests/integration/faults.test.mjs
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { answersFromCsv, clearStats, compareReport, parseCsv } from './clear_stats.mjs';
+import {
+  bin, cleanup, login, makeStudy, makeUploads, randomAnswers, readLog, runAsync, startParty, status, upload, writeCsv,
+} from './lib.mjs';
+import { proxy } from './proxy.mjs';
+
+const N = 30;
+// --peer-timeout (seconds) for the silent party: the leader waits longer
+// than the helpers, so that a helper's own timeout is what it reports.
+const SERVE = (p) => ['--peer-timeout', p.index === 0 ? '2' : '1'];
+
+/** The answer's JSON with every value damaged, the shape kept: base64 and
+ *  hex strings 3 bytes short (or 2 characters), numbers plus one,
+ *  booleans flipped. An empty object stays empty. */
+function damage(buf) {
+  const walk = (v) => {
+    if (typeof v === 'string') return v.length > 4 ? v.slice(0, -4) : `${v}!`;
+    if (typeof v === 'number') return v + 1;
+    if (typeof v === 'boolean') return !v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return Buffer.from(JSON.stringify(walk(JSON.parse(buf.toString('utf8')))));
+}
+
+/** What each fault does to the first request of the step to Party 3. */
+const FAULTS = {
+  killed: (p) => ({ before: async () => { p.child.kill('SIGKILL'); await p.exited; }, reset: true }),
+  'cut off': () => ({ reset: true }),
+  silent: () => ({ hang: true }),
+  error: () => ({ reply: { status: 500, body: '{"error":"the disk is full"}' } }),
+  garbage: () => ({ rewrite: () => ({ status: 200, body: Buffer.from('<html>Bad Gateway</html>') }) }),
+  damaged: () => ({ rewrite: (st, body) => ({ status: st, body: damage(body) }) }),
+};
+
+/** The steps, as the request Party 3 gets. `counts` is asked first by the
+ *  leader (before it asks the helpers to prepare), then by Party 2 during
+ *  its own prepare (`counts from Party 2`). */
+const OPS = ['start', 'verify', 'commit', 'aggregate', 'counts', 'counts from Party 2', 'prepare', 'release'];
+const STEP = (op) => ({
+  path: `/api/peer/compute/${op.split(' ')[0]}`,
+  from: op === 'counts from Party 2' ? '1' : '0', // X-MPC-Party
+});
+
+/** The message `mpc compute` must print for a fault at a step. */
+function expected(op, fault) {
+  if (op === 'counts from Party 2') {
+    return `Party 2 refused \\(prepare, HTTP 503\\): prepare: ${expected('counts', fault)}`;
+  }
+  const P3 = 'Party 3 \\(http://127\\.0\\.0\\.1:\\d+\\)';
+  const prefix = op === 'counts' ? 'the counts could not be fetched: ' : '';
+  if (fault === 'killed' || fault === 'cut off') return `${prefix}${P3} did not answer \\(${op}\\)`;
+  if (fault === 'silent') return `${prefix}${P3} did not answer \\(${op}\\): .*[Tt]ime`;
+  if (fault === 'error') return `${prefix}Party 3 refused \\(${op}, HTTP 500\\): the disk is full`;
+  if (fault === 'garbage') return `${prefix}Party 3 answered ${op} with something that is not JSON`;
+  return {
+    start: 'Party 3 sent a malformed report list',
+    verify: 'Party 3 sent malformed verifier shares',
+    commit: 'Party 3 sent malformed validity flags',
+    aggregate: 'Party 3 aggregated another number of reports than the leader',
+    counts: 'Party 3 sent malformed counts',
+    release: 'Party 3 sent a malformed aggregate share',
+  }[op];
+}
+
+describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)', () => {
+  let study;
+  let answers;
+  let session;
+  const proxies = [];
+  const outcomes = [];
+  const org = (cmd, args = []) => runAsync(bin('mpc'), [cmd, '--organizer', study.org, '--study', study.sealed, ...args]);
+
+  before(async () => {
+    study = await makeStudy({ n: 3, proxied: true, edit: (d) => { d.access = 'open'; } });
+    for (const p of study.parties) {
+      proxies.push(await proxy(p.port, p.listenPort));
+      await startParty(study, p, SERVE(p));
+      const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    let seed = 5;
+    answers = randomAnswers(N, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; });
+    const r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv',
+      writeCsv(path.join(study.dir, 'people.csv'), answers)]);
+    assert.equal(r.code, 0, r.stderr);
+    session = await login(study.parties[0]);
+  });
+  after(async () => {
+    for (const p of proxies) await p.close();
+    cleanup(study);
+    if (outcomes.length) console.log(`faults tried:\n${outcomes.join('\n')}`);
+  });
+
+  /** Runs `mpc compute` with a fault at the first request of op to Party 3. */
+  async function computeWith(op, fault) {
+    const helper = study.parties[2];
+    const px = proxies[2];
+    let hit = false;
+    const step = STEP(op);
+    px.plan = (req) => {
+      if (hit || req.url !== step.path || req.headers['x-mpc-party'] !== step.from) return undefined;
+      hit = true;
+      return FAULTS[fault](helper);
+    };
+    const r = await org('compute');
+    px.plan = undefined;
+    px.release();
+    if (helper.child.exitCode !== null || helper.child.signalCode !== null) await startParty(study, helper, SERVE(helper));
+    return { r, hit };
+  }
+
+  for (const op of OPS) {
+    for (const fault of Object.keys(FAULTS)) {
+      // prepare's answer is an empty object: nothing to damage.
+      if (op === 'prepare' && fault === 'damaged') continue;
+      test(`Party 3 ${fault} at ${op}: fails cleanly, nothing released`, async () => {
+        const { r, hit } = await computeWith(op, fault);
+        assert.ok(hit, `no ${op} request reached Party 3`);
+        assert.equal(r.code, 1, r.stdout);
+        assert.match(r.stderr, new RegExp(`the compute failed: .*${expected(op, fault)}`), r.stderr);
+        assert.match(r.stderr, /Nothing was released/);
+        const leader = (await status(study.parties[0], session)).compute;
+        assert.equal(leader.state, 'failed');
+        outcomes.push(`  ${op.padEnd(9)} ${fault.padEnd(8)} -> ${r.stderr.match(/the compute failed: (.*)/)[1]}`);
+      });
+    }
+  }
+
+  test('the leader holds no result after all of these', async () => {
+    const r = await org('report', ['--csv', path.join(study.dir, 'none.csv')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no result yet: run mpc compute first/);
+    // The helpers that released before the leader failed send only the
+    // same share again (their logs say so).
+    for (const p of study.parties.slice(1)) assert.match(readLog(study, p), /the same aggregate share sent again/);
+  });
+
+  test('the leader killed after every helper released: restarted, the next run completes', async () => {
+    const leader = study.parties[0];
+    proxies[2].plan = (req) => (req.url === '/api/peer/compute/release'
+      ? { after: async () => { leader.child.kill('SIGKILL'); await leader.exited; } } : undefined);
+    let r = await org('compute');
+    proxies[2].plan = undefined;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Party 1 .*(cannot be reached|did not answer)|leader/i, r.stderr);
+    await startParty(study, leader, SERVE(leader));
+    session = await login(leader);
+    assert.notEqual((await status(leader, session)).compute.state, 'released');
+    for (const p of study.parties.slice(1)) {
+      assert.equal((await status(p, await login(p))).compute.state, 'released', `party ${p.index + 1}`);
+    }
+    // A submission now reaches the leader only: the helpers that released
+    // take no more (it would never count); it is counted as incomplete.
+    const bodies = makeUploads(study, answers[0]);
+    assert.equal((await upload(study.parties[0], bodies[0])).status, 201);
+    for (const i of [1, 2]) {
+      const u = await upload(study.parties[i], bodies[i]);
+      assert.equal(u.status, 409);
+      assert.match(u.json.error, /this study's result was released: submissions are closed/);
+    }
+    outcomes.push(`  leader killed after the helpers released -> ${r.stderr.trim().split('\n').pop()}`);
+  });
+
+  test('a slow Party 3: the run completes, every statistic equal to the clear one', async () => {
+    proxies[2].plan = (req) => (req.url.startsWith('/api/peer/') ? { delay: 150 } : undefined);
+    const r = await org('compute');
+    proxies[2].plan = undefined;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`${N} submissions accepted, 0 rejected .*, 1 incomplete`));
+    const csv = path.join(study.dir, 'report.csv');
+    const rep = await org('report', ['--csv', csv]);
+    assert.equal(rep.code, 0, rep.stderr);
+    const doc = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+    const expectedStats = clearStats(doc, answersFromCsv(fs.readFileSync(path.join(study.dir, 'people.csv'), 'utf8')));
+    assert.deepEqual(compareReport(expectedStats, parseCsv(fs.readFileSync(csv, 'utf8'))), []);
+    outcomes.push('  slow Party 3 (150 ms per request) -> completes, the report equals the clear statistics');
+    // Computed once; no submission is taken any more, anywhere.
+    const again = await org('compute');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /released already; it is computed once/);
+    const u = await upload(study.parties[0], makeUploads(study, answers[1])[0]);
+    assert.equal(u.status, 409);
+    assert.match(u.json.error, /submissions are closed/);
+  });
+});
