@@ -42,7 +42,7 @@ MBEDTLS_NATIVE_FLAGS := -DMBEDTLS_CONFIG_FILE='"mbedtls_native_config.h"' -Iback
             -Ibuild/mbedtls/src/include -Ibuild/mbedtls/src/3rdparty/everest/include \
             -Ibuild/mbedtls/src/3rdparty/everest/include/everest \
             -Ibuild/mbedtls/src/3rdparty/everest/include/everest/kremlib
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iwasm/core -Ibackend/lib -Ibackend/party -Ibackend/tools/vectors -I$(GEN) -MMD -MP \
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iwasm/core -Ibackend/lib -Ibackend/party -Ibackend/tools/vectors -Itests/common -I$(GEN) -MMD -MP \
             $(MBEDTLS_NATIVE_FLAGS)
 CFLAGS  += $(WARN) $(OPT)
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
@@ -242,6 +242,9 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
 
+# The one-party-view test seals the example study.
+$(BUILD)/tests/test_view: $(BUILD)/obj/tests/common/example_study.o
+
 $(BUILD)/bench/native: $(BUILD)/obj/bench/native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
@@ -365,7 +368,7 @@ FUZZERS    := upload study hpke prio3 peer
 FUZZ_BIN   := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_DIR   := build/fuzz
 FUZZ_RUNS  ?= 1000000
-FUZZ_OBJ   := $(BUILD)/obj/tests/fuzz/fixture.o \
+FUZZ_OBJ   := $(BUILD)/obj/tests/fuzz/fixture.o $(BUILD)/obj/tests/common/example_study.o \
               $(filter-out %/main.o,$(PARTY_SRC:%.c=$(BUILD)/obj/%.o)) $(PARTY_GEN:%.c=%.o) \
               $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ)
 FUZZ_MAKE  := $(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CC=clang-14 SAN=1 FUZZ=1 \

@@ -52,6 +52,35 @@ void org_free(org_ctx *o)
     o->study = NULL;
 }
 
+/* After the leader refused the organizer's signature: if the leader serves
+ * another version of the study (the plan was changed and sealed again),
+ * err says so and what to do; else it is left as it is. */
+static void explain_refusal(const org_ctx *o, char *err, size_t err_size)
+{
+    char url[600];
+    snprintf(url, sizeof url, "%s/api/study", study_party_url(o->study, 0));
+    httpc_request r = {.method = "GET",
+                       .url = url,
+                       .timeout_ms = 30000,
+                       .max_response = (size_t)1 << 20,
+                       .cacert = o->cacert};
+    httpc_response resp;
+    char why[300], ours[2 * STUDY_HASH_SIZE + 1];
+    if (httpc_perform(NULL, &r, &resp, why, sizeof why) != 0)
+        return;
+    cJSON *j = resp.status == 200 ? cJSON_ParseWithLength(resp.body, resp.len) : NULL;
+    free(resp.body);
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "hash");
+    hex_encode(study_hash(o->study), STUDY_HASH_SIZE, ours);
+    if (cJSON_IsString(h) && strcmp(h->valuestring, ours) != 0)
+        snprintf(err, err_size,
+                 "the leader, %s, serves another version of this study (hash %.16s...), not "
+                 "this file's (hash %.16s...). A changed plan must be sealed again, given to "
+                 "every party and approved by each before it can be computed",
+                 study_party_name(o->study, 0), h->valuestring, ours);
+    cJSON_Delete(j);
+}
+
 cJSON *org_request(const org_ctx *o, const char *method, const char *path, long *status, char *err,
                    size_t err_size)
 {
@@ -87,6 +116,8 @@ cJSON *org_request(const org_ctx *o, const char *method, const char *path, long 
     if (resp.status >= 300) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
         snprintf(err, err_size, "%s", cJSON_IsString(e) ? e->valuestring : "refused");
+        if (resp.status == 401)
+            explain_refusal(o, err, err_size);
     }
     return j;
 }

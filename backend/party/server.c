@@ -227,14 +227,16 @@ static int authenticate(party_app *app, const route *rt, http_req *req, http_rep
                                    http_header(req, "X-MPC-Party"), http_header(req, "X-MPC-Time"),
                                    http_header(req, "X-MPC-Nonce"),
                                    http_header(req, "X-MPC-Signature"), req->now, why, sizeof why);
+        api_err refusal = API_UNAUTHORIZED; /* not signed by anyone of the study */
         if (who >= 0 && (who == AUTH_ORGANIZER) != ((rt->flags & ROUTE_ORGANIZER) != 0)) {
             snprintf(why, sizeof why, "%s",
                      who == AUTH_ORGANIZER ? "this path is for the study's parties only"
                                            : "this path is for the study's organizer only");
             who = -1;
+            refusal = API_FORBIDDEN; /* signed, by someone it is not for */
         }
         if (who < 0) {
-            http_error(r, API_UNAUTHORIZED, "%s", why);
+            http_error(r, refusal, "%s", why);
             log_warn("signed request to %s refused: %s", req->path, why);
             return -1;
         }

@@ -180,7 +180,11 @@ void upload_json(party_app *app, const char *body, size_t len, int64_t now, http
             cJSON_AddNumberToObject(j, "party", app->self);
             http_json(out, 201, j);
         } else if (e == DB_EXISTS) {
-            http_error(out, API_CONFLICT, "report %s was already received", rid);
+            http_error(out, API_CONFLICT,
+                       same ? "report %s was already received"
+                            : "report %s was already received, with other content: a report id "
+                              "is used once",
+                       rid);
             cJSON_AddBoolToObject(out->json, "same", same);
         } else if (e == DB_CLOSED) {
             http_error(out, API_CONFLICT,

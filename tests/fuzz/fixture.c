@@ -8,24 +8,14 @@
 #include <string.h>
 
 #include "compute.h"
-#include "fileio.h"
+#include "example_study.h"
 #include "hex.h"
-#include "hpke.h"
-#include "sealed.h"
-#include "sign.h"
 #include "storage.h"
 
 static void die(const char *what, const char *why)
 {
     fprintf(stderr, "fuzz fixture: %s: %s\n", what, why);
     exit(1);
-}
-
-static void add_hex(cJSON *o, const char *name, const uint8_t *p, size_t n)
-{
-    char hex[2 * 65 + 1];
-    hex_encode(p, n, hex);
-    cJSON_AddStringToObject(o, name, hex);
 }
 
 fuzz_fixture *fuzz_fixture_get(unsigned self)
@@ -35,42 +25,10 @@ fuzz_fixture *fuzz_fixture_get(unsigned self)
     if (made)
         return &f;
     char err[512];
-    size_t len;
-    char *doc_text = NULL;
     const char *path =
         getenv("MPC_FUZZ_STUDY") ? getenv("MPC_FUZZ_STUDY") : "schema/studies/pay-equity.json";
-    if (fileio_read(path, 1 << 20, &doc_text, &len) != 0)
-        die(path, "cannot be read (run from the repository, or set MPC_FUZZ_STUDY)");
-    cJSON *doc = cJSON_ParseWithLength(doc_text, len), *parties = cJSON_CreateArray();
-    free(doc_text);
-    /* Fixed keys, so that the sealed study (ECDSA signatures are
-     * deterministic) and the seed corpora (fuzz_seeds.c) are the same in
-     * every run. */
-    for (unsigned i = 0; i < FUZZ_PARTIES; i++) {
-        party_keys *k = &f.party[i];
-        uint8_t ikm[HPKE_NSK];
-        memset(ikm, 0x10 + (int)i, sizeof ikm);
-        memset(k->sign_sk, 0x20 + (int)i, SIGN_SK_SIZE);
-        if (hpke_derive_keypair(ikm, sizeof ikm, k->hpke_sk, k->hpke_pk) != CORE_OK ||
-            sign_public_key(k->sign_sk, k->sign_pk) != 0)
-            die("keys", "cannot be made");
-        cJSON *p = cJSON_CreateObject();
-        char name[16], url[64];
-        snprintf(name, sizeof name, "Party %u", i + 1);
-        snprintf(url, sizeof url, "http://127.0.0.1:%u", 1 + i); /* (never reached) */
-        cJSON_AddStringToObject(p, "name", name);
-        cJSON_AddStringToObject(p, "url", url);
-        add_hex(p, "hpke_public_key", k->hpke_pk, HPKE_NPK);
-        add_hex(p, "signing_public_key", k->sign_pk, SIGN_PK_SIZE);
-        cJSON_AddItemToArray(parties, p);
-    }
-    memset(f.organizer.sign_sk, 0x30, SIGN_SK_SIZE);
-    if (sign_public_key(f.organizer.sign_sk, f.organizer.sign_pk) != 0 ||
-        sealed_seal(doc, parties, f.organizer.sign_sk, f.organizer.sign_pk, err, sizeof err) != 0)
-        die("sealing", err);
-    f.text = cJSON_PrintUnformatted(doc);
-    cJSON_Delete(doc);
-    if (study_parse(f.text, strlen(f.text), STUDY_SEALED, &f.study, err, sizeof err) != CORE_OK)
+    if (example_study_seal(path, FUZZ_PARTIES, f.party, &f.organizer, &f.text, &f.study, err,
+                           sizeof err) != 0)
         die("the sealed study", err);
 
     party_app *app = &f.app;

@@ -193,25 +193,41 @@ export async function ecdsaKey(dHex, pubHex) {
   });
 }
 
-/** A request signed as party `from` of the study (docs/PARTY.md), sent to
- *  party `to`: {status, json}. */
-export async function signedRequest(study, from, to, method, urlPath, body) {
+/**
+ * The signature headers of a request (docs/COMPUTE.md) from party index
+ * `from` of the study, or from 'organizer', over method, path and body.
+ * opts.time and opts.nonce replace the current time and a random nonce;
+ * opts.signer signs with another party's key (or 'organizer') than the
+ * one the headers name.
+ */
+export async function signHeaders(study, from, method, urlPath, body, opts = {}) {
   const { createHash, randomBytes, sign } = await import('node:crypto');
   const sealed = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
-  const secret = JSON.parse(fs.readFileSync(path.join(study.parties[from].dir, 'party.key.json'), 'utf8'));
-  const key = await ecdsaKey(secret.signing_private_key, sealed.parties[from].signing_public_key);
-  const time = String(Math.floor(Date.now() / 1000));
-  const nonce = randomBytes(16).toString('hex');
-  const digest = createHash('sha256').update(body).digest('hex');
+  const signer = opts.signer ?? from;
+  const organizer = signer === 'organizer';
+  const secret = JSON.parse(fs.readFileSync(organizer ? path.join(study.org, 'organizer.key.json')
+    : path.join(study.parties[signer].dir, 'party.key.json'), 'utf8'));
+  const pub = organizer ? sealed.organizer.signing_public_key : sealed.parties[signer].signing_public_key;
+  const key = await ecdsaKey(secret.signing_private_key, pub);
+  const time = String(opts.time ?? Math.floor(Date.now() / 1000));
+  const nonce = opts.nonce ?? randomBytes(16).toString('hex');
+  const digest = createHash('sha256').update(body ?? '').digest('hex');
   const message = `${method}\n${urlPath}\n${time}\n${nonce}\n${study.hash}\n${digest}\n`;
-  const signature = sign('sha256', Buffer.from(`mpc-peer/1${message}`), { key, dsaEncoding: 'ieee-p1363' });
+  const prefix = organizer ? 'mpc-organizer/1' : 'mpc-peer/1';
+  const signature = sign('sha256', Buffer.from(`${prefix}${message}`), { key, dsaEncoding: 'ieee-p1363' });
+  return { 'X-MPC-Party': String(from), 'X-MPC-Time': time, 'X-MPC-Nonce': nonce,
+    'X-MPC-Signature': signature.toString('hex') };
+}
+
+/** A request signed as party `from` of the study (or 'organizer'), sent
+ *  to party `to`: {status, json}. opts as signHeaders; opts.headers are
+ *  sent instead of new ones (a replay). */
+export async function signedRequest(study, from, to, method, urlPath, body, opts = {}) {
+  const headers = opts.headers ?? await signHeaders(study, from, method, urlPath, body, opts);
   const r = await fetch(`${study.parties[to].url}${urlPath}`, {
-    method,
-    body,
-    headers: { 'Content-Type': 'application/json', 'X-MPC-Party': String(from), 'X-MPC-Time': time,
-      'X-MPC-Nonce': nonce, 'X-MPC-Signature': signature.toString('hex') },
+    method, body, headers: { 'Content-Type': 'application/json', ...headers },
   });
-  return { status: r.status, json: await r.json() };
+  return { status: r.status, json: await r.json(), headers };
 }
 
 /** A self-signed certificate for 127.0.0.1 in dir: {cert, key} paths. */
