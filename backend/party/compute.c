@@ -69,6 +69,24 @@ static double mono_ms(void)
 static const char *const STATE_IDLE = "not_started", *const STATE_RUNNING = "running",
                          *const STATE_FAILED = "failed", *const STATE_RELEASED = "released";
 
+/* If this party released the study, its state shows that release (at
+ * start, and when a later run stops). Returns 1 if so. */
+static int show_release(compute *c)
+{
+    db_release r;
+    if (db_release_get(c->app->db, study_hash(c->app->study), &r) != DB_OK)
+        return 0;
+    c->state = STATE_RELEASED;
+    c->step = "";
+    c->total = r.accepted + r.rejected;
+    c->verified = c->total;
+    c->rejected = r.rejected;
+    c->incomplete = r.incomplete;
+    c->finished_at = r.released_at;
+    free(r.result);
+    return 1;
+}
+
 int compute_new(party_app *app, compute **out)
 {
     compute *c = calloc(1, sizeof *c);
@@ -79,16 +97,7 @@ int compute_new(party_app *app, compute **out)
     c->state = STATE_IDLE;
     c->step = "";
     c->batch = -1;
-    db_release r;
-    if (db_release_get(app->db, study_hash(app->study), &r) == DB_OK) {
-        c->state = STATE_RELEASED;
-        c->total = r.accepted + r.rejected;
-        c->verified = c->total;
-        c->rejected = r.rejected;
-        c->incomplete = r.incomplete;
-        c->finished_at = r.released_at;
-        free(r.result);
-    }
+    show_release(c);
     *out = c;
     return 0;
 }
@@ -936,11 +945,13 @@ static void peer_abort(compute *c, const cJSON *body, http_reply *out)
     if (same_run(c, body, out) == 0) {
         const cJSON *why = cJSON_GetObjectItemCaseSensitive(body, "error");
         drop_run(c);
-        c->state = STATE_FAILED;
-        c->step = "";
-        c->finished_at = party_now();
         snprintf(c->error, sizeof c->error, "%s",
                  cJSON_IsString(why) ? why->valuestring : "stopped by the leader");
+        if (!show_release(c)) { /* (a party that released still shows it) */
+            c->state = STATE_FAILED;
+            c->step = "";
+            c->finished_at = party_now();
+        }
         http_json(out, 200, cJSON_CreateObject());
     }
     pthread_mutex_unlock(&c->lock);

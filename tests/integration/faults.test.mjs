@@ -20,7 +20,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { answersFromCsv, clearStats, compareReport, parseCsv } from './clear_stats.mjs';
 import {
-  bin, cleanup, login, makeStudy, makeUploads, randomAnswers, readLog, runAsync, startParty, status, upload, writeCsv,
+  bin, cleanup, login, makeStudy, makeUploads, randomAnswers, readLog, run, runAsync, startParty, status, stopParty, upload,
+  writeCsv,
 } from './lib.mjs';
 import { proxy } from './proxy.mjs';
 
@@ -126,7 +127,7 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
     };
     const r = await org('compute');
     px.plan = undefined;
-    px.release();
+    px.dropHeld();
     if (helper.child.exitCode !== null || helper.child.signalCode !== null) await startParty(study, helper, SERVE(helper));
     return { r, hit };
   }
@@ -153,8 +154,39 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no result yet: run mpc compute first/);
     // The helpers that released before the leader failed send only the
-    // same share again (their logs say so).
-    for (const p of study.parties.slice(1)) assert.match(readLog(study, p), /the same aggregate share sent again/);
+    // same share again (their logs say so), and show their release.
+    for (const p of study.parties.slice(1)) {
+      assert.match(readLog(study, p), /the same aggregate share sent again/);
+      assert.equal((await status(p, await login(p))).compute.state, 'released', `party ${p.index + 1}`);
+    }
+  });
+
+  test('a leader that lost a report: the helpers that released refuse to release another share', async () => {
+    // The leader's database loses one report (a leader that drops one
+    // would do the same): the complete set, so every aggregate share,
+    // differs from the one the helpers released.
+    const leader = study.parties[0];
+    await stopParty(leader);
+    const db = path.join(leader.dir, 'party.db');
+    const files = ['', '-wal', '-shm'].map((x) => db + x);
+    for (const f of files) if (fs.existsSync(f)) fs.copyFileSync(f, `${f}.saved`);
+    const del = run('sqlite3', [db, 'DELETE FROM reports WHERE id = (SELECT min(id) FROM reports)']);
+    assert.equal(del.code, 0, del.stderr);
+    await startParty(study, leader, SERVE(leader));
+    session = await login(leader);
+    const r = await org('compute');
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /Party 2 refused \(release, HTTP 409\): release: Party 2 released another aggregate share of this study before, and never releases a second one/);
+    assert.match(r.stderr, /Nothing was released/);
+    outcomes.push(`  a leader that lost a report -> ${r.stderr.match(/the compute failed: (.*)/)[1]}`);
+    // The database as it was.
+    await stopParty(leader);
+    for (const f of files) {
+      fs.rmSync(f, { force: true });
+      if (fs.existsSync(`${f}.saved`)) fs.renameSync(`${f}.saved`, f);
+    }
+    await startParty(study, leader, SERVE(leader));
+    session = await login(leader);
   });
 
   test('the leader killed after every helper released: restarted, the next run completes', async () => {

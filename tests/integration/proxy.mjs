@@ -63,7 +63,7 @@ export function proxy(port, target) {
     return new Promise((r) => p.server.close(r));
   };
   /** Ends every held (hanging) request. */
-  p.release = () => { for (const s of held) s.destroy(); held.clear(); };
+  p.dropHeld = () => { for (const s of held) s.destroy(); held.clear(); };
   return new Promise((resolve) => p.server.listen(port, '127.0.0.1', () => resolve(p)));
 }
 
