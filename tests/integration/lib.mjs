@@ -46,16 +46,19 @@ export function ok(cmd, args, opts) {
   return r.stdout;
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/** A free TCP port on 127.0.0.1, chosen at random below the kernel's
+ *  ephemeral range (32768 and up), so that no outgoing connection of a
+ *  test running in parallel can take it before the party binds it. */
+export async function freePort() {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /**
@@ -113,7 +116,8 @@ export async function startParty(study, p, extra = []) {
   for (;;) {
     try {
       const r = await fetch(`http://127.0.0.1:${p.listenPort}/api/study`);
-      if (r.ok) return p;
+      // Another test's party on this port would answer too: check the hash.
+      if (r.ok && (await r.json()).hash === study.hash) return p;
     } catch { /* not yet */ }
     if (child.exitCode !== null) throw new Error(`party ${p.index + 1} exited: ${readLog(study, p)}`);
     if (Date.now() > deadline) throw new Error(`party ${p.index + 1} did not start: ${readLog(study, p)}`);

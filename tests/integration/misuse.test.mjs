@@ -150,7 +150,7 @@ describe('replay and misuse are refused with a clear error', () => {
     row('peer signature with another body', swapped.status, swapped.json.error);
     // Study B's Party 1 (a real key, another study) to study A's Party 2.
     const cross = await signedRequest(b, 0, 0, 'GET', hello, undefined);
-    assert.equal(cross.status, 200, 'B to B works');
+    assert.equal(cross.status, 200, `B to B works: ${JSON.stringify(cross.json)}`);
     const bHeaders = await signHeaders(b, 0, 'GET', hello, undefined);
     const r = await fetch(`${a.parties[to].url}${hello}`, { headers: bHeaders });
     assert.equal(r.status, 401);
