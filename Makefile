@@ -160,9 +160,10 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CT_BIN     := $(BUILD)/tests/ct_core
 CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
 BINS       := $(BUILD)/bin/mpc-vectors $(BUILD)/bin/mpc $(BUILD)/bin/mpc-party
-TEST_TOOLS := $(BUILD)/tests/make_upload $(BUILD)/bench/populate
+TEST_TOOLS := $(BUILD)/tests/make_upload $(BUILD)/bench/populate $(BUILD)/bench/storage
 INTEROP_BIN := $(BUILD)/tests/interop_native
-BENCH_BIN  := $(BUILD)/bench/native $(BUILD)/bench/ingest $(BUILD)/bench/populate
+BENCH_BIN  := $(BUILD)/bench/native $(BUILD)/bench/ingest $(BUILD)/bench/populate \
+              $(BUILD)/bench/storage
 
 $(BINS) $(UNIT_BIN) $(CT_BIN) $(INTEROP_BIN) $(TEST_TOOLS) $(BENCH_BIN): $(NATIVE_MBEDTLS)
 
@@ -242,8 +243,11 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
 
-# The one-party-view test seals the example study.
+# The one-party-view test seals the example study; the storage test runs
+# the party's SQLite storage.
 $(BUILD)/tests/test_view: $(BUILD)/obj/tests/common/example_study.o
+$(BUILD)/tests/test_storage: $(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o)
+$(BUILD)/tests/test_storage: CHECK_LIBS += -lsqlite3
 
 $(BUILD)/bench/native: $(BUILD)/obj/bench/native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -254,6 +258,12 @@ $(BUILD)/bench/ingest: $(BUILD)/obj/bench/ingest.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcurl -lpthread $(CORE_LIBS)
+
+$(BUILD)/bench/storage: $(BUILD)/obj/bench/storage.o $(BUILD)/obj/backend/party/storage.o \
+		$(PARTY_GEN:%.c=%.o)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lsqlite3 -lpthread
 
 $(BUILD)/bench/populate: $(BUILD)/obj/bench/populate.o $(BUILD)/obj/backend/party/storage.o \
 		$(PARTY_GEN:%.c=%.o) $(CORE_OBJ) $(LIB_OBJ) $(CSV_OBJ)

@@ -56,7 +56,7 @@ static const char SERVE_HELP[] =
     "Options:\n"
     "  --tls-cert FILE, --tls-key FILE  serve HTTPS with this PEM certificate and key\n"
     "  --admin-password-file FILE       set a new admin password (first line of FILE)\n"
-    "  --threads N                      worker threads (default 4)\n"
+    "  --threads N                      worker threads (default 8)\n"
     "  --max-connections N              open connections (default 1000)\n"
     "  --max-uploads N                  uploads in progress at once (default 256)\n"
     "  --max-body BYTES                 largest request body other than an upload\n"
@@ -429,7 +429,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "mpc-party: cannot start the peer checks\n");
         goto cleanup;
     }
-    server_options so = {o.listen, o.tls_cert, o.tls_key, o.threads ? o.threads : 4,
+    server_options so = {o.listen, o.tls_cert, o.tls_key, o.threads ? o.threads : 8,
                          o.max_connections ? o.max_connections : 1000};
     if (server_start(&app, &so, &srv, err, sizeof err) != 0) {
         fprintf(stderr, "mpc-party: %s\n", err);

@@ -18,9 +18,23 @@
 extern const char party_sql[];
 extern const size_t party_sql_len;
 
+/* An upload waiting for its group commit (db_report_insert). */
+typedef struct pending {
+    const db_report *r;
+    db_err result;
+    int same, done;
+    struct pending *next;
+} pending;
+
 struct storage {
     sqlite3 *db;
     pthread_mutex_t lock;
+    /* Group commit: uploads queue here; one thread at a time takes the
+     * whole queue and stores it in one transaction (one fsync). */
+    pthread_mutex_t queue_lock;
+    pthread_cond_t committed;
+    pending *queue, **queue_end; /* in arrival order */
+    int committing;
     char path[4096];
     sqlite3_stmt *insert, *existing, *count, *current, *per_hour, *approval, *approve;
 };
@@ -118,6 +132,8 @@ int db_open(const char *path, storage **out, char *err, size_t err_size)
     }
     snprintf(s->path, sizeof s->path, "%s", path);
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->queue_lock, NULL);
+    pthread_cond_init(&s->committed, NULL);
     /* Create the file with mode 0600 before SQLite does (its WAL and shm
      * files take the database file's mode). */
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -173,6 +189,8 @@ void db_close(storage *s)
         sqlite3_finalize(all[i]);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->queue_lock);
+    pthread_cond_destroy(&s->committed);
     free(s);
 }
 
@@ -213,28 +231,84 @@ static int insert_one(storage *s, const db_report *r)
     return rc;
 }
 
-db_err db_report_insert(storage *s, const db_report *r, int *same)
+/* Whether the stored report with r's id is byte-identical to r. Lock held. */
+static int stored_same(storage *s, const db_report *r)
 {
-    *same = 0;
+    sqlite3_stmt *st = s->existing;
+    sqlite3_bind_blob(st, 1, r->study_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, r->report_id, 16, SQLITE_STATIC);
+    int same = sqlite3_step(st) == SQLITE_ROW && blob_eq(st, 0, r->token_id, 16) &&
+               (uint64_t)sqlite3_column_int64(st, 1) == r->seq &&
+               blob_eq(st, 2, r->public_share, r->public_share_len) &&
+               blob_eq(st, 3, r->enc, r->enc_len) &&
+               blob_eq(st, 4, r->ciphertext, r->ciphertext_len);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return same;
+}
+
+/* Stores the queued uploads from batch on in one transaction, each with
+ * its own outcome: a report id already stored or a released study refuses
+ * that upload only (SQLite rolls back the statement, not the transaction);
+ * any other error, or a failed COMMIT, fails them all and stores none. */
+static void commit_batch(storage *s, pending *batch)
+{
     pthread_mutex_lock(&s->lock);
-    int rc = insert_one(s, r);
-    db_err result = rc == SQLITE_DONE ? DB_OK : rc == INSERT_CLOSED ? DB_CLOSED : DB_ERROR;
-    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
-        result = DB_EXISTS;
-        sqlite3_stmt *st = s->existing;
-        sqlite3_bind_blob(st, 1, r->study_hash, 32, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 2, r->report_id, 16, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            *same = blob_eq(st, 0, r->token_id, 16) &&
-                    (uint64_t)sqlite3_column_int64(st, 1) == r->seq &&
-                    blob_eq(st, 2, r->public_share, r->public_share_len) &&
-                    blob_eq(st, 3, r->enc, r->enc_len) &&
-                    blob_eq(st, 4, r->ciphertext, r->ciphertext_len);
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
+    int ok = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    for (pending *p = batch; p != NULL && ok; p = p->next) {
+        int rc = insert_one(s, p->r);
+        p->same = 0;
+        if (rc == SQLITE_DONE)
+            p->result = DB_OK;
+        else if (rc == INSERT_CLOSED)
+            p->result = DB_CLOSED;
+        else if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+            p->result = DB_EXISTS;
+            p->same = stored_same(s, p->r);
+        } else
+            ok = 0;
+    }
+    if (ok && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        ok = 0;
+    if (!ok) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        for (pending *p = batch; p != NULL; p = p->next) {
+            p->result = DB_ERROR;
+            p->same = 0;
+        }
     }
     pthread_mutex_unlock(&s->lock);
-    return result;
+}
+
+db_err db_report_insert(storage *s, const db_report *r, int *same)
+{
+    pending me = {.r = r, .result = DB_ERROR};
+    pthread_mutex_lock(&s->queue_lock);
+    if (s->queue == NULL)
+        s->queue_end = &s->queue;
+    *s->queue_end = &me;
+    s->queue_end = &me.next;
+    while (!me.done) {
+        if (s->committing) {
+            pthread_cond_wait(&s->committed, &s->queue_lock);
+            continue;
+        }
+        /* Commit what has queued up, this upload included, while the
+         * uploads that arrive meanwhile queue for the next commit. */
+        pending *batch = s->queue;
+        s->queue = NULL;
+        s->committing = 1;
+        pthread_mutex_unlock(&s->queue_lock);
+        commit_batch(s, batch);
+        pthread_mutex_lock(&s->queue_lock);
+        for (pending *p = batch; p != NULL; p = p->next)
+            p->done = 1;
+        s->committing = 0;
+        pthread_cond_broadcast(&s->committed);
+    }
+    pthread_mutex_unlock(&s->queue_lock);
+    *same = me.same;
+    return me.result;
 }
 
 db_err db_report_insert_all(storage *s, const db_report *r, size_t n)

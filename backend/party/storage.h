@@ -5,7 +5,8 @@
  * function that returned DB_OK for a write has made it durable (it
  * survives kill -9 and power loss).
  *
- * Thread-safe: one connection, serialized by a mutex.
+ * Thread-safe: one connection, serialized by a mutex; uploads stored
+ * meanwhile by other threads share one commit (db_report_insert).
  */
 #ifndef MPC_STORAGE_H
 #define MPC_STORAGE_H
@@ -45,7 +46,9 @@ typedef struct db_report {
     int64_t received_at;
 } db_report;
 
-/* Stores a report durably. DB_EXISTS if its id is already stored for the
+/* Stores a report durably: it returns once the report is committed, in
+ * one transaction with the uploads other threads store meanwhile (group
+ * commit: one fsync for all). DB_EXISTS if its id is already stored for the
  * study; *same is then 1 if the stored report is byte-identical (a
  * client's retry), else 0. DB_CLOSED (nothing stored) once the study was
  * released here (db_release_put): no report arrives after a release. */

@@ -3,7 +3,8 @@
  * stores core-built submissions at every party (db_report_insert_all) and
  * the same rows in the clear; the compute accepts every one; each party's
  * profile of its work is in /api/status; the plaintext baseline reads
- * every row.
+ * every row; bench/storage stores reports both ways (one commit each,
+ * group commit) and cleans up.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -45,4 +46,19 @@ test('populate, compute, profile and the plaintext baseline agree on every row',
   const plain = JSON.parse(execFileSync(populate, ['--plaintext', clear], { encoding: 'utf8' }));
   assert.equal(plain.rows, COUNT);
   assert.ok(plain.cells > 0 && plain.seconds >= 0);
+});
+
+test('the storage benchmark stores every report both ways and leaves no file behind', async () => {
+  const storage = path.join(build, 'bench', 'storage');
+  const dir = fs.mkdtempSync(path.join(study.dir, 'storage-'));
+  const r = await runAsync(storage, [dir, '4', '200']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.threads, 4);
+  assert.equal(out.reports, 200);
+  assert.ok(out.one_commit_each_per_s > 0 && out.group_commit_per_s > 0, r.stdout);
+  assert.deepEqual(fs.readdirSync(dir), []);
+  const bad = await runAsync(storage, [dir, '0', '200']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /THREADS from 1 to 64/);
 });
