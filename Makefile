@@ -259,13 +259,14 @@ $(BUILD)/bench/ingest: $(BUILD)/obj/bench/ingest.o $(CORE_OBJ) $(LIB_OBJ)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcurl -lpthread $(CORE_LIBS)
 
-$(BUILD)/bench/storage: $(BUILD)/obj/bench/storage.o $(BUILD)/obj/backend/party/storage.o \
-		$(PARTY_GEN:%.c=%.o)
+$(BUILD)/bench/storage: $(BUILD)/obj/bench/storage.o $(BUILD)/obj/bench/figures.o \
+		$(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lsqlite3 -lpthread
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lsqlite3 -lcjson -lpthread
 
-$(BUILD)/bench/populate: $(BUILD)/obj/bench/populate.o $(BUILD)/obj/backend/party/storage.o \
+$(BUILD)/bench/populate: $(BUILD)/obj/bench/populate.o $(BUILD)/obj/bench/figures.o \
+		$(BUILD)/obj/backend/party/storage.o \
 		$(PARTY_GEN:%.c=%.o) $(CORE_OBJ) $(LIB_OBJ) $(CSV_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)

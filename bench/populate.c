@@ -30,6 +30,7 @@
 
 #include "b64.h"
 #include "csvread.h"
+#include "figures.h"
 #include "hex.h"
 #include "hpke.h"
 #include "party.h"
@@ -47,19 +48,6 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/* Prints {name: value, ...} (n pairs) as one line of JSON. */
-static void print_figures(size_t n, const char *const *names, const double *values)
-{
-    cJSON *j = cJSON_CreateObject();
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddNumberToObject(j, names[i], values[i]);
-    char *text = cJSON_PrintUnformatted(j);
-    if (text != NULL)
-        puts(text);
-    free(text);
-    cJSON_Delete(j);
 }
 
 static int fail(const char *what, const char *why)

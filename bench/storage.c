@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "figures.h"
 #include "storage.h"
 
 #define SHARE_BYTES 8048 /* the pay-equity study's leader ciphertext */
@@ -112,8 +113,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "storage: a report could not be stored\n");
         return 1;
     }
-    printf("{\"threads\": %u, \"reports\": %u, \"report_bytes\": %u, "
-           "\"one_commit_each_per_s\": %.1f, \"group_commit_per_s\": %.1f}\n",
-           threads, count / threads * threads, SHARE_BYTES + 96 + 32, one_each, group);
+    print_figures(5,
+                  (const char *const[]){"threads", "reports", "report_bytes",
+                                        "one_commit_each_per_s", "group_commit_per_s"},
+                  (const double[]){threads, count / threads * threads, SHARE_BYTES + 96 + 32,
+                                   one_each, group});
     return 0;
 }
