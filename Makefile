@@ -211,6 +211,8 @@ PARTY_EMBED := party_sql schema/party.sql \
                report_index_html web/report/index.html report_css web/report/report.css \
                report_js web/report/report.js \
                web_base_css web/base.css web_mpc_js web/mpc.js web_core_js $(WEB)/mpc_core.js \
+               web_lib_dom_js web/lib/dom.js web_lib_link_js web/lib/link.js \
+               web_lib_page_error_js web/lib/page_error.js \
                web_core_wasm $(WEB)/mpc_core.wasm
 SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lpthread
 
@@ -248,6 +250,8 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 $(BUILD)/tests/test_view: $(BUILD)/obj/tests/common/example_study.o
 $(BUILD)/tests/test_storage: $(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o)
 $(BUILD)/tests/test_storage: CHECK_LIBS += -lsqlite3
+# The party-to-party messages' codec.
+$(BUILD)/tests/test_peer_msg: $(BUILD)/obj/backend/party/peer_msg.o
 
 $(BUILD)/bench/native: $(BUILD)/obj/bench/native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -260,7 +264,8 @@ $(BUILD)/bench/ingest: $(BUILD)/obj/bench/ingest.o $(CORE_OBJ) $(LIB_OBJ)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcurl -lpthread $(CORE_LIBS)
 
 $(BUILD)/bench/storage: $(BUILD)/obj/bench/storage.o $(BUILD)/obj/bench/figures.o \
-		$(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o)
+		$(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o) \
+		$(BUILD)/obj/wasm/core/buf.o $(BUILD)/obj/wasm/core/core.o
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lsqlite3 -lcjson -lpthread

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "fileio.h"
 #include "hex.h"
 #include "random.h"
@@ -33,8 +34,9 @@ typedef struct load {
     double until;
     pthread_mutex_t lock;
     unsigned long next, ok, failed;
+    buf latencies; /* lat points into it */
     double *lat;
-    size_t nlat, cap;
+    size_t nlat;
 } load;
 
 static double now_s(void)
@@ -80,11 +82,12 @@ static void *worker(void *arg)
         pthread_mutex_lock(&l->lock);
         if (ok) {
             l->ok++;
-            if (l->nlat == l->cap) {
-                l->cap = l->cap ? 2 * l->cap : 65536;
-                l->lat = realloc(l->lat, l->cap * sizeof *l->lat);
+            double *slot = buf_grow(&l->latencies, sizeof *slot);
+            if (slot != NULL) {
+                *slot = ms;
+                l->lat = (double *)(void *)l->latencies.p;
+                l->nlat++;
             }
-            l->lat[l->nlat++] = ms;
         } else {
             l->failed++;
         }
@@ -108,7 +111,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: ingest URL BODY_FILE SECONDS CONNECTIONS\n");
         return 2;
     }
-    load l = {.url = argv[1]};
+    load l = {.url = argv[1], .latencies = BUF_INIT((size_t)1 << 30)};
     char *text;
     size_t len;
     if (fileio_read(argv[2], 1 << 20, &text, &len) != 0) {
@@ -157,7 +160,7 @@ int main(int argc, char **argv)
     free(json);
     cJSON_Delete(out);
     free(t);
-    free(l.lat);
+    buf_free(&l.latencies);
     free(text);
     curl_global_cleanup();
     return l.ok > 0 ? 0 : 1;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "b64.h"
+#include "buf.h"
 #include "csvread.h"
 #include "figures.h"
 #include "hex.h"
@@ -62,8 +63,9 @@ typedef struct answers {
     const study *s;
     size_t fields, meas_count;
     int column[STUDY_MAX_FIELDS]; /* the CSV column of each field */
+    buf encoded;                  /* the rows' measurements (meas points into it) */
     uint64_t *meas;               /* meas_count per row */
-    size_t n, cap;
+    size_t n;
     sqlite3_stmt *clear; /* INSERT into the clear table */
 } answers;
 
@@ -87,21 +89,17 @@ static int read_row(void *ctx, size_t number, char **values, size_t n, char *err
         snprintf(err, err_size, "more than %d rows", MAX_ROWS);
         return -1;
     }
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 1024;
-        uint64_t *m = realloc(r->meas, r->cap * r->meas_count * sizeof *m);
-        if (m == NULL) {
-            snprintf(err, err_size, "out of memory");
-            return -1;
-        }
-        r->meas = m;
+    uint64_t *m = buf_grow(&r->encoded, r->meas_count * sizeof *m);
+    if (m == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
     }
+    r->meas = (uint64_t *)(void *)r->encoded.p;
     const char *texts[STUDY_MAX_FIELDS];
     for (size_t f = 0; f < r->fields; f++)
         texts[f] = (size_t)r->column[f] < n ? values[r->column[f]] : "";
     char msg[300];
-    if (study_encode_texts(r->s, texts, r->meas + r->n * r->meas_count, msg, sizeof msg) !=
-        CORE_OK) {
+    if (study_encode_texts(r->s, texts, m, msg, sizeof msg) != CORE_OK) {
         snprintf(err, err_size, "row %zu: %s", number, msg);
         return -1;
     }
@@ -280,6 +278,7 @@ static int populate(int argc, char **argv)
     if (sealed_load(argv[1], &s, NULL, err, sizeof err) != 0)
         return fail(argv[1], err);
     answers r = {.s = s, .fields = study_num_fields(s), .meas_count = study_meas_count(s)};
+    buf_init(&r.encoded, (size_t)MAX_ROWS * r.meas_count * sizeof(uint64_t));
     job j = {.r = &r, .parties = study_num_parties(s)};
     if ((unsigned)argc - 4 != j.parties) {
         study_free(s);
@@ -313,7 +312,7 @@ static int populate(int argc, char **argv)
                       (const double[]){(double)r.n, now_s() - t0});
     for (unsigned i = 0; i < j.parties; i++)
         db_close(j.db[i]);
-    free(r.meas);
+    buf_free(&r.encoded);
     study_free(s);
     return rc;
 }

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "core.h"
+
 int fileio_read(const char *path, size_t max, char **out, size_t *len)
 {
     *out = NULL;
@@ -19,45 +22,30 @@ int fileio_read(const char *path, size_t max, char **out, size_t *len)
     FILE *fp = fopen(path, "rb");
     if (fp == NULL)
         return -1;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    int rc = -1;
-    if (buf == NULL)
-        goto cleanup;
-    for (;;) {
-        if (n + 1 >= cap) {
-            if (cap > max) {
-                errno = EFBIG;
-                goto cleanup;
-            }
-            char *bigger = realloc(buf, cap * 2);
-            if (bigger == NULL)
-                goto cleanup;
-            buf = bigger;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(fp)) {
-        errno = EIO;
-        goto cleanup;
-    }
-    if (n > max) {
-        errno = EFBIG;
-        goto cleanup;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    buf = NULL;
-    rc = 0;
-cleanup:
-    free(buf);
+    buf b = BUF_INIT(max);
+    /* Room for the whole file at once: a key file's text is never copied
+     * by a growing buffer (and the buffer is wiped on failure). */
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) == 0 && sb.st_size >= 0 && (uint64_t)sb.st_size <= max)
+        buf_reserve(&b, (size_t)sb.st_size);
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0 && buf_append(&b, chunk, got) == 0)
+        ;
+    core_wipe(chunk, sizeof chunk);
+    int failed = ferror(fp), over = b.over, ok = buf_ok(&b);
     fclose(fp);
-    return rc;
+    if (failed || !ok) {
+        buf_free_secret(&b);
+        errno = failed ? EIO : over ? EFBIG : ENOMEM;
+        return -1;
+    }
+    *out = buf_take(&b, len);
+    if (*out == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return 0;
 }
 
 static int write_all(int fd, const void *data, size_t len)

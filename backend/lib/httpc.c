@@ -7,34 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct sink {
-    char *p;
-    size_t len, cap, max;
-    int overflow;
-} sink;
+#include "buf.h"
 
 static size_t on_data(char *data, size_t size, size_t n, void *user)
 {
-    sink *s = user;
-    size_t add = size * n;
-    if (s->len + add + 1 > s->max) {
-        s->overflow = 1;
-        return 0;
-    }
-    if (s->len + add + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + add + 1)
-            cap *= 2;
-        char *q = realloc(s->p, cap);
-        if (q == NULL)
-            return 0;
-        s->p = q;
-        s->cap = cap;
-    }
-    memcpy(s->p + s->len, data, add);
-    s->len += add;
-    s->p[s->len] = '\0';
-    return add;
+    return buf_append(user, data, size * n) == 0 ? size * n : 0;
 }
 
 int httpc_perform(CURL *reuse, const httpc_request *r, httpc_response *out, char *err,
@@ -57,7 +34,7 @@ int httpc_perform(CURL *reuse, const httpc_request *r, httpc_response *out, char
                  r->content_type ? r->content_type : "application/json");
         headers = curl_slist_append(headers, type);
     }
-    sink data = {.max = r->max_response};
+    buf data = BUF_INIT(r->max_response);
     curl_easy_setopt(c, CURLOPT_URL, r->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -79,22 +56,16 @@ int httpc_perform(CURL *reuse, const httpc_request *r, httpc_response *out, char
         curl_off_t after = 0;
         if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
             out->retry_after = after > 3600 ? 3600 : (long)after;
-        if (data.p == NULL && (data.p = calloc(1, 1)) == NULL) {
+        if ((out->body = buf_take(&data, &out->len)) == NULL) {
             snprintf(err, err_size, "out of memory");
             rc = CURLE_OUT_OF_MEMORY;
         }
     } else {
-        snprintf(err, err_size, "%s",
-                 data.overflow ? "response too large" : curl_easy_strerror(rc));
+        snprintf(err, err_size, "%s", data.over ? "response too large" : curl_easy_strerror(rc));
     }
     curl_slist_free_all(headers);
     if (reuse == NULL)
         curl_easy_cleanup(c);
-    if (rc != CURLE_OK) {
-        free(data.p);
-        return -1;
-    }
-    out->body = data.p;
-    out->len = data.len;
-    return 0;
+    buf_free(&data);
+    return rc == CURLE_OK ? 0 : -1;
 }

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
-#include <mbedtls/platform_util.h>
 
+#include "core.h"
 #include "fileio.h"
 #include "hex.h"
 #include "random.h"
@@ -29,11 +29,6 @@ static void errf(char *err, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
-void keys_wipe(void *k, size_t n)
-{
-    mbedtls_platform_zeroize(k, n);
-}
-
 int keys_path(char *out, size_t size, const char *dir, const char *file)
 {
     int n = snprintf(out, size, "%s/%s", dir, file);
@@ -45,7 +40,7 @@ static int add_hex(cJSON *obj, const char *name, const uint8_t *v, size_t n)
     char hex[2 * 128 + 1];
     hex_encode(v, n, hex);
     int ok = cJSON_AddStringToObject(obj, name, hex) != NULL;
-    mbedtls_platform_zeroize(hex, sizeof hex);
+    core_wipe(hex, sizeof hex);
     return ok ? 0 : -1;
 }
 
@@ -68,7 +63,7 @@ static int write_json(const char *dir, const char *file, cJSON *obj, unsigned mo
     text[len] = '\n';
     int rc = fileio_write(path, text, len + 1, mode, 1);
     int saved = errno;
-    mbedtls_platform_zeroize(text, len + 1);
+    core_wipe(text, len + 1);
     free(text);
     if (rc != 0)
         errf(err, err_size, "cannot write %s: %s", path,
@@ -101,7 +96,7 @@ static cJSON *read_json(const char *dir, const char *file, int private_file, cha
         return NULL;
     }
     cJSON *obj = cJSON_ParseWithLength(text, len);
-    mbedtls_platform_zeroize(text, len);
+    core_wipe(text, len);
     free(text);
     if (obj == NULL)
         errf(err, err_size, "%s is not valid JSON", path);
@@ -119,7 +114,7 @@ static void delete_json(cJSON *obj)
     /* Private key files: wipe the strings before freeing. */
     const cJSON *m;
     cJSON_ArrayForEach(m, obj) if (cJSON_IsString(m))
-        mbedtls_platform_zeroize(m->valuestring, strlen(m->valuestring));
+        core_wipe(m->valuestring, strlen(m->valuestring));
     cJSON_Delete(obj);
 }
 
@@ -156,8 +151,8 @@ int keys_party_create(const char *dir, const char *name, const char *url, char *
         goto cleanup;
     rc = write_json(dir, KEYS_PARTY_PUB, pub, 0644, err, err_size);
 cleanup:
-    keys_wipe(&k, sizeof k);
-    keys_wipe(ikm, sizeof ikm);
+    core_wipe(&k, sizeof k);
+    core_wipe(ikm, sizeof ikm);
     delete_json(priv);
     cJSON_Delete(pub);
     return rc;
@@ -174,7 +169,7 @@ int keys_party_load(const char *dir, party_keys *k, char *err, size_t err_size)
         hpke_public_key(k->hpke_sk, k->hpke_pk) != CORE_OK ||
         sign_public_key(k->sign_sk, k->sign_pk) != 0) {
         errf(err, err_size, "%s/%s is damaged: its keys cannot be read", dir, KEYS_PARTY_KEY);
-        keys_wipe(k, sizeof *k);
+        core_wipe(k, sizeof *k);
     } else {
         rc = 0;
     }
@@ -207,7 +202,7 @@ int keys_organizer_create(const char *dir, char *err, size_t err_size)
         goto cleanup;
     rc = write_json(dir, KEYS_ORGANIZER_PUB, pub, 0644, err, err_size);
 cleanup:
-    keys_wipe(&k, sizeof k);
+    core_wipe(&k, sizeof k);
     delete_json(priv);
     cJSON_Delete(pub);
     return rc;
@@ -222,7 +217,7 @@ int keys_organizer_load(const char *dir, organizer_keys *k, char *err, size_t er
     if (get_hex(priv, "signing_private_key", k->sign_sk, SIGN_SK_SIZE) != 0 ||
         sign_public_key(k->sign_sk, k->sign_pk) != 0) {
         errf(err, err_size, "%s/%s is damaged: its key cannot be read", dir, KEYS_ORGANIZER_KEY);
-        keys_wipe(k, sizeof *k);
+        core_wipe(k, sizeof *k);
     } else {
         rc = 0;
     }

@@ -41,14 +41,11 @@ int keys_party_create(const char *dir, const char *name, const char *url, char *
 
 /* Loads a party's keys (checks the file mode is 0600 and that the public
  * keys match the private ones). Returns 0 or -1 with err. Wipe with
- * keys_wipe(). */
+ * core_wipe(). */
 int keys_party_load(const char *dir, party_keys *k, char *err, size_t err_size);
 
 int keys_organizer_create(const char *dir, char *err, size_t err_size);
 int keys_organizer_load(const char *dir, organizer_keys *k, char *err, size_t err_size);
-
-/* Wipes n bytes of key material. */
-void keys_wipe(void *k, size_t n);
 
 /* Path join into out (size bytes); -1 if it does not fit. */
 int keys_path(char *out, size_t size, const char *dir, const char *file);

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
+#include "core.h"
 #include "random.h"
 
 static int rng(void *ctx, unsigned char *out, size_t n)
@@ -79,7 +79,7 @@ int sign_keygen(uint8_t sk[SIGN_SK_SIZE], uint8_t pk[SIGN_PK_SIZE])
              olen != SIGN_PK_SIZE;
     mbedtls_ecdsa_free(&k);
     if (rc)
-        mbedtls_platform_zeroize(sk, SIGN_SK_SIZE);
+        core_wipe(sk, SIGN_SK_SIZE);
     return rc ? -1 : 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core.h"
 #include "hex.h"
 #include "httpc.h"
 #include "keys.h"
@@ -47,7 +48,7 @@ int org_load(const char *organizer, const char *study_path, org_ctx *o, char *er
 
 void org_free(org_ctx *o)
 {
-    keys_wipe(&o->keys, sizeof o->keys);
+    core_wipe(&o->keys, sizeof o->keys);
     study_free(o->study);
     o->study = NULL;
 }

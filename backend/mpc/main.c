@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core.h"
 #include "fileio.h"
 #include "hex.h"
 #include "keys.h"
@@ -269,7 +270,7 @@ static int cmd_seal(int argc, char **argv)
 fail:
     if (rc != 0)
         fprintf(stderr, "mpc: %s\n", err);
-    keys_wipe(&k, sizeof k);
+    core_wipe(&k, sizeof k);
     cJSON_Delete(parties);
     cJSON_Delete(doc);
     return rc;
@@ -337,7 +338,7 @@ static int cmd_tokens(int argc, char **argv)
 done:
     if (rc != 0)
         fprintf(stderr, "mpc: %s\n", err);
-    keys_wipe(&k, sizeof k);
+    core_wipe(&k, sizeof k);
     study_free(s);
     free(csv);
     return rc;

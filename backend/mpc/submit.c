@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "csvread.h"
 #include "hex.h"
 #include "httpc.h"
@@ -92,11 +93,11 @@ typedef struct answers {
     int column_field[CSVREAD_MAX_FIELDS]; /* field of each column */
     char *column_name[CSVREAD_MAX_FIELDS];
     size_t columns;
-    uint64_t *meas; /* rows x meas_count, the encoded answers */
-    size_t rows, cap;
+    buf encoded; /* rows x meas_count, the encoded answers (meas points into it) */
+    uint64_t *meas;
+    size_t rows;
     size_t invalid;
-    char *listed; /* the first MAX_LISTED errors, one per line */
-    size_t listed_len;
+    buf listed; /* the first MAX_LISTED errors, one per line */
 } answers;
 
 /* Spreadsheet column name of index i: A..Z, AA.. */
@@ -122,19 +123,9 @@ static void list_error(answers *a, const char *fmt, ...)
     char line[600];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = strlen(line);
-    char *p = realloc(a->listed, a->listed_len + len + 2);
-    if (p == NULL)
-        return;
-    a->listed = p;
-    memcpy(p + a->listed_len, line, len);
-    a->listed_len += len;
-    p[a->listed_len++] = '\n';
-    p[a->listed_len] = '\0';
+    buf_printf(&a->listed, "%s\n", line);
 }
 
 static int header_row(answers *a, char **values, size_t n, char *err, size_t err_size)
@@ -216,18 +207,14 @@ static int answer_row(void *ctx, size_t number, char **values, size_t n, char *e
     }
     if (!ok)
         return 0;
-    if (a->rows == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 1024;
-        uint64_t *m = realloc(a->meas, cap * a->meas_count * sizeof *m);
-        if (m == NULL) {
-            snprintf(err, err_size, "out of memory");
-            return -1;
-        }
-        a->meas = m;
-        a->cap = cap;
+    uint64_t *m = buf_grow(&a->encoded, a->meas_count * sizeof *m);
+    if (m == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
     }
-    if (study_encode_texts(a->s, texts, a->meas + a->rows * a->meas_count, msg, sizeof msg) !=
-        CORE_OK) {
+    a->meas = (uint64_t *)(void *)a->encoded.p;
+    if (study_encode_texts(a->s, texts, m, msg, sizeof msg) != CORE_OK) {
+        a->encoded.len -= a->meas_count * sizeof *m;
         list_error(a, "row %zu: %s", number, msg);
         return 0;
     }
@@ -241,8 +228,9 @@ typedef struct tokens {
     const study *s;
     const char *path;
     size_t column;
+    buf list; /* the tokens (text points into it) */
     char (*text)[TOKEN_TEXT_SIZE];
-    size_t count, cap;
+    size_t count;
 } tokens;
 
 static int token_row(void *ctx, size_t number, char **values, size_t n, char *err, size_t err_size)
@@ -266,17 +254,15 @@ static int token_row(void *ctx, size_t number, char **values, size_t n, char *er
                  t->path, number);
         return -1;
     }
-    if (t->count == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        void *p = realloc(t->text, cap * sizeof *t->text);
-        if (p == NULL) {
-            snprintf(err, err_size, "out of memory");
-            return -1;
-        }
-        t->text = p;
-        t->cap = cap;
+    char *slot = buf_grow(&t->list, TOKEN_TEXT_SIZE);
+    if (slot == NULL) {
+        snprintf(err, err_size, "%s: %s", t->path,
+                 t->list.over ? "more tokens than rows an upload may have" : "out of memory");
+        return -1;
     }
-    memcpy(t->text[t->count++], values[t->column], TOKEN_TEXT_SIZE);
+    memcpy(slot, values[t->column], TOKEN_TEXT_SIZE);
+    t->text = (char(*)[TOKEN_TEXT_SIZE])(void *)t->list.p;
+    t->count++;
     return 0;
 }
 
@@ -595,7 +581,7 @@ static int load_input(const submit_opts *o, const study *s, answers *a, tokens *
     if (a->invalid > 0) {
         snprintf(err, err_size,
                  "%s: %zu invalid row%s; nothing was sent. Fix them and run again:\n%s%s", o->csv,
-                 a->invalid, a->invalid == 1 ? "" : "s", a->listed,
+                 a->invalid, a->invalid == 1 ? "" : "s", a->listed.p ? (char *)a->listed.p : "",
                  a->invalid > MAX_LISTED ? "  ... and more\n" : "");
         return -1;
     }
@@ -648,13 +634,14 @@ int cmd_submit(int argc, char **argv)
         return rc > 0 ? 0 : 2;
     static char err[8192];
     study *s = NULL;
-    answers a = {.path = o.csv};
-    tokens t = {.path = o.tokens};
+    answers a = {.path = o.csv, .listed = BUF_INIT(MAX_LISTED * 700)};
+    tokens t = {.path = o.tokens, .list = BUF_INIT((size_t)MAX_ROWS * TOKEN_TEXT_SIZE)};
     rc = 1;
     if (sealed_load(o.study, &s, NULL, err, sizeof err) != 0)
         goto done;
     a.s = t.s = s;
     a.meas_count = study_meas_count(s);
+    buf_init(&a.encoded, (size_t)MAX_ROWS * a.meas_count * sizeof(uint64_t));
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (load_input(&o, s, &a, &t, err, sizeof err) != 0 ||
         check_parties(s, o.cacert, err, sizeof err) != 0)
@@ -735,9 +722,9 @@ done:
         fprintf(stderr, "mpc: %s\n", err);
     for (size_t c = 0; c < a.columns; c++)
         free(a.column_name[c]);
-    core_free_secret(a.meas, a.meas ? a.cap * a.meas_count * sizeof *a.meas : 0);
-    free(a.listed);
-    free(t.text);
+    buf_free_secret(&a.encoded);
+    buf_free(&a.listed);
+    buf_free(&t.list);
     study_free(s);
     curl_global_cleanup();
     return rc;

@@ -11,7 +11,6 @@
 #include <cjson/cJSON.h>
 #include <mbedtls/md.h>
 #include <mbedtls/pkcs5.h>
-#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
 #include "core.h"
@@ -68,7 +67,7 @@ int auth_password_generate(char out[25])
     for (size_t i = 0; i < 24; i++)
         out[i] = alphabet[r[i] & 31];
     out[24] = '\0';
-    mbedtls_platform_zeroize(r, sizeof r);
+    core_wipe(r, sizeof r);
     return 0;
 }
 
@@ -108,7 +107,7 @@ int auth_password_save(const char *dir, const char *password, char *err, size_t 
     }
     rc = 0;
 cleanup:
-    mbedtls_platform_zeroize(hash, sizeof hash);
+    core_wipe(hash, sizeof hash);
     free(text);
     cJSON_Delete(obj);
     return rc;
@@ -158,7 +157,7 @@ void auth_free(auth *a)
         return;
     pthread_mutex_destroy(&a->lock);
     free(a->nonces);
-    mbedtls_platform_zeroize(a, sizeof *a);
+    core_wipe(a, sizeof *a);
     free(a);
 }
 
@@ -168,7 +167,7 @@ static int new_token(char out[AUTH_TOKEN_HEX + 1])
     if (random_bytes(r, sizeof r) != 0)
         return -1;
     hex_encode(r, sizeof r, out);
-    mbedtls_platform_zeroize(r, sizeof r);
+    core_wipe(r, sizeof r);
     return 0;
 }
 
@@ -195,7 +194,7 @@ auth_login auth_login_password(auth *a, const char *password, int64_t now, char 
     int ok = strlen(password) <= AUTH_MAX_PASSWORD &&
              pbkdf2(password, a->salt, a->iterations, h) == 0 &&
              core_ct_equal(h, a->hash, HASH_SIZE);
-    mbedtls_platform_zeroize(h, sizeof h);
+    core_wipe(h, sizeof h);
     pthread_mutex_lock(&a->lock);
     auth_login result = AUTH_LOGIN_WRONG;
     if (!ok) {
@@ -256,7 +255,7 @@ void auth_logout(auth *a, const char *cookie)
     pthread_mutex_lock(&a->lock);
     for (size_t i = 0; i < AUTH_MAX_SESSIONS; i++)
         if (a->sessions[i].used && token_eq(cookie, a->sessions[i].cookie))
-            mbedtls_platform_zeroize(&a->sessions[i], sizeof a->sessions[i]);
+            core_wipe(&a->sessions[i], sizeof a->sessions[i]);
     pthread_mutex_unlock(&a->lock);
 }
 

@@ -20,39 +20,45 @@
  *
  * A failure at any step before a release leaves nothing released; the
  * compute can be run again.
+ *
+ * Where each step lives:
+ *   compute.c   the run's state and status, the release record
+ *   share.c     this party's own work on its shares: the verification
+ *               key, verify, check, aggregate, counts, withhold (and the
+ *               lock discipline)
+ *   peer_msg.c  every request and answer between parties, typed
+ *   fanout.c    requests to other parties: one, or every helper at once;
+ *               every other party's counts
+ *   helper.c    the helper's operations (POST /api/peer/compute/OP)
+ *   leader.c    the leader's driver (POST /api/compute starts it)
+ *   result.c    the result for the organizer and the report page
  */
 #ifndef MPC_COMPUTE_H
 #define MPC_COMPUTE_H
 
 #include <cjson/cJSON.h>
 
-#include "http.h"
+#include "party.h"
 
 #define COMPUTE_BATCH 500          /* reports per verification round trip */
 #define COMPUTE_TIMEOUT_MS 120000L /* one peer request (default of --peer-timeout) */
 
 typedef struct compute compute;
 
+/* A compute for app (no run yet; it shows a release recorded earlier).
+ * 0, or -1 out of memory. Free with compute_free. */
 int compute_new(party_app *app, compute **out);
-/* Waits for a running compute to end (its peer requests time out). */
+
+/* Waits for a running leader thread to end (its peer requests time out),
+ * wipes and frees c; accepts NULL. */
 void compute_free(compute *c);
 
 /* The compute's state for /api/status and GET /api/compute: {state
  * ("not_started", "running", "failed", "released"), step, total, verified,
  * rejected, incomplete, error, started_at, finished_at, profile_ms}.
  * profile_ms: where this party's time went in the latest run, in
- * milliseconds {storage, decrypt, verify, wait_for_helpers, total}. */
+ * milliseconds {storage, decrypt, verify, wait_for_helpers, total}.
+ * Never waits for a batch being verified (share.c). */
 cJSON *compute_status(compute *c);
-
-/* The organizer's requests (signed with the organizer's key). */
-void h_compute_start(party_app *app, const http_req *req, http_reply *out);
-void h_compute_get(party_app *app, const http_req *req, http_reply *out);
-void h_result(party_app *app, const http_req *req, http_reply *out);
-/* GET /api/report: the same for the /report page, with the organizer's
- * report key (X-MPC-Report-Key, from the link mpc report prints). */
-void h_report_data(party_app *app, const http_req *req, http_reply *out);
-
-/* POST /api/peer/compute/{start,verify,commit,aggregate,counts,prepare,release,abort}. */
-void h_peer_compute(party_app *app, const http_req *req, http_reply *out);
 
 #endif

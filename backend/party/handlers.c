@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "compute.h"
+#include "core.h"
 #include "hex.h"
 #include "log.h"
 #include "peers.h"
@@ -30,6 +31,9 @@ ASSET(web_base_css)
 ASSET(web_mpc_js)
 ASSET(web_core_js)
 ASSET(web_core_wasm)
+ASSET(web_lib_dom_js)
+ASSET(web_lib_link_js)
+ASSET(web_lib_page_error_js)
 #undef ASSET
 
 #define HTML "text/html; charset=utf-8"
@@ -59,6 +63,9 @@ static const struct asset {
     {"/web/mpc.js", web_mpc_js, &web_mpc_js_len, JS, 0},
     {"/web/mpc_core.js", web_core_js, &web_core_js_len, JS, 0},
     {"/web/mpc_core.wasm", web_core_wasm, &web_core_wasm_len, "application/wasm", 0},
+    {"/web/lib/dom.js", web_lib_dom_js, &web_lib_dom_js_len, JS, 0},
+    {"/web/lib/link.js", web_lib_link_js, &web_lib_link_js_len, JS, 0},
+    {"/web/lib/page_error.js", web_lib_page_error_js, &web_lib_page_error_js_len, JS, 0},
 };
 
 static void raw(http_reply *out, const char *body, size_t len, const char *type, int page)
@@ -112,7 +119,7 @@ void h_login(party_app *app, const http_req *req, http_reply *out)
     }
     char cookie[AUTH_TOKEN_HEX + 1], csrf[AUTH_TOKEN_HEX + 1];
     auth_login r = auth_login_password(app->auth, pw->valuestring, req->now, cookie, csrf);
-    keys_wipe(pw->valuestring, strlen(pw->valuestring));
+    core_wipe(pw->valuestring, strlen(pw->valuestring));
     cJSON_Delete(doc);
     if (r == AUTH_LOGIN_THROTTLED) {
         http_error(out, API_TOO_MANY, "too many attempts, wait %d seconds", AUTH_LOGIN_LOCKOUT);
@@ -131,8 +138,8 @@ void h_login(party_app *app, const http_req *req, http_reply *out)
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "csrf", csrf);
     http_json(out, 200, j);
-    keys_wipe(cookie, sizeof cookie);
-    keys_wipe(csrf, sizeof csrf);
+    core_wipe(cookie, sizeof cookie);
+    core_wipe(csrf, sizeof csrf);
     log_info("admin signed in");
 }
 

@@ -1,7 +1,8 @@
 /*
- * handlers.h - the party's request handlers (handlers.c, upload.c), one
- * per route of routes.c. Each validates its input fully before changing
- * anything.
+ * handlers.h - the party's request handlers, one per route of routes.c:
+ * handlers.c (the study, the admin session and dashboard, approval, peer
+ * hello), upload.c (uploads), leader.c, helper.c and result.c (the
+ * compute). Each validates its input fully before changing anything.
  */
 #ifndef MPC_HANDLERS_H
 #define MPC_HANDLERS_H
@@ -23,6 +24,17 @@ void h_approve(party_app *app, const http_req *req, http_reply *out);
 void h_asset(party_app *app, const http_req *req, http_reply *out);
 void h_peer_hello(party_app *app, const http_req *req, http_reply *out);
 void h_peer_unknown(party_app *app, const http_req *req, http_reply *out);
+
+/* The compute. The organizer's requests (signed with the organizer's
+ * key): start it (leader.c), its progress and the result (result.c). */
+void h_compute_start(party_app *app, const http_req *req, http_reply *out);
+void h_compute_get(party_app *app, const http_req *req, http_reply *out);
+void h_result(party_app *app, const http_req *req, http_reply *out);
+/* GET /api/report: the result for the /report page, with the organizer's
+ * report key (X-MPC-Report-Key, from the link mpc report prints). */
+void h_report_data(party_app *app, const http_req *req, http_reply *out);
+/* POST /api/peer/compute/OP: the helper's operations (helper.c). */
+void h_peer_compute(party_app *app, const http_req *req, http_reply *out);
 
 #define ADMIN_COOKIE "mpc_admin"
 

@@ -1,7 +1,9 @@
 /*
  * http.h - what a handler sees of a request and how it answers, with no
- * libmicrohttpd types: handlers (handlers.c) are plain functions from an
- * http_req to an http_reply; server.c does the rest.
+ * libmicrohttpd types: handlers are plain functions from an http_req to an
+ * http_reply (http.c builds replies); the HTTP engine (server.c) fills in
+ * the request, looks its headers up through http_req.lookup and sends the
+ * reply. No handler depends on the engine.
  */
 #ifndef MPC_HTTP_H
 #define MPC_HTTP_H
@@ -32,8 +34,13 @@ typedef enum api_err {
 
 unsigned http_status(api_err e);
 
+/* Where a header or a cookie is looked up (the engine's connection). */
+typedef enum http_kind { HTTP_HEADER, HTTP_COOKIE } http_kind;
+typedef const char *(*http_lookup)(void *ctx, http_kind kind, const char *name);
+
 typedef struct http_req {
-    struct MHD_Connection *conn;
+    http_lookup lookup; /* NULL: no headers (a request made in a test) */
+    void *lookup_ctx;
     const char *method, *path;
     const char *body;
     size_t body_len;

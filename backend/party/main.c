@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "compute.h"
+#include "core.h"
 #include "fileio.h"
 #include "hex.h"
 #include "log.h"
@@ -188,7 +189,7 @@ static int read_password(const char *path, char *out, size_t size)
         memcpy(out, text, n);
         out[n] = '\0';
     }
-    keys_wipe(text, len);
+    core_wipe(text, len);
     free(text);
     return rc;
 }
@@ -199,7 +200,7 @@ static int set_password(const char *dir, const char *file)
     if (read_password(file, pw, sizeof pw) != 0)
         return -1;
     int rc = auth_password_save(dir, pw, err, sizeof err);
-    keys_wipe(pw, sizeof pw);
+    core_wipe(pw, sizeof pw);
     if (rc != 0)
         fprintf(stderr, "mpc-party: %s\n", err);
     return rc;
@@ -254,7 +255,7 @@ static int cmd_init(int argc, char **argv)
            o.name, o.dir, o.dir, KEYS_PARTY_PUB, o.dir, KEYS_PARTY_KEY, o.dir, KEYS_PARTY_KEY);
     if (o.password_file == NULL) {
         printf("\nAdmin password for the dashboard (shown only now; store it safely):\n  %s\n", pw);
-        keys_wipe(pw, sizeof pw);
+        core_wipe(pw, sizeof pw);
     }
     return 0;
 }
@@ -303,7 +304,7 @@ static void free_party(party_app *app)
     auth_free(app->auth);
     study_free(app->study);
     free(app->study_text);
-    keys_wipe(&app->keys, sizeof app->keys);
+    core_wipe(&app->keys, sizeof app->keys);
 }
 
 static void print_plan(const party_app *app)

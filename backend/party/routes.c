@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "compute.h"
 #include "handlers.h"
 
 static const route ROUTES[] = {
@@ -34,6 +33,9 @@ static const route ROUTES[] = {
     {"GET", "/web/mpc.js", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc_core.js", ROUTE_PUBLIC, h_asset},
     {"GET", "/web/mpc_core.wasm", ROUTE_PUBLIC, h_asset},
+    {"GET", "/web/lib/dom.js", ROUTE_PUBLIC, h_asset},
+    {"GET", "/web/lib/link.js", ROUTE_PUBLIC, h_asset},
+    {"GET", "/web/lib/page_error.js", ROUTE_PUBLIC, h_asset},
     {"POST", "/api/compute", ROUTE_ORGANIZER, h_compute_start},
     {"GET", "/api/compute", ROUTE_ORGANIZER, h_compute_get},
     {"GET", "/api/result", ROUTE_ORGANIZER, h_result},

@@ -13,6 +13,8 @@
 
 #include <microhttpd.h>
 
+#include "buf.h"
+#include "core.h"
 #include "fileio.h"
 #include "log.h"
 #include "routes.h"
@@ -22,59 +24,11 @@ struct server {
     char *cert, *key;
 };
 
-/* ---- http.h --------------------------------------------------------------- */
-
-unsigned http_status(api_err e)
+/* http_req.lookup: the connection's headers and cookies. */
+static const char *lookup(void *ctx, http_kind kind, const char *name)
 {
-    static const unsigned map[] = {
-        [API_OK] = 200,        [API_BAD_REQUEST] = 400, [API_UNAUTHORIZED] = 401,
-        [API_FORBIDDEN] = 403, [API_NOT_FOUND] = 404,   [API_METHOD] = 405,
-        [API_CONFLICT] = 409,  [API_TOO_LARGE] = 413,   [API_UNSUPPORTED] = 415,
-        [API_TOO_MANY] = 429,  [API_INTERNAL] = 500,    [API_UNAVAILABLE] = 503,
-    };
-    return (size_t)e < sizeof map / sizeof map[0] ? map[e] : 500;
-}
-
-const char *http_header(const http_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const char *http_cookie(const http_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
-}
-
-void http_json(http_reply *out, unsigned status, cJSON *json)
-{
-    cJSON_Delete(out->json);
-    out->status = status;
-    out->json = json;
-}
-
-void http_error(http_reply *out, api_err e, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "error", msg);
-    http_json(out, http_status(e), j);
-}
-
-int64_t party_now(void)
-{
-    return (int64_t)time(NULL);
-}
-
-void party_iso_time(int64_t t, char out[21])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return MHD_lookup_connection_value(ctx, kind == HTTP_COOKIE ? MHD_COOKIE_KIND : MHD_HEADER_KIND,
+                                       name);
 }
 
 /* ---- per-connection state --------------------------------------------------- */
@@ -83,9 +37,7 @@ typedef struct conn_state {
     const route *route;
     api_err route_err;
     char allow[64];
-    char *body;
-    size_t len, cap, limit;
-    int too_large;
+    buf body; /* limited to the route's maximum body */
     int upload_slot;
 } conn_state;
 
@@ -260,12 +212,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (strcmp(method, "OPTIONS") == 0)
             return preflight(app, c, url, st);
         st->route = routes_find(method, url, &st->route_err, st->allow, sizeof st->allow);
-        st->limit =
-            st->route && (st->route->flags & ROUTE_UPLOAD) ? app->max_upload_body : app->max_body;
+        buf_init(&st->body, st->route && (st->route->flags & ROUTE_UPLOAD) ? app->max_upload_body
+                                                                           : app->max_body);
         http_reply r = {0};
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl != NULL && strtoull(cl, NULL, 10) > st->limit) {
-            http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->limit);
+        if (cl != NULL && strtoull(cl, NULL, 10) > st->body.max) {
+            http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes",
+                       st->body.max);
             return send_reply(app, c, method, url, st, &r);
         }
         if (st->route != NULL && (st->route->flags & ROUTE_UPLOAD)) {
@@ -282,33 +235,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (st->too_large)
-            return MHD_YES;
-        if (n > st->limit - st->len) {
-            st->too_large = 1;
-            free(st->body);
-            st->body = NULL;
-            return MHD_YES;
-        }
-        if (st->len + n + 1 > st->cap) {
-            size_t cap = st->cap ? st->cap : 4096;
-            while (cap < st->len + n + 1)
-                cap *= 2;
-            char *b = realloc(st->body, cap);
-            if (b == NULL)
-                return MHD_NO;
-            st->body = b;
-            st->cap = cap;
-        }
-        memcpy(st->body + st->len, upload_data, n);
-        st->len += n;
-        st->body[st->len] = '\0';
+        if (buf_append(&st->body, upload_data, n) != 0 && !st->body.over)
+            return MHD_NO; /* out of memory */
+        if (st->body.over)
+            buf_free(&st->body); /* (the rest is read and dropped) */
         return MHD_YES;
     }
     http_reply r = {0};
-    http_req req = {c, method, url, st->body ? st->body : "", st->len, party_now(), -1};
-    if (st->too_large) {
-        http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->limit);
+    http_req req = {lookup,       c,           method, url, st->body.p ? (char *)st->body.p : "",
+                    st->body.len, party_now(), -1};
+    if (st->body.over) {
+        http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->body.max);
     } else if (st->route == NULL) {
         if (st->route_err == API_METHOD)
             http_error(&r, API_METHOD, "%s is not allowed on %.80s (allowed: %s)", method, url,
@@ -334,7 +271,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     if (st->upload_slot)
         atomic_fetch_sub(&app->uploads, 1);
-    free(st->body);
+    buf_free(&st->body);
     free(st);
     *con_cls = NULL;
 }
@@ -449,7 +386,7 @@ void server_stop(server *s)
     if (s->daemon != NULL)
         MHD_stop_daemon(s->daemon);
     if (s->key != NULL)
-        keys_wipe(s->key, strlen(s->key));
+        core_wipe(s->key, strlen(s->key));
     free(s->key);
     free(s->cert);
     free(s);

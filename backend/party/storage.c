@@ -14,6 +14,8 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
+
 /* schema/party.sql, embedded by the build. */
 extern const char party_sql[];
 extern const size_t party_sql_len;
@@ -432,22 +434,18 @@ db_err db_report_keys(storage *s, const uint8_t *study_hash, db_report_key **out
     sqlite3_stmt *st = prepare(s, "SELECT report_id, token_id, client_seq FROM reports "
                                   "WHERE study_hash = ? ORDER BY report_id");
     db_err e = DB_ERROR;
-    size_t cap = 0;
+    buf keys = BUF_INIT(DB_MAX_REPORTS * sizeof(db_report_key));
     if (st != NULL) {
         sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
         int rc;
         e = DB_OK;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (*n == cap) {
-                cap = cap ? 2 * cap : 1024;
-                db_report_key *p = realloc(*out, cap * sizeof *p);
-                if (p == NULL) {
-                    e = DB_ERROR;
-                    break;
-                }
-                *out = p;
+            db_report_key *k = buf_grow(&keys, sizeof *k);
+            if (k == NULL) {
+                e = DB_ERROR;
+                break;
             }
-            db_report_key *k = &(*out)[(*n)++];
+            (*n)++;
             copy_blob(st, 0, k->report_id, 16);
             k->has_token = sqlite3_column_type(st, 1) != SQLITE_NULL;
             copy_blob(st, 1, k->token_id, 16);
@@ -458,11 +456,13 @@ db_err db_report_keys(storage *s, const uint8_t *study_hash, db_report_key **out
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->lock);
-    if (e != DB_OK) {
-        free(*out);
-        *out = NULL;
+    if (e == DB_OK)
+        *out = (db_report_key *)(void *)buf_take(&keys, NULL);
+    buf_free(&keys);
+    if (e == DB_OK && *out == NULL)
+        e = DB_ERROR;
+    if (e != DB_OK)
         *n = 0;
-    }
     return e;
 }
 

@@ -90,6 +90,9 @@ typedef struct db_report_key {
     uint64_t seq;
 } db_report_key;
 
+/* The most reports of one study db_report_keys lists. */
+#define DB_MAX_REPORTS ((size_t)1 << 22)
+
 /* Every report of the study (new array in *out, free with free()). */
 db_err db_report_keys(storage *db, const uint8_t *study_hash, db_report_key **out, size_t *n);
 

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64.h"
 #include "handlers.h"
 #include "hex.h"
+#include "jfield.h"
 #include "log.h"
 #include "token.h"
 
@@ -32,33 +32,18 @@ typedef struct upload {
     size_t public_share_len, enc_len, ciphertext_len;
 } upload;
 
-static const char *get_string(const cJSON *obj, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* Decodes base64 member `name` of exactly `size` bytes into a new buffer. */
 static api_err get_blob(const cJSON *obj, const char *name, size_t size, uint8_t **out, size_t *len,
                         http_reply *reply)
 {
-    const char *s = get_string(obj, name);
-    if (s == NULL) {
+    jfield_err e = jfield_get_b64(obj, name, size, 0, out, len);
+    if (e == JFIELD_MISSING)
         http_error(reply, API_BAD_REQUEST, "%s: missing, or not a string", name);
-        return API_BAD_REQUEST;
-    }
-    *out = malloc(size ? size : 1);
-    if (*out == NULL) {
+    else if (e == JFIELD_NOMEM)
         http_error(reply, API_INTERNAL, "out of memory");
-        return API_INTERNAL;
-    }
-    long n = b64_decode(s, 0, *out, size);
-    if (n != (long)size) {
+    else if (e != JFIELD_OK)
         http_error(reply, API_BAD_REQUEST, "%s: must be base64 of exactly %zu bytes", name, size);
-        return API_BAD_REQUEST;
-    }
-    *len = size;
-    return API_OK;
+    return e == JFIELD_OK ? API_OK : e == JFIELD_NOMEM ? API_INTERNAL : API_BAD_REQUEST;
 }
 
 static api_err parse(party_app *app, const cJSON *doc, upload *u, http_reply *reply)
@@ -80,7 +65,7 @@ static api_err parse(party_app *app, const cJSON *doc, upload *u, http_reply *re
             return API_BAD_REQUEST;
         }
     }
-    const char *hash = get_string(doc, "study");
+    const char *hash = jfield_get_string(doc, "study");
     if (hash == NULL) {
         http_error(reply, API_BAD_REQUEST, "study: missing, or not a string");
         return API_BAD_REQUEST;
@@ -91,22 +76,21 @@ static api_err parse(party_app *app, const cJSON *doc, upload *u, http_reply *re
                    "the form)");
         return API_CONFLICT;
     }
-    const cJSON *party = cJSON_GetObjectItemCaseSensitive(doc, "party");
-    if (!cJSON_IsNumber(party) || party->valuedouble != (double)app->self) {
+    uint64_t party = 0;
+    if (jfield_get_uint(doc, "party", STUDY_MAX_PARTIES, &party) != JFIELD_OK ||
+        party != app->self) {
         http_error(reply, API_BAD_REQUEST, "party: must be %u, this party's index", app->self);
         return API_BAD_REQUEST;
     }
-    if (hex_decode_fixed(get_string(doc, "report_id"), u->report_id, sizeof u->report_id) != 0) {
+    if (hex_decode_fixed(jfield_get_string(doc, "report_id"), u->report_id, sizeof u->report_id) !=
+        0) {
         http_error(reply, API_BAD_REQUEST, "report_id: must be 32 hexadecimal digits");
         return API_BAD_REQUEST;
     }
-    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(doc, "seq");
-    if (!cJSON_IsNumber(seq) || seq->valuedouble < 0 || seq->valuedouble > 9007199254740991.0 ||
-        (double)(uint64_t)seq->valuedouble != seq->valuedouble) {
+    if (jfield_get_uint(doc, "seq", JFIELD_UINT_MAX, &u->seq) != JFIELD_OK) {
         http_error(reply, API_BAD_REQUEST, "seq: must be a whole number from 0 to 2^53 - 1");
         return API_BAD_REQUEST;
     }
-    u->seq = (uint64_t)seq->valuedouble;
     const cJSON *token = cJSON_GetObjectItemCaseSensitive(doc, "token");
     if (study_access_open(s)) {
         if (token != NULL) {

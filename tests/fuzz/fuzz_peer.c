@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "b64.h"
 #include "compute.h"
+#include "handlers.h"
 #include "fixture.h"
 #include "hex.h"
 #include "hpke.h"

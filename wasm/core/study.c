@@ -15,6 +15,7 @@
 
 #include <mbedtls/sha256.h>
 
+#include "buf.h"
 #include "hex.h"
 #include "jschema.h"
 #include "study_internal.h"
@@ -35,63 +36,35 @@ void study_errf(char *err, size_t err_size, const char *fmt, ...)
 
 /* ---- canonical JSON ------------------------------------------------------ */
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} buf;
-
-static void buf_put(buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void buf_str(buf *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
+/* The canonical encoding of a study is at most this long (its escapes
+ * make it longer than the file, which is at most STUDY_MAX_JSON). */
+#define CANONICAL_MAX (8 * STUDY_MAX_JSON)
 
 /* A JSON string as RFC 8785 writes it: only '"', '\\' and control
  * characters are escaped. */
 static void put_string(buf *b, const char *s)
 {
-    buf_put(b, "\"", 1);
+    buf_append(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char esc[8];
         switch (*p) {
-        case '"': buf_str(b, "\\\""); break;
-        case '\\': buf_str(b, "\\\\"); break;
-        case '\b': buf_str(b, "\\b"); break;
-        case '\f': buf_str(b, "\\f"); break;
-        case '\n': buf_str(b, "\\n"); break;
-        case '\r': buf_str(b, "\\r"); break;
-        case '\t': buf_str(b, "\\t"); break;
+        case '"': buf_puts(b, "\\\""); break;
+        case '\\': buf_puts(b, "\\\\"); break;
+        case '\b': buf_puts(b, "\\b"); break;
+        case '\f': buf_puts(b, "\\f"); break;
+        case '\n': buf_puts(b, "\\n"); break;
+        case '\r': buf_puts(b, "\\r"); break;
+        case '\t': buf_puts(b, "\\t"); break;
         default:
             if (*p < 0x20) {
                 snprintf(esc, sizeof esc, "\\u%04x", *p);
-                buf_str(b, esc);
+                buf_puts(b, esc);
             } else {
-                buf_put(b, (const char *)p, 1);
+                buf_append(b, (const char *)p, 1);
             }
         }
     }
-    buf_put(b, "\"", 1);
+    buf_append(b, "\"", 1);
 }
 
 static int cmp_members(const void *x, const void *y)
@@ -105,34 +78,34 @@ static core_err put_value(buf *b, const cJSON *v, int depth)
     if (depth > 64)
         return CORE_ELIMIT;
     if (cJSON_IsNull(v)) {
-        buf_str(b, "null");
+        buf_puts(b, "null");
     } else if (cJSON_IsTrue(v)) {
-        buf_str(b, "true");
+        buf_puts(b, "true");
     } else if (cJSON_IsFalse(v)) {
-        buf_str(b, "false");
+        buf_puts(b, "false");
     } else if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         if (!(fabs(d) <= 9007199254740992.0) || floor(d) != d)
             return CORE_EDECODE;
         char num[32];
         snprintf(num, sizeof num, "%lld", (long long)d);
-        buf_str(b, num);
+        buf_puts(b, num);
     } else if (cJSON_IsString(v)) {
         put_string(b, v->valuestring);
     } else if (cJSON_IsArray(v)) {
-        buf_put(b, "[", 1);
+        buf_append(b, "[", 1);
         const cJSON *e;
         int first = 1;
         cJSON_ArrayForEach(e, v)
         {
             if (!first)
-                buf_put(b, ",", 1);
+                buf_append(b, ",", 1);
             first = 0;
             core_err err = put_value(b, e, depth + 1);
             if (err != CORE_OK)
                 return err;
         }
-        buf_put(b, "]", 1);
+        buf_append(b, "]", 1);
     } else if (cJSON_IsObject(v)) {
         size_t n = (size_t)cJSON_GetArraySize(v);
         const cJSON **members = core_alloc_array(n ? n : 1, sizeof *members);
@@ -143,42 +116,42 @@ static core_err put_value(buf *b, const cJSON *v, int depth)
         cJSON_ArrayForEach(e, v) members[i++] = e;
         qsort(members, n, sizeof *members, cmp_members);
         core_err err = CORE_OK;
-        buf_put(b, "{", 1);
+        buf_append(b, "{", 1);
         for (i = 0; i < n && err == CORE_OK; i++) {
             if (i > 0) {
                 if (strcmp(members[i - 1]->string, members[i]->string) == 0) {
                     err = CORE_EDECODE; /* duplicate member name */
                     break;
                 }
-                buf_put(b, ",", 1);
+                buf_append(b, ",", 1);
             }
             put_string(b, members[i]->string);
-            buf_put(b, ":", 1);
+            buf_append(b, ":", 1);
             err = put_value(b, members[i], depth + 1);
         }
-        buf_put(b, "}", 1);
+        buf_append(b, "}", 1);
         free(members);
         if (err != CORE_OK)
             return err;
     } else {
         return CORE_EDECODE;
     }
-    return b->failed ? CORE_ENOMEM : CORE_OK;
+    return b->over ? CORE_ELIMIT : b->failed ? CORE_ENOMEM : CORE_OK;
 }
 
 core_err study_canonical_json(const cJSON *v, char **out)
 {
-    buf b = {0};
+    buf b = BUF_INIT(CANONICAL_MAX);
     *out = NULL;
     core_err err = put_value(&b, v, 0);
     if (err == CORE_OK && b.p == NULL)
         err = CORE_EDECODE;
     if (err != CORE_OK) {
-        free(b.p);
+        buf_free(&b);
         return err;
     }
-    *out = b.p;
-    return CORE_OK;
+    *out = buf_take(&b, NULL);
+    return *out != NULL ? CORE_OK : CORE_ENOMEM;
 }
 
 core_err study_canonical_hash(const cJSON *v, uint8_t hash[STUDY_HASH_SIZE])

@@ -29,14 +29,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "study_internal.h"
 
 /* ---- layout ---------------------------------------------------------------- */
 
+/* Hard limits of the lists the layout grows: a constraint or a one-hot
+ * group needs at least one wire of its own. */
+#define MAX_CONSTRAINTS (4 * (size_t)STUDY_MAX_WIRES)
+#define MAX_ONEHOT ((size_t)STUDY_MAX_WIRES)
+
 typedef struct builder {
     study *s;
-    size_t cap;
-    size_t onehot_cap;
+    /* The study's constraint and one-hot lists as they grow (the study
+     * owns their memory: s->constraints is cons.p). */
+    buf cons, onehot_start, onehot_len;
     /* Cell vectors built so far (by-prefix -> first wire). */
     size_t num_memo;
     struct {
@@ -50,15 +57,12 @@ typedef struct builder {
 static core_err add_constraint(builder *b, uint32_t a, uint32_t bb, uint32_t c)
 {
     study *s = b->s;
-    if (s->num_constraints == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 256;
-        study_constraint *p = realloc(s->constraints, cap * sizeof *p);
-        if (p == NULL)
-            return CORE_ENOMEM;
-        s->constraints = p;
-        b->cap = cap;
-    }
-    s->constraints[s->num_constraints++] = (study_constraint){a, bb, c};
+    study_constraint *k = buf_grow(&b->cons, sizeof *k);
+    if (k == NULL)
+        return b->cons.over ? CORE_ELIMIT : CORE_ENOMEM;
+    *k = (study_constraint){a, bb, c};
+    s->constraints = (study_constraint *)(void *)b->cons.p;
+    s->num_constraints++;
     return CORE_OK;
 }
 
@@ -83,20 +87,15 @@ static core_err add_bits(builder *b, uint32_t first, size_t n)
 static core_err add_onehot(builder *b, uint32_t first, size_t n)
 {
     study *s = b->s;
-    if (s->num_onehot == b->onehot_cap) {
-        size_t cap = b->onehot_cap ? 2 * b->onehot_cap : 16;
-        uint32_t *st = realloc(s->onehot_start, cap * sizeof *st);
-        if (st == NULL)
-            return CORE_ENOMEM;
-        s->onehot_start = st;
-        uint32_t *ln = realloc(s->onehot_len, cap * sizeof *ln);
-        if (ln == NULL)
-            return CORE_ENOMEM;
-        s->onehot_len = ln;
-        b->onehot_cap = cap;
-    }
-    s->onehot_start[s->num_onehot] = first;
-    s->onehot_len[s->num_onehot++] = (uint32_t)n;
+    uint32_t *st = buf_grow(&b->onehot_start, sizeof *st);
+    s->onehot_start = (uint32_t *)(void *)b->onehot_start.p;
+    uint32_t *ln = st ? buf_grow(&b->onehot_len, sizeof *ln) : NULL;
+    s->onehot_len = (uint32_t *)(void *)b->onehot_len.p;
+    if (ln == NULL)
+        return b->onehot_start.over || b->onehot_len.over ? CORE_ELIMIT : CORE_ENOMEM;
+    *st = first;
+    *ln = (uint32_t)n;
+    s->num_onehot++;
     return add_bits(b, first, n);
 }
 
@@ -434,6 +433,9 @@ core_err study_compile(study *s, char *err, size_t err_size)
     if (b == NULL)
         return CORE_ENOMEM;
     b->s = s;
+    buf_init(&b->cons, MAX_CONSTRAINTS * sizeof(study_constraint));
+    buf_init(&b->onehot_start, MAX_ONEHOT * sizeof(uint32_t));
+    buf_init(&b->onehot_len, MAX_ONEHOT * sizeof(uint32_t));
     core_err e = layout_fields(b);
     for (size_t i = 0; i < s->num_analyses && e == CORE_OK; i++)
         e = layout_analysis(b, &s->analyses[i]);

@@ -9,6 +9,7 @@
 #include "b64.h"
 #include "hex.h"
 #include "hpke.h"
+#include "jfield.h"
 #include "study_internal.h"
 
 size_t submission_rand_size(const study *s)
@@ -26,14 +27,6 @@ core_err submission_token_id(const char *token, uint8_t id[STUDY_TOKEN_ID_SIZE])
     return CORE_OK;
 }
 
-static int add_b64(cJSON *obj, const char *name, const uint8_t *p, size_t n)
-{
-    char *t = b64_encode(p, n, 0);
-    int ok = t != NULL && cJSON_AddStringToObject(obj, name, t) != NULL;
-    free(t);
-    return ok;
-}
-
 /* The JSON body for party i. */
 static char *body_for(const study *s, unsigned i, const char *report_hex, const char *token,
                       uint64_t seq, const uint8_t *pub, size_t pub_len, const uint8_t *enc,
@@ -48,8 +41,9 @@ static char *body_for(const study *s, unsigned i, const char *report_hex, const 
         cJSON_AddStringToObject(j, "report_id", report_hex) &&
         cJSON_AddNumberToObject(j, "seq", (double)seq) &&
         (token == NULL || cJSON_AddStringToObject(j, "token", token)) &&
-        add_b64(j, "public_share", pub, pub_len) && add_b64(j, "enc", enc, HPKE_NENC) &&
-        add_b64(j, "ciphertext", ct, ct_len))
+        jfield_put_b64(j, "public_share", pub, pub_len) == 0 &&
+        jfield_put_b64(j, "enc", enc, HPKE_NENC) == 0 &&
+        jfield_put_b64(j, "ciphertext", ct, ct_len) == 0)
         text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     return text;

@@ -4,14 +4,13 @@
 // into the page through textContent and attributes, never innerHTML.
 // This file is an ES module (strict mode, runs after the document is parsed).
 
+import { $, el, setText, svgEl } from '/web/lib/dom.js';
+
 const POLL_INTERVAL_MS = 5000;
 const REQUEST_TIMEOUT_MS = 10000;
 const SUCCESS_MESSAGE_MS = 10000;
 const HOUR_MS = 3600 * 1000;
 const CHART_HOURS = 48;
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-const $ = (id) => document.getElementById(id);
 
 const state = {
   csrf: null,            // CSRF token: in memory only, never stored
@@ -110,29 +109,6 @@ function hourRangeLabel(ms) {
 
 // ---------------------------------------------------------------------------
 // Small DOM helpers
-
-/** Sets text only when it changed (keeps selections and screen reader position). */
-function setText(el, text) {
-  const value = String(text);
-  if (el.textContent !== value) el.textContent = value;
-}
-
-function el(tag, options = {}, children = []) {
-  const node = document.createElement(tag);
-  if (options.className) node.className = options.className;
-  if (options.text !== undefined) node.textContent = String(options.text);
-  if (options.attrs) {
-    for (const [name, value] of Object.entries(options.attrs)) node.setAttribute(name, String(value));
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
-
-function svgEl(tag, attrs = {}) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  return node;
-}
 
 /** Replaces the classes in `all` on `node` with `chosen` (may be null). */
 function setStateClass(node, chosen, all = ['is-ok', 'is-warn', 'is-bad', 'is-running']) {
@@ -507,7 +483,7 @@ function renderChart(sub) {
       const text = sub.received > 0
         ? 'No submissions in the last 48 hours.'
         : 'No submissions yet';
-      container.append(el('p', { className: 'empty', text }));
+      container.append(el('p', { class: 'empty' }, text));
       $('chart-table-details').hidden = true;
       return;
     }
@@ -598,10 +574,9 @@ function drawChart(series, total, width) {
 /** The chart's numbers as a table (text alternative for everyone). */
 function fillChartTable(series) {
   const tbody = $('chart-table').tBodies[0];
-  tbody.replaceChildren(...series.map((p) => el('tr', {}, [
-    el('th', { text: hourRangeLabel(p.ms), attrs: { scope: 'row' } }),
-    el('td', { className: 'num', text: formatCount(p.count) }),
-  ])));
+  tbody.replaceChildren(...series.map((p) => el('tr', {},
+    el('th', { scope: 'row' }, hourRangeLabel(p.ms)),
+    el('td', { class: 'num' }, formatCount(p.count)))));
 }
 
 /** Redraws the chart when its width changes (phone rotation, window resize). */
@@ -663,9 +638,8 @@ function renderPeers(peers) {
 
   if (peers.length === 0) {
     buildIfChanged('peers-empty', true, () => {
-      tbody.replaceChildren(el('tr', { className: 'empty-row' }, [
-        el('td', { text: 'No other parties are configured.', attrs: { colspan: PEER_COLUMNS.length } }),
-      ]));
+      tbody.replaceChildren(el('tr', { class: 'empty-row' },
+        el('td', { colspan: PEER_COLUMNS.length }, 'No other parties are configured.')));
     });
     setText($('peers-summary'), '');
     return;
@@ -678,10 +652,10 @@ function renderPeers(peers) {
     seen.add(key);
     let row = tbody.querySelector(`tr[data-peer-index="${CSS.escape(key)}"]`);
     if (!row) {
-      row = el('tr', { attrs: { 'data-peer-index': key } });
+      row = el('tr', { 'data-peer-index': key });
       PEER_COLUMNS.forEach((label, i) => {
         const attrs = i === 0 ? { scope: 'row', 'data-label': label } : { 'data-label': label };
-        row.append(el(i === 0 ? 'th' : 'td', { attrs }));
+        row.append(el(i === 0 ? 'th' : 'td', attrs));
       });
     }
     // Keep the server's order.
@@ -718,7 +692,7 @@ function renderHash(node, hash) {
   const value = typeof hash === 'string' ? hash : '';
   if (node.textContent === value && node.childElementCount > 0) return;
   const groups = value.match(/.{1,8}/g) ?? [];
-  node.replaceChildren(...groups.map((g) => el('span', { className: 'hash-group', text: g })));
+  node.replaceChildren(...groups.map((g) => el('span', { class: 'hash-group' }, g)));
   if (!value) node.textContent = 'unknown';
 }
 
@@ -766,17 +740,17 @@ function renderApproval(approval, study, party, plan) {
   renderHash($('study-hash'), study.hash);
   buildIfChanged('plan', plan, () => {
     $('plan').replaceChildren(...(plan.length
-      ? plan.map((line) => el('li', { text: String(line) }))
-      : [el('li', { text: 'The server did not describe the plan.' })]));
+      ? plan.map((line) => el('li', {}, String(line)))
+      : [el('li', {}, 'The server did not describe the plan.')]));
   });
   setText($('thresholds'), thresholdsText(study));
 
   buildIfChanged('parties', [study.parties ?? [], party.index, party.name], () => {
     const names = Array.isArray(study.parties) ? study.parties : [];
     $('parties').replaceChildren(...names.map((name, i) => {
-      const item = el('li', { text: String(name) });
+      const item = el('li', {}, String(name));
       if (i === party.index && name === party.name) {
-        item.append(' ', el('span', { className: 'this-party', text: '(this party)' }));
+        item.append(' ', el('span', { class: 'this-party' }, '(this party)'));
       }
       return item;
     }));

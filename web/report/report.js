@@ -20,7 +20,10 @@
 // attributes, never as markup. This file is an ES module (strict mode, runs
 // after the document is parsed).
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
+import { $, el, sentence, svgEl, timeoutSignal } from '/web/lib/dom.js';
+import { isStudyHash, readLink } from '/web/lib/link.js';
+import { PageError, showPageError } from '/web/lib/page_error.js';
+
 const REQUEST_TIMEOUT_MS = 30000;
 /** Charts of bars per group are drawn only up to this many groups. */
 const MAX_BAR_GROUPS = 60;
@@ -28,34 +31,8 @@ const MAX_BAR_GROUPS = 60;
 const MAX_HISTOGRAM_SERIES = 8;
 const CSV_COLUMNS = ['analysis', 'group', 'statistic', 'value', 'note'];
 
-const $ = (id) => document.getElementById(id);
-
 // ---------------------------------------------------------------------------
 // Small helpers
-
-/** A new HTML element: attributes (null/undefined/false are left out, true
- *  is an empty attribute) and children (strings become text nodes). */
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  setAttrs(e, attrs);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
-
-/** The same for SVG elements. */
-function svgEl(tag, attrs = {}, ...children) {
-  const e = document.createElementNS(SVG_NS, tag);
-  setAttrs(e, attrs);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
-
-function setAttrs(e, attrs) {
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    e.setAttribute(name, value === true ? '' : String(value));
-  }
-}
 
 const listFormat = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' });
@@ -96,14 +73,6 @@ function prettyName(name) {
   return t ? t[0].toUpperCase() + t.slice(1) : name;
 }
 
-/** A message as a sentence: capital first letter, final full stop. */
-function sentence(text) {
-  const t = String(text).trim();
-  if (t === '') return t;
-  const first = t[0].toUpperCase() + t.slice(1);
-  return /[.!?]$/.test(first) ? first : `${first}.`;
-}
-
 /** A name safe in a file name or an id. */
 function safeName(text) {
   return String(text).replace(/[^A-Za-z0-9._-]+/g, '_') || 'report';
@@ -132,55 +101,34 @@ function niceStep(max, count = 4, integer = false) {
   return integer ? Math.max(1, Math.ceil(step)) : step;
 }
 
-function timeoutSignal(ms) {
-  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms);
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(), ms);
-  return controller.signal;
-}
-
 // ---------------------------------------------------------------------------
 // Loading: the link, the report, the study
-
-/** A problem that prevents showing the report, with what to tell the
- *  organizer. */
-class ReportError extends Error {
-  constructor({ title, message, advice, detail = '' }) {
-    super(message);
-    this.title = title;
-    this.advice = advice;
-    this.detail = detail;
-  }
-}
 
 const LINK_ADVICE = 'Open the complete link printed by mpc compute or mpc report (“The report page (keep this link private): …”), copying all of it.';
 
 /** The study hash and the report key from the link's fragment. */
-function readLink() {
-  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
-  return {
-    hash: (params.get('study') ?? '').trim().toLowerCase(),
-    key: (params.get('key') ?? '').trim().toLowerCase(),
-  };
+function reportLink() {
+  const link = readLink(['key']);
+  return { hash: link.study, key: link.key.toLowerCase() };
 }
 
 function checkLink(link) {
   if (link.key === '') {
-    throw new ReportError({
+    throw new PageError({
       title: 'This link has no report key',
       message: 'The report page needs the private key that ends the organizer’s report link (after “key=”). The link that opened this page has none, so no results can be shown.',
       advice: LINK_ADVICE,
     });
   }
   if (!/^[0-9a-f]{128}$/.test(link.key)) {
-    throw new ReportError({
+    throw new PageError({
       title: 'This link is damaged',
       message: 'The report key in this link (after “key=”) is not complete: it should be 128 characters, digits and the letters a to f.',
       advice: LINK_ADVICE,
     });
   }
-  if (!/^[0-9a-f]{64}$/.test(link.hash)) {
-    throw new ReportError({
+  if (!isStudyHash(link.hash)) {
+    throw new PageError({
       title: link.hash === '' ? 'This link has no study' : 'This link is damaged',
       message: 'The report link names its study by a hash of 64 characters (after “study=”), which the page checks against the results. That part of this link is missing or incomplete.',
       advice: LINK_ADVICE,
@@ -188,7 +136,7 @@ function checkLink(link) {
   }
 }
 
-/** GET /api/report with the key; the parsed answer, or a ReportError. */
+/** GET /api/report with the key; the parsed answer, or a PageError. */
 async function fetchReport(link) {
   let response;
   try {
@@ -199,7 +147,7 @@ async function fetchReport(link) {
       signal: timeoutSignal(REQUEST_TIMEOUT_MS),
     });
   } catch (e) {
-    throw new ReportError({
+    throw new PageError({
       title: 'The server did not answer',
       message: 'The report could not be loaded because this server could not be reached, or did not answer in time.',
       advice: 'Check your connection and that the leader’s server (the first computing party) is running, then reload the page.',
@@ -214,7 +162,7 @@ async function fetchReport(link) {
   }
   const said = data && typeof data.error === 'string' && data.error ? `The server said: ${sentence(data.error)}` : '';
   if (response.status === 403) {
-    throw new ReportError({
+    throw new PageError({
       title: 'This link does not open the report',
       message: 'The server did not accept the report key in this link. The key is made by the organizer for one study only; a link that was shortened, mistyped or made for another study does not work.',
       advice: LINK_ADVICE,
@@ -223,7 +171,7 @@ async function fetchReport(link) {
   }
   if (response.status === 404) {
     const notLeader = /leader/i.test(data?.error ?? '');
-    throw new ReportError({
+    throw new PageError({
       title: notLeader ? 'The results are kept by the leader' : 'No results yet',
       message: notLeader
         ? 'This server is not the study’s leader (its first computing party), which is the one that keeps the results.'
@@ -235,7 +183,7 @@ async function fetchReport(link) {
     });
   }
   if (!response.ok) {
-    throw new ReportError({
+    throw new PageError({
       title: 'The report could not be loaded',
       message: `The server could not provide the report (HTTP ${response.status}).`,
       advice: 'Reload the page in a minute. If it keeps happening, the party admin of the leader can look at the server’s log.',
@@ -243,14 +191,14 @@ async function fetchReport(link) {
     });
   }
   if (!data || typeof data !== 'object' || !Array.isArray(data.rows) || typeof data.study !== 'string') {
-    throw new ReportError({
+    throw new PageError({
       title: 'The report could not be read',
       message: 'The server’s answer is not a report this page understands.',
       advice: 'Download the report with mpc report instead, and tell the party admin of the leader.',
     });
   }
   if (data.study.toLowerCase() !== link.hash) {
-    throw new ReportError({
+    throw new PageError({
       title: 'These results are for another study',
       message: 'This server holds the results of a different study from the one your link was made for, so they are not shown.',
       advice: 'Check that you opened the right link, and that the leader’s server runs the study you sealed.',
@@ -277,20 +225,16 @@ async function fetchStudy(hash) {
 }
 
 function showError(e) {
-  const error = e instanceof ReportError ? e : new ReportError({
-    title: 'The report cannot be shown',
-    message: 'Something went wrong while showing the report.',
-    advice: 'Reload the page. If it keeps happening, download the report with mpc report instead.',
-    detail: `Details: ${e?.message ?? e}`,
+  showPageError(e, {
+    prefix: 'report-error',
+    hide: ['loading', 'report'],
+    titleSuffix: ' – Report',
+    fallback: {
+      title: 'The report cannot be shown',
+      message: 'Something went wrong while showing the report.',
+      advice: 'Reload the page. If it keeps happening, download the report with mpc report instead.',
+    },
   });
-  $('loading').hidden = true;
-  $('report').hidden = true;
-  $('report-error-title').textContent = error.title;
-  $('report-error-message').textContent = error.message;
-  $('report-error-advice').textContent = error.advice;
-  $('report-error-detail').textContent = error.detail;
-  $('report-error').hidden = false;
-  document.title = `${error.title} – Report`;
 }
 
 // ---------------------------------------------------------------------------
@@ -1033,7 +977,7 @@ async function start() {
   // does not reload the page: reload, so the new link is checked afresh.
   window.addEventListener('hashchange', () => location.reload());
   try {
-    const link = readLink();
+    const link = reportLink();
     checkLink(link);
     const [data, studyDoc] = await Promise.all([fetchReport(link), fetchStudy(link.hash)]);
     const analyses = buildAnalyses(data.rows, studyDoc);

@@ -21,6 +21,9 @@
 // This file is an ES module (strict mode, runs after the document is parsed).
 
 import { loadMpc, MpcError } from '/web/mpc.js';
+import { $, el, sentence, timeoutSignal } from '/web/lib/dom.js';
+import { isStudyHash, readLink } from '/web/lib/link.js';
+import { PageError, showPageError } from '/web/lib/page_error.js';
 
 /** Choice fields with at most this many choices are radio buttons, longer
  *  ones a drop-down list. */
@@ -35,8 +38,6 @@ const LATER_MAX_S = 30;
 /** The longest Retry-After this page honours (seconds). */
 const MAX_RETRY_AFTER_S = 600;
 
-const $ = (id) => document.getElementById(id);
-
 const state = {
   study: null, // the core's Study
   token: null, // the participation token from the link (token studies)
@@ -50,18 +51,6 @@ const state = {
 // ---------------------------------------------------------------------------
 // Small helpers
 
-/** A new element: attributes (null/false are left out, true is an empty
- *  attribute) and children (strings become text nodes). */
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    e.setAttribute(name, value === true ? '' : String(value));
-  }
-  e.append(...children);
-  return e;
-}
-
 const listFormat = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'long' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
@@ -74,14 +63,6 @@ function nameList(names) {
 /** "5 people" / "1 person". */
 function people(n) {
   return `${n} ${n === 1 ? 'person' : 'people'}`;
-}
-
-/** A message as a sentence: capital first letter, final full stop. */
-function sentence(text) {
-  const t = text.trim();
-  if (t === '') return t;
-  const first = t[0].toUpperCase() + t.slice(1);
-  return /[.!?]$/.test(first) ? first : `${first}.`;
 }
 
 /** The host of a party's URL, shown so contributors see where shares go. */
@@ -98,15 +79,6 @@ function localTime(iso, format = dateTimeFormat) {
   if (typeof iso !== 'string') return null;
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? null : format.format(d);
-}
-
-/** An AbortSignal that fires after ms (AbortSignal.timeout where the
- *  browser has it). */
-function timeoutSignal(ms) {
-  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms);
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(), ms);
-  return controller.signal;
 }
 
 /** Waits until the browser has painted (so a status message shows before
@@ -127,29 +99,11 @@ function setStatus(text, tone = '', quiet = false) {
 // ---------------------------------------------------------------------------
 // Loading: the link, the core, the study
 
-/** A problem that prevents using the form, with what to tell the person. */
-class LoadError extends Error {
-  constructor({ title, message, advice, detail = '' }) {
-    super(message);
-    this.title = title;
-    this.advice = advice;
-    this.detail = detail;
-  }
-}
-
 const CONTACT = 'If this keeps happening, contact the organizer of the study.';
-
-/** The study hash and token from the link's fragment. */
-function readLink() {
-  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const hash = (params.get('study') ?? '').trim().toLowerCase();
-  const token = (params.get('token') ?? '').trim();
-  return { hash, token: token === '' ? null : token };
-}
 
 async function loadCore() {
   if (typeof WebAssembly !== 'object') {
-    throw new LoadError({
+    throw new PageError({
       title: 'This browser cannot run the form',
       message: 'The form encrypts your answers inside your browser with WebAssembly, which this browser does not support or has turned off.',
       advice: `Open your link in an up-to-date browser (Firefox, Chrome, Edge or Safari). ${CONTACT}`,
@@ -158,7 +112,7 @@ async function loadCore() {
   try {
     return await loadMpc();
   } catch (e) {
-    throw new LoadError({
+    throw new PageError({
       title: 'The form could not start',
       message: 'The part of the form that encrypts your answers in this browser could not be loaded. Nothing has been sent.',
       advice: `Check your connection and reload the page, or try another up-to-date browser. ${CONTACT}`,
@@ -172,7 +126,7 @@ async function loadStudyText() {
   try {
     response = await fetch('/api/study', { cache: 'no-store', credentials: 'omit' });
   } catch (e) {
-    throw new LoadError({
+    throw new PageError({
       title: 'The study could not be loaded',
       message: 'This server did not answer. Nothing has been sent.',
       advice: `Check your connection and reload the page. ${CONTACT}`,
@@ -180,7 +134,7 @@ async function loadStudyText() {
     });
   }
   if (!response.ok) {
-    throw new LoadError({
+    throw new PageError({
       title: 'The study could not be loaded',
       message: `This server could not provide the study (HTTP ${response.status}). Nothing has been sent.`,
       advice: `Reload the page in a few minutes. ${CONTACT}`,
@@ -196,25 +150,25 @@ function openStudy(mpc, text, link) {
   try {
     study = mpc.study(text);
   } catch (e) {
-    throw new LoadError({
+    throw new PageError({
       title: 'The study on this server is not valid',
       message: 'This server sent a study that does not pass the checks built into the form, so it cannot be trusted with your answers.',
       advice: 'Do not submit anything. Contact the organizer and tell them what this page says.',
       detail: `Details: ${e instanceof MpcError ? e.message : e}`,
     });
   }
-  if (study.hash !== link.hash) {
+  if (study.hash !== link.study) {
     study.free();
-    throw new LoadError({
+    throw new PageError({
       title: 'This form does not match the study in your link',
       message: 'The study this server sent is not the one your link was made for, so your answers could go to a study you did not agree to.',
       advice: 'Do not submit anything. Contact the organizer and tell them what this page says.',
-      detail: `Study in your link: ${link.hash}. Study on this server: ${study.hash}.`,
+      detail: `Study in your link: ${link.study}. Study on this server: ${study.hash}.`,
     });
   }
-  if (!study.accessOpen && link.token === null) {
+  if (!study.accessOpen && link.token === '') {
     study.free();
-    throw new LoadError({
+    throw new PageError({
       title: 'This study needs your personal link',
       message: 'Everyone taking part gets their own link, which ends with a long code after “token=”. The link that opened this page has no such code.',
       advice: 'Open the personal link you were sent, copying all of it. If you cannot find it, contact the organizer.',
@@ -224,38 +178,33 @@ function openStudy(mpc, text, link) {
 }
 
 function showLoadError(e) {
-  const error = e instanceof LoadError ? e : new LoadError({
-    title: 'The form could not start',
-    message: 'Something went wrong while preparing the form. Nothing has been sent.',
-    advice: `Reload the page. ${CONTACT}`,
-    detail: `Details: ${e?.message ?? e}`,
+  showPageError(e, {
+    prefix: 'page-load-error',
+    hide: ['loading', 'content'],
+    fallback: {
+      title: 'The form could not start',
+      message: 'Something went wrong while preparing the form. Nothing has been sent.',
+      advice: `Reload the page. ${CONTACT}`,
+    },
   });
-  $('loading').hidden = true;
-  $('content').hidden = true;
-  $('page-load-error-title').textContent = error.title;
-  $('page-load-error-message').textContent = error.message;
-  $('page-load-error-advice').textContent = error.advice;
-  $('page-load-error-detail').textContent = error.detail;
-  $('page-load-error').hidden = false;
-  document.title = error.title;
 }
 
 async function start() {
   // Pasting another link into this tab changes only the fragment, which
   // does not reload the page: reload, so the new link is checked afresh.
   window.addEventListener('hashchange', () => location.reload());
-  const link = readLink();
+  const link = readLink(['token']);
   try {
-    if (!/^[0-9a-f]{64}$/.test(link.hash)) {
-      throw new LoadError({
-        title: link.hash === '' ? 'Your link is incomplete' : 'This form does not match the study in your link',
+    if (!isStudyHash(link.study)) {
+      throw new PageError({
+        title: link.study === '' ? 'Your link is incomplete' : 'This form does not match the study in your link',
         message: 'The link that opened this page does not carry a valid study fingerprint, so this page cannot check that the form is the one you were invited to.',
         advice: 'Do not submit anything. Open the exact link you were sent, copying all of it; if it still does not work, contact the organizer.',
       });
     }
     const [mpc, text] = await Promise.all([loadCore(), loadStudyText()]);
     state.study = openStudy(mpc, text, link);
-    state.token = state.study.accessOpen ? null : link.token;
+    state.token = state.study.accessOpen || link.token === '' ? null : link.token;
     renderStudy(state.study);
   } catch (e) {
     showLoadError(e);

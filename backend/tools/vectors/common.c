@@ -9,6 +9,7 @@
 
 #include "fileio.h"
 #include "hex.h"
+#include "jfield.h"
 #include "vectors.h"
 
 void fail(result *r, const char *fmt, ...)
@@ -35,13 +36,7 @@ int get_uint(const cJSON *item, uint64_t *out)
         *out = cJSON_IsTrue(item) ? 1 : 0;
         return 0;
     }
-    if (!cJSON_IsNumber(item))
-        return -1;
-    double d = item->valuedouble;
-    if (d < 0 || d > 9007199254740992.0 || d != (double)(uint64_t)d)
-        return -1;
-    *out = (uint64_t)d;
-    return 0;
+    return jfield_uint(item, JFIELD_UINT_MAX, out) == JFIELD_OK ? 0 : -1;
 }
 
 int get_uint_field(const cJSON *obj, const char *name, uint64_t *out)

@@ -1,0 +1,429 @@
+/*
+ * share.c - this party's own work on its shares during a compute (both
+ * roles): the verification key, verify_init on each report of a batch,
+ * verify_next on the leader's messages, the aggregate, the counts and the
+ * withheld share to release. See compute_state.h.
+ *
+ * The lock discipline of the compute is here: every function takes
+ * c->lock only to read what it needs of the run or to install its
+ * result; the storage reads, HPKE opens and FLP work of a batch run with
+ * no lock held, on buffers of their own, and their result is installed
+ * only if the run is still the one they began on (c->gen): a run aborted
+ * or begun meanwhile discards it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "compute_state.h"
+#include "core.h"
+#include "hpke.h"
+#include "random.h"
+
+#define VK_CT (VK_SIZE + HPKE_NT)
+
+/* ---- the verification key ------------------------------------------------------ */
+
+/* HPKE info of the key sealed to party i: names the party and the key's
+ * purpose (the aad is the study hash). */
+static size_t vk_info(unsigned i, uint8_t info[40])
+{
+    int n = snprintf((char *)info, 40, "mpc-study/1 verify key");
+    info[n] = (uint8_t)i;
+    return (size_t)n + 1;
+}
+
+core_err share_seal_vk(const study *s, unsigned i, const uint8_t vk[VK_SIZE], uint8_t *enc,
+                       uint8_t *ct)
+{
+    uint8_t ikm[HPKE_NSK], info[40];
+    size_t info_len = vk_info(i, info);
+    if (random_bytes(ikm, sizeof ikm) != 0)
+        return CORE_ECRYPTO;
+    core_err e = hpke_seal(study_party_hpke_key(s, i), info, info_len, study_hash(s),
+                           STUDY_HASH_SIZE, vk, VK_SIZE, ikm, enc, ct);
+    core_wipe(ikm, sizeof ikm);
+    return e;
+}
+
+core_err share_open_vk(const party_app *app, const uint8_t *enc, const uint8_t *ct,
+                       uint8_t vk[VK_SIZE])
+{
+    uint8_t info[40];
+    size_t info_len = vk_info(app->self, info);
+    return hpke_open(app->keys.hpke_sk, enc, info, info_len, study_hash(app->study),
+                     STUDY_HASH_SIZE, ct, VK_CT, vk);
+}
+
+int share_study_vk(const party_app *app, const uint8_t *proposed, uint8_t vk[VK_SIZE], char *err,
+                   size_t err_size)
+{
+    uint8_t enc[HPKE_NENC], ct[VK_CT], fresh[VK_SIZE];
+    const uint8_t *h = study_hash(app->study);
+    db_err e = db_compute_key_get(app->db, h, enc, ct);
+    if (e == DB_MISSING) {
+        if (proposed != NULL)
+            memcpy(fresh, proposed, VK_SIZE);
+        if ((proposed == NULL && random_bytes(fresh, VK_SIZE) != 0) ||
+            share_seal_vk(app->study, app->self, fresh, enc, ct) != CORE_OK ||
+            db_compute_key_put(app->db, h, enc, ct) != DB_OK) {
+            core_wipe(fresh, sizeof fresh);
+            snprintf(err, err_size, "the verification key cannot be stored");
+            return -1;
+        }
+        core_wipe(fresh, sizeof fresh);
+        e = db_compute_key_get(app->db, h, enc, ct); /* the first one stays */
+    }
+    if (e != DB_OK || share_open_vk(app, enc, ct, vk) != CORE_OK) {
+        snprintf(err, err_size, "the verification key cannot be read");
+        return -1;
+    }
+    if (proposed != NULL && !core_ct_equal(vk, proposed, VK_SIZE)) {
+        core_wipe(vk, VK_SIZE);
+        snprintf(err, err_size,
+                 "the leader sent another verification key than in the first compute; refused "
+                 "(a report is never verified under two keys)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the reports held ---------------------------------------------------------- */
+
+uint8_t *share_held_reports(const party_app *app, size_t *n)
+{
+    db_report_key *keys;
+    if (db_report_keys(app->db, study_hash(app->study), &keys, n) != DB_OK)
+        return NULL;
+    buf list = BUF_INIT(PEER_MAX_RECORDS * PEER_RECORD);
+    for (size_t i = 0; i < *n; i++) {
+        uint8_t *r = buf_grow(&list, PEER_RECORD);
+        if (r == NULL)
+            break;
+        memcpy(r, keys[i].report_id, 16);
+        memcpy(r + 16, keys[i].token_id, 16);
+        for (int b = 0; b < 8; b++)
+            r[32 + b] = (uint8_t)(keys[i].seq >> (56 - 8 * b));
+    }
+    free(keys);
+    if (!buf_ok(&list)) {
+        buf_free(&list);
+        return NULL;
+    }
+    return (uint8_t *)buf_take(&list, NULL);
+}
+
+/* ---- the run as the lock guards it ---------------------------------------------- */
+
+/* Lock held: id is the active run. */
+static int is_run(const compute *c, const uint8_t id[PEER_RUN_ID_SIZE])
+{
+    return c->active && memcmp(id, c->id, PEER_RUN_ID_SIZE) == 0;
+}
+
+/* Lock held: frees the held batch (states, flags, output shares). */
+static void drop_batch(compute *c)
+{
+    const prio3 *v = study_prio3(c->app->study);
+    core_free_secret(c->states, c->states ? c->batch_n * prio3_verify_state_size(v) : 0);
+    core_free_secret(c->outs, c->outs ? c->batch_n * prio3_out_share_size(v) : 0);
+    free(c->ok);
+    free(c->valid);
+    c->states = c->outs = c->ok = c->valid = NULL;
+    c->batch = -1;
+    c->batch_n = 0;
+}
+
+/* ---- verify, check, aggregate ------------------------------------------------------ */
+
+/* Where a batch's time went, added to the status when it is installed. */
+typedef struct timing {
+    double storage, decrypt, verify;
+} timing;
+
+/* The batch's work, no lock held: each report read, its share opened and
+ * verify_init run into states/ok/shares. */
+static void verify_batch(const party_app *app, const uint8_t vk[VK_SIZE], const uint8_t *ids,
+                         size_t n, uint8_t *states, uint8_t *ok, uint8_t *shares, uint8_t *share,
+                         uint8_t *aad, timing *t)
+{
+    const study *s = app->study;
+    const prio3 *v = study_prio3(s);
+    size_t sts = prio3_verify_state_size(v), vss = prio3_verifier_share_size(v);
+    size_t in_len = prio3_input_share_size(v, app->self);
+    size_t aad_size = STUDY_AAD_FIXED + prio3_public_share_size(v);
+    uint8_t ctx[STUDY_CTX_SIZE], info[STUDY_INFO_SIZE];
+    study_vdaf_ctx(s, ctx);
+    study_hpke_info(app->self, info);
+    for (size_t k = 0; k < n; k++) {
+        const uint8_t *id = ids + 16 * k;
+        memset(shares + k * vss, 0, vss);
+        ok[k] = 0;
+        db_report_data d;
+        double t0 = compute_ms();
+        db_err e = db_report_get(app->db, study_hash(s), id, &d);
+        double t1 = compute_ms();
+        t->storage += t1 - t0;
+        if (e != DB_OK)
+            continue;
+        size_t aad_len = study_hpke_aad(s, id, d.key.has_token ? d.key.token_id : NULL, d.key.seq,
+                                        d.public_share, d.public_share_len, aad, aad_size);
+        int opened =
+            aad_len > 0 && d.enc_len == HPKE_NENC && d.ciphertext_len == in_len + HPKE_NT &&
+            hpke_open_known(app->keys.hpke_sk, app->keys.hpke_pk, d.enc, info, sizeof info, aad,
+                            aad_len, d.ciphertext, d.ciphertext_len, share) == CORE_OK;
+        double t2 = compute_ms();
+        t->decrypt += t2 - t1;
+        ok[k] = opened && prio3_verify_init(v, vk, ctx, sizeof ctx, app->self, id, d.public_share,
+                                            d.public_share_len, share, in_len, states + k * sts,
+                                            shares + k * vss) == CORE_OK;
+        t->verify += compute_ms() - t2;
+        core_wipe(share, in_len);
+        db_report_data_free(&d);
+    }
+}
+
+run_err share_verify(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], long batch, const uint8_t *ids,
+                     size_t n, uint8_t *ok, uint8_t *shares)
+{
+    const party_app *app = c->app;
+    const prio3 *v = study_prio3(app->study);
+    size_t sts = prio3_verify_state_size(v);
+    size_t in_len = prio3_input_share_size(v, app->self);
+    uint8_t vk[VK_SIZE];
+    pthread_mutex_lock(&c->lock);
+    int running = is_run(c, id);
+    uint64_t gen = c->gen;
+    memcpy(vk, c->vk, VK_SIZE);
+    pthread_mutex_unlock(&c->lock);
+    if (!running) {
+        core_wipe(vk, sizeof vk);
+        return RUN_NONE;
+    }
+    uint8_t *states = core_calloc_array(n ? n : 1, sts), *flags = calloc(n ? n : 1, 1);
+    uint8_t *share = malloc(in_len ? in_len : 1);
+    uint8_t *aad = malloc(STUDY_AAD_FIXED + prio3_public_share_size(v));
+    run_err e = RUN_NOMEM;
+    timing t = {0, 0, 0};
+    if (states != NULL && flags != NULL && share != NULL && aad != NULL) {
+        verify_batch(app, vk, ids, n, states, ok, shares, share, aad, &t);
+        memcpy(flags, ok, n);
+        pthread_mutex_lock(&c->lock);
+        e = c->gen == gen ? RUN_OK : RUN_NONE;
+        if (e == RUN_OK) {
+            drop_batch(c);
+            c->states = states;
+            c->ok = flags;
+            c->batch = batch;
+            c->batch_n = n;
+            states = flags = NULL;
+            c->ms_storage += t.storage;
+            c->ms_decrypt += t.decrypt;
+            c->ms_verify += t.verify;
+        }
+        pthread_mutex_unlock(&c->lock);
+    }
+    core_wipe(vk, sizeof vk);
+    core_free_secret(states, states ? n * sts : 0);
+    free(flags);
+    free(share);
+    free(aad);
+    return e;
+}
+
+run_err share_check(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], long batch,
+                    const uint8_t *accept, const uint8_t *messages, size_t n, uint8_t *valid)
+{
+    const prio3 *v = study_prio3(c->app->study);
+    size_t sts = prio3_verify_state_size(v), vms = prio3_verifier_message_size(v);
+    size_t os = prio3_out_share_size(v);
+    uint8_t *outs = core_calloc_array(n ? n : 1, os), *flags = calloc(n ? n : 1, 1);
+    if (outs == NULL || flags == NULL) {
+        free(outs);
+        free(flags);
+        return RUN_NOMEM;
+    }
+    /* The batch's states and usable flags are taken from the run: the
+     * states are used once. */
+    pthread_mutex_lock(&c->lock);
+    run_err e = !is_run(c, id)                                              ? RUN_NONE
+                : batch != c->batch || n != c->batch_n || c->states == NULL ? RUN_ORDER
+                                                                            : RUN_OK;
+    uint64_t gen = c->gen;
+    uint8_t *states = NULL, *usable = NULL;
+    if (e == RUN_OK) {
+        states = c->states;
+        usable = c->ok;
+        c->states = NULL;
+        c->ok = NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
+    double t0 = compute_ms();
+    for (size_t k = 0; k < n && e == RUN_OK; k++) {
+        if (accept[k] && !usable[k])
+            e = RUN_REFUSED;
+        else if (accept[k])
+            flags[k] = prio3_verify_next(v, states + k * sts, sts, messages + k * vms, vms,
+                                         outs + k * os) == CORE_OK;
+        valid[k] = flags[k];
+    }
+    double ms = compute_ms() - t0;
+    core_free_secret(states, states ? n * sts : 0);
+    free(usable);
+    pthread_mutex_lock(&c->lock);
+    if (e == RUN_OK && c->gen != gen)
+        e = RUN_NONE;
+    if (e == RUN_OK) {
+        core_free_secret(c->outs, c->outs ? c->batch_n * os : 0);
+        free(c->valid);
+        c->outs = outs;
+        c->valid = flags;
+        outs = flags = NULL;
+        c->ms_verify += ms;
+    }
+    pthread_mutex_unlock(&c->lock);
+    core_free_secret(outs, outs ? n * os : 0);
+    free(flags);
+    return e;
+}
+
+/* (The additions of a batch are quick: done with the lock held.) */
+run_err share_aggregate(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], long batch,
+                        const uint8_t *final, size_t n, int last, uint64_t *added)
+{
+    const prio3 *v = study_prio3(c->app->study);
+    size_t os = prio3_out_share_size(v);
+    *added = 0;
+    pthread_mutex_lock(&c->lock);
+    run_err e = RUN_OK;
+    if (!is_run(c, id))
+        e = RUN_NONE;
+    else if (n > 0 && (batch != c->batch || n != c->batch_n || c->outs == NULL))
+        e = RUN_ORDER;
+    for (size_t k = 0; k < n && e == RUN_OK; k++)
+        if (final[k] && !c->valid[k])
+            e = RUN_REFUSED;
+    double t0 = compute_ms();
+    uint64_t count = 0;
+    for (size_t k = 0; k < n && e == RUN_OK; k++)
+        if (final[k]) {
+            if (prio3_aggregate(v, c->agg, c->outs + k * os, os) != CORE_OK)
+                e = RUN_REFUSED;
+            else
+                count++;
+        }
+    if (e != RUN_NONE) {
+        c->ms_verify += compute_ms() - t0;
+        c->ms_total = compute_ms() - c->run_t0;
+    }
+    if (e == RUN_OK) {
+        c->accepted += count;
+        c->verified += n;
+        c->rejected += n - count;
+        if (last)
+            c->verified_all = 1;
+        *added = count;
+    }
+    if ((e == RUN_OK || e == RUN_REFUSED) && n > 0)
+        drop_batch(c);
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+/* ---- counts, withholding, release ------------------------------------------------ */
+
+run_err share_counts(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t *out,
+                     uint64_t *accepted)
+{
+    const study *s = c->app->study;
+    const prio3 *v = study_prio3(s);
+    size_t os = prio3_out_share_size(v), len = prio3_output_len(v), elem = os / len;
+    uint8_t *is_count = malloc(len);
+    if (is_count == NULL)
+        return RUN_NOMEM;
+    study_count_outputs(s, is_count);
+    pthread_mutex_lock(&c->lock);
+    run_err e = !is_run(c, id) ? RUN_NONE : !c->verified_all ? RUN_ORDER : RUN_OK;
+    if (e == RUN_OK) {
+        for (size_t i = 0; i < len; i++)
+            if (is_count[i])
+                memcpy(out + i * elem, c->agg + i * elem, elem);
+            else
+                memset(out + i * elem, 0, elem);
+        *accepted = c->accepted;
+    }
+    pthread_mutex_unlock(&c->lock);
+    free(is_count);
+    return e;
+}
+
+run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint8_t *all)
+{
+    const study *s = c->app->study;
+    const prio3 *v = study_prio3(s);
+    unsigned parties = study_num_parties(s);
+    size_t os = prio3_out_share_size(v), len = prio3_output_len(v), elem = os / len;
+    uint8_t *open = malloc(len), *share = malloc(os);
+    core_u128 *counts = core_calloc_array(len, sizeof *counts);
+    run_err e = RUN_NOMEM;
+    uint64_t accepted = 0, gen = 0;
+    if (open != NULL && share != NULL && counts != NULL) {
+        pthread_mutex_lock(&c->lock);
+        e = !is_run(c, id) ? RUN_NONE : !c->verified_all ? RUN_ORDER : RUN_OK;
+        if (e == RUN_OK) {
+            memcpy(share, c->agg, os);
+            accepted = c->accepted;
+            gen = c->gen;
+        }
+        pthread_mutex_unlock(&c->lock);
+    }
+    if (e == RUN_OK && prio3_unshard(v, all, parties * os, accepted, counts) != CORE_OK)
+        e = RUN_REFUSED;
+    if (e == RUN_OK) {
+        study_open_mask(s, counts, accepted, open);
+        for (size_t i = 0; i < len; i++)
+            if (!open[i])
+                memset(share + i * elem, 0, elem);
+        pthread_mutex_lock(&c->lock);
+        e = c->gen == gen ? RUN_OK : RUN_NONE;
+        if (e == RUN_OK) {
+            core_free_secret(c->prepared, c->prepared ? os : 0);
+            c->prepared = share;
+            share = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+    }
+    core_free_secret(share, share ? os : 0);
+    free(open);
+    free(counts);
+    return e;
+}
+
+uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], run_err *e)
+{
+    size_t os = prio3_out_share_size(study_prio3(c->app->study));
+    uint8_t *copy = malloc(os);
+    if (copy == NULL) {
+        *e = RUN_NOMEM;
+        return NULL;
+    }
+    pthread_mutex_lock(&c->lock);
+    *e = !is_run(c, id) ? RUN_NONE : c->prepared == NULL ? RUN_ORDER : RUN_OK;
+    if (*e == RUN_OK)
+        memcpy(copy, c->prepared, os);
+    pthread_mutex_unlock(&c->lock);
+    if (*e != RUN_OK) {
+        free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+void share_tally(compute *c, uint64_t *accepted, uint64_t *rejected)
+{
+    pthread_mutex_lock(&c->lock);
+    *accepted = c->accepted;
+    *rejected = c->rejected;
+    pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,262 @@
+/*
+ * test_peer_msg.c - the compute's party-to-party messages
+ * (backend/party/peer_msg.h): every operation's request and answer written
+ * and read back member for member; every size rule enforced (exact sizes,
+ * one item per report of the batch, 1 to COMPUTE_BATCH reports, records);
+ * missing members, bad numbers and bad ids refused with the member named;
+ * optional members marked present only when sent.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compute.h"
+#include "hpke.h"
+#include "jfield.h"
+#include "peer_msg.h"
+#include "prio3.h"
+#include "testutil.h"
+
+static const peer_sizes Z = {.verifier_share = 48, .verifier_message = 32, .out_share = 160};
+
+/* Writes op's request or answer from m and reads it back into *back. */
+static int round_trip(peer_op op, int answer, const peer_msg *m, size_t n, peer_msg *back,
+                      char *err)
+{
+    cJSON *j = peer_msg_write(op, answer, m);
+    ck_assert_ptr_nonnull(j);
+    char *text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    cJSON *parsed = cJSON_Parse(text);
+    free(text);
+    peer_sizes z = Z;
+    z.n = n;
+    int rc = peer_msg_read(op, answer, parsed, &z, back, err, 300);
+    cJSON_Delete(parsed);
+    return rc;
+}
+
+static peer_blob blob(size_t len)
+{
+    peer_blob b = {malloc(len ? len : 1), len};
+    tu_rand_bytes(b.p, len);
+    return b;
+}
+
+static void same_blob(const peer_blob *a, const peer_blob *b)
+{
+    ck_assert_uint_eq(a->len, b->len);
+    ck_assert_mem_eq(a->p, b->p, a->len);
+}
+
+START_TEST(test_op_names)
+{
+    for (unsigned op = 0; op < PEER_OPS; op++) {
+        ck_assert_int_eq(peer_op_find(peer_op_name((peer_op)op)), op);
+        ck_assert_ptr_nonnull(peer_op_answer_what((peer_op)op));
+    }
+    ck_assert_int_eq(peer_op_find("bogus"), PEER_OPS);
+    ck_assert_int_eq(peer_op_find(""), PEER_OPS);
+}
+END_TEST
+
+START_TEST(test_every_message_round_trips)
+{
+    const size_t n = 7;
+    peer_msg m = {0}, b;
+    char err[300];
+    tu_rand_bytes(m.compute, sizeof m.compute);
+    m.batch = 3;
+    m.total = 1234;
+    m.incomplete = 5;
+    m.accepted = 6;
+    m.last = 1;
+    strcpy(m.error, "Party 3 did not answer");
+    m.present = PEER_HAS_TOTAL | PEER_HAS_INCOMPLETE | PEER_HAS_LAST | PEER_HAS_ERROR;
+    m.enc = blob(HPKE_NENC);
+    m.key = blob(PRIO3_VERIFY_KEY_SIZE + HPKE_NT);
+    m.reports = blob(16 * n);
+    m.held = blob(PEER_RECORD * 11);
+    m.ok = blob(n);
+    m.shares = blob(n * Z.verifier_share);
+    m.accept = blob(n);
+    m.messages = blob(n * Z.verifier_message);
+    m.valid = blob(n);
+    m.counts = blob(Z.out_share);
+    m.aggregate = blob(Z.out_share);
+
+    ck_assert_int_eq(round_trip(PEER_START, 0, &m, 0, &b, err), 0);
+    ck_assert_mem_eq(b.compute, m.compute, sizeof m.compute);
+    same_blob(&b.enc, &m.enc);
+    same_blob(&b.key, &m.key);
+    ck_assert_uint_eq(b.total, 1234);
+    peer_msg_free(&b);
+    ck_assert_int_eq(round_trip(PEER_START, 1, &m, 0, &b, err), 0);
+    same_blob(&b.held, &m.held);
+    peer_msg_free(&b);
+
+    ck_assert_int_eq(round_trip(PEER_VERIFY, 0, &m, 0, &b, err), 0);
+    ck_assert_uint_eq(b.batch, 3);
+    ck_assert_uint_eq(b.present, PEER_HAS_TOTAL);
+    ck_assert_uint_eq(b.total, 1234);
+    same_blob(&b.reports, &m.reports);
+    peer_msg_free(&b);
+    ck_assert_int_eq(round_trip(PEER_VERIFY, 1, &m, n, &b, err), 0);
+    same_blob(&b.ok, &m.ok);
+    same_blob(&b.shares, &m.shares);
+    peer_msg_free(&b);
+
+    ck_assert_int_eq(round_trip(PEER_COMMIT, 0, &m, 0, &b, err), 0);
+    same_blob(&b.accept, &m.accept);
+    same_blob(&b.messages, &m.messages);
+    peer_msg_free(&b);
+    ck_assert_int_eq(round_trip(PEER_COMMIT, 1, &m, n, &b, err), 0);
+    same_blob(&b.valid, &m.valid);
+    peer_msg_free(&b);
+
+    ck_assert_int_eq(round_trip(PEER_AGGREGATE, 0, &m, 0, &b, err), 0);
+    ck_assert_int_eq(b.last, 1);
+    ck_assert_uint_eq(b.present, PEER_HAS_LAST);
+    peer_msg_free(&b);
+    ck_assert_int_eq(round_trip(PEER_AGGREGATE, 1, &m, n, &b, err), 0);
+    ck_assert_uint_eq(b.accepted, 6);
+    peer_msg_free(&b);
+
+    ck_assert_int_eq(round_trip(PEER_COUNTS, 1, &m, 0, &b, err), 0);
+    same_blob(&b.counts, &m.counts);
+    ck_assert_uint_eq(b.accepted, 6);
+    peer_msg_free(&b);
+
+    ck_assert_int_eq(round_trip(PEER_RELEASE, 0, &m, 0, &b, err), 0);
+    ck_assert_uint_eq(b.incomplete, 5);
+    ck_assert_uint_eq(b.present, PEER_HAS_INCOMPLETE);
+    peer_msg_free(&b);
+    ck_assert_int_eq(round_trip(PEER_RELEASE, 1, &m, 0, &b, err), 0);
+    same_blob(&b.aggregate, &m.aggregate);
+    peer_msg_free(&b);
+
+    ck_assert_int_eq(round_trip(PEER_ABORT, 0, &m, 0, &b, err), 0);
+    ck_assert_str_eq(b.error, "Party 3 did not answer");
+    peer_msg_free(&b);
+
+    /* Optional members not sent are not present. */
+    m.present = 0;
+    ck_assert_int_eq(round_trip(PEER_VERIFY, 0, &m, 0, &b, err), 0);
+    ck_assert_uint_eq(b.present, 0);
+    peer_msg_free(&b);
+    ck_assert_int_eq(round_trip(PEER_ABORT, 0, &m, 0, &b, err), 0);
+    ck_assert_uint_eq(b.present, 0);
+    ck_assert_str_eq(b.error, "");
+    peer_msg_free(&b);
+
+    peer_blob *all[] = {&m.enc,    &m.key,      &m.reports, &m.held,   &m.ok,       &m.shares,
+                        &m.accept, &m.messages, &m.valid,   &m.counts, &m.aggregate};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        free(all[i]->p);
+}
+END_TEST
+
+/* Reads text as op's request (answer 0) or answer with n reports known;
+ * expects a refusal naming `needle`. */
+static void refused(peer_op op, int answer, size_t n, const char *text, const char *needle)
+{
+    cJSON *j = cJSON_Parse(text);
+    peer_sizes z = Z;
+    z.n = n;
+    peer_msg m;
+    char err[300] = "";
+    int rc = peer_msg_read(op, answer, j, &z, &m, err, sizeof err);
+    cJSON_Delete(j);
+    ck_assert_msg(rc == -1, "accepted: %s", text);
+    ck_assert_msg(strstr(err, needle) != NULL, "'%s' does not name '%s'", err, needle);
+}
+
+/* base64 of n zero bytes in a new string. */
+static char *zeros(size_t n)
+{
+    uint8_t *z = calloc(n ? n : 1, 1);
+    cJSON *j = cJSON_CreateObject();
+    ck_assert_int_eq(jfield_put_b64(j, "v", z, n), 0);
+    char *s = strdup(cJSON_GetObjectItem(j, "v")->valuestring);
+    cJSON_Delete(j);
+    free(z);
+    return s;
+}
+
+#define ID "\"compute\":\"00112233445566778899aabbccddeeff\""
+
+START_TEST(test_refusals)
+{
+    char text[200000];
+    char *ids3 = zeros(48), *ids_odd = zeros(47), *ids_over = zeros(16 * (COMPUTE_BATCH + 1));
+    char *ids_max = zeros(16 * COMPUTE_BATCH), *flags3 = zeros(3), *msgs3 = zeros(3 * 32);
+    char *msgs2 = zeros(2 * 32), *share = zeros(160), *share_short = zeros(159);
+
+    refused(PEER_VERIFY, 0, 0, "[]", "JSON object");
+    refused(PEER_VERIFY, 0, 0, "{\"batch\":0}", "verify: compute");
+    refused(PEER_VERIFY, 0, 0, "{\"compute\":\"0011\",\"batch\":0}", "compute: must be 32 hex");
+    snprintf(text, sizeof text, "{" ID ",\"reports\":\"%s\"}", ids3);
+    refused(PEER_VERIFY, 0, 0, text, "verify: batch");
+    const char *bad_numbers[] = {"-1", "1.5", "2.2e67", "\"1\"", "true"};
+    for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
+        snprintf(text, sizeof text, "{" ID ",\"batch\":%s,\"reports\":\"%s\"}", bad_numbers[i],
+                 ids3);
+        refused(PEER_VERIFY, 0, 0, text, "batch: must be a whole number");
+    }
+    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"%s\",\"total\":-3}", ids3);
+    refused(PEER_VERIFY, 0, 0, text, "total: must be a whole number");
+    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"%s\"}", ids_odd);
+    refused(PEER_VERIFY, 0, 0, text, "reports: must be base64 of 1 to 500 report ids");
+    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"\"}");
+    refused(PEER_VERIFY, 0, 0, text, "reports:");
+    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"%s\"}", ids_over);
+    refused(PEER_VERIFY, 0, 0, text, "reports:");
+    /* (The most reports a batch holds is accepted.) */
+    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"%s\"}", ids_max);
+    cJSON *j = cJSON_Parse(text);
+    peer_msg m;
+    char err[300];
+    ck_assert_int_eq(peer_msg_read(PEER_VERIFY, 0, j, &Z, &m, err, sizeof err), 0);
+    ck_assert_uint_eq(m.reports.len, 16 * COMPUTE_BATCH);
+    peer_msg_free(&m);
+    cJSON_Delete(j);
+    /* The batch's first per-report member sets the number of the others. */
+    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"accept\":\"%s\",\"messages\":\"%s\"}",
+             flags3, msgs2);
+    refused(PEER_COMMIT, 0, 0, text, "commit: messages: must be base64 of exactly 96 bytes");
+    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"accept\":\"%s\",\"messages\":\"%s\"}",
+             flags3, msgs3);
+    j = cJSON_Parse(text);
+    ck_assert_int_eq(peer_msg_read(PEER_COMMIT, 0, j, &Z, &m, err, sizeof err), 0);
+    peer_msg_free(&m);
+    cJSON_Delete(j);
+    /* Answers: the leader knows the batch's size. */
+    snprintf(text, sizeof text, "{\"valid\":\"%s\"}", flags3);
+    refused(PEER_COMMIT, 1, 4, text, "valid: must be base64 of exactly 4 bytes");
+    snprintf(text, sizeof text, "{\"ok\":\"%s\",\"shares\":\"%s\"}", flags3, msgs3);
+    refused(PEER_VERIFY, 1, 3, text, "shares: must be base64 of exactly 144 bytes");
+    snprintf(text, sizeof text, "{\"counts\":\"%s\",\"accepted\":1}", share_short);
+    refused(PEER_COUNTS, 1, 0, text, "counts: must be base64 of exactly 160 bytes");
+    snprintf(text, sizeof text, "{\"counts\":\"%s\"}", share);
+    refused(PEER_COUNTS, 1, 0, text, "accepted:");
+    snprintf(text, sizeof text, "{\"held\":\"%s\"}", ids3); /* 48 bytes: not whole records */
+    refused(PEER_START, 1, 0, text, "held: must be base64 of at most");
+    refused(PEER_RELEASE, 1, 0, "{\"aggregate\":\"not base64!\"}", "aggregate:");
+    refused(PEER_AGGREGATE, 0, 0, "{" ID ",\"batch\":1,\"accept\":\"AAA=\",\"last\":1}",
+            "last: must be true or false");
+    refused(PEER_ABORT, 0, 0, "{" ID ",\"error\":5}", "error: must be a string");
+    free(ids3);
+    free(ids_odd);
+    free(ids_over);
+    free(ids_max);
+    free(flags3);
+    free(msgs3);
+    free(msgs2);
+    free(share);
+    free(share_short);
+}
+END_TEST
+
+TU_MAIN("peer_msg", 20, test_op_names, test_every_message_round_trips, test_refusals)
