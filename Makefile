@@ -309,6 +309,9 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all
+	@echo "== tools: Node.js $$(node --version), npm $$(npm --version)," \
+		"$$(chromium --version 2>/dev/null || echo 'no chromium')," \
+		"$$($(EMCC) --version 2>/dev/null | head -n 1 | sed 's/ (.*//')"
 	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct check-wasm \
 		check-integration check-browser check-fuzz
 
@@ -324,6 +327,8 @@ check-vectors: $(BUILD)/bin/mpc-vectors
 check-tools: $(BUILD)/bin/mpc-vectors
 	@echo "== tests/tools/test_mpc_vectors.sh"
 	@tests/tools/test_mpc_vectors.sh $(BUILD) $(VECTORS)
+	@echo "== node tests/tools/check_doc_refs.mjs (design references resolve to docs/DESIGN.md)"
+	@node tests/tools/check_doc_refs.mjs .
 
 # The WebAssembly build in Node: the official vectors (same runner, same
 # output as mpc-vectors), the JavaScript API, and wasm/native interop.
@@ -351,7 +356,7 @@ check-browser: $(WEB_OUT) $(BINS) $(TEST_TOOLS)
 	@echo "== node tests/browser/report.mjs (headless Chromium, 3 parties)"
 	@MPC_BUILD=$(BUILD) node tests/browser/report.mjs
 
-# Real servers on loopback, driven through the commands of DESIGN section 6.
+# Real servers on loopback, driven through the commands of docs/DESIGN.md, section 6.
 check-integration: $(BINS) $(TEST_TOOLS)
 	@echo "== node --test tests/integration/ (3 parties on loopback)"
 	@MPC_BUILD=$(BUILD) MPC_WEB=$(WEB) node --test --test-reporter=dot tests/integration/

@@ -12,7 +12,7 @@
  *       signature: the compute does not read it). Prints
  *       {"reports": N, "seconds": S} (S: the time to build and store).
  *   populate --plaintext CLEAR.db
- *       the pay-equity statistics (DESIGN section 5) computed in the clear
+ *       the pay-equity statistics (docs/DESIGN.md, section 5) computed in the clear
  *       by SQLite from CLEAR.db: prints {"rows": N, "seconds": S, "cells":
  *       C} (S: the queries' time).
  *

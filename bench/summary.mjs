@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * summary.mjs - the last step of `make bench`: the targets of DESIGN
+ * summary.mjs - the last step of `make bench`: the targets of docs/DESIGN.md,
  * section 9 against the figures of this run (BUILD/bench/results.json,
  * written by client.mjs, ingest.mjs and compute.mjs), as one table.
  * Exits 1 if a figure is missing (a benchmark did not run).
@@ -36,7 +36,7 @@ const rows = [
     `${x(r.compute.seconds, r.compute.plaintext_seconds)} the clear SQLite (${r.compute.plaintext_seconds.toFixed(3)} s)`],
 ];
 const w = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
-console.log('\nTargets (DESIGN section 9), this machine, this run:');
+console.log('\nTargets (docs/DESIGN.md, section 9), this machine, this run:');
 for (const [what, target, got, met, note] of rows) {
   console.log(`  ${what.padEnd(w[0])}  ${target.padEnd(w[1])}  ${got.padStart(w[2])}  ${met ? 'met ' : 'MISSED'}  ${note}`);
 }

@@ -40,7 +40,7 @@ CREATE TABLE compute_keys (
     ciphertext BLOB NOT NULL
 );
 
--- The release of a study's aggregate: once per study (DESIGN section 2).
+-- The release of a study's aggregate: once per study (docs/DESIGN.md, section 2).
 CREATE TABLE releases (
     study_hash  BLOB PRIMARY KEY,
     released_at INTEGER NOT NULL, -- unix seconds

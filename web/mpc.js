@@ -280,7 +280,7 @@ class Study {
   /**
    * Builds one submission: the answer ({ field name: value }) is encoded,
    * proved, split into one share per party and each share HPKE-sealed to
-   * its party (DESIGN section 4). options.token is the participation
+   * its party (docs/DESIGN.md, section 4). options.token is the participation
    * token (token studies), options.seq orders resubmissions with the same
    * token (default: microseconds since 1970). Returns { reportId (hex),
    * seq, bodies } where bodies[i] is the JSON text to POST to

@@ -1,6 +1,6 @@
 /*
  * sign.h - ECDSA P-256 with SHA-256 (mbedTLS): the signatures of sealed
- * studies, participation tokens and party-to-party requests (DESIGN
+ * studies, participation tokens and party-to-party requests (docs/DESIGN.md,
  * section 4). Keys are raw: a private key is the 32-byte scalar, a public
  * key the 65-byte uncompressed SEC1 point, a signature r || s (64 bytes).
  * Signing is deterministic (RFC 6979). Messages are domain-separated by

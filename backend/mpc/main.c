@@ -1,5 +1,5 @@
 /*
- * main.c - mpc: the organizer's command line (DESIGN section 6).
+ * main.c - mpc: the organizer's command line (docs/DESIGN.md, section 6).
  *
  *   mpc organizer init --dir DIR
  *   mpc study seal --organizer DIR --study STUDY.json --party P.pub.json... --out SEALED.json
@@ -344,25 +344,71 @@ done:
     return rc;
 }
 
+/* The command words: `mpc WORD [SUB] OPTIONS`. A word with sub-commands
+ * alone, or with --help, lists them. */
+static const char ORGANIZER_HELP[] = "usage: mpc organizer init --dir DIR\n"
+                                     "\n"
+                                     "Sub-commands:\n"
+                                     "  init  create the organizer's signing key\n"
+                                     "\n"
+                                     "Run 'mpc organizer init --help' for details.\n";
+
+static const char STUDY_HELP[] =
+    "usage: mpc study seal --organizer DIR --study STUDY.json --party P.pub.json... --out "
+    "SEALED.json\n"
+    "\n"
+    "Sub-commands:\n"
+    "  seal  validate a study and seal it for its parties\n"
+    "\n"
+    "Run 'mpc study seal --help' for details.\n";
+
+static const struct command {
+    const char *word, *sub; /* sub NULL: a command of one word */
+    int (*run)(int argc, char **argv);
+    const char *group_help; /* words with sub-commands */
+} COMMANDS[] = {
+    {"organizer", "init", cmd_organizer_init, ORGANIZER_HELP},
+    {"study", "seal", cmd_seal, STUDY_HELP},
+    {"tokens", NULL, cmd_tokens, NULL},
+    {"submit", NULL, cmd_submit, NULL},
+    {"compute", NULL, cmd_compute, NULL},
+    {"report", NULL, cmd_report, NULL},
+};
+
+static int is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0 || strcmp(arg, "help") == 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || is_help(argv[1])) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (strcmp(argv[1], "organizer") == 0 && argc >= 3 && strcmp(argv[2], "init") == 0)
-        return cmd_organizer_init(argc - 2, argv + 2);
-    if (strcmp(argv[1], "study") == 0 && argc >= 3 && strcmp(argv[2], "seal") == 0)
-        return cmd_seal(argc - 2, argv + 2);
-    if (strcmp(argv[1], "tokens") == 0)
-        return cmd_tokens(argc - 1, argv + 1);
-    if (strcmp(argv[1], "submit") == 0)
-        return cmd_submit(argc - 1, argv + 1);
-    if (strcmp(argv[1], "compute") == 0)
-        return cmd_compute(argc - 1, argv + 1);
-    if (strcmp(argv[1], "report") == 0)
-        return cmd_report(argc - 1, argv + 1);
-    fprintf(stderr, "mpc: unknown command '%s%s%s'\n%s", argv[1], argc >= 3 ? " " : "",
-            argc >= 3 ? argv[2] : "", USAGE);
+    const char *group_help = NULL;
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
+        const struct command *c = &COMMANDS[i];
+        if (strcmp(argv[1], c->word) != 0)
+            continue;
+        if (c->sub == NULL)
+            return c->run(argc - 1, argv + 1);
+        if (argc >= 3 && strcmp(argv[2], c->sub) == 0)
+            return c->run(argc - 2, argv + 2);
+        group_help = c->group_help;
+    }
+    if (group_help != NULL) {
+        if (argc >= 3 && is_help(argv[2])) {
+            fputs(group_help, stdout);
+            return 0;
+        }
+        if (argc < 3)
+            fprintf(stderr, "mpc: '%s' needs a sub-command\n%s", argv[1], group_help);
+        else
+            fprintf(stderr, "mpc: unknown sub-command '%s %.60s'\n%s", argv[1], argv[2],
+                    group_help);
+        return 2;
+    }
+    fprintf(stderr, "mpc: unknown command '%.60s'\n%s", argv[1], USAGE);
     return 2;
 }

@@ -1,7 +1,7 @@
 /*
  * report.c - `mpc report`: downloads the released result from the leader
  * (a request signed with the organizer's key) and writes it as the CSV of
- * DESIGN section 7 and as a spreadsheet (libxlsxwriter): a summary sheet,
+ * docs/DESIGN.md, section 7 and as a spreadsheet (libxlsxwriter): a summary sheet,
  * one table per analysis, and a method sheet in plain language.
  */
 #include <errno.h>

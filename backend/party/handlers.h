@@ -11,6 +11,7 @@
 
 void h_root(party_app *app, const http_req *req, http_reply *out);
 void h_study(party_app *app, const http_req *req, http_reply *out);
+void h_collection(party_app *app, const http_req *req, http_reply *out);
 void h_upload(party_app *app, const http_req *req, http_reply *out);
 /* An upload's JSON body (after h_upload checked its Content-Type): parsed,
  * checked and stored; the fuzzer's entry point. */

@@ -11,6 +11,7 @@
 static const route ROUTES[] = {
     {"GET", "/", ROUTE_PUBLIC, h_root},
     {"GET", "/api/study", ROUTE_CORS, h_study},
+    {"GET", "/api/collection", ROUTE_CORS, h_collection},
     {"POST", "/api/reports", ROUTE_CORS | ROUTE_UPLOAD, h_upload},
     {"GET", "/api/status", ROUTE_ADMIN, h_status},
     {"GET", "/api/session", ROUTE_PUBLIC, h_session},

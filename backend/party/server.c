@@ -139,7 +139,7 @@ static enum MHD_Result preflight(party_app *app, struct MHD_Connection *c, const
     if (rt == NULL || !(rt->flags & ROUTE_CORS) || origin == NULL) {
         http_error(&r, API_FORBIDDEN,
                    "cross-origin requests are allowed only from the study's "
-                   "parties, to /api/study and /api/reports");
+                   "parties, to /api/study, /api/collection and /api/reports");
         return send_reply(app, c, "OPTIONS", url, st, &r);
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);

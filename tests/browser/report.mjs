@@ -2,7 +2,7 @@
 /**
  * report.mjs - the organizer's report page (/report on the leader) in
  * headless Chromium (Debian's, driven by playwright-core) against 3 real
- * parties on loopback, through the commands of DESIGN section 6: 150
+ * parties on loopback, through the commands of docs/DESIGN.md, section 6: 150
  * submissions, approvals, `mpc compute`, `mpc report --csv`. Before the
  * compute the page says there are no results yet; after it, the link that
  * `mpc compute` prints shows the title, the summary, one section per
@@ -11,7 +11,8 @@
  * CSV downloads equal to `mpc report --csv` byte for byte. A link without
  * its key, with a wrong key or for another study, and a server that cannot
  * be reached show #report-error and no table. The key never travels in a
- * URL. The dashboard shows "Results released". Every page must load with
+ * URL. The form of the released study says on load that it is closed. The
+ * dashboard shows "Results released". Every page must load with
  * no console error (except the failed loads a step causes on purpose) and
  * no CSP violation.
  *
@@ -268,7 +269,24 @@ try {
   recorder.expectedErrors = null;
   check('a network error: #report-error, no table');
 
-  // 5. The dashboard shows the release.
+  // 5. The form of a released study says on load that it is closed (every
+  // party refuses new answers): no form to fill in for nothing.
+  {
+    const { page: form } = await openPage(study.tokens[N + 5].link);
+    await form.waitForSelector('#page-load-error', { state: 'visible', timeout: 20000 });
+    assert.match(await form.textContent('#page-load-error-title'), /This study is closed/);
+    assert.match(await form.textContent('#page-load-error-message'), /results of this study were released on .*no more answers are accepted/);
+    assert.equal(await form.locator('#content').isVisible(), false);
+    assert.equal(await form.locator('input, select').count(), 0);
+    await form.close();
+    const r = await fetch(`${study.parties[1].url}/api/collection`);
+    const j = await r.json();
+    assert.equal(j.open, false);
+    assert.match(j.released_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  }
+  check('the form of the released study says on load that it is closed: no form');
+
+  // 6. The dashboard shows the release.
   recorder.expectedErrors = /status of 401 \(Unauthorized\)/; // not signed in yet
   const { page: admin } = await openPage(`${leader.url}/admin`);
   await admin.waitForSelector('#login-form', { state: 'visible' });

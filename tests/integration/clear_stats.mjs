@@ -2,7 +2,7 @@
 /**
  * clear_stats.mjs - the statistics of a study computed in the clear, from
  * the same answers, as the reference the released report must match
- * (DESIGN section 7): counts and sums exact, means, standard deviations
+ * (docs/DESIGN.md, section 7): counts and sums exact, means, standard deviations
  * and gaps to 1e-9 relative, suppression included. Written independently
  * of the C code that decodes the aggregate (wasm/core/study_result.c).
  *

@@ -1,5 +1,5 @@
 /**
- * compute.test.mjs - the whole flow through the commands of DESIGN section
+ * compute.test.mjs - the whole flow through the commands of docs/DESIGN.md, section
  * 6 with 3 real parties on loopback: approvals, submissions (corrections
  * with the same tokens, one submission that reached only some parties),
  * a helper killed during the compute (it fails cleanly, nothing is

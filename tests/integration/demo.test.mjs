@@ -27,6 +27,9 @@ test('make demo: parties, submissions, compute, report, addresses', async () => 
     const password = r.stdout.match(/Party 1: (http:\/\/127\.0\.0\.1:\d+)\/admin {3}password: (\S+)/);
     assert.ok(password, r.stdout);
     assert.match(r.stdout, /http:\/\/127\.0\.0\.1:\d+\/submit#study=[0-9a-f]{64}&token=[A-Za-z0-9_-]{107}\n/);
+    // What it says of the form is true: the collection is closed.
+    assert.match(r.stdout, /the collection is closed: every party refuses new\s+answers, and the form says so/);
+    assert.doesNotMatch(r.stdout, /stored but not counted/);
     assert.match(r.stdout, /http:\/\/127\.0\.0\.1:\d+\/report#study=[0-9a-f]{64}&key=[0-9a-f]{128}\n/);
     const study = JSON.parse(fs.readFileSync(path.join(root, 'schema/studies/pay-equity.json'), 'utf8'));
     const expected = clearStats(study, answersFromCsv(fs.readFileSync(path.join(dir, 'people.csv'), 'utf8')));

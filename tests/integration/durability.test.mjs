@@ -1,5 +1,5 @@
 /**
- * durability.test.mjs - nothing acknowledged is lost (DESIGN section 2,
+ * durability.test.mjs - nothing acknowledged is lost (docs/DESIGN.md, section 2,
  * guarantee 5). Under a load of uploads (24 at once) Party 2 is killed with
  * SIGKILL; after its restart every upload it had acknowledged with 201 is
  * still there, byte for byte (the same body again is answered 409 "same"),

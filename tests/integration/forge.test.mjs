@@ -1,5 +1,5 @@
 /**
- * forge.test.mjs - malicious contributors (DESIGN sections 2.2 and 6):
+ * forge.test.mjs - malicious contributors (docs/DESIGN.md, sections 2.2 and 6):
  * honest submissions mixed with deliberately invalid ones of every kind
  * `mpc submit --forge` makes, all uploaded like any other. The compute
  * must reject every forged one (counted, never included) and release

@@ -1,7 +1,7 @@
 /**
  * lib.mjs - shared setup for the integration tests: real binaries from
  * build/bin, a temporary directory, an organizer and N parties made with
- * the commands of DESIGN section 6, a sealed study, and real party servers
+ * the commands of docs/DESIGN.md, section 6, a sealed study, and real party servers
  * on loopback ports.
  *
  * Environment: MPC_BUILD (default build), MPC_KEEP=1 keeps the directory.

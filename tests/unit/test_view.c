@@ -1,5 +1,5 @@
 /*
- * test_view.c - the privacy of one party's view (DESIGN section 2,
+ * test_view.c - the privacy of one party's view (docs/DESIGN.md, section 2,
  * guarantee 1): what a party stores and sees during the protocol does not
  * depend on the contributor's input.
  *

@@ -3,7 +3,7 @@
  * the JSON Schema (schema/study.schema.json, embedded at build time and
  * applied with jschema.c), then the semantic rules a schema cannot state,
  * the canonical encoding and hash, and the submission binding of
- * DESIGN section 4.
+ * docs/DESIGN.md, section 4.
  */
 #include "study.h"
 

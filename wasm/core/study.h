@@ -126,7 +126,7 @@ CORE_MUST_CHECK core_err study_encode_texts(const study *s, const char *const *t
                                             uint64_t *meas, char *err, size_t err_size);
 
 /* Deliberately invalid reports, for testing that the parties reject them
- * (`mpc submit --forge KIND`; DESIGN section 6). */
+ * (`mpc submit --forge KIND`; docs/DESIGN.md, section 6). */
 typedef enum study_forgery {
     STUDY_FORGE_NONE = 0,
     STUDY_FORGE_RANGE,                /* an integer field's value beyond its bounds */
@@ -158,7 +158,7 @@ CORE_MUST_CHECK core_err study_encode_forged(const study *s, const uint64_t *mea
 CORE_MUST_CHECK core_err study_check_text(const study *s, const char *field, const char *text,
                                           char *err, size_t err_size);
 
-/* ---- binding of a submission (DESIGN section 4) ------------------------- */
+/* ---- binding of a submission (docs/DESIGN.md, section 4) ------------------------- */
 
 /* VDAF ctx: "mpc-study/1" || study hash. */
 #define STUDY_CTX_SIZE (sizeof(STUDY_FORMAT) - 1 + STUDY_HASH_SIZE)
@@ -180,7 +180,7 @@ size_t study_hpke_aad(const study *s, const uint8_t report_id[STUDY_REPORT_ID_SI
 /* ---- results ---------------------------------------------------------- */
 
 /* Decodes an aggregate (prio3_output_len integers from prio3_unshard over
- * num_reports reports) into the report rows of DESIGN section 7: a new
+ * num_reports reports) into the report rows of docs/DESIGN.md, section 7: a new
  * cJSON array of objects {"analysis", "group", "statistic", "value",
  * "note"} (strings; value "" when suppressed or undefined), starting with
  * _study rows submissions_accepted and submissions_rejected. Fails with
@@ -188,7 +188,7 @@ size_t study_hpke_aad(const study *s, const uint8_t report_id[STUDY_REPORT_ID_SI
 CORE_MUST_CHECK core_err study_result(const study *s, const core_u128 *aggregate,
                                       uint64_t num_reports, uint64_t num_rejected, cJSON **rows);
 
-/* What the parties may open of an aggregate (DESIGN section 2, output
+/* What the parties may open of an aggregate (docs/DESIGN.md, section 2, output
  * privacy). First the counts: study_count_outputs sets is_count[i] (for
  * each of the prio3_output_len entries) to 1 for the entries that are
  * counts (cell counts and histogram bins), 0 for sums. Once the counts

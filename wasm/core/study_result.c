@@ -1,6 +1,6 @@
 /*
  * study_result.c - from an aggregate of the study circuit to the report
- * rows of DESIGN section 7 (counts, sums, means, sample standard
+ * rows of docs/DESIGN.md, section 7 (counts, sums, means, sample standard
  * deviations, gaps, histograms; small cells suppressed), and the analysis
  * plan in plain language.
  *

@@ -1,5 +1,5 @@
 /*
- * submission.h - one contributor's submission (DESIGN sections 3 and 4):
+ * submission.h - one contributor's submission (docs/DESIGN.md, sections 3 and 4):
  * the encoded answer sharded with the study's Prio3 (nonce = report id,
  * ctx = "mpc-study/1" || study hash), each input share HPKE-sealed to its
  * party (info names the party, aad binds study, report, token, sequence

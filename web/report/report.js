@@ -14,7 +14,7 @@
 //    where it helps (inline SVG, drawn from script) and a table, which is
 //    the accessible equivalent of the chart. Suppressed cells say so; they
 //    are never shown as 0. The CSV downloads are built here, byte for byte
-//    the format of `mpc report --csv` (DESIGN section 7).
+//    the format of `mpc report --csv` (docs/DESIGN.md, section 7).
 //
 // Data from the server only enters the page through textContent and
 // attributes, never as markup. This file is an ES module (strict mode, runs
@@ -385,7 +385,7 @@ function cellState(row) {
 }
 
 // ---------------------------------------------------------------------------
-// CSV (DESIGN section 7, the same bytes as `mpc report --csv`)
+// CSV (docs/DESIGN.md, section 7, the same bytes as `mpc report --csv`)
 
 function csvCell(text) {
   const t = String(text ?? '');

@@ -30,6 +30,8 @@ import { PageError, showPageError } from '/web/lib/page_error.js';
 const MAX_RADIO_CHOICES = 6;
 /** A request that has not been answered by then is retried. */
 const REQUEST_TIMEOUT_MS = 30000;
+/** How long the form waits for each party to say it still accepts answers. */
+const COLLECTION_TIMEOUT_MS = 5000;
 /** Waits before retry number 1, 2, 3, 4 (seconds); later retries wait a
  *  random time between the two LATER bounds. */
 const BACKOFF_S = [1, 2, 4, 8];
@@ -177,6 +179,33 @@ function openStudy(mpc, text, link) {
   return study;
 }
 
+/** Every party still accepts answers: each one is asked (GET
+ *  /api/collection, at once); one that closed the collection when the
+ *  results were released stops the form before anyone fills it in. A party
+ *  that does not answer now is not a reason to stop: the sending retries. */
+async function checkOpen(study) {
+  const answers = await Promise.all(study.parties.map(async (p) => {
+    try {
+      const r = await fetch(`${p.url}/api/collection`, {
+        cache: 'no-store', credentials: 'omit', signal: timeoutSignal(COLLECTION_TIMEOUT_MS),
+      });
+      return r.ok ? { party: p, ...(await r.json()) } : null;
+    } catch {
+      return null;
+    }
+  }));
+  const closed = answers.find((a) => a && a.open === false);
+  if (closed) {
+    const when = localTime(closed.released_at);
+    throw new PageError({
+      title: 'This study is closed',
+      message: `The results of this study were released${when ? ` on ${when}` : ''}, so no more answers are accepted: an answer sent now would not be counted, and the computing parties refuse it.`,
+      advice: 'There is nothing to do: thank you for your time. If you think this is a mistake, contact the organizer of the study.',
+      detail: `${closed.party.name} closed the collection.`,
+    });
+  }
+}
+
 function showLoadError(e) {
   showPageError(e, {
     prefix: 'page-load-error',
@@ -205,6 +234,7 @@ async function start() {
     const [mpc, text] = await Promise.all([loadCore(), loadStudyText()]);
     state.study = openStudy(mpc, text, link);
     state.token = state.study.accessOpen || link.token === '' ? null : link.token;
+    await checkOpen(state.study);
     renderStudy(state.study);
   } catch (e) {
     showLoadError(e);
