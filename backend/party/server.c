@@ -216,11 +216,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                                                            : app->max_body);
         http_reply r = {0};
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl != NULL && strtoull(cl, NULL, 10) > st->body.max) {
+        unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+        if (announced > st->body.max) {
             http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes",
                        st->body.max);
             return send_reply(app, c, method, url, st, &r);
         }
+        /* The whole body at once (it is at most the route's maximum). */
+        if (announced > 0)
+            buf_reserve(&st->body, (size_t)announced);
         if (st->route != NULL && (st->route->flags & ROUTE_UPLOAD)) {
             if (atomic_fetch_add(&app->uploads, 1) >= app->max_uploads) {
                 atomic_fetch_sub(&app->uploads, 1);

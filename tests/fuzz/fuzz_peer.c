@@ -16,8 +16,9 @@
 #include "auth.h"
 #include "b64.h"
 #include "compute.h"
-#include "handlers.h"
+#include "compute_state.h"
 #include "fixture.h"
+#include "handlers.h"
 #include "hex.h"
 #include "hpke.h"
 #include "random.h"
@@ -74,26 +75,22 @@ static void store_reports(void)
     free(rand);
 }
 
-/* The leader's start request: the verification key sealed to this party. */
+/* The leader's start request: the verification key sealed to this party
+ * as the leader seals it, written by the protocol's own codec. */
 static void make_start_body(void)
 {
-    uint8_t vk[32], ikm[32], enc[HPKE_NENC], ct[32 + HPKE_NT], info[40];
-    int n = snprintf((char *)info, sizeof info, "mpc-study/1 verify key");
-    info[n] = (uint8_t)f->app.self;
-    if (random_bytes(vk, sizeof vk) != 0 || random_bytes(ikm, sizeof ikm) != 0 ||
-        hpke_seal(f->party[f->app.self].hpke_pk, info, (size_t)n + 1, study_hash(f->study),
-                  STUDY_HASH_SIZE, vk, sizeof vk, ikm, enc, ct) != CORE_OK)
+    uint8_t vk[32], enc[HPKE_NENC], ct[32 + HPKE_NT];
+    peer_msg m = {0};
+    if (random_bytes(vk, sizeof vk) != 0 ||
+        share_seal_vk(f->study, f->app.self, vk, enc, ct) != CORE_OK ||
+        hex_decode_fixed(RUN_ID, m.compute, sizeof m.compute) != 0)
         abort();
-    char *e = b64_encode(enc, sizeof enc, 0), *c = b64_encode(ct, sizeof ct, 0);
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "compute", RUN_ID);
-    cJSON_AddStringToObject(j, "enc", e);
-    cJSON_AddStringToObject(j, "key", c);
-    cJSON_AddNumberToObject(j, "total", REPORTS);
-    start_body = cJSON_PrintUnformatted(j);
+    m.enc = (peer_blob){enc, sizeof enc};
+    m.key = (peer_blob){ct, sizeof ct};
+    m.total = REPORTS;
+    cJSON *j = peer_msg_write(PEER_START, 0, &m);
+    start_body = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
-    free(e);
-    free(c);
     if (start_body == NULL)
         abort();
 }
