@@ -3,8 +3,9 @@
  * check_doc_refs.mjs - every reference to a design section, in code and
  * docs, resolves to the project's own docs/DESIGN.md: written "docs/DESIGN.md,
  * section N" (or "sections N and M"), with N a heading of that file ("## N."
- * or "### N.M"); no other mention of a DESIGN document, and no path outside
- * the repository (../shared/...). Every docs/NAME.md a file names exists.
+ * or "### N.M"); no other mention of a DESIGN document ("DESIGN section 4"),
+ * and no path outside the repository (../shared/...; CI's own script may
+ * name the tool it runs there). Every docs/NAME.md a file names exists.
  * Prints each bad reference with its file and line; exits 1 if any.
  *
  *   node tests/tools/check_doc_refs.mjs [ROOT]
@@ -43,10 +44,11 @@ for (const file of files(root)) {
     }
   }
   if (rel === path.join('tests', 'tools', 'check_doc_refs.mjs')) continue;
-  for (const m of text.matchAll(/DESIGN(?!\.md)\b|(?<!docs\/)DESIGN\.md/g)) {
+  for (const m of text.matchAll(/DESIGN(?!\.md)\b/g)) {
     problems.push(`${rel}:${lineOf(m.index)}: "${text.slice(m.index, m.index + 30).split('\n')[0]}..." is not a reference to docs/DESIGN.md`);
   }
-  for (const m of text.matchAll(/\.\.\/shared\b/g)) {
+  // (CI itself runs a tool of the machine's, outside the repository.)
+  for (const m of rel.startsWith('.ci') ? [] : text.matchAll(/\.\.\/shared\b/g)) {
     problems.push(`${rel}:${lineOf(m.index)}: a path outside the repository (../shared)`);
   }
   for (const m of text.matchAll(/\bdocs\/([A-Z][A-Za-z0-9_-]*\.md)/g)) {

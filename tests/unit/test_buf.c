@@ -97,6 +97,14 @@ START_TEST(test_take_empty_and_reserve)
     ck_assert_str_eq(s, "");
     ck_assert_uint_eq(len, 0);
     free(s);
+    /* Reserved, nothing appended: still the empty string. */
+    buf r = BUF_INIT(100);
+    ck_assert_int_eq(buf_reserve(&r, 50), 0);
+    ck_assert_int_eq(r.p[0], 0);
+    s = buf_take(&r, &len);
+    ck_assert_str_eq(s, "");
+    ck_assert_uint_eq(len, 0);
+    free(s);
     ck_assert_int_eq(buf_reserve(&b, 100), 0);
     uint8_t *p = b.p;
     for (int i = 0; i < 100; i++)

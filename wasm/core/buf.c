@@ -37,6 +37,7 @@ static int reserve(buf *b, size_t n)
     }
     b->p = p;
     b->cap = cap;
+    b->p[b->len] = 0; /* (a buffer reserved but never appended to is "") */
     return 0;
 }
 
