@@ -311,7 +311,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@echo "== tools: Node.js $$(node --version), npm $$(npm --version)," \
 		"$$(chromium --version 2>/dev/null || echo 'no chromium')," \
-		"$$($(EMCC) --version 2>/dev/null | head -n 1 | sed 's/ (.*//')"
+		"Emscripten $$($(EMCC) --version 2>/dev/null | head -n 1 | sed 's/.*) \([0-9.]*\).*/\1/')"
 	@$(MAKE) --no-print-directory check-unit check-vectors check-tools check-ct check-wasm \
 		check-integration check-browser check-fuzz
 
