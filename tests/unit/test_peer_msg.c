@@ -73,7 +73,7 @@ START_TEST(test_every_message_round_trips)
     m.incomplete = 5;
     m.accepted = 6;
     m.last = 1;
-    strcpy(m.error, "Party 3 did not answer");
+    snprintf(m.error, sizeof m.error, "%s", "Party 3 did not answer");
     m.present = PEER_HAS_TOTAL | PEER_HAS_INCOMPLETE | PEER_HAS_LAST | PEER_HAS_ERROR;
     m.enc = blob(HPKE_NENC);
     m.key = blob(PRIO3_VERIFY_KEY_SIZE + HPKE_NT);
@@ -158,104 +158,107 @@ START_TEST(test_every_message_round_trips)
 }
 END_TEST
 
-/* Reads text as op's request (answer 0) or answer with n reports known;
- * expects a refusal naming `needle`. */
-static void refused(peer_op op, int answer, size_t n, const char *text, const char *needle)
+/* Reads j (taken over) as op's request (answer 0) or answer with n
+ * reports known; expects a refusal naming `needle`. */
+static void refused(peer_op op, int answer, size_t n, cJSON *j, const char *needle)
 {
-    cJSON *j = cJSON_Parse(text);
     peer_sizes z = Z;
     z.n = n;
     peer_msg m;
     char err[300] = "";
     int rc = peer_msg_read(op, answer, j, &z, &m, err, sizeof err);
-    cJSON_Delete(j);
+    char *text = cJSON_PrintUnformatted(j);
     ck_assert_msg(rc == -1, "accepted: %s", text);
     ck_assert_msg(strstr(err, needle) != NULL, "'%s' does not name '%s'", err, needle);
+    free(text);
+    cJSON_Delete(j);
 }
 
-/* base64 of n zero bytes in a new string. */
-static char *zeros(size_t n)
+/* Reads j (taken over) as op's request: it must be accepted. */
+static void accepted(peer_op op, cJSON *j, peer_msg *m)
+{
+    char err[300];
+    ck_assert_msg(peer_msg_read(op, 0, j, &Z, m, err, sizeof err) == 0, "%s", err);
+    cJSON_Delete(j);
+}
+
+/* Adds member name: base64 of n zero bytes. Returns j. */
+static cJSON *zeros(cJSON *j, const char *name, size_t n)
 {
     uint8_t *z = calloc(n ? n : 1, 1);
-    cJSON *j = cJSON_CreateObject();
-    ck_assert_int_eq(jfield_put_b64(j, "v", z, n), 0);
-    char *s = strdup(cJSON_GetObjectItem(j, "v")->valuestring);
-    cJSON_Delete(j);
+    ck_assert_int_eq(jfield_put_b64(j, name, z, n), 0);
     free(z);
-    return s;
+    return j;
 }
 
-#define ID "\"compute\":\"00112233445566778899aabbccddeeff\""
+/* A request of run 0011...eeff, with batch (if batch >= 0). */
+static cJSON *request(double batch)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "compute", "00112233445566778899aabbccddeeff");
+    if (batch >= 0)
+        cJSON_AddNumberToObject(j, "batch", batch);
+    return j;
+}
 
 START_TEST(test_refusals)
 {
-    char text[200000];
-    char *ids3 = zeros(48), *ids_odd = zeros(47), *ids_over = zeros(16 * (COMPUTE_BATCH + 1));
-    char *ids_max = zeros(16 * COMPUTE_BATCH), *flags3 = zeros(3), *msgs3 = zeros(3 * 32);
-    char *msgs2 = zeros(2 * 32), *share = zeros(160), *share_short = zeros(159);
-
-    refused(PEER_VERIFY, 0, 0, "[]", "JSON object");
-    refused(PEER_VERIFY, 0, 0, "{\"batch\":0}", "verify: compute");
-    refused(PEER_VERIFY, 0, 0, "{\"compute\":\"0011\",\"batch\":0}", "compute: must be 32 hex");
-    snprintf(text, sizeof text, "{" ID ",\"reports\":\"%s\"}", ids3);
-    refused(PEER_VERIFY, 0, 0, text, "verify: batch");
-    const char *bad_numbers[] = {"-1", "1.5", "2.2e67", "\"1\"", "true"};
+    cJSON *j = cJSON_CreateArray();
+    refused(PEER_VERIFY, 0, 0, j, "JSON object");
+    j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "batch", 0);
+    refused(PEER_VERIFY, 0, 0, j, "verify: compute");
+    j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "compute", "0011");
+    cJSON_AddNumberToObject(j, "batch", 0);
+    refused(PEER_VERIFY, 0, 0, j, "compute: must be 32 hex");
+    refused(PEER_VERIFY, 0, 0, zeros(request(-1), "reports", 48), "verify: batch");
+    cJSON *bad_numbers[] = {cJSON_CreateNumber(-1), cJSON_CreateNumber(1.5),
+                            cJSON_CreateNumber(2.2e67), cJSON_CreateString("1"),
+                            cJSON_CreateTrue()};
     for (size_t i = 0; i < sizeof bad_numbers / sizeof bad_numbers[0]; i++) {
-        snprintf(text, sizeof text, "{" ID ",\"batch\":%s,\"reports\":\"%s\"}", bad_numbers[i],
-                 ids3);
-        refused(PEER_VERIFY, 0, 0, text, "batch: must be a whole number");
+        j = zeros(request(-1), "reports", 48);
+        cJSON_AddItemToObject(j, "batch", bad_numbers[i]);
+        refused(PEER_VERIFY, 0, 0, j, "batch: must be a whole number");
     }
-    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"%s\",\"total\":-3}", ids3);
-    refused(PEER_VERIFY, 0, 0, text, "total: must be a whole number");
-    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"%s\"}", ids_odd);
-    refused(PEER_VERIFY, 0, 0, text, "reports: must be base64 of 1 to 500 report ids");
-    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"\"}");
-    refused(PEER_VERIFY, 0, 0, text, "reports:");
-    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"%s\"}", ids_over);
-    refused(PEER_VERIFY, 0, 0, text, "reports:");
+    j = zeros(request(0), "reports", 48);
+    cJSON_AddNumberToObject(j, "total", -3);
+    refused(PEER_VERIFY, 0, 0, j, "total: must be a whole number");
+    refused(PEER_VERIFY, 0, 0, zeros(request(0), "reports", 47),
+            "reports: must be base64 of 1 to 500 report ids");
+    refused(PEER_VERIFY, 0, 0, zeros(request(0), "reports", 0), "reports:");
+    refused(PEER_VERIFY, 0, 0, zeros(request(0), "reports", 16 * (COMPUTE_BATCH + 1)), "reports:");
     /* (The most reports a batch holds is accepted.) */
-    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"reports\":\"%s\"}", ids_max);
-    cJSON *j = cJSON_Parse(text);
     peer_msg m;
-    char err[300];
-    ck_assert_int_eq(peer_msg_read(PEER_VERIFY, 0, j, &Z, &m, err, sizeof err), 0);
+    accepted(PEER_VERIFY, zeros(request(0), "reports", 16 * COMPUTE_BATCH), &m);
     ck_assert_uint_eq(m.reports.len, 16 * COMPUTE_BATCH);
     peer_msg_free(&m);
-    cJSON_Delete(j);
     /* The batch's first per-report member sets the number of the others. */
-    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"accept\":\"%s\",\"messages\":\"%s\"}",
-             flags3, msgs2);
-    refused(PEER_COMMIT, 0, 0, text, "commit: messages: must be base64 of exactly 96 bytes");
-    snprintf(text, sizeof text, "{" ID ",\"batch\":0,\"accept\":\"%s\",\"messages\":\"%s\"}",
-             flags3, msgs3);
-    j = cJSON_Parse(text);
-    ck_assert_int_eq(peer_msg_read(PEER_COMMIT, 0, j, &Z, &m, err, sizeof err), 0);
+    refused(PEER_COMMIT, 0, 0, zeros(zeros(request(0), "accept", 3), "messages", 2 * 32),
+            "commit: messages: must be base64 of exactly 96 bytes");
+    accepted(PEER_COMMIT, zeros(zeros(request(0), "accept", 3), "messages", 3 * 32), &m);
     peer_msg_free(&m);
-    cJSON_Delete(j);
     /* Answers: the leader knows the batch's size. */
-    snprintf(text, sizeof text, "{\"valid\":\"%s\"}", flags3);
-    refused(PEER_COMMIT, 1, 4, text, "valid: must be base64 of exactly 4 bytes");
-    snprintf(text, sizeof text, "{\"ok\":\"%s\",\"shares\":\"%s\"}", flags3, msgs3);
-    refused(PEER_VERIFY, 1, 3, text, "shares: must be base64 of exactly 144 bytes");
-    snprintf(text, sizeof text, "{\"counts\":\"%s\",\"accepted\":1}", share_short);
-    refused(PEER_COUNTS, 1, 0, text, "counts: must be base64 of exactly 160 bytes");
-    snprintf(text, sizeof text, "{\"counts\":\"%s\"}", share);
-    refused(PEER_COUNTS, 1, 0, text, "accepted:");
-    snprintf(text, sizeof text, "{\"held\":\"%s\"}", ids3); /* 48 bytes: not whole records */
-    refused(PEER_START, 1, 0, text, "held: must be base64 of at most");
-    refused(PEER_RELEASE, 1, 0, "{\"aggregate\":\"not base64!\"}", "aggregate:");
-    refused(PEER_AGGREGATE, 0, 0, "{" ID ",\"batch\":1,\"accept\":\"AAA=\",\"last\":1}",
-            "last: must be true or false");
-    refused(PEER_ABORT, 0, 0, "{" ID ",\"error\":5}", "error: must be a string");
-    free(ids3);
-    free(ids_odd);
-    free(ids_over);
-    free(ids_max);
-    free(flags3);
-    free(msgs3);
-    free(msgs2);
-    free(share);
-    free(share_short);
+    refused(PEER_COMMIT, 1, 4, zeros(cJSON_CreateObject(), "valid", 3),
+            "valid: must be base64 of exactly 4 bytes");
+    refused(PEER_VERIFY, 1, 3, zeros(zeros(cJSON_CreateObject(), "ok", 3), "shares", 3 * 32),
+            "shares: must be base64 of exactly 144 bytes");
+    j = zeros(cJSON_CreateObject(), "counts", 159);
+    cJSON_AddNumberToObject(j, "accepted", 1);
+    refused(PEER_COUNTS, 1, 0, j, "counts: must be base64 of exactly 160 bytes");
+    refused(PEER_COUNTS, 1, 0, zeros(cJSON_CreateObject(), "counts", 160), "accepted:");
+    /* 48 bytes: not whole records. */
+    refused(PEER_START, 1, 0, zeros(cJSON_CreateObject(), "held", 48),
+            "held: must be base64 of at most");
+    j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "aggregate", "not base64!");
+    refused(PEER_RELEASE, 1, 0, j, "aggregate:");
+    j = zeros(request(1), "accept", 2);
+    cJSON_AddNumberToObject(j, "last", 1);
+    refused(PEER_AGGREGATE, 0, 0, j, "last: must be true or false");
+    j = request(-1);
+    cJSON_AddNumberToObject(j, "error", 5);
+    refused(PEER_ABORT, 0, 0, j, "error: must be a string");
 }
 END_TEST
 
