@@ -58,21 +58,15 @@ static void show_release(compute *c, const db_release *r)
 /* Drops the run's secrets and batch. Lock held. */
 static void drop_run(compute *c)
 {
-    const prio3 *v = study_prio3(c->app->study);
-    size_t os = prio3_out_share_size(v);
+    size_t os = prio3_out_share_size(study_prio3(c->app->study));
+    share_drop_batch(c);
     core_free_secret(c->agg, c->agg ? os : 0);
-    core_free_secret(c->states, c->states ? c->batch_n * prio3_verify_state_size(v) : 0);
-    free(c->ok);
-    core_free_secret(c->outs, c->outs ? c->batch_n * os : 0);
-    free(c->valid);
     core_free_secret(c->prepared, c->prepared ? os : 0);
-    c->agg = c->states = c->ok = c->prepared = c->outs = c->valid = NULL;
+    c->agg = c->prepared = NULL;
     core_wipe(c->vk, sizeof c->vk);
     c->active = 0;
     c->gen++;
     c->verified_all = 0;
-    c->batch = -1;
-    c->batch_n = 0;
     c->accepted = 0;
 }
 

@@ -63,8 +63,7 @@ typedef enum run_err {
     RUN_NONE,    /* no such run here (another one, or none: restarted?) */
     RUN_ORDER,   /* not the batch held, or a step before its turn */
     RUN_REFUSED, /* a report this party could not verify, or found invalid, was accepted */
-    RUN_NOMEM,
-    RUN_STORAGE /* the database failed */
+    RUN_NOMEM
 } run_err;
 
 /* Milliseconds of a monotonic clock. */
@@ -121,6 +120,9 @@ int run_released_before(compute *c, const db_release *prev, const uint8_t *share
                         size_t err_size);
 
 /* ---- share.c: this party's shares ------------------------------------------------ */
+
+/* Frees the batch held (states, flags, output shares). Lock held. */
+void share_drop_batch(compute *c);
 
 /* The study's verification key here: the one stored (sealed to this
  * party) by the first compute. The leader makes it (proposed NULL); a

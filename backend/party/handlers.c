@@ -69,8 +69,6 @@ static const struct asset {
     {"/web/lib/page_error.js", web_lib_page_error_js, &web_lib_page_error_js_len, JS, 0},
 };
 
-static void add_time(cJSON *obj, const char *name, int64_t t);
-
 static void raw(http_reply *out, const char *body, size_t len, const char *type, int page)
 {
     out->status = 200;
@@ -107,26 +105,6 @@ void h_study(party_app *app, const http_req *req, http_reply *out)
 {
     (void)req;
     raw(out, app->study_text, app->study_len, "application/json", 0);
-}
-
-/* GET /api/collection: whether this party still accepts submissions
- * ({"open": true}), or closed them when it released the study ({"open":
- * false, "released_at": ISO 8601}). The form asks every party on load. */
-void h_collection(party_app *app, const http_req *req, http_reply *out)
-{
-    (void)req;
-    db_release r;
-    db_err e = db_release_get(app->db, study_hash(app->study), &r);
-    if (e != DB_OK && e != DB_MISSING) {
-        http_error(out, API_UNAVAILABLE, "the database cannot be read");
-        return;
-    }
-    free(r.result);
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddBoolToObject(j, "open", e == DB_MISSING);
-    if (e == DB_OK)
-        add_time(j, "released_at", r.released_at);
-    http_json(out, 200, j);
 }
 
 /* ---- admin session ---------------------------------------------------------- */
@@ -197,6 +175,26 @@ static void add_time(cJSON *obj, const char *name, int64_t t)
     }
     party_iso_time(t, iso);
     cJSON_AddStringToObject(obj, name, iso);
+}
+
+/* GET /api/collection: whether this party still accepts submissions
+ * ({"open": true}), or closed them when it released the study ({"open":
+ * false, "released_at": ISO 8601}). The form asks every party on load. */
+void h_collection(party_app *app, const http_req *req, http_reply *out)
+{
+    (void)req;
+    db_release r;
+    db_err e = db_release_get(app->db, study_hash(app->study), &r);
+    if (e != DB_OK && e != DB_MISSING) {
+        http_error(out, API_UNAVAILABLE, "the database cannot be read");
+        return;
+    }
+    free(r.result);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddBoolToObject(j, "open", e == DB_MISSING);
+    if (e == DB_OK)
+        add_time(j, "released_at", r.released_at);
+    http_json(out, 200, j);
 }
 
 static void add_tristate(cJSON *obj, const char *name, int v)

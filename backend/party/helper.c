@@ -38,9 +38,6 @@ static void refuse(http_reply *out, const char *op, run_err e, const char *order
         break;
     case RUN_ORDER: http_error(out, API_CONFLICT, "%s: %s", op, order); break;
     case RUN_REFUSED: http_error(out, API_CONFLICT, "%s: %s", op, refused); break;
-    case RUN_STORAGE:
-        http_error(out, API_UNAVAILABLE, "%s: the database cannot be read", op);
-        break;
     case RUN_OK:
     case RUN_NOMEM: http_error(out, API_INTERNAL, "out of memory"); break;
     }

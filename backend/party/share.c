@@ -122,8 +122,7 @@ static int is_run(const compute *c, const uint8_t id[PEER_RUN_ID_SIZE])
     return c->active && memcmp(id, c->id, PEER_RUN_ID_SIZE) == 0;
 }
 
-/* Lock held: frees the held batch (states, flags, output shares). */
-static void drop_batch(compute *c)
+void share_drop_batch(compute *c)
 {
     const prio3 *v = study_prio3(c->app->study);
     core_free_secret(c->states, c->states ? c->batch_n * prio3_verify_state_size(v) : 0);
@@ -212,7 +211,7 @@ run_err share_verify(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], long batch,
         pthread_mutex_lock(&c->lock);
         e = c->gen == gen ? RUN_OK : RUN_NONE;
         if (e == RUN_OK) {
-            drop_batch(c);
+            share_drop_batch(c);
             c->states = states;
             c->ok = flags;
             c->batch = batch;
@@ -326,7 +325,7 @@ run_err share_aggregate(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], long bat
         *added = count;
     }
     if ((e == RUN_OK || e == RUN_REFUSED) && n > 0)
-        drop_batch(c);
+        share_drop_batch(c);
     pthread_mutex_unlock(&c->lock);
     return e;
 }

@@ -37,14 +37,6 @@ jfield_err jfield_get_b64(const cJSON *obj, const char *name, size_t exact, size
     return JFIELD_OK;
 }
 
-jfield_err jfield_get_b64_fixed(const cJSON *obj, const char *name, uint8_t *out, size_t exact)
-{
-    const char *s = jfield_get_string(obj, name);
-    if (s == NULL)
-        return JFIELD_MISSING;
-    return b64_decode(s, 0, out, exact) == (long)exact ? JFIELD_OK : JFIELD_INVALID;
-}
-
 jfield_err jfield_uint(const cJSON *item, uint64_t max, uint64_t *out)
 {
     if (!cJSON_IsNumber(item))

@@ -37,10 +37,6 @@ int jfield_put_b64(cJSON *obj, const char *name, const uint8_t *p, size_t n);
 jfield_err jfield_get_b64(const cJSON *obj, const char *name, size_t exact, size_t max,
                           uint8_t **out, size_t *len) CORE_MUST_CHECK;
 
-/* The same into the caller's buffer out[exact] (fixed-size members). */
-jfield_err jfield_get_b64_fixed(const cJSON *obj, const char *name, uint8_t *out,
-                                size_t exact) CORE_MUST_CHECK;
-
 /* A JSON number that is a whole number from 0 to max (at most
  * JFIELD_UINT_MAX): JFIELD_OK with *out set, or JFIELD_MISSING /
  * JFIELD_INVALID with *out untouched. Never converts anything else. */
