@@ -5,11 +5,14 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+#include "safe_text.h"
 
 void log_msg(const char *level, const char *fmt, ...)
 {
-    char stamp[32], line[1024];
+    char stamp[32], line[1024], safe[LOG_MAX_LINE];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -18,5 +21,7 @@ void log_msg(const char *level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s %s: %s\n", stamp, level, line);
+    /* One line per message, whatever a request put in it. */
+    fprintf(stderr, "%s %s: %s\n", stamp, level,
+            safe_text_escape(line, strlen(line), safe, sizeof safe));
 }

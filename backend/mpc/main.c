@@ -19,6 +19,7 @@
 #include "hex.h"
 #include "keys.h"
 #include "mpc.h"
+#include "safe_text.h"
 #include "sealed.h"
 #include "token.h"
 
@@ -164,6 +165,12 @@ static cJSON *read_json(const char *path, size_t max, char *err, size_t err_size
                  errno == EFBIG ? "file too large" : strerror(errno));
         return NULL;
     }
+    char why[256];
+    if (safe_text_json(text, len, why, sizeof why) != 0) {
+        snprintf(err, err_size, "%s: %s", path, why);
+        free(text);
+        return NULL;
+    }
     cJSON *doc = cJSON_ParseWithLength(text, len);
     free(text);
     if (doc == NULL)
@@ -188,6 +195,11 @@ static cJSON *party_entry(const char *path, char *err, size_t err_size)
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(pub, members[i]);
         if (!cJSON_IsString(v)) {
             snprintf(err, err_size, "%s: \"%s\" is missing", path, members[i]);
+            goto fail;
+        }
+        char why[256];
+        if (strcmp(members[i], "url") == 0 && safe_text_origin(v->valuestring, why, sizeof why)) {
+            snprintf(err, err_size, "%s: \"url\": %s", path, why);
             goto fail;
         }
         cJSON_AddStringToObject(entry, members[i], v->valuestring);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "party.h"
 #include "peers.h"
+#include "safe_text.h"
 #include "sealed.h"
 #include "server.h"
 
@@ -206,14 +207,6 @@ static int set_password(const char *dir, const char *file)
     return rc;
 }
 
-static int valid_url(const char *url)
-{
-    const char *rest = strncmp(url, "https://", 8) == 0  ? url + 8
-                       : strncmp(url, "http://", 7) == 0 ? url + 7
-                                                         : NULL;
-    return rest != NULL && rest[0] != '\0' && strpbrk(rest, "/?#@ ") == NULL && strlen(url) <= 200;
-}
-
 static int cmd_init(int argc, char **argv)
 {
     options o = {0};
@@ -223,16 +216,16 @@ static int cmd_init(int argc, char **argv)
     if (need(o.dir, "--dir", INIT_HELP) || need(o.name, "--name", INIT_HELP) ||
         need(o.url, "--url", INIT_HELP))
         return 2;
-    if (!valid_url(o.url)) {
-        fprintf(stderr, "mpc-party: --url must be http://HOST[:PORT] or https://HOST[:PORT] "
-                        "with no path, e.g. https://mpc.example.org\n");
-        return 2;
-    }
-    if (strlen(o.name) == 0 || strlen(o.name) > 100) {
-        fprintf(stderr, "mpc-party: --name must be 1 to 100 characters\n");
-        return 2;
-    }
     char err[ERR_SIZE], pw[25];
+    if (safe_text_origin(o.url, err, sizeof err) != 0) {
+        fprintf(stderr, "mpc-party: --url: %s\n", err);
+        return 2;
+    }
+    if (strlen(o.name) == 0 || strlen(o.name) > 100 || safe_text_has_control(o.name)) {
+        fprintf(stderr, "mpc-party: --name must be 1 to 100 characters, with no control "
+                        "characters\n");
+        return 2;
+    }
     if (keys_party_create(o.dir, o.name, o.url, err, sizeof err) != 0) {
         fprintf(stderr, "mpc-party: %s\n", err);
         return 1;
@@ -307,18 +300,31 @@ static void free_party(party_app *app)
     core_wipe(&app->keys, sizeof app->keys);
 }
 
+/* s as it may be shown on the admin's terminal (a study is refused with
+ * control characters already; this is the second fence). */
+#define TERM(s) safe_text_escape((s), strlen(s), (char[1024]){0}, 1024)
+
 static void print_plan(const party_app *app)
 {
     const study *s = app->study;
-    printf("Study: %s (%s)\nStudy hash: %s\n\nParties:\n", study_title(s), study_id(s),
+    printf("Study: %s (%s)\nStudy hash: %s\n\nParties:\n", TERM(study_title(s)), TERM(study_id(s)),
            app->study_hash_hex);
     for (unsigned i = 0; i < study_num_parties(s); i++)
-        printf("  %u. %s, %s%s%s\n", i + 1, study_party_name(s, i), study_party_url(s, i),
-               i == 0 ? " (leader)" : "", i == app->self ? " <- this party" : "");
+        printf("  %u. %s, %s%s%s\n", i + 1, TERM(study_party_name(s, i)),
+               TERM(study_party_url(s, i)), i == 0 ? " (leader)" : "",
+               i == app->self ? " <- this party" : "");
     printf("\nWhat will be computed, once, and released:\n");
     cJSON *plan = study_plan(s);
     const cJSON *line;
-    cJSON_ArrayForEach(line, plan) printf("  - %s\n", line->valuestring);
+    cJSON_ArrayForEach(line, plan)
+    {
+        size_t n = strlen(line->valuestring) * 4 + 4;
+        char *safe = malloc(n);
+        if (safe != NULL)
+            printf("  - %s\n",
+                   safe_text_escape(line->valuestring, strlen(line->valuestring), safe, n));
+        free(safe);
+    }
     cJSON_Delete(plan);
     printf("\nNothing is released with fewer than %llu submissions; groups with fewer than %llu\n"
            "contributors are reported as suppressed and their sums are never opened.\n",

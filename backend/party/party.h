@@ -18,6 +18,8 @@
 #define PARTY_VERSION "0.4.0"
 #define PARTY_DB_FILE "party.db"
 #define PARTY_MAX_ORIGIN 256
+/* A page's Content-Security-Policy: the fixed part and every origin. */
+#define PARTY_CSP_SIZE (512 + STUDY_MAX_PARTIES * PARTY_MAX_ORIGIN)
 
 typedef struct peers peers;
 typedef struct compute compute;

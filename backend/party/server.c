@@ -42,8 +42,10 @@ typedef struct conn_state {
 } conn_state;
 
 /* The pages' Content-Security-Policy: only this party's own scripts and
- * styles; network requests only to the study's parties. */
-static void page_csp(const party_app *app, int page, char *out, size_t size)
+ * styles; network requests only to the study's parties (origins checked
+ * when the study was loaded, wasm/core/safe_text.h). 0, or -1 if it does
+ * not fit. */
+static int page_csp(const party_app *app, int page, char *out, size_t size)
 {
     size_t n = (size_t)snprintf(out, size,
                                 "default-src 'self'; style-src 'self'; "
@@ -53,6 +55,33 @@ static void page_csp(const party_app *app, int page, char *out, size_t size)
                                 page == HTTP_PAGE_WASM ? " 'wasm-unsafe-eval'" : "");
     for (unsigned i = 0; i < study_num_parties(app->study) && n < size; i++)
         n += (size_t)snprintf(out + n, size - n, " %s", app->origins[i]);
+    return n < size ? 0 : -1;
+}
+
+/* 1 if libmicrohttpd took the header, 0 if it refused it (a CR, LF or
+ * other byte a header may not hold). */
+static int header(struct MHD_Response *resp, const char *name, const char *value)
+{
+    return MHD_add_response_header(resp, name, value) == MHD_YES;
+}
+
+/* The answer when a header was refused: a plain 500, with headers that
+ * are constants; nothing of the intended reply. */
+static enum MHD_Result send_refused(struct MHD_Connection *c)
+{
+    static const char body[] = "{\"error\":\"internal error: the reply could not be built\"}";
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        sizeof body - 1, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    enum MHD_Result ok = MHD_NO;
+    if (header(resp, "Content-Type", "application/json") &&
+        header(resp, "X-Content-Type-Options", "nosniff") &&
+        header(resp, "Content-Security-Policy", "default-src 'none'") &&
+        header(resp, "Cache-Control", "no-store"))
+        ok = MHD_queue_response(c, 500, resp);
+    MHD_destroy_response(resp);
+    return ok;
 }
 
 /* The Origin header if it is one of the study's parties, else NULL. */
@@ -85,44 +114,50 @@ static enum MHD_Result send_reply(party_app *app, struct MHD_Connection *c, cons
     }
     if (resp == NULL)
         return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "text/plain");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Cache-Control",
-                            strncmp(url, "/api/", 5) == 0 ? "no-store" : "no-cache");
-    if (r->html) {
-        char csp[2048];
-        page_csp(app, r->html, csp, sizeof csp);
-        MHD_add_response_header(resp, "Content-Security-Policy", csp);
+    /* Every header is checked: a page without its CSP is not served. */
+    int ok = header(resp, "Content-Type", r->content_type ? r->content_type : "text/plain") &&
+             header(resp, "X-Content-Type-Options", "nosniff") &&
+             header(resp, "Referrer-Policy", "no-referrer") &&
+             header(resp, "X-Frame-Options", "DENY") &&
+             header(resp, "Cache-Control", strncmp(url, "/api/", 5) == 0 ? "no-store" : "no-cache");
+    if (ok && r->html) {
+        char csp[PARTY_CSP_SIZE];
+        ok = page_csp(app, r->html, csp, sizeof csp) == 0 &&
+             header(resp, "Content-Security-Policy", csp);
     }
-    if (r->set_cookie[0])
-        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
-    if (r->location[0])
-        MHD_add_response_header(resp, "Location", r->location);
-    if (st->allow[0])
-        MHD_add_response_header(resp, "Allow", st->allow);
-    if (r->retry_after) {
+    if (ok && r->set_cookie[0])
+        ok = header(resp, "Set-Cookie", r->set_cookie);
+    if (ok && r->location[0])
+        ok = header(resp, "Location", r->location);
+    if (ok && st->allow[0])
+        ok = header(resp, "Allow", st->allow);
+    if (ok && r->retry_after) {
         char v[16];
         snprintf(v, sizeof v, "%u", r->retry_after);
-        MHD_add_response_header(resp, "Retry-After", v);
+        ok = header(resp, "Retry-After", v);
     }
     const char *origin = allowed_origin(app, c);
-    if (origin != NULL && st->route != NULL && (st->route->flags & ROUTE_CORS)) {
-        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+    if (ok && origin != NULL && st->route != NULL && (st->route->flags & ROUTE_CORS))
         /* The form backs off as a busy party asks (uploads to other origins). */
-        MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Retry-After");
-        MHD_add_response_header(resp, "Vary", "Origin");
+        ok = header(resp, "Access-Control-Allow-Origin", origin) &&
+             header(resp, "Access-Control-Expose-Headers", "Retry-After") &&
+             header(resp, "Vary", "Origin");
+    if (!ok) {
+        MHD_destroy_response(resp);
+        cJSON_Delete(r->json);
+        r->json = NULL;
+        log_warn("%s %s: a response header was refused; answered 500 instead", method, url);
+        return send_refused(c);
     }
-    enum MHD_Result ok = MHD_queue_response(c, r->status, resp);
+    enum MHD_Result queued = MHD_queue_response(c, r->status, resp);
     MHD_destroy_response(resp);
     /* Changes and failures only (peers' checks every few seconds are not
      * news); paths only: query strings are never logged. */
     if (strcmp(method, "GET") != 0 || r->status >= 400)
-        log_info("%s %s %u", method, url, r->status);
+        log_info("%.16s %.300s %u", method, url, r->status);
     cJSON_Delete(r->json);
     r->json = NULL;
-    return ok;
+    return queued;
 }
 
 /* CORS preflight for the routes the study's pages call. */
@@ -145,11 +180,13 @@ static enum MHD_Result preflight(party_app *app, struct MHD_Connection *c, const
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
-    MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST");
-    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
-    MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
-    MHD_add_response_header(resp, "Vary", "Origin");
+    if (!(header(resp, "Access-Control-Allow-Origin", origin) &&
+          header(resp, "Access-Control-Allow-Methods", "GET, POST") &&
+          header(resp, "Access-Control-Allow-Headers", "Content-Type") &&
+          header(resp, "Access-Control-Max-Age", "600") && header(resp, "Vary", "Origin"))) {
+        MHD_destroy_response(resp);
+        return send_refused(c);
+    }
     enum MHD_Result ok = MHD_queue_response(c, 204, resp);
     MHD_destroy_response(resp);
     return ok;

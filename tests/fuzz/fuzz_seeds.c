@@ -71,6 +71,26 @@ int main(int argc, char **argv)
     put("study", 0, text, len);
     free(text);
     put("study", 1, f->text, strlen(f->text));
+    /* The sealed text with a party's address made hostile, and with an
+     * escape sequence in the title: both refused (the fuzzer mutates from
+     * the edge). */
+    static const char *const edits[][2] = {
+        {"\"url\":\"http://", "\"url\":\"http://evil.example;script-src *;x."},
+        {"\"title\":\"", "\"title\":\"\\u001b[1A\\r"},
+    };
+    for (size_t e = 0; e < 2; e++) {
+        const char *at = strstr(f->text, edits[e][0]);
+        if (at == NULL)
+            return 1;
+        size_t n = strlen(f->text) + strlen(edits[e][1]) + 1;
+        char *edited = malloc(n);
+        if (edited == NULL)
+            return 1;
+        snprintf(edited, n, "%.*s%s%s", (int)(at - f->text), f->text, edits[e][1],
+                 at + strlen(edits[e][0]));
+        put("study", 2 + (int)e, edited, strlen(edited));
+        free(edited);
+    }
 
     /* upload: a valid body for party 2 (a signed token), and its siblings. */
     const char *texts[] = {"Woman", "Asian", "Sales", "85000", "false"};

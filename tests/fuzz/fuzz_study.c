@@ -2,11 +2,14 @@
  * fuzz_study.c - the study parser and compiler (study_parse, unsealed and
  * sealed; the schema check, the semantic rules, the canonical hash, the
  * study circuit), then an answer encoded through it when the study is
- * valid.
+ * valid. A study accepted holds no control character in any string and
+ * only origins (scheme://host[:port]) as party addresses: never a study
+ * half-accepted with text that would reach a terminal or a header.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "safe_text.h"
 #include "study.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,6 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort(); /* a failure always says why and returns nothing */
             continue;
         }
+        if (safe_text_json((const char *)data, size, err, sizeof err) != 0)
+            abort();
+        for (unsigned i = 0; i < study_num_parties(s); i++)
+            if (safe_text_origin(study_party_url(s, i), err, sizeof err) != 0 ||
+                strpbrk(study_party_url(s, i), "; \t\r\n,'\"") != NULL)
+                abort();
         size_t n = study_num_fields(s);
         const char *texts[64];
         for (size_t i = 0; i < n && i < 64; i++)

@@ -672,5 +672,142 @@ START_TEST(test_binding)
 }
 END_TEST
 
+/* ---- hostile text: control characters, party addresses, long labels ------- */
+
+/* The error of parsing doc printed with marker replaced by repl. */
+static core_err parse_with(const cJSON *doc, const char *marker, const char *repl, char *err)
+{
+    char *text = cJSON_PrintUnformatted(doc), *at = strstr(text, marker);
+    ck_assert_ptr_nonnull(at);
+    size_t len = strlen(text) + strlen(repl) + 1;
+    char *edited = malloc(len);
+    snprintf(edited, len, "%.*s%s%s", (int)(at - text), text, repl, at + strlen(marker));
+    study *s = (study *)1;
+    core_err e = study_parse(edited, strlen(edited), 0, &s, err, STUDY_ERR_SIZE);
+    if (e != CORE_OK)
+        ck_assert_ptr_null(s);
+    study_free(e == CORE_OK ? s : NULL);
+    free(edited);
+    free(text);
+    return e;
+}
+
+START_TEST(test_hostile_text)
+{
+    char err[STUDY_ERR_SIZE];
+    cJSON *doc = load_doc(PAY);
+    add_parties(doc, 3);
+    apply(doc, "title", "\"MARK\"");
+    ck_assert_int_eq(parse_with(doc, "MARK", "Pay", err), CORE_OK);
+    /* ESC and CR rewrite terminal lines; NUL would cut the label. */
+    static const char *const controls[] = {"Pay\\u001b[1A\\rApproved", "Pay\\u0000 2026",
+                                           "Pay\x1b[2K", "Pay\xc2\x9b", "Pay\\n2026"};
+    for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++) {
+        ck_assert_int_eq(parse_with(doc, "MARK", controls[i], err), CORE_EDECODE);
+        ck_assert_msg(strncmp(err, "title: holds the control character U+00", 39) == 0 ||
+                          strstr(err, "a string holds the control character U+0000") != NULL,
+                      "%s", err);
+    }
+    apply(doc, "title", "\"Pay\"");
+    apply(doc, "fields/0/choices/0", "\"MARK\"");
+    ck_assert_int_eq(parse_with(doc, "MARK", "Wo\\u0000man", err), CORE_EDECODE);
+    ck_assert_msg(strncmp(err, "line 1, column ", 15) == 0, "%s", err); /* (cut by a NUL) */
+    ck_assert_int_eq(parse_with(doc, "MARK", "Wo\\u001bman", err), CORE_EDECODE);
+    ck_assert_str_eq(err, "fields[0].choices[0]: holds the control character U+001B; remove it");
+    apply(doc, "fields/0/choices/0", "\"Woman\"");
+    /* A party's address: only scheme://host[:port] reaches the CSP. */
+    static const struct {
+        const char *url, *error;
+    } urls[] = {
+        {"http://evil.example;script-src-attr\\t'unsafe-inline'",
+         "parties[1].url: holds the control character U+0009; remove it"},
+        {"http://evil.example;script-src-attr 'unsafe-inline'",
+         "parties[1].url: must match the pattern"},
+        {"http://evil.example\\r\\nX: y",
+         "parties[1].url: holds the control character U+000D; remove it"},
+        {"http://Evil.example", "parties[1].url: must match the pattern"},
+        {"http://evil..example", "parties[1].url: the host: must be a lowercase DNS name"},
+        {"http://[::1]]:8001", "parties[1].url: must be http://HOST[:PORT]"},
+        {"http://127.0.0.1:99999", "parties[1].url: the port: must be a number from 1 to 65535"},
+        {"http://1.2.3", "parties[1].url: the host: is neither an IPv4 address"},
+    };
+    apply(doc, "parties/1/url", "\"MARK\"");
+    ck_assert_msg(parse_with(doc, "MARK", "http://[::1]:8002", err) == CORE_OK, "%s", err);
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        ck_assert_int_eq(parse_with(doc, "MARK", urls[i].url, err), CORE_EDECODE);
+        ck_assert_msg(strncmp(err, urls[i].error, strlen(urls[i].error)) == 0,
+                      "%s:\n got  %s\n want %s...", urls[i].url, err, urls[i].error);
+    }
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* Four "by" fields whose labels (100 characters, 2 bytes each) differ only
+ * at their end: every one of the 16 groups is named whole. */
+START_TEST(test_long_labels)
+{
+    cJSON *doc = load_doc(PAY);
+    char label[2][256];
+    for (int v = 0; v < 2; v++) {
+        size_t n = 0;
+        for (int k = 0; k < 99; k++)
+            n += (size_t)snprintf(label[v] + n, sizeof label[v] - n, "\xc3\xa9");
+        snprintf(label[v] + n, sizeof label[v] - n, "%c", v ? 'B' : 'A');
+    }
+    cJSON *fields = cJSON_GetObjectItem(doc, "fields");
+    cJSON *by = cJSON_CreateArray();
+    for (int f = 0; f < 4; f++) {
+        char name[40];
+        snprintf(name, sizeof name, "long_field_%d_abcdefghijklmnopqrs", f); /* 32 bytes */
+        ck_assert_uint_eq(strlen(name), 32);
+        cJSON *field = cJSON_CreateObject(), *choices = cJSON_CreateArray();
+        cJSON_AddStringToObject(field, "name", name);
+        cJSON_AddStringToObject(field, "label", name);
+        cJSON_AddStringToObject(field, "type", "choice");
+        cJSON_AddItemToArray(choices, cJSON_CreateString(label[0]));
+        cJSON_AddItemToArray(choices, cJSON_CreateString(label[1]));
+        cJSON_AddItemToObject(field, "choices", choices);
+        cJSON_AddItemToArray(fields, field);
+        cJSON_AddItemToArray(by, cJSON_CreateString(name));
+    }
+    cJSON *analysis = cJSON_CreateObject(), *stats = cJSON_CreateArray();
+    cJSON_AddStringToObject(analysis, "name", "long");
+    cJSON_AddItemToObject(analysis, "by", by);
+    cJSON_AddItemToArray(stats, cJSON_CreateString("count"));
+    cJSON_AddItemToObject(analysis, "stats", stats);
+    cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "analyses"), analysis);
+    study *s = parse_ok(doc);
+    core_u128 *agg = calloc(prio3_output_len(study_prio3(s)), sizeof *agg);
+    cJSON *rows;
+    ck_assert_int_eq(study_result(s, agg, study_min_submissions(s), 0, &rows), CORE_OK);
+    size_t seen = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        if (strcmp(cJSON_GetObjectItem(r, "analysis")->valuestring, "long") != 0)
+            continue;
+        const char *g = cJSON_GetObjectItem(r, "group")->valuestring;
+        char want[2048];
+        size_t n = 0;
+        for (int f = 0; f < 4; f++)
+            n += (size_t)snprintf(want + n, sizeof want - n,
+                                  "%slong_field_%d_abcdefghijklmnopqrs=%s", f ? ";" : "", f,
+                                  label[(seen >> (3 - f)) & 1]);
+        ck_assert_str_eq(g, want);
+        seen++;
+    }
+    ck_assert_uint_eq(seen, 16);
+    /* The plan names every label and bin, however long. */
+    cJSON *plan = study_plan(s);
+    ck_assert_ptr_nonnull(strstr(cJSON_GetArrayItem(plan, 3)->valuestring, "(16 groups)."));
+    cJSON_Delete(plan);
+    cJSON_Delete(rows);
+    free(agg);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
 TU_MAIN("study", 120, test_examples_parse, test_hash_canonical, test_validation_errors,
-        test_encode_answers, test_circuit_soundness, test_end_to_end_statistics, test_binding)
+        test_encode_answers, test_circuit_soundness, test_end_to_end_statistics, test_binding,
+        test_hostile_text, test_long_labels)

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "hex.h"
 #include "jschema.h"
+#include "safe_text.h"
 #include "study_internal.h"
 
 /* The schema, embedded by the build (build/gen/study_schema.c). */
@@ -413,6 +414,11 @@ static core_err load_parties(study *s, char *err, size_t err_size)
         unsigned i = s->num_parties++;
         s->party_name[i] = get_str(p, "name");
         s->party_url[i] = get_str(p, "url");
+        char why[STUDY_ERR_SIZE];
+        if (safe_text_origin(s->party_url[i], why, sizeof why) != 0) {
+            study_errf(err, err_size, "parties[%u].url: %s", i, why);
+            return CORE_EDECODE;
+        }
         if (hex_decode_fixed(get_str(p, "hpke_public_key"), s->party_hpke[i], HPKE_NPK) != 0 ||
             hex_decode_fixed(get_str(p, "signing_public_key"), s->party_sign[i],
                              STUDY_SIGN_KEY_SIZE) != 0) {
@@ -479,6 +485,45 @@ static core_err check_sealing(study *s, unsigned flags, char *err, size_t err_si
     return CORE_OK;
 }
 
+/* The path of the first string of v holding a control character (after
+ * path, n bytes of it used), or 0 if none does. */
+static int find_control(const cJSON *v, char *path, size_t n, size_t size)
+{
+    if (cJSON_IsString(v))
+        return safe_text_has_control(v->valuestring);
+    const cJSON *c;
+    size_t i = 0;
+    cJSON_ArrayForEach(c, v)
+    {
+        if (cJSON_IsArray(v))
+            snprintf(path + n, size - n, "[%zu]", i++);
+        else if (safe_text_has_control(c->string))
+            return 1;
+        else
+            snprintf(path + n, size - n, "%s%s", n ? "." : "", c->string);
+        if (find_control(c, path, strlen(path), size))
+            return 1;
+        path[n] = '\0';
+    }
+    return 0;
+}
+
+/* err (safe_text_json's "line L, column C: ...") names the string
+ * instead when it can be found (a NUL cuts the string it is in: then the
+ * line and column stay). */
+static void name_control(const char *json, size_t len, char *err, size_t err_size)
+{
+    cJSON *doc = cJSON_ParseWithLength(json, len);
+    char path[256] = "";
+    const char *what = strstr(err, "a string holds");
+    if (doc != NULL && what != NULL && find_control(doc, path, 0, sizeof path)) {
+        char tail[96];
+        snprintf(tail, sizeof tail, "%s", what + strlen("a string "));
+        study_errf(err, err_size, "%s: %s", path[0] ? path : "(top level)", tail);
+    }
+    cJSON_Delete(doc);
+}
+
 static core_err validate_schema(const cJSON *doc, char *err, size_t err_size)
 {
     cJSON *schema = cJSON_ParseWithLength(study_schema_json, study_schema_json_len);
@@ -503,6 +548,10 @@ core_err study_parse(const char *json, size_t len, unsigned flags, study **out, 
         return CORE_ENOMEM;
     core_err e = CORE_EDECODE;
     const char *end = NULL;
+    if (safe_text_json(json, len, err, err_size) != 0) {
+        name_control(json, len, err, err_size);
+        goto cleanup;
+    }
     s->doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (s->doc == NULL) {
         size_t at = end != NULL && end >= json ? (size_t)(end - json) : 0;

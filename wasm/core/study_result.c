@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "study_internal.h"
 
 __extension__ typedef __int128 i128;
@@ -63,8 +64,10 @@ static core_err add_row(cJSON *rows, const char *analysis, const char *group, co
     return CORE_OK;
 }
 
-/* "field=label;field=label" of cell c (row-major, first field slowest). */
-static void group_name(const study *s, const study_analysis *a, size_t c, char *out, size_t size)
+/* "field=label;field=label" of cell c (row-major, first field slowest),
+ * whole: labels are never cut (docs/HARDENING.md). 0, or -1 without
+ * memory. */
+static int group_name(const study *s, const study_analysis *a, size_t c, buf *out)
 {
     size_t idx[STUDY_MAX_BY];
     for (size_t k = a->num_by; k-- > 0;) {
@@ -72,16 +75,12 @@ static void group_name(const study *s, const study_analysis *a, size_t c, char *
         idx[k] = c % n;
         c /= n;
     }
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t k = 0; k < a->num_by && len < size; k++) {
+    out->len = 0;
+    for (size_t k = 0; k < a->num_by; k++) {
         const study_field *f = &s->fields[a->by[k]];
-        int n =
-            snprintf(out + len, size - len, "%s%s=%s", k ? ";" : "", f->name, f->choices[idx[k]]);
-        if (n < 0)
-            break;
-        len += (size_t)n;
+        buf_printf(out, "%s%s=%s", k ? ";" : "", f->name, f->choices[idx[k]]);
     }
+    return buf_ok(out) ? 0 : -1;
 }
 
 /* The statistics of one cell. */
@@ -146,10 +145,15 @@ static core_err analysis_rows(const study *s, const study_analysis *a, const cJS
                               const core_u128 *agg, uint64_t num_reports, cJSON *rows)
 {
     core_err err = CORE_OK;
-    char group[512], value[64], stat[96];
+    char value[64], stat[96];
+    buf gb = BUF_INIT(STUDY_MAX_JSON);
     const cJSON *stats = cJSON_GetObjectItemCaseSensitive(spec, "stats");
     for (size_t c = 0; c < a->cells && err == CORE_OK; c++) {
-        group_name(s, a, c, group, sizeof group);
+        if (group_name(s, a, c, &gb) != 0) {
+            err = CORE_ENOMEM;
+            break;
+        }
+        const char *group = gb.len ? (const char *)gb.p : "";
         cell_stats st = cell_of(s, a, agg, num_reports, c);
         const char *sup = st.suppressed ? "suppressed" : "";
         const cJSON *name;
@@ -208,6 +212,7 @@ static core_err analysis_rows(const study *s, const study_analysis *a, const cJS
             err = add_row(rows, a->name, group, "gap", value, note);
         }
     }
+    buf_free(&gb);
     return err;
 }
 
@@ -269,19 +274,13 @@ void study_open_mask(const study *s, const core_u128 *counts, uint64_t num_repor
 
 /* ---- the plan in words -------------------------------------------------- */
 
-typedef struct text {
-    char p[1024];
-    size_t len;
-} text;
+/* A plan line is whole, however long its labels and bins (at most a few
+ * KiB: 64 bins, 4 labels of 200 characters). */
+typedef buf text;
 
 static void add(text *t, const char *s)
 {
-    size_t n = strlen(s);
-    if (t->len + n >= sizeof t->p)
-        n = sizeof t->p - 1 - t->len;
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = '\0';
+    buf_puts(t, s);
 }
 
 /* "A", "A and B", "A, B and C". */
@@ -299,7 +298,7 @@ cJSON *study_plan(const study *s)
     cJSON *plan = cJSON_CreateArray();
     for (size_t i = 0; plan != NULL && i < s->num_analyses; i++) {
         const study_analysis *a = &s->analyses[i];
-        text t = {.len = 0};
+        text t = BUF_INIT(STUDY_MAX_JSON);
         char num[96];
         add(&t, a->name);
         add(&t, ": ");
@@ -352,7 +351,8 @@ cJSON *study_plan(const study *s)
             add(&t, "\" (the gap)");
         }
         add(&t, ".");
-        cJSON *line = cJSON_CreateString(t.p);
+        cJSON *line = buf_ok(&t) ? cJSON_CreateString((const char *)t.p) : NULL;
+        buf_free(&t);
         if (line == NULL || !cJSON_AddItemToArray(plan, line)) {
             cJSON_Delete(line);
             cJSON_Delete(plan);
