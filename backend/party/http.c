@@ -10,10 +10,20 @@
 unsigned http_status(api_err e)
 {
     static const unsigned map[] = {
-        [API_OK] = 200,        [API_BAD_REQUEST] = 400, [API_UNAUTHORIZED] = 401,
-        [API_FORBIDDEN] = 403, [API_NOT_FOUND] = 404,   [API_METHOD] = 405,
-        [API_CONFLICT] = 409,  [API_TOO_LARGE] = 413,   [API_UNSUPPORTED] = 415,
-        [API_TOO_MANY] = 429,  [API_INTERNAL] = 500,    [API_UNAVAILABLE] = 503,
+        [API_OK] = 200,
+        [API_BAD_REQUEST] = 400,
+        [API_UNAUTHORIZED] = 401,
+        [API_FORBIDDEN] = 403,
+        [API_NOT_FOUND] = 404,
+        [API_METHOD] = 405,
+        [API_REQUEST_TIMEOUT] = 408,
+        [API_CONFLICT] = 409,
+        [API_TOO_LARGE] = 413,
+        [API_UNSUPPORTED] = 415,
+        [API_TOO_MANY] = 429,
+        [API_INTERNAL] = 500,
+        [API_UNAVAILABLE] = 503,
+        [API_STORAGE_FULL] = 507,
     };
     return (size_t)e < sizeof map / sizeof map[0] ? map[e] : 500;
 }

@@ -19,17 +19,19 @@
  * HTTP status (the only place that does). */
 typedef enum api_err {
     API_OK = 0,
-    API_BAD_REQUEST,  /* 400: malformed or invalid input */
-    API_UNAUTHORIZED, /* 401: not signed in / unsigned peer request */
-    API_FORBIDDEN,    /* 403: bad token, CSRF token, or peer not allowed */
-    API_NOT_FOUND,    /* 404 */
-    API_METHOD,       /* 405 */
-    API_CONFLICT,     /* 409: replayed report id, other study */
-    API_TOO_LARGE,    /* 413 */
-    API_UNSUPPORTED,  /* 415: not JSON */
-    API_TOO_MANY,     /* 429: login throttled */
-    API_INTERNAL,     /* 500 */
-    API_UNAVAILABLE   /* 503: too many concurrent uploads, storage down */
+    API_BAD_REQUEST,     /* 400: malformed or invalid input */
+    API_UNAUTHORIZED,    /* 401: not signed in / unsigned peer request */
+    API_FORBIDDEN,       /* 403: bad token, CSRF token, or peer not allowed */
+    API_NOT_FOUND,       /* 404 */
+    API_METHOD,          /* 405 */
+    API_REQUEST_TIMEOUT, /* 408: the request took longer than its deadline */
+    API_CONFLICT,        /* 409: replayed report id, other study */
+    API_TOO_LARGE,       /* 413 */
+    API_UNSUPPORTED,     /* 415: not JSON */
+    API_TOO_MANY,        /* 429: login throttled, too many uploads from one address */
+    API_INTERNAL,        /* 500 */
+    API_UNAVAILABLE,     /* 503: too many concurrent uploads, storage down */
+    API_STORAGE_FULL     /* 507: the database reached its size limit */
 } api_err;
 
 unsigned http_status(api_err e);

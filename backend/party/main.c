@@ -60,7 +60,14 @@ static const char SERVE_HELP[] =
     "  --admin-password-file FILE       set a new admin password (first line of FILE)\n"
     "  --threads N                      worker threads (default 8)\n"
     "  --max-connections N              open connections (default 1000)\n"
-    "  --max-uploads N                  uploads in progress at once (default 256)\n"
+    "  --max-uploads N                  uploads being stored at once (default 256)\n"
+    "  --max-per-address N              connections from one address at once (default 64)\n"
+    "  --upload-rate N                  uploads a minute from one address (default 120;\n"
+    "                                   a minute's worth may come at once)\n"
+    "  --request-deadline SECONDS       time for a request's headers and body, all told\n"
+    "                                   (default 60)\n"
+    "  --max-db-mb N                    refuse uploads (507) once the database holds N\n"
+    "                                   MiB (default 16384)\n"
     "  --max-body BYTES                 largest request body other than an upload\n"
     "                                   (default 65536)\n"
     "  --peer-timeout SECONDS           how long a request to another party may take\n"
@@ -76,6 +83,7 @@ static const char APPROVE_HELP[] =
 typedef struct options {
     const char *dir, *name, *url, *study, *listen, *tls_cert, *tls_key, *password_file;
     unsigned threads, max_connections, max_uploads, peer_timeout;
+    unsigned max_per_address, upload_rate, deadline, max_db_mb;
     size_t max_body;
     int yes;
 } options;
@@ -107,6 +115,10 @@ static int parse_options(int argc, char **argv, const char *help, options *o)
         {"threads", required_argument, NULL, 't'},
         {"max-connections", required_argument, NULL, 'C'},
         {"max-uploads", required_argument, NULL, 'U'},
+        {"max-per-address", required_argument, NULL, 'A'},
+        {"upload-rate", required_argument, NULL, 'R'},
+        {"request-deadline", required_argument, NULL, 'D'},
+        {"max-db-mb", required_argument, NULL, 'M'},
         {"max-body", required_argument, NULL, 'B'},
         {"peer-timeout", required_argument, NULL, 'T'},
         {"yes", no_argument, NULL, 'y'},
@@ -142,6 +154,26 @@ static int parse_options(int argc, char **argv, const char *help, options *o)
             if (parse_uint("--max-uploads", optarg, 60000, &v) != 0)
                 return -1;
             o->max_uploads = (unsigned)v;
+            break;
+        case 'A':
+            if (parse_uint("--max-per-address", optarg, 60000, &v) != 0)
+                return -1;
+            o->max_per_address = (unsigned)v;
+            break;
+        case 'R':
+            if (parse_uint("--upload-rate", optarg, 1000000, &v) != 0)
+                return -1;
+            o->upload_rate = (unsigned)v;
+            break;
+        case 'D':
+            if (parse_uint("--request-deadline", optarg, 3600, &v) != 0)
+                return -1;
+            o->deadline = (unsigned)v;
+            break;
+        case 'M':
+            if (parse_uint("--max-db-mb", optarg, 1u << 30, &v) != 0)
+                return -1;
+            o->max_db_mb = (unsigned)v;
             break;
         case 'T':
             if (parse_uint("--peer-timeout", optarg, 3600, &v) != 0)
@@ -294,6 +326,7 @@ static int open_db(const char *dir, storage **db)
 static void free_party(party_app *app)
 {
     db_close(app->db);
+    ratelimit_free(app->upload_rate);
     auth_free(app->auth);
     study_free(app->study);
     free(app->study_text);
@@ -381,7 +414,7 @@ cleanup:
     return rc;
 }
 
-static void set_limits(party_app *app, const options *o)
+static int set_limits(party_app *app, const options *o)
 {
     const prio3 *v = study_prio3(app->study);
     size_t raw =
@@ -390,8 +423,15 @@ static void set_limits(party_app *app, const options *o)
     app->max_body = o->max_body ? o->max_body : 65536;
     app->max_uploads = o->max_uploads ? o->max_uploads : 256;
     app->peer_timeout_ms = 1000L * o->peer_timeout; /* 0: COMPUTE_TIMEOUT_MS */
+    app->deadline = o->deadline ? o->deadline : 60;
+    unsigned rate = o->upload_rate ? o->upload_rate : 120;
+    if ((app->upload_rate = ratelimit_new(rate, rate)) == NULL)
+        return -1;
+    db_set_limits(app->db, (uint64_t)(o->max_db_mb ? o->max_db_mb : 16384) << 20,
+                  PARTY_KEEP_PER_TOKEN);
     for (unsigned i = 0; i < study_num_parties(app->study); i++)
         snprintf(app->origins[i], PARTY_MAX_ORIGIN, "%s", study_party_url(app->study, i));
+    return 0;
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -427,8 +467,7 @@ static int cmd_serve(int argc, char **argv)
     }
     if (open_db(o.dir, &app.db) != 0)
         goto cleanup;
-    set_limits(&app, &o);
-    if (compute_new(&app, &app.compute) != 0) {
+    if (set_limits(&app, &o) != 0 || compute_new(&app, &app.compute) != 0) {
         fprintf(stderr, "mpc-party: out of memory\n");
         goto cleanup;
     }
@@ -436,8 +475,12 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "mpc-party: cannot start the peer checks\n");
         goto cleanup;
     }
-    server_options so = {o.listen, o.tls_cert, o.tls_key, o.threads ? o.threads : 8,
-                         o.max_connections ? o.max_connections : 1000};
+    server_options so = {o.listen,
+                         o.tls_cert,
+                         o.tls_key,
+                         o.threads ? o.threads : 8,
+                         o.max_connections ? o.max_connections : 1000,
+                         o.max_per_address ? o.max_per_address : 64};
     if (server_start(&app, &so, &srv, err, sizeof err) != 0) {
         fprintf(stderr, "mpc-party: %s\n", err);
         goto cleanup;

@@ -19,6 +19,8 @@
 #include "log.h"
 #include "routes.h"
 
+#define SERVER_IDLE_TIMEOUT 30 /* seconds a connection may send nothing */
+
 struct server {
     struct MHD_Daemon *daemon;
     char *cert, *key;
@@ -34,11 +36,12 @@ static const char *lookup(void *ctx, http_kind kind, const char *name)
 /* ---- per-connection state --------------------------------------------------- */
 
 typedef struct conn_state {
+    int64_t started_ms; /* when the request line arrived */
+    int begun;          /* the headers were seen (on_request's first call) */
     const route *route;
     api_err route_err;
     char allow[64];
     buf body; /* limited to the route's maximum body */
-    int upload_slot;
 } conn_state;
 
 /* The pages' Content-Security-Policy: only this party's own scripts and
@@ -234,6 +237,60 @@ static int authenticate(party_app *app, const route *rt, http_req *req, http_rep
     return 0;
 }
 
+/* The request line has arrived: the request's clock starts (its headers
+ * and body must come within the deadline). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)uri;
+    (void)c;
+    conn_state *st = calloc(1, sizeof *st);
+    if (st != NULL)
+        st->started_ms = party_mono_ms();
+    return st;
+}
+
+/* The first call, headers complete: the route, the limits that need no
+ * body. MHD_YES to read the body, or a reply queued. */
+static enum MHD_Result begin(party_app *app, struct MHD_Connection *c, const char *url,
+                             const char *method, conn_state *st)
+{
+    st->begun = 1;
+    if (strcmp(method, "OPTIONS") == 0)
+        return preflight(app, c, url, st);
+    st->route = routes_find(method, url, &st->route_err, st->allow, sizeof st->allow);
+    int upload = st->route != NULL && (st->route->flags & ROUTE_UPLOAD);
+    buf_init(&st->body, upload ? app->max_upload_body : app->max_body);
+    http_reply r = {0};
+    if (party_mono_ms() - st->started_ms > (int64_t)app->deadline * 1000) {
+        http_error(&r, API_REQUEST_TIMEOUT, "the request's headers took more than %u seconds",
+                   app->deadline);
+        return send_reply(app, c, method, url, st, &r);
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+    if (announced > st->body.max) {
+        http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->body.max);
+        return send_reply(app, c, method, url, st, &r);
+    }
+    if (upload && app->upload_rate != NULL) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        ratelimit_key key = ratelimit_key_of(ci != NULL ? ci->client_addr : NULL);
+        unsigned wait = ratelimit_take(app->upload_rate, &key, party_mono_ms());
+        if (wait > 0) {
+            http_error(&r, API_TOO_MANY,
+                       "too many uploads from your address; try again in %u seconds", wait);
+            r.retry_after = wait;
+            return send_reply(app, c, method, url, st, &r);
+        }
+    }
+    /* The whole body at once (it is at most the route's maximum). */
+    if (announced > 0)
+        buf_reserve(&st->body, (size_t)announced);
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -241,37 +298,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     party_app *app = cls;
     conn_state *st = *con_cls;
-    if (st == NULL) {
-        st = calloc(1, sizeof *st);
+    if (st == NULL) { /* (on_uri found no memory) */
+        st = on_uri(app, url, c);
         if (st == NULL)
             return MHD_NO;
         *con_cls = st;
-        if (strcmp(method, "OPTIONS") == 0)
-            return preflight(app, c, url, st);
-        st->route = routes_find(method, url, &st->route_err, st->allow, sizeof st->allow);
-        buf_init(&st->body, st->route && (st->route->flags & ROUTE_UPLOAD) ? app->max_upload_body
-                                                                           : app->max_body);
-        http_reply r = {0};
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        unsigned long long announced = cl != NULL ? strtoull(cl, NULL, 10) : 0;
-        if (announced > st->body.max) {
-            http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes",
-                       st->body.max);
-            return send_reply(app, c, method, url, st, &r);
-        }
-        /* The whole body at once (it is at most the route's maximum). */
-        if (announced > 0)
-            buf_reserve(&st->body, (size_t)announced);
-        if (st->route != NULL && (st->route->flags & ROUTE_UPLOAD)) {
-            if (atomic_fetch_add(&app->uploads, 1) >= app->max_uploads) {
-                atomic_fetch_sub(&app->uploads, 1);
-                http_error(&r, API_UNAVAILABLE, "too many uploads at once; try again shortly");
-                r.retry_after = 2;
-                return send_reply(app, c, method, url, st, &r);
-            }
-            st->upload_slot = 1;
-        }
-        return MHD_YES;
+    }
+    if (!st->begun)
+        return begin(app, c, url, method, st);
+    if (party_mono_ms() - st->started_ms > (int64_t)app->deadline * 1000) {
+        /* A body trickling in past the deadline: the connection is closed
+         * (an answer could not be sent before the body is read). */
+        log_warn("%.16s %.300s: the body took more than %u seconds; connection closed", method, url,
+                 app->deadline);
+        return MHD_NO;
     }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
@@ -285,6 +325,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     http_reply r = {0};
     http_req req = {lookup,       c,           method, url, st->body.p ? (char *)st->body.p : "",
                     st->body.len, party_now(), -1};
+    /* An upload takes a slot only now, its body complete: clients that
+     * send slowly hold a connection, not a slot. */
+    int upload = st->route != NULL && (st->route->flags & ROUTE_UPLOAD), slot = 0;
     if (st->body.over) {
         http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->body.max);
     } else if (st->route == NULL) {
@@ -293,9 +336,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                        st->allow);
         else
             http_error(&r, API_NOT_FOUND, "no such path: %.80s", url);
+    } else if (upload && (slot = 1, atomic_fetch_add(&app->uploads, 1) >= app->max_uploads)) {
+        http_error(&r, API_UNAVAILABLE, "too many uploads at once; try again shortly");
+        r.retry_after = 2;
     } else if (authenticate(app, st->route, &req, &r) == 0) {
         st->route->handler(app, &req, &r);
     }
+    if (slot)
+        atomic_fetch_sub(&app->uploads, 1);
     if (r.status == 0)
         http_error(&r, API_INTERNAL, "no reply");
     return send_reply(app, c, method, url, st, &r);
@@ -304,14 +352,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    (void)cls;
     (void)c;
     (void)toe;
-    party_app *app = cls;
     conn_state *st = *con_cls;
     if (st == NULL)
         return;
-    if (st->upload_slot)
-        atomic_fetch_sub(&app->uploads, 1);
     buf_free(&st->body);
     free(st);
     *con_cls = NULL;
@@ -407,8 +453,10 @@ int server_start(party_app *app, const server_options *opt, server **out, char *
         flags, 0, NULL, NULL, on_request, app, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)opt->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-        MHD_OPTION_ARRAY, opt->tls_cert ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)opt->max_per_address,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVER_IDLE_TIMEOUT, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, app, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_ARRAY,
+        opt->tls_cert ? tls_opts : tls_opts + 2, MHD_OPTION_END);
     if (s->daemon == NULL) {
         snprintf(err, err_size,
                  "cannot listen on %s (is the port in use, or the address not this machine's?)",

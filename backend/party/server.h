@@ -19,6 +19,7 @@ typedef struct server_options {
     const char *tls_key;
     unsigned threads;
     unsigned max_connections;
+    unsigned max_per_address; /* connections from one address at once */
 } server_options;
 
 /* Starts serving app. Returns 0, or -1 with a message in err. */

@@ -38,7 +38,10 @@ struct storage {
     pending *queue, **queue_end; /* in arrival order */
     int committing;
     char path[4096];
-    sqlite3_stmt *insert, *existing, *count, *current, *per_hour, *approval, *approve;
+    sqlite3_stmt *insert, *existing, *count, *current, *per_hour, *approval, *approve, *prune,
+        *pages;
+    uint64_t max_bytes;      /* 0: no limit */
+    unsigned keep_per_token; /* 0: all */
 };
 
 static const char SQL_INSERT[] =
@@ -55,6 +58,12 @@ static const char SQL_CURRENT[] =
 static const char SQL_PER_HOUR[] =
     "SELECT received_at / 3600 * 3600 AS h, COUNT(*) FROM reports "
     "WHERE study_hash = ? AND received_at >= ? GROUP BY h ORDER BY h";
+static const char SQL_PRUNE[] =
+    "DELETE FROM reports WHERE study_hash = ?1 AND token_id = ?2 AND id NOT IN "
+    "(SELECT id FROM reports WHERE study_hash = ?1 AND token_id = ?2 "
+    "ORDER BY client_seq DESC, id DESC LIMIT ?3)";
+static const char SQL_PAGES[] =
+    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
 static const char SQL_APPROVAL[] = "SELECT approved_at FROM approvals WHERE study_hash = ?";
 static const char SQL_APPROVE[] =
     "INSERT OR IGNORE INTO approvals (study_hash, approved_at, approved_by) VALUES (?, ?, ?)";
@@ -166,10 +175,10 @@ int db_open(const char *path, storage **out, char *err, size_t err_size)
     struct {
         sqlite3_stmt **st;
         const char *sql;
-    } stmts[] = {{&s->insert, SQL_INSERT},     {&s->existing, SQL_EXISTING},
-                 {&s->count, SQL_COUNT},       {&s->current, SQL_CURRENT},
-                 {&s->per_hour, SQL_PER_HOUR}, {&s->approval, SQL_APPROVAL},
-                 {&s->approve, SQL_APPROVE}};
+    } stmts[] = {
+        {&s->insert, SQL_INSERT},   {&s->existing, SQL_EXISTING}, {&s->count, SQL_COUNT},
+        {&s->current, SQL_CURRENT}, {&s->per_hour, SQL_PER_HOUR}, {&s->approval, SQL_APPROVAL},
+        {&s->approve, SQL_APPROVE}, {&s->prune, SQL_PRUNE},       {&s->pages, SQL_PAGES}};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         if (sqlite3_prepare_v3(s->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, stmts[i].st,
                                NULL) != SQLITE_OK) {
@@ -185,8 +194,8 @@ void db_close(storage *s)
 {
     if (s == NULL)
         return;
-    sqlite3_stmt *all[] = {s->insert,   s->existing, s->count,  s->current,
-                           s->per_hour, s->approval, s->approve};
+    sqlite3_stmt *all[] = {s->insert,   s->existing, s->count, s->current, s->per_hour,
+                           s->approval, s->approve,  s->prune, s->pages};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(s->db);
@@ -233,6 +242,41 @@ static int insert_one(storage *s, const db_report *r)
     return rc;
 }
 
+/* Deletes the reports of r's token beyond the latest keep_per_token.
+ * SQLITE_DONE or SQLite's error code. Lock held. */
+static int prune_token(storage *s, const db_report *r)
+{
+    if (r->token_id == NULL || s->keep_per_token == 0)
+        return SQLITE_DONE;
+    sqlite3_stmt *st = s->prune;
+    sqlite3_bind_blob(st, 1, r->study_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, r->token_id, 16, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, (int)s->keep_per_token);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        rc = sqlite3_extended_errcode(s->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+/* 1 if the database holds max_bytes or more. Lock held. */
+static int over_limit(storage *s)
+{
+    if (s->max_bytes == 0)
+        return 0;
+    int over = sqlite3_step(s->pages) != SQLITE_ROW ||
+               (uint64_t)sqlite3_column_int64(s->pages, 0) >= s->max_bytes;
+    sqlite3_reset(s->pages);
+    return over;
+}
+
+void db_set_limits(storage *s, uint64_t max_bytes, unsigned keep_per_token)
+{
+    s->max_bytes = max_bytes;
+    s->keep_per_token = keep_per_token;
+}
+
 /* Whether the stored report with r's id is byte-identical to r. Lock held. */
 static int stored_same(storage *s, const db_report *r)
 {
@@ -256,26 +300,33 @@ static int stored_same(storage *s, const db_report *r)
 static void commit_batch(storage *s, pending *batch)
 {
     pthread_mutex_lock(&s->lock);
-    int ok = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    int full = over_limit(s);
+    int ok = !full && sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
     for (pending *p = batch; p != NULL && ok; p = p->next) {
         int rc = insert_one(s, p->r);
         p->same = 0;
-        if (rc == SQLITE_DONE)
+        if (rc == SQLITE_DONE && (rc = prune_token(s, p->r)) != SQLITE_DONE)
+            ok = 0, full = (rc & 0xff) == SQLITE_FULL;
+        else if (rc == SQLITE_DONE)
             p->result = DB_OK;
         else if (rc == INSERT_CLOSED)
             p->result = DB_CLOSED;
         else if (rc == SQLITE_CONSTRAINT_UNIQUE) {
             p->result = DB_EXISTS;
             p->same = stored_same(s, p->r);
-        } else
+        } else {
             ok = 0;
+            full = (rc & 0xff) == SQLITE_FULL;
+        }
     }
-    if (ok && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (ok && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         ok = 0;
+        full = sqlite3_errcode(s->db) == SQLITE_FULL;
+    }
     if (!ok) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         for (pending *p = batch; p != NULL; p = p->next) {
-            p->result = DB_ERROR;
+            p->result = full ? DB_FULL : DB_ERROR;
             p->same = 0;
         }
     }

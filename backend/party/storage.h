@@ -21,7 +21,8 @@ typedef enum db_err {
     DB_EXISTS,  /* a report with this id is already stored */
     DB_MISSING, /* no such row */
     DB_CLOSED,  /* a report for a study released here: not stored */
-    DB_ERROR    /* SQLite failed (disk full, I/O error, ...) */
+    DB_FULL,    /* the database reached its size limit (or the disk is full) */
+    DB_ERROR    /* SQLite failed (I/O error, ...) */
 } db_err;
 
 /* Opens (creating with mode 0600 if needed) and migrates the database.
@@ -53,6 +54,13 @@ typedef struct db_report {
  * client's retry), else 0. DB_CLOSED (nothing stored) once the study was
  * released here (db_release_put): no report arrives after a release. */
 db_err db_report_insert(storage *db, const db_report *r, int *same);
+
+/* Limits of db_report_insert (db_report_insert_all, used by the tests'
+ * fixtures, has none): DB_FULL once the database holds max_bytes or more
+ * (0: no limit); and of a token's reports only the keep_per_token with the
+ * highest sequence numbers are kept, the older ones deleted in the same
+ * transaction (0: all kept). Call before any insert. */
+void db_set_limits(storage *db, uint64_t max_bytes, unsigned keep_per_token);
 
 /* Stores n reports durably in one transaction: all or none (DB_EXISTS if
  * one's id is already stored, DB_CLOSED if the study was released). */

@@ -173,6 +173,12 @@ void upload_json(party_app *app, const char *body, size_t len, int64_t now, http
         } else if (e == DB_CLOSED) {
             http_error(out, API_CONFLICT,
                        "this study's result was released: submissions are closed");
+        } else if (e == DB_FULL) {
+            log_warn("an upload was refused: the database reached its size limit (--max-db-mb)");
+            http_error(out, API_STORAGE_FULL,
+                       "this party's storage is full (it reached its size limit): nothing was "
+                       "stored; try again later");
+            out->retry_after = 3600;
         } else {
             log_error("storing a report failed (see the database)");
             http_error(out, API_UNAVAILABLE, "the report could not be stored; try again later");
