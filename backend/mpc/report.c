@@ -33,19 +33,32 @@ static const char *str(const cJSON *j, const char *name)
 
 /* ---- CSV ---------------------------------------------------------------------- */
 
+/* What a spreadsheet reads as the start of a formula (the OWASP rule
+ * against CSV injection). */
+static int formula_start(char c)
+{
+    return c != '\0' && strchr("=+-@\t\r", c) != NULL;
+}
+
+/* One cell, quoted as RFC 4180 says when it has a comma, a quote or a line
+ * break. A number is written as it is; in any other text, what a
+ * spreadsheet would read as a formula, at the start of the cell or after a
+ * ';' (where spreadsheets set to the ';' separator start a cell), gets a '
+ * before it. */
 static void csv_cell(FILE *f, const char *v, int last)
 {
-    if (strpbrk(v, ",\"\r\n") != NULL) {
+    int number = study_is_number(v), quote = strpbrk(v, ",\"\r\n") != NULL;
+    if (quote)
         fputc('"', f);
-        for (; *v; v++) {
-            if (*v == '"')
-                fputc('"', f);
-            fputc(*v, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(v, f);
+    for (const char *p = v; *p; p++) {
+        if (!number && formula_start(*p) && (p == v || p[-1] == ';'))
+            fputc('\'', f);
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
     }
+    if (quote)
+        fputc('"', f);
     fputc(last ? '\n' : ',', f);
 }
 
@@ -76,7 +89,7 @@ static void sheet_name(const char *name, size_t index, char out[32])
         if (strchr("[]:*?/\\", *p))
             *p = '_';
     if (strcmp(out, "Summary") == 0 || strcmp(out, "Method") == 0 || out[0] == '\0')
-        snprintf(out, 32, "%.24s (%zu)", name, index + 1);
+        snprintf(out, 32, "%.24s (%u)", name, (unsigned)(index % STUDY_MAX_ANALYSES) + 1);
 }
 
 /* Writes a value: a number with the statistic's format, or the note. */
@@ -103,99 +116,57 @@ static void write_value(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const c
     worksheet_write_number(ws, row, col, d, f);
 }
 
-/* The label of field `name`, or name. */
-static const char *label_of(const study *s, const char *name)
-{
-    for (size_t i = 0; i < study_num_fields(s); i++)
-        if (strcmp(study_field_name(s, i), name) == 0)
-            return study_field_label(s, i);
-    return name;
-}
-
-/* One analysis: a row per group, a column per "by" field and per
- * statistic. */
-static void analysis_sheet(lxw_workbook *wb, const study *s, const char *analysis, size_t index,
-                           const cJSON *rows, const formats *fm)
+/* Analysis ai: a row per cell, a column per "by" field (the choices of
+ * the study's own cells, never split out of the group's text) and per
+ * statistic. refs: where each row belongs (study_check_rows). */
+static void analysis_sheet(lxw_workbook *wb, const study *s, size_t ai, const cJSON *rows,
+                           const study_row_ref *refs, const formats *fm)
 {
     char name[32];
-    sheet_name(analysis, index, name);
+    const char *analysis = study_analysis_name(s, ai);
+    sheet_name(analysis, ai, name);
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
-    const char *stats[64];
-    size_t nstats = 0, nby = 0;
-    char by[8][64];
+    size_t nby = study_analysis_num_by(s, ai), cells = study_analysis_cells(s, ai);
+    worksheet_write_string(ws, 0, 0, analysis, fm->title);
+    for (size_t b = 0; b < nby; b++)
+        worksheet_write_string(ws, 2, (lxw_col_t)b,
+                               study_field_label(s, study_analysis_by(s, ai, b)), fm->header);
+    lxw_col_t col = (lxw_col_t)(nby ? nby : 1);
+    if (nby == 0)
+        worksheet_write_string(ws, 2, 0, "Group", fm->header);
+    size_t nstats = 0, i = 0;
     const cJSON *r;
-    /* The statistics in order, and the "by" fields from the first group. */
     cJSON_ArrayForEach(r, rows)
     {
-        if (strcmp(str(r, "analysis"), analysis) != 0)
+        const study_row_ref *ref = &refs[i++];
+        if (ref->analysis != (int)ai)
             continue;
-        const char *stat = str(r, "statistic");
-        size_t k = 0;
-        while (k < nstats && strcmp(stats[k], stat) != 0)
-            k++;
-        if (k == nstats && nstats < 64)
-            stats[nstats++] = stat;
-        if (nby == 0 && str(r, "group")[0]) {
-            const char *g = str(r, "group");
-            while (*g && nby < 8) {
-                size_t n = strcspn(g, "=");
-                snprintf(by[nby++], sizeof by[0], "%.*s", (int)n, g);
-                g += n;
-                g += strcspn(g, ";");
-                if (*g == ';')
-                    g++;
-            }
+        lxw_row_t row = (lxw_row_t)(3 + ref->cell);
+        if (ref->cell == 0) {
+            worksheet_write_string(ws, 2, (lxw_col_t)(col + ref->stat), str(r, "statistic"),
+                                   fm->header);
+            nstats = ref->stat + 1;
         }
+        if (ref->stat == 0) {
+            if (nby == 0)
+                worksheet_write_string(ws, row, 0, "everyone", NULL);
+            for (size_t b = 0; b < nby; b++)
+                worksheet_write_string(ws, row, (lxw_col_t)b,
+                                       study_cell_choice(s, ai, ref->cell, b), NULL);
+        }
+        write_value(ws, row, (lxw_col_t)(col + ref->stat), r, fm);
     }
-    worksheet_write_string(ws, 0, 0, analysis, fm->title);
-    lxw_col_t col = 0;
-    for (size_t b = 0; b < nby; b++)
-        worksheet_write_string(ws, 2, col++, label_of(s, by[b]), fm->header);
-    if (nby == 0)
-        worksheet_write_string(ws, 2, col++, "Group", fm->header);
-    for (size_t k = 0; k < nstats; k++)
-        worksheet_write_string(ws, 2, (lxw_col_t)(col + k), stats[k], fm->header);
-    worksheet_set_column(ws, 0, (lxw_col_t)(col ? col - 1 : 0), 24, NULL);
+    worksheet_set_column(ws, 0, (lxw_col_t)(col - 1), 24, NULL);
     worksheet_set_column(ws, col, (lxw_col_t)(col + nstats), 16, NULL);
     worksheet_freeze_panes(ws, 3, col);
-    lxw_row_t row = 2;
-    char last_group[512] = "\x01";
-    cJSON_ArrayForEach(r, rows)
-    {
-        if (strcmp(str(r, "analysis"), analysis) != 0)
-            continue;
-        const char *g = str(r, "group");
-        if (strcmp(g, last_group) != 0) {
-            snprintf(last_group, sizeof last_group, "%s", g);
-            row++;
-            lxw_col_t c = 0;
-            if (nby == 0)
-                worksheet_write_string(ws, row, c, "everyone", NULL);
-            while (*g && c < nby) {
-                g += strcspn(g, "=");
-                if (*g == '=')
-                    g++;
-                size_t n = strcspn(g, ";");
-                char v[256];
-                snprintf(v, sizeof v, "%.*s", (int)n, g);
-                worksheet_write_string(ws, row, c++, v, NULL);
-                g += n;
-                if (*g == ';')
-                    g++;
-            }
-        }
-        const char *stat = str(r, "statistic");
-        for (size_t k = 0; k < nstats; k++)
-            if (strcmp(stats[k], stat) == 0)
-                write_value(ws, row, (lxw_col_t)(col + k), r, fm);
-    }
-    worksheet_write_string(ws, row + 2, 0,
+    worksheet_write_string(ws, (lxw_row_t)(cells + 4), 0,
                            "\"suppressed\": fewer contributors than the study's minimum group "
                            "size; never opened by the parties.",
                            fm->muted);
 }
 
-static lxw_error write_xlsx(const char *path, const study *s, const cJSON *result)
+static lxw_error write_xlsx(const char *path, const study *s, const cJSON *result,
+                            const study_row_ref *refs)
 {
     lxw_workbook *wb = workbook_new(path);
     if (wb == NULL)
@@ -263,21 +234,8 @@ static lxw_error write_xlsx(const char *path, const study *s, const cJSON *resul
 
     /* One sheet per analysis. */
     cJSON *plan = study_plan(s);
-    size_t index = 0;
-    const cJSON *r;
-    const char *done[STUDY_MAX_ANALYSES];
-    size_t ndone = 0;
-    cJSON_ArrayForEach(r, rows)
-    {
-        const char *a = str(r, "analysis");
-        size_t k = 0;
-        while (k < ndone && strcmp(done[k], a) != 0)
-            k++;
-        if (a[0] == '_' || k < ndone || ndone == STUDY_MAX_ANALYSES)
-            continue;
-        done[ndone++] = a;
-        analysis_sheet(wb, s, a, index++, rows, &fm);
-    }
+    for (size_t i = 0; i < study_num_analyses(s); i++)
+        analysis_sheet(wb, s, i, rows, refs, &fm);
 
     /* Method, in plain language. */
     lxw_worksheet *m = workbook_add_worksheet(wb, "Method");
@@ -327,15 +285,64 @@ static lxw_error write_xlsx(const char *path, const study *s, const cJSON *resul
     return workbook_close(wb);
 }
 
+/* The result checked against the sealed study (docs/DESIGN.md, section 7):
+ * for that study's hash, every row one the study makes. refs: one per row
+ * (free with free()). 0, or -1 with err saying which row is wrong. */
+static int check_result(const study *s, const cJSON *j, study_row_ref **refs, char *err,
+                        size_t err_size)
+{
+    char hash[2 * STUDY_HASH_SIZE + 1], why[600];
+    hex_encode(study_hash(s), STUDY_HASH_SIZE, hash);
+    const char *theirs = str(j, "study");
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows");
+    *refs = NULL;
+    if (!cJSON_IsArray(rows) || theirs[0] == '\0') {
+        snprintf(err, err_size, "the leader's answer has no result rows; nothing was written");
+        return -1;
+    }
+    if (strcmp(theirs, hash) != 0) {
+        int is_hash = strlen(theirs) == 2 * STUDY_HASH_SIZE &&
+                      strspn(theirs, "0123456789abcdef") == 2 * STUDY_HASH_SIZE;
+        snprintf(err, err_size,
+                 "the leader's result is for another study (%s), not the sealed one (%s); "
+                 "nothing was written. Check that the leader runs the study you sealed",
+                 is_hash ? theirs : "not a study hash", hash);
+        return -1;
+    }
+    int n = cJSON_GetArraySize(rows);
+    *refs = malloc((size_t)(n > 0 ? n : 1) * sizeof **refs);
+    if (*refs == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (study_check_rows(s, rows, *refs, why, sizeof why) != CORE_OK) {
+        snprintf(err, err_size,
+                 "the leader's result does not match the sealed study: %s. Nothing was written; "
+                 "the leader (or whoever answered for it) sent rows the study does not make",
+                 why);
+        free(*refs);
+        *refs = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* "FILE.partial": where a file is written before it is renamed to FILE. */
+static void partial_name(const char *path, char *out, size_t size)
+{
+    snprintf(out, size, "%s.partial", path);
+}
+
 int cmd_report(int argc, char **argv)
 {
     org_opts opts = {.report = 1};
     int rc = org_parse(argc, argv, REPORT_HELP, &opts);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
-    char err[800];
+    char err[1200], csv_tmp[4096] = "", xlsx_tmp[4096] = "";
     org_ctx o;
     cJSON *j = NULL;
+    study_row_ref *refs = NULL;
     long status = 0;
     rc = 1;
     if (org_load(opts.organizer, opts.study, &o, err, sizeof err) != 0)
@@ -344,13 +351,14 @@ int cmd_report(int argc, char **argv)
     j = org_request(&o, "GET", "/api/result", &status, err, sizeof err);
     if (j == NULL || status != 200)
         goto done;
-    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows");
-    if (!cJSON_IsArray(rows) || strcmp(str(j, "study"), "") == 0) {
-        snprintf(err, sizeof err, "the leader's answer has no result rows");
+    if (check_result(o.study, j, &refs, err, sizeof err) != 0)
         goto done;
-    }
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows");
+    /* Both files are written under other names first, then renamed: a
+     * failure leaves neither. */
     if (opts.csv != NULL) {
-        FILE *f = fopen(opts.csv, "w");
+        partial_name(opts.csv, csv_tmp, sizeof csv_tmp);
+        FILE *f = fopen(csv_tmp, "w");
         int bad = f == NULL || write_csv(f, rows) != 0;
         if (f != NULL && fclose(f) != 0)
             bad = 1;
@@ -358,16 +366,25 @@ int cmd_report(int argc, char **argv)
             snprintf(err, sizeof err, "cannot write %s: %s", opts.csv, strerror(errno));
             goto done;
         }
-        printf("Wrote %s (%d rows).\n", opts.csv, cJSON_GetArraySize(rows));
     }
     if (opts.xlsx != NULL) {
-        lxw_error e = write_xlsx(opts.xlsx, o.study, j);
+        partial_name(opts.xlsx, xlsx_tmp, sizeof xlsx_tmp);
+        lxw_error e = write_xlsx(xlsx_tmp, o.study, j, refs);
         if (e != LXW_NO_ERROR) {
             snprintf(err, sizeof err, "cannot write %s: %s", opts.xlsx, lxw_strerror(e));
             goto done;
         }
-        printf("Wrote %s.\n", opts.xlsx);
     }
+    if ((opts.csv != NULL && rename(csv_tmp, opts.csv) != 0) ||
+        (opts.xlsx != NULL && rename(xlsx_tmp, opts.xlsx) != 0)) {
+        snprintf(err, sizeof err, "cannot write the report: %s", strerror(errno));
+        goto done;
+    }
+    csv_tmp[0] = xlsx_tmp[0] = '\0';
+    if (opts.csv != NULL)
+        printf("Wrote %s (%d rows).\n", opts.csv, cJSON_GetArraySize(rows));
+    if (opts.xlsx != NULL)
+        printf("Wrote %s.\n", opts.xlsx);
     if (opts.csv == NULL && opts.xlsx == NULL && write_csv(stdout, rows) != 0) {
         snprintf(err, sizeof err, "cannot write the CSV");
         goto done;
@@ -377,8 +394,13 @@ int cmd_report(int argc, char **argv)
         printf("The report page (keep this link private): %s\n", link);
     rc = 0;
 done:
+    if (csv_tmp[0] != '\0')
+        remove(csv_tmp);
+    if (xlsx_tmp[0] != '\0')
+        remove(xlsx_tmp);
     if (rc != 0)
         fprintf(stderr, "mpc: %s\n", err);
+    free(refs);
     cJSON_Delete(j);
     org_free(&o);
     return rc;

@@ -10,7 +10,11 @@
  * numerically; suppressed cells say so), a gap chart and a histogram, and
  * CSV downloads equal to `mpc report --csv` byte for byte. A link without
  * its key, with a wrong key or for another study, and a server that cannot
- * be reached show #report-error and no table. The key never travels in a
+ * be reached show #report-error and no table. Two job labels look like
+ * formulas ("Sales;=Lead", "@Craft", as a legitimate study may have): the
+ * page's CSV, like `mpc report --csv`, writes no text cell that a
+ * spreadsheet reads as a formula, at its start or after a ";" (the group
+ * "job=Sales;'=Lead"). The key never travels in a
  * URL. The form of the released study says on load that it is closed. The
  * dashboard shows "Results released". Every page must load with
  * no console error (except the failed loads a step causes on purpose) and
@@ -30,6 +34,12 @@ import { launchChromium, Recorder } from './lib.mjs';
 
 const N = 150;
 const ANALYSES = ['headcount', 'salary', 'salary_bands'];
+/** Job labels a spreadsheet would read as formulas (after a ";", at the start). */
+const JOBS = { Sales: 'Sales;=Lead', Craft: '@Craft' };
+const FORMULA = /^[=+\-@\t\r]/;
+const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+/** The CSV's group with the neutralising quotes taken out: the page's. */
+const unquote = (g) => g.replace(/^'(?=[=+\-@\t\r])/, '').replace(/;'(?=[=+\-@\t\r])/g, ';');
 const check = (name) => console.log(`ok: ${name}`);
 
 const browser = await launchChromium();
@@ -101,7 +111,11 @@ async function assertReportError(page, pattern) {
 let failed = false;
 let study = null;
 try {
-  study = await makeStudy({ n: 3, tokens: 200 });
+  study = await makeStudy({
+    n: 3,
+    tokens: 200,
+    edit: (d) => { d.fields.find((f) => f.name === 'job').choices = d.fields.find((f) => f.name === 'job').choices.map((c) => JOBS[c] ?? c); },
+  });
   for (const p of study.parties) await startParty(study, p);
   const [leader] = study.parties;
   const mpc = (cmd, args = []) => runAsync(bin('mpc'), [cmd, '--organizer', study.org, '--study', study.sealed, ...args]);
@@ -110,7 +124,8 @@ try {
     const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
     assert.equal(r.code, 0, r.stderr);
   }
-  const answers = writeCsv(path.join(study.dir, 'answers.csv'), randomAnswers(N));
+  const answers = writeCsv(path.join(study.dir, 'answers.csv'),
+    randomAnswers(N).map((a) => ({ ...a, job: JOBS[a.job] ?? a.job })));
   const submitted = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', answers,
     '--tokens', path.join(study.dir, 'tokens.csv')]);
   assert.equal(submitted.code, 0, submitted.stderr);
@@ -140,7 +155,7 @@ try {
   const csvText = fs.readFileSync(csvFile, 'utf8');
   const [header, ...csvRows] = parseCsv(csvText);
   assert.deepEqual(header, ['analysis', 'group', 'statistic', 'value', 'note']);
-  const rows = csvRows.map(([analysis, group, statistic, value, note]) => ({ analysis, group, statistic, value, note }));
+  const rows = csvRows.map(([analysis, group, statistic, value, note]) => ({ analysis, group: unquote(group), statistic, value, note }));
   check('mpc compute and mpc report print the report link');
 
   // 3. The page.
@@ -209,6 +224,19 @@ try {
     ...csvText.trimEnd().split('\n').filter((l) => l.startsWith('salary,'))].join('\n');
   assert.equal(fs.readFileSync(await one.path(), 'utf8'), `${salaryCsv}\n`);
   check('CSV downloads equal mpc report --csv (whole report and one analysis)');
+
+  // No text cell of the page's CSV is read as a formula: at a cell's start
+  // or after a ";"; numbers stay numbers.
+  const pageCsv = parseCsv(fs.readFileSync(await download.path(), 'utf8'));
+  for (const row of pageCsv) {
+    for (const cell of row) {
+      if (NUMBER.test(cell)) continue;
+      for (const part of cell.split(';')) assert.doesNotMatch(part, FORMULA, `a cell: ${cell}`);
+    }
+  }
+  assert.ok(pageCsv.some((r) => r[1] === "gender=Woman;job=Sales;'=Lead" && r[2] === 'mean'), 'the label "Sales;=Lead" neutralised');
+  assert.ok(pageCsv.some((r) => r[1] === 'gender=Woman;job=@Craft'), 'the label "@Craft" after "job="');
+  check('the page\'s CSV: "Sales;=Lead" written as "Sales;\'=Lead", no cell read as a formula');
 
   // The key only ever travels in the header, never in a URL.
   const keys = [key, early.split('key=')[1]];

@@ -642,6 +642,27 @@ START_TEST(test_end_to_end_statistics)
         for (int b = 0; b < 4; b++)
             expect(out, "salary_bands", group, names[b], n < (double)k, bins[b], 1);
     }
+    /* The rows pass the check mpc report makes of a leader's result, each
+     * row placed in its analysis, cell and column; a changed one fails. */
+    int nrows = cJSON_GetArraySize(out);
+    study_row_ref *refs = calloc((size_t)nrows, sizeof *refs);
+    ck_assert_int_eq(study_check_rows(s, out, refs, err, sizeof err), CORE_OK);
+    ck_assert_int_eq(refs[0].analysis, -1);
+    ck_assert_int_eq(refs[2].analysis, 0);
+    ck_assert_int_eq(refs[nrows - 1].analysis, 2);
+    ck_assert_uint_eq(refs[nrows - 1].cell, 2);
+    ck_assert_uint_eq(refs[nrows - 1].stat, 3);
+    ck_assert_uint_eq(refs[2 + 240 + 7].cell, 1); /* salary: 5 rows per cell */
+    ck_assert_uint_eq(refs[2 + 240 + 7].stat, 2);
+    cJSON *row = cJSON_GetArrayItem(out, 2 + 240 + 7);
+    cJSON_ReplaceItemInObject(row, "value", cJSON_CreateString("=1+1"));
+    ck_assert_int_eq(study_check_rows(s, out, NULL, err, sizeof err), CORE_EDECODE);
+    ck_assert_str_eq(err, "result row 250: value \"=1+1\" of \"mean\" is not a number");
+    cJSON_ReplaceItemInObject(row, "group", cJSON_CreateString("gender=Woman;job=Nobody"));
+    ck_assert_int_eq(study_check_rows(s, out, NULL, err, sizeof err), CORE_EDECODE);
+    ck_assert_str_eq(err, "result row 250: group \"gender=Woman;job=Nobody\" is not a group of "
+                          "analysis \"salary\"");
+    free(refs);
     cJSON_Delete(out);
     free(agg);
     study_free(s);

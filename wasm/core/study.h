@@ -188,6 +188,42 @@ size_t study_hpke_aad(const study *s, const uint8_t report_id[STUDY_REPORT_ID_SI
 CORE_MUST_CHECK core_err study_result(const study *s, const core_u128 *aggregate,
                                       uint64_t num_reports, uint64_t num_rejected, cJSON **rows);
 
+/* The analyses, in the study's order: the name, the "by" fields (field
+ * indices, in order) and the cells (the cross product of the "by" fields'
+ * choices, the first field slowest; 1 without "by"). study_cell_choice is
+ * the choice ("false"/"true" for a boolean) of "by" field k in cell c. */
+size_t study_num_analyses(const study *s);
+const char *study_analysis_name(const study *s, size_t i);
+size_t study_analysis_num_by(const study *s, size_t i);
+size_t study_analysis_by(const study *s, size_t i, size_t k);
+size_t study_analysis_cells(const study *s, size_t i);
+const char *study_cell_choice(const study *s, size_t i, size_t c, size_t k);
+
+/* Whether text is a number as the report rows write them: -?D+(.D+)? with
+ * an optional exponent ([eE][+-]?D+), D a decimal digit. */
+int study_is_number(const char *text);
+
+/* Where a row of study_result belongs: its analysis (-1 for the _study
+ * rows), its cell, and its place among the rows of that cell (the
+ * statistic's column). */
+typedef struct study_row_ref {
+    int analysis;
+    size_t cell, stat;
+} study_row_ref;
+
+/* Checks report rows received from elsewhere (the leader's GET /api/result)
+ * against the rows study_result makes for s: each row an object of the
+ * strings analysis, group, statistic, value and note; its analysis one of
+ * the study's, its group one that analysis has, its statistic one it
+ * declares; the rows in study_result's order, none missing or repeated;
+ * each value a number of its statistic's form (whole numbers for counts,
+ * sums and bins) with the note "", or empty with the note "suppressed" or
+ * "undefined". On success fills refs (if not NULL: one per row) and
+ * returns CORE_OK; otherwise CORE_EDECODE and err names the first bad row
+ * ("result row N", counted from 1) and what is wrong with it. */
+CORE_MUST_CHECK core_err study_check_rows(const study *s, const cJSON *rows, study_row_ref *refs,
+                                          char *err, size_t err_size);
+
 /* What the parties may open of an aggregate (docs/DESIGN.md, section 2, output
  * privacy). First the counts: study_count_outputs sets is_count[i] (for
  * each of the prio3_output_len entries) to 1 for the entries that are

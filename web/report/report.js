@@ -14,7 +14,8 @@
 //    where it helps (inline SVG, drawn from script) and a table, which is
 //    the accessible equivalent of the chart. Suppressed cells say so; they
 //    are never shown as 0. The CSV downloads are built here, byte for byte
-//    the format of `mpc report --csv` (docs/DESIGN.md, section 7).
+//    the format of `mpc report --csv` (docs/DESIGN.md, section 7), formula
+//    cells neutralised the same way.
 //
 // Data from the server only enters the page through textContent and
 // attributes, never as markup. This file is an ES module (strict mode, runs
@@ -387,8 +388,20 @@ function cellState(row) {
 // ---------------------------------------------------------------------------
 // CSV (docs/DESIGN.md, section 7, the same bytes as `mpc report --csv`)
 
+/** A number as the report rows write them. */
+const CSV_NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+/** What a spreadsheet reads as the start of a formula (the OWASP rule
+ *  against CSV injection), at the start of a cell or after a ";" (where
+ *  spreadsheets set to the ";" separator start a cell). */
+const CSV_FORMULA = /(^|;)(?=[=+\-@\t\r])/g;
+
+/** One cell, quoted as RFC 4180 says when it has a comma, a quote or a
+ *  line break. A number is written as it is; any other text a spreadsheet
+ *  would read as a formula gets a ' before it (backend/mpc/report.c does
+ *  the same). */
 function csvCell(text) {
-  const t = String(text ?? '');
+  let t = String(text ?? '');
+  if (!CSV_NUMBER.test(t)) t = t.replace(CSV_FORMULA, "$1'");
   return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
 }
 
