@@ -46,6 +46,9 @@ typedef struct http_req {
     size_t body_len;
     int64_t now;
     int sender; /* signed requests: the party index, or AUTH_ORGANIZER */
+    /* The client's address as text (an IPv6 address as its /64: one
+     * client's network), "" if unknown; sign-ins are throttled by it. */
+    char client[AUTH_CLIENT_MAX];
 } http_req;
 
 /* A request header or cookie value, or NULL. */

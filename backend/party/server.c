@@ -3,7 +3,9 @@
  */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "buf.h"
 #include "core.h"
 #include "fileio.h"
+#include "handlers.h"
 #include "log.h"
 #include "routes.h"
 
@@ -29,6 +32,35 @@ static const char *lookup(void *ctx, http_kind kind, const char *name)
 {
     return MHD_lookup_connection_value(ctx, kind == HTTP_COOKIE ? MHD_COOKIE_KIND : MHD_HEADER_KIND,
                                        name);
+}
+
+/* http_req.client: the connection's client address (an IPv6 address as
+ * its /64, an IPv4-mapped one as IPv4), "" if unknown. */
+static void client_address(struct MHD_Connection *c, char out[AUTH_CLIENT_MAX])
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    if (ci->client_addr->sa_family == AF_INET) {
+        struct sockaddr_in sin;
+        memcpy(&sin, ci->client_addr, sizeof sin);
+        if (inet_ntop(AF_INET, &sin.sin_addr, out, AUTH_CLIENT_MAX) == NULL)
+            out[0] = '\0';
+    } else if (ci->client_addr->sa_family == AF_INET6) {
+        struct sockaddr_in6 sin6;
+        memcpy(&sin6, ci->client_addr, sizeof sin6);
+        struct in6_addr *a = &sin6.sin6_addr;
+        int v4 = IN6_IS_ADDR_V4MAPPED(a);
+        if (!v4)
+            memset(a->s6_addr + 8, 0, 8);
+        if (inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? (void *)(a->s6_addr + 12) : (void *)a, out,
+                      AUTH_CLIENT_MAX - 3) == NULL)
+            out[0] = '\0';
+        else if (!v4)
+            strcat(out, "/64");
+    }
 }
 
 /* ---- per-connection state --------------------------------------------------- */
@@ -162,7 +194,9 @@ static int authenticate(party_app *app, const route *rt, http_req *req, http_rep
         const char *csrf = (rt->flags & ROUTE_CSRF) ? http_header(req, "X-CSRF-Token") : NULL;
         if ((rt->flags & ROUTE_CSRF) && csrf == NULL)
             csrf = "";
-        int rc = auth_session_check(app->auth, http_cookie(req, "mpc_admin"), csrf, req->now, NULL);
+        char name[ADMIN_COOKIE_SIZE];
+        admin_cookie_name(app, name);
+        int rc = auth_session_check(app->auth, http_cookie(req, name), csrf, req->now, NULL);
         if (rc == -1) {
             http_error(r, API_UNAUTHORIZED, "sign in first (POST /api/login)");
             return -1;
@@ -173,12 +207,13 @@ static int authenticate(party_app *app, const route *rt, http_req *req, http_rep
         }
     }
     if (rt->flags & (ROUTE_PEER | ROUTE_ORGANIZER)) {
-        char why[160];
-        int who = auth_peer_verify(app->auth, app->study, req->method, req->path,
-                                   (const uint8_t *)req->body, req->body_len,
-                                   http_header(req, "X-MPC-Party"), http_header(req, "X-MPC-Time"),
-                                   http_header(req, "X-MPC-Nonce"),
-                                   http_header(req, "X-MPC-Signature"), req->now, why, sizeof why);
+        char why[256];
+        auth_peer_headers h = {http_header(req, "X-MPC-Party"), http_header(req, "X-MPC-To"),
+                               http_header(req, "X-MPC-Time"), http_header(req, "X-MPC-Nonce"),
+                               http_header(req, "X-MPC-Signature")};
+        int who = auth_peer_verify(app->auth, app->study, app->self, req->method, req->path,
+                                   (const uint8_t *)req->body, req->body_len, &h, req->now, why,
+                                   sizeof why);
         api_err refusal = API_UNAUTHORIZED; /* not signed by anyone of the study */
         if (who >= 0 && (who == AUTH_ORGANIZER) != ((rt->flags & ROUTE_ORGANIZER) != 0)) {
             snprintf(why, sizeof why, "%s",
@@ -247,7 +282,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     http_reply r = {0};
     http_req req = {lookup,       c,           method, url, st->body.p ? (char *)st->body.p : "",
-                    st->body.len, party_now(), -1};
+                    st->body.len, party_now(), -1,     ""};
+    client_address(c, req.client);
     if (st->body.over) {
         http_error(&r, API_TOO_LARGE, "the request body is larger than %zu bytes", st->body.max);
     } else if (st->route == NULL) {
