@@ -252,33 +252,42 @@ static int open_session(auth *a, int64_t now, char *cookie, char *csrf)
     return 0;
 }
 
-auth_login auth_login_password(auth *a, const char *client, const char *password, int64_t now,
-                               char *cookie, char *csrf, unsigned *retry_after)
+auth_login auth_login_reserve(auth *a, const char *client, int64_t now, unsigned *retry_after,
+                              int *ticket)
 {
     const char *addr = client != NULL && client[0] != '\0' ? client : "unknown";
-    auth_login refusal = AUTH_LOGIN_OK;
+    auth_login result = AUTH_LOGIN_OK;
     *retry_after = 0;
-    /* The attempt is reserved and counted as a failure before the hash. */
+    *ticket = -1;
     pthread_mutex_lock(&a->lock);
     login_client *c = login_entry(a, addr, now);
     c->last = now;
     if (c->hashing) {
-        refusal = AUTH_LOGIN_THROTTLED;
+        result = AUTH_LOGIN_THROTTLED;
         *retry_after = 1;
     } else if (now < c->wait_until) {
-        refusal = AUTH_LOGIN_THROTTLED;
+        result = AUTH_LOGIN_THROTTLED;
         *retry_after = (unsigned)(c->wait_until - now);
     } else if (a->hashing >= AUTH_MAX_HASHING) {
-        refusal = AUTH_LOGIN_BUSY;
+        result = AUTH_LOGIN_BUSY;
         *retry_after = 1;
     } else {
+        /* Counted as a failure until the password proves right. */
         c->hashing = 1;
         c->failures++;
         a->hashing++;
+        *ticket = (int)(c - a->clients);
     }
     pthread_mutex_unlock(&a->lock);
-    if (refusal != AUTH_LOGIN_OK)
-        return refusal;
+    return result;
+}
+
+auth_login auth_login_check(auth *a, int ticket, const char *password, int64_t now, char *cookie,
+                            char *csrf)
+{
+    /* (The ticket's entry stays its client's: one being hashed is never
+     * given away.) */
+    login_client *c = &a->clients[ticket];
     time_t started = time(NULL);
     uint8_t h[HASH_SIZE];
     int ok = strlen(password) <= AUTH_MAX_PASSWORD &&
@@ -288,7 +297,7 @@ auth_login auth_login_password(auth *a, const char *client, const char *password
     int64_t done = now + (int64_t)(time(NULL) - started);
     pthread_mutex_lock(&a->lock);
     a->hashing--;
-    c->hashing = 0; /* (c is still this client's: it was being hashed) */
+    c->hashing = 0;
     c->last = done;
     auth_login result = AUTH_LOGIN_WRONG;
     if (!ok) {
@@ -300,6 +309,24 @@ auth_login auth_login_password(auth *a, const char *client, const char *password
     }
     pthread_mutex_unlock(&a->lock);
     return result;
+}
+
+void auth_login_cancel(auth *a, int ticket, int64_t now)
+{
+    login_client *c = &a->clients[ticket];
+    pthread_mutex_lock(&a->lock);
+    a->hashing--;
+    c->hashing = 0;
+    c->wait_until = now + login_wait(c->failures);
+    pthread_mutex_unlock(&a->lock);
+}
+
+auth_login auth_login_password(auth *a, const char *client, const char *password, int64_t now,
+                               char *cookie, char *csrf, unsigned *retry_after)
+{
+    int ticket;
+    auth_login r = auth_login_reserve(a, client, now, retry_after, &ticket);
+    return r != AUTH_LOGIN_OK ? r : auth_login_check(a, ticket, password, now, cookie, csrf);
 }
 
 int auth_session_check(auth *a, const char *cookie, const char *csrf, int64_t now, char *csrf_out)

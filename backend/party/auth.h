@@ -81,10 +81,24 @@ typedef enum auth_login {
     AUTH_LOGIN_BUSY       /* AUTH_MAX_HASHING hashes are running */
 } auth_login;
 
-/* Checks the password of a sign-in from client (its address as text, ""
- * if unknown) under the throttling above; on success writes a new
- * session's cookie value and CSRF token (AUTH_TOKEN_HEX + 1 bytes each).
- * THROTTLED and BUSY set *retry_after (seconds, at least 1). */
+/* A sign-in in two steps, so that the slow one can run off a request
+ * thread. First a sign-in from client (its address as text, "" if
+ * unknown) is reserved under the throttling above: AUTH_LOGIN_OK with
+ * *ticket set, and then auth_login_check must follow; or THROTTLED or
+ * BUSY with *retry_after (seconds, at least 1). */
+auth_login auth_login_reserve(auth *a, const char *client, int64_t now, unsigned *retry_after,
+                              int *ticket);
+
+/* Checks the password of a reserved sign-in (about a second: PBKDF2) and
+ * ends the reservation: AUTH_LOGIN_OK with a new session's cookie value
+ * and CSRF token written (AUTH_TOKEN_HEX + 1 bytes each), or WRONG. */
+auth_login auth_login_check(auth *a, int ticket, const char *password, int64_t now, char *cookie,
+                            char *csrf);
+
+/* Ends a reserved sign-in that cannot be checked, as a failure. */
+void auth_login_cancel(auth *a, int ticket, int64_t now);
+
+/* Both steps at once. */
 auth_login auth_login_password(auth *a, const char *client, const char *password, int64_t now,
                                char *cookie, char *csrf, unsigned *retry_after);
 

@@ -69,6 +69,12 @@ typedef struct http_reply {
     char set_cookie[256];
     char location[128];
     unsigned retry_after;
+    /* Set, with nothing else, by a handler whose remaining work is slow (a
+     * password hash): the engine runs defer(defer_ctx, reply) off its
+     * request threads and sends the reply that sets. defer frees
+     * defer_ctx. */
+    void (*defer)(void *ctx, struct http_reply *out);
+    void *defer_ctx;
 } http_reply;
 
 /* Sets a JSON error reply {"error": message}. */

@@ -42,6 +42,7 @@ typedef struct party_app {
     unsigned max_uploads;   /* concurrent uploads */
     long peer_timeout_ms;   /* one request to another party during the compute */
     atomic_uint uploads;    /* in flight (changes) */
+    atomic_uint deferred;   /* replies being made off the request threads (changes) */
     /* CORS: the parties' origins (scheme://host[:port]). */
     char origins[STUDY_MAX_PARTIES][PARTY_MAX_ORIGIN];
 } party_app;

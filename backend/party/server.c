@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
+#include <pthread.h>
 
 #include "buf.h"
 #include "core.h"
@@ -24,6 +26,7 @@
 
 struct server {
     struct MHD_Daemon *daemon;
+    party_app *app;
     char *cert, *key;
 };
 
@@ -71,7 +74,52 @@ typedef struct conn_state {
     char allow[64];
     buf body; /* limited to the route's maximum body */
     int upload_slot;
+    /* A deferred reply (http_reply.defer): run by its own thread while the
+     * connection is suspended, then sent when libmicrohttpd calls again. */
+    struct MHD_Connection *conn;
+    party_app *app;
+    http_reply reply;
+    int deferred; /* 1 running, 2 done (reply set) */
 } conn_state;
+
+/* The thread of a deferred reply. */
+static void *run_deferred(void *arg)
+{
+    conn_state *st = arg;
+    party_app *app = st->app;
+    http_reply r = {0};
+    void (*defer)(void *, http_reply *) = st->reply.defer;
+    defer(st->reply.defer_ctx, &r);
+    st->reply = r;
+    st->deferred = 2;
+    MHD_resume_connection(st->conn); /* (st may be gone from here on) */
+    atomic_fetch_sub(&app->deferred, 1);
+    return NULL;
+}
+
+/* Runs r's deferred work off this request thread (or on it, if no
+ * thread can be started); MHD_YES: the reply follows on resume. */
+static enum MHD_Result defer_reply(party_app *app, struct MHD_Connection *c, conn_state *st,
+                                   const http_reply *r)
+{
+    st->conn = c;
+    st->app = app;
+    st->reply = *r;
+    st->deferred = 1;
+    atomic_fetch_add(&app->deferred, 1);
+    MHD_suspend_connection(c);
+    pthread_attr_t attr;
+    pthread_t t;
+    int started = pthread_attr_init(&attr) == 0;
+    if (started) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        started = pthread_create(&t, &attr, run_deferred, st) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started)
+        run_deferred(st);
+    return MHD_YES;
+}
 
 /* The pages' Content-Security-Policy: only this party's own scripts and
  * styles; network requests only to the study's parties. */
@@ -271,6 +319,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         return MHD_YES;
     }
+    if (st->deferred == 2) {
+        st->deferred = 0;
+        return send_reply(app, c, method, url, st, &st->reply);
+    }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -294,6 +346,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             http_error(&r, API_NOT_FOUND, "no such path: %.80s", url);
     } else if (authenticate(app, st->route, &req, &r) == 0) {
         st->route->handler(app, &req, &r);
+        if (r.defer != NULL)
+            return defer_reply(app, c, st, &r);
     }
     if (r.status == 0)
         http_error(&r, API_INTERNAL, "no reply");
@@ -311,6 +365,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     if (st->upload_slot)
         atomic_fetch_sub(&app->uploads, 1);
+    if (st->deferred == 2)
+        cJSON_Delete(st->reply.json); /* (made, never sent) */
     buf_free(&st->body);
     free(st);
     *con_cls = NULL;
@@ -371,7 +427,8 @@ int server_start(party_app *app, const server_options *opt, server **out, char *
     server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return -1;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    s->app = app;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
     if (v6)
@@ -423,8 +480,16 @@ void server_stop(server *s)
 {
     if (s == NULL)
         return;
-    if (s->daemon != NULL)
+    if (s->daemon != NULL) {
+        /* No connection may be suspended when the daemon stops: the
+         * deferred replies finish first (a password hash, about 1 s). */
+        MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+        while (atomic_load(&s->app->deferred) > 0)
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
         MHD_stop_daemon(s->daemon);
+        if (listener != MHD_INVALID_SOCKET)
+            close(listener);
+    }
     if (s->key != NULL)
         core_wipe(s->key, strlen(s->key));
     free(s->key);
