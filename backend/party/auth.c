@@ -288,13 +288,18 @@ auth_login auth_login_check(auth *a, int ticket, const char *password, int64_t n
     /* (The ticket's entry stays its client's: one being hashed is never
      * given away.) */
     login_client *c = &a->clients[ticket];
-    time_t started = time(NULL);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     uint8_t h[HASH_SIZE];
     int ok = strlen(password) <= AUTH_MAX_PASSWORD &&
              pbkdf2(password, a->salt, a->iterations, h) == 0 &&
              core_ct_equal(h, a->hash, HASH_SIZE);
     core_wipe(h, sizeof h);
-    int64_t done = now + (int64_t)(time(NULL) - started);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* (The wait counts from the end of the hash: whole seconds it took.) */
+    int64_t done =
+        now +
+        (int64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + t1.tv_nsec - t0.tv_nsec) / 1000000000LL;
     pthread_mutex_lock(&a->lock);
     a->hashing--;
     c->hashing = 0;
