@@ -252,6 +252,8 @@ $(BUILD)/tests/test_storage: $(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.
 $(BUILD)/tests/test_storage: CHECK_LIBS += -lsqlite3
 # The party-to-party messages' codec.
 $(BUILD)/tests/test_peer_msg: $(BUILD)/obj/backend/party/peer_msg.o
+# The party's authentication, on the example study.
+$(BUILD)/tests/test_auth: $(BUILD)/obj/backend/party/auth.o $(BUILD)/obj/tests/common/example_study.o
 
 $(BUILD)/bench/native: $(BUILD)/obj/bench/native.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)

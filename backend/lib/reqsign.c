@@ -11,7 +11,7 @@
 #include "hex.h"
 #include "random.h"
 
-int reqsign_message(const uint8_t study_hash[32], const char *method, const char *path,
+int reqsign_message(const uint8_t study_hash[32], unsigned to, const char *method, const char *path,
                     const char *time, const char *nonce, const void *body, size_t body_len,
                     char *out, size_t size)
 {
@@ -21,12 +21,12 @@ int reqsign_message(const uint8_t study_hash[32], const char *method, const char
         return -1;
     hex_encode(bh, 32, bh_hex);
     hex_encode(study_hash, 32, sh_hex);
-    int n =
-        snprintf(out, size, "%s\n%s\n%s\n%s\n%s\n%s\n", method, path, time, nonce, sh_hex, bh_hex);
+    int n = snprintf(out, size, "%u\n%s\n%s\n%s\n%s\n%s\n%s\n", to, method, path, time, nonce,
+                     sh_hex, bh_hex);
     return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
-int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char *who,
+int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char *who, unsigned to,
                  const uint8_t study_hash[32], const char *method, const char *path,
                  const void *body, size_t body_len, int64_t now, reqsign_headers *out)
 {
@@ -36,18 +36,20 @@ int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char 
         return -1;
     hex_encode(nonce, sizeof nonce, out->nonce);
     snprintf(out->who, sizeof out->who, "%s", who);
+    snprintf(out->to, sizeof out->to, "%u", to);
     snprintf(out->time, sizeof out->time, "%lld", (long long)now);
-    int n = reqsign_message(study_hash, method, path, out->time, out->nonce, body, body_len, msg,
-                            sizeof msg);
+    int n = reqsign_message(study_hash, to, method, path, out->time, out->nonce, body, body_len,
+                            msg, sizeof msg);
     if (n < 0 || sign_message(sk, prefix, (const uint8_t *)msg, (size_t)n, sig) != 0)
         return -1;
     hex_encode(sig, sizeof sig, out->signature);
-    const char *names[] = {"X-MPC-Party", "X-MPC-Time", "X-MPC-Nonce", "X-MPC-Signature"};
-    const char *values[] = {out->who, out->time, out->nonce, out->signature};
-    for (size_t i = 0; i < 4; i++) {
+    const char *names[] = {"X-MPC-Party", "X-MPC-To", "X-MPC-Time", "X-MPC-Nonce",
+                           "X-MPC-Signature"};
+    const char *values[] = {out->who, out->to, out->time, out->nonce, out->signature};
+    for (size_t i = 0; i < 5; i++) {
         snprintf(out->lines[i], sizeof out->lines[i], "%s: %s", names[i], values[i]);
         out->list[i] = out->lines[i];
     }
-    out->list[4] = NULL;
+    out->list[5] = NULL;
     return 0;
 }

@@ -2,10 +2,13 @@
  * reqsign.h - signed HTTP requests (docs/PARTY.md): party-to-party
  * requests are signed with the sending party's key, the organizer's
  * requests (compute, result) with the organizer's key. The signature
- * (ECDSA P-256) covers the method, path, time, a random nonce, the study
- * hash and the SHA-256 of the body, under a prefix naming who signs.
- * The headers: X-MPC-Party (a party index, or "organizer"), X-MPC-Time,
- * X-MPC-Nonce, X-MPC-Signature.
+ * (ECDSA P-256) covers the recipient's party index, the method, path,
+ * time, a random nonce, the study hash and the SHA-256 of the body, under
+ * a prefix naming who signs (version 2: version 1 did not name the
+ * recipient, so a request could be replayed to another party). The
+ * headers: X-MPC-Party (the sender: a party index, or "organizer"),
+ * X-MPC-To (the recipient's index), X-MPC-Time, X-MPC-Nonce,
+ * X-MPC-Signature.
  */
 #ifndef MPC_REQSIGN_H
 #define MPC_REQSIGN_H
@@ -15,8 +18,8 @@
 
 #include "sign.h"
 
-#define REQSIGN_PEER_PREFIX "mpc-peer/1"
-#define REQSIGN_ORGANIZER_PREFIX "mpc-organizer/1"
+#define REQSIGN_PEER_PREFIX "mpc-peer/2"
+#define REQSIGN_ORGANIZER_PREFIX "mpc-organizer/2"
 #define REQSIGN_ORGANIZER "organizer" /* X-MPC-Party of the organizer */
 #define REQSIGN_NONCE_HEX 32
 /* The report page's key: the organizer's signature over the study hash
@@ -25,22 +28,26 @@
 
 typedef struct reqsign_headers {
     char who[16];
+    char to[8];
     char time[24];
     char nonce[REQSIGN_NONCE_HEX + 1];
     char signature[2 * SIGN_SIG_SIZE + 1];
-    /* The four header lines ("Name: value"), NULL-terminated, for httpc. */
-    char lines[4][200];
-    const char *list[5];
+    /* The five header lines ("Name: value"), NULL-terminated, for httpc. */
+    char lines[5][200];
+    const char *list[6];
 } reqsign_headers;
 
-/* The signed text of a request into out; its length, or -1. */
-int reqsign_message(const uint8_t study_hash[32], const char *method, const char *path,
+/* The signed text of a request to party index `to` into out: to, method,
+ * path, time, nonce, study hash (hex) and the body's SHA-256 (hex), one
+ * per line. Its length, or -1. */
+int reqsign_message(const uint8_t study_hash[32], unsigned to, const char *method, const char *path,
                     const char *time, const char *nonce, const void *body, size_t body_len,
                     char *out, size_t size);
 
-/* Signs a request as `who` (a party index or REQSIGN_ORGANIZER) with sk
- * under prefix; fills out (lines and list included). 0 or -1. */
-int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char *who,
+/* Signs a request as `who` (a party index or REQSIGN_ORGANIZER) to party
+ * index `to` with sk under prefix; fills out (lines and list included).
+ * 0 or -1. */
+int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char *who, unsigned to,
                  const uint8_t study_hash[32], const char *method, const char *path,
                  const void *body, size_t body_len, int64_t now, reqsign_headers *out);
 

@@ -88,7 +88,8 @@ cJSON *org_request(const org_ctx *o, const char *method, const char *path, long 
     char url[600];
     snprintf(url, sizeof url, "%s%s", study_party_url(o->study, 0), path);
     reqsign_headers h;
-    if (reqsign_sign(o->keys.sign_sk, REQSIGN_ORGANIZER_PREFIX, REQSIGN_ORGANIZER,
+    /* (Signed for the leader, party index 0: no other party accepts it.) */
+    if (reqsign_sign(o->keys.sign_sk, REQSIGN_ORGANIZER_PREFIX, REQSIGN_ORGANIZER, 0,
                      study_hash(o->study), method, path, "", 0, (int64_t)time(NULL), &h) != 0) {
         snprintf(err, err_size, "cannot sign the request");
         return NULL;

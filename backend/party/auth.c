@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <mbedtls/md.h>
@@ -30,13 +31,23 @@ typedef struct session {
     int64_t created, last;
 } session;
 
+/* One client's sign-in attempts (auth.h, "Sign-in throttling"); free
+ * when addr is empty. */
+typedef struct login_client {
+    char addr[AUTH_CLIENT_MAX];
+    unsigned failures; /* in a row, an attempt being checked included */
+    int hashing;       /* an attempt of this client is being checked */
+    int64_t last;      /* its last attempt */
+    int64_t wait_until;
+} login_client;
+
 struct auth {
     pthread_mutex_t lock;
     uint8_t salt[SALT_SIZE], hash[HASH_SIZE];
     unsigned iterations;
     session sessions[AUTH_MAX_SESSIONS];
-    unsigned failures;
-    int64_t locked_until;
+    login_client clients[AUTH_LOGIN_CLIENTS];
+    unsigned hashing; /* hashes running, at most AUTH_MAX_HASHING */
     /* Peer nonces seen within the window (a ring; lookups are linear in
      * the live ones, few in practice). */
     struct {
@@ -183,50 +194,144 @@ static int live(const session *s, int64_t now)
     return s->used && now - s->last <= AUTH_SESSION_IDLE && now - s->created <= AUTH_SESSION_MAX;
 }
 
-auth_login auth_login_password(auth *a, const char *password, int64_t now, char *cookie, char *csrf)
+/* The entry of client addr (under the lock): its own, or a new one in a
+ * free entry or the one idle longest (an entry being hashed is never
+ * given away). */
+static login_client *login_entry(auth *a, const char *addr, int64_t now)
 {
+    login_client *spare = NULL;
+    for (size_t i = 0; i < AUTH_LOGIN_CLIENTS; i++) {
+        login_client *c = &a->clients[i];
+        if (c->addr[0] != '\0' && strcmp(c->addr, addr) == 0) {
+            if (!c->hashing && now - c->last > AUTH_LOGIN_FORGET) {
+                c->failures = 0;
+                c->wait_until = 0;
+            }
+            return c;
+        }
+        if (!c->hashing && (spare == NULL || c->last < spare->last))
+            spare = c; /* (a free entry's last is 0) */
+    }
+    /* (AUTH_MAX_HASHING < AUTH_LOGIN_CLIENTS: spare is never NULL.) */
+    memset(spare, 0, sizeof *spare);
+    snprintf(spare->addr, sizeof spare->addr, "%s", addr);
+    return spare;
+}
+
+/* The wait after a client's failures-th failure in a row. */
+static int64_t login_wait(unsigned failures)
+{
+    if (failures < AUTH_LOGIN_FREE)
+        return 0;
+    unsigned k = failures - AUTH_LOGIN_FREE;
+    return k >= 10 || (1 << k) > AUTH_LOGIN_MAX_WAIT ? AUTH_LOGIN_MAX_WAIT : (int64_t)1 << k;
+}
+
+/* Opens a session (under the lock): 0, or -1 if no token could be made. */
+static int open_session(auth *a, int64_t now, char *cookie, char *csrf)
+{
+    /* A free slot, or the least recently used one. */
+    session *slot = &a->sessions[0];
+    for (size_t i = 0; i < AUTH_MAX_SESSIONS; i++) {
+        session *s = &a->sessions[i];
+        if (!live(s, now)) {
+            slot = s;
+            break;
+        }
+        if (s->last < slot->last)
+            slot = s;
+    }
+    if (new_token(slot->cookie) != 0 || new_token(slot->csrf) != 0) {
+        slot->used = 0;
+        return -1;
+    }
+    slot->used = 1;
+    slot->created = slot->last = now;
+    memcpy(cookie, slot->cookie, AUTH_TOKEN_HEX + 1);
+    memcpy(csrf, slot->csrf, AUTH_TOKEN_HEX + 1);
+    return 0;
+}
+
+auth_login auth_login_reserve(auth *a, const char *client, int64_t now, unsigned *retry_after,
+                              int *ticket)
+{
+    const char *addr = client != NULL && client[0] != '\0' ? client : "unknown";
+    auth_login result = AUTH_LOGIN_OK;
+    *retry_after = 0;
+    *ticket = -1;
     pthread_mutex_lock(&a->lock);
-    int throttled = now < a->locked_until;
+    login_client *c = login_entry(a, addr, now);
+    c->last = now;
+    if (c->hashing) {
+        result = AUTH_LOGIN_THROTTLED;
+        *retry_after = 1;
+    } else if (now < c->wait_until) {
+        result = AUTH_LOGIN_THROTTLED;
+        *retry_after = (unsigned)(c->wait_until - now);
+    } else if (a->hashing >= AUTH_MAX_HASHING) {
+        result = AUTH_LOGIN_BUSY;
+        *retry_after = 1;
+    } else {
+        /* Counted as a failure until the password proves right. */
+        c->hashing = 1;
+        c->failures++;
+        a->hashing++;
+        *ticket = (int)(c - a->clients);
+    }
     pthread_mutex_unlock(&a->lock);
-    if (throttled)
-        return AUTH_LOGIN_THROTTLED;
+    return result;
+}
+
+auth_login auth_login_check(auth *a, int ticket, const char *password, int64_t now, char *cookie,
+                            char *csrf)
+{
+    /* (The ticket's entry stays its client's: one being hashed is never
+     * given away.) */
+    login_client *c = &a->clients[ticket];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     uint8_t h[HASH_SIZE];
     int ok = strlen(password) <= AUTH_MAX_PASSWORD &&
              pbkdf2(password, a->salt, a->iterations, h) == 0 &&
              core_ct_equal(h, a->hash, HASH_SIZE);
     core_wipe(h, sizeof h);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* (The wait counts from the end of the hash: whole seconds it took.) */
+    int64_t done =
+        now +
+        (int64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + t1.tv_nsec - t0.tv_nsec) / 1000000000LL;
     pthread_mutex_lock(&a->lock);
+    a->hashing--;
+    c->hashing = 0;
+    c->last = done;
     auth_login result = AUTH_LOGIN_WRONG;
     if (!ok) {
-        if (++a->failures >= AUTH_LOGIN_FAILURES) {
-            a->failures = 0;
-            a->locked_until = now + AUTH_LOGIN_LOCKOUT;
-        }
+        c->wait_until = done + login_wait(c->failures);
     } else {
-        a->failures = 0;
-        /* A free slot, or the least recently used one. */
-        session *slot = &a->sessions[0];
-        for (size_t i = 0; i < AUTH_MAX_SESSIONS; i++) {
-            session *s = &a->sessions[i];
-            if (!live(s, now)) {
-                slot = s;
-                break;
-            }
-            if (s->last < slot->last)
-                slot = s;
-        }
-        if (new_token(slot->cookie) == 0 && new_token(slot->csrf) == 0) {
-            slot->used = 1;
-            slot->created = slot->last = now;
-            memcpy(cookie, slot->cookie, AUTH_TOKEN_HEX + 1);
-            memcpy(csrf, slot->csrf, AUTH_TOKEN_HEX + 1);
+        memset(c, 0, sizeof *c);
+        if (open_session(a, now, cookie, csrf) == 0)
             result = AUTH_LOGIN_OK;
-        } else {
-            slot->used = 0;
-        }
     }
     pthread_mutex_unlock(&a->lock);
     return result;
+}
+
+void auth_login_cancel(auth *a, int ticket, int64_t now)
+{
+    login_client *c = &a->clients[ticket];
+    pthread_mutex_lock(&a->lock);
+    a->hashing--;
+    c->hashing = 0;
+    c->wait_until = now + login_wait(c->failures);
+    pthread_mutex_unlock(&a->lock);
+}
+
+auth_login auth_login_password(auth *a, const char *client, const char *password, int64_t now,
+                               char *cookie, char *csrf, unsigned *retry_after)
+{
+    int ticket;
+    auth_login r = auth_login_reserve(a, client, now, retry_after, &ticket);
+    return r != AUTH_LOGIN_OK ? r : auth_login_check(a, ticket, password, now, cookie, csrf);
 }
 
 int auth_session_check(auth *a, const char *cookie, const char *csrf, int64_t now, char *csrf_out)
@@ -261,8 +366,6 @@ void auth_logout(auth *a, const char *cookie)
 
 /* ---- peers ---------------------------------------------------------------- */
 
-/* The signed message: method, path, time, nonce, study hash (hex) and the
- * body's SHA-256 (hex), one per line. */
 static int nonce_fresh(auth *a, const char *nonce, int64_t now)
 {
     int fresh = 1;
@@ -282,30 +385,50 @@ static int nonce_fresh(auth *a, const char *nonce, int64_t now)
     return fresh;
 }
 
-int auth_peer_verify(auth *a, const study *s, const char *method, const char *path,
-                     const uint8_t *body, size_t body_len, const char *party, const char *time,
-                     const char *nonce, const char *signature, int64_t now, char *err,
-                     size_t err_size)
+/* A party index of study s (decimal, at most 3 digits): 0, or -1. */
+static int party_index(const study *s, const char *text, unsigned *out)
 {
-    if (party == NULL || time == NULL || nonce == NULL || signature == NULL) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || strlen(text) > 3 || errno != 0 || *end != '\0' ||
+        v >= study_num_parties(s))
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int auth_peer_verify(auth *a, const study *s, unsigned self, const char *method, const char *path,
+                     const uint8_t *body, size_t body_len, const auth_peer_headers *h, int64_t now,
+                     char *err, size_t err_size)
+{
+    if (h->party == NULL || h->to == NULL || h->time == NULL || h->nonce == NULL ||
+        h->signature == NULL) {
         snprintf(err, err_size,
-                 "requests must be signed (X-MPC-Party, X-MPC-Time, X-MPC-Nonce, "
+                 "requests must be signed (X-MPC-Party, X-MPC-To, X-MPC-Time, X-MPC-Nonce, "
                  "X-MPC-Signature)");
         return -1;
     }
     char *end = NULL;
+    int organizer = strcmp(h->party, REQSIGN_ORGANIZER) == 0;
+    unsigned idx = AUTH_ORGANIZER, to = 0;
+    int bad_party = !organizer && party_index(s, h->party, &idx) != 0;
     errno = 0;
-    int organizer = strcmp(party, REQSIGN_ORGANIZER) == 0;
-    unsigned long idx = organizer ? AUTH_ORGANIZER : strtoul(party, &end, 10);
-    int bad_party = !organizer && (errno != 0 || *end != '\0' || idx >= study_num_parties(s) ||
-                                   party[0] < '0' || party[0] > '9' || strlen(party) > 3);
-    errno = 0;
-    long long t = strtoll(time, &end, 10);
+    long long t = strtoll(h->time, &end, 10);
     uint8_t sig[SIGN_SIG_SIZE], nb[REQSIGN_NONCE_HEX / 2];
-    if (bad_party || errno != 0 || *end != '\0' || time[0] == '\0' ||
-        hex_decode_fixed(signature, sig, sizeof sig) != 0 ||
-        hex_decode_fixed(nonce, nb, sizeof nb) != 0 || (organizer && !study_organizer_key(s))) {
+    if (bad_party || party_index(s, h->to, &to) != 0 || errno != 0 || *end != '\0' ||
+        h->time[0] == '\0' || hex_decode_fixed(h->signature, sig, sizeof sig) != 0 ||
+        hex_decode_fixed(h->nonce, nb, sizeof nb) != 0 || (organizer && !study_organizer_key(s))) {
         snprintf(err, err_size, "malformed signature headers");
+        return -1;
+    }
+    /* (The signature below covers self: a request signed for another
+     * party fails it whatever X-MPC-To says; this names the reason.) */
+    if (to != self) {
+        snprintf(err, err_size,
+                 "this request was signed for party %u (X-MPC-To: %u), not for this party (%u): "
+                 "a signed request is accepted only by the party it is for",
+                 to + 1, to, self + 1);
         return -1;
     }
     if (t < now - AUTH_PEER_WINDOW || t > now + AUTH_PEER_WINDOW) {
@@ -314,16 +437,15 @@ int auth_peer_verify(auth *a, const study *s, const char *method, const char *pa
         return -1;
     }
     char msg[2048];
-    int n =
-        reqsign_message(study_hash(s), method, path, time, nonce, body, body_len, msg, sizeof msg);
-    const uint8_t *key =
-        organizer ? study_organizer_key(s) : study_party_signing_key(s, (unsigned)idx);
+    int n = reqsign_message(study_hash(s), self, method, path, h->time, h->nonce, body, body_len,
+                            msg, sizeof msg);
+    const uint8_t *key = organizer ? study_organizer_key(s) : study_party_signing_key(s, idx);
     if (n < 0 || sign_verify(key, organizer ? REQSIGN_ORGANIZER_PREFIX : REQSIGN_PEER_PREFIX,
                              (const uint8_t *)msg, (size_t)n, sig) != 0) {
         snprintf(err, err_size, "invalid signature");
         return -1;
     }
-    if (!nonce_fresh(a, nonce, now)) {
+    if (!nonce_fresh(a, h->nonce, now)) {
         snprintf(err, err_size, "replayed request");
         return -1;
     }

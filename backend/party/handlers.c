@@ -109,8 +109,57 @@ void h_study(party_app *app, const http_req *req, http_reply *out)
 
 /* ---- admin session ---------------------------------------------------------- */
 
+void admin_cookie_name(const party_app *app, char out[ADMIN_COOKIE_SIZE])
+{
+    snprintf(out, ADMIN_COOKIE_SIZE, "%s" ADMIN_COOKIE "_%u_%.8s", app->tls ? "__Host-" : "",
+             app->self, app->study_hash_hex);
+}
+
+/* A reserved sign-in, checked off the request thread (http_reply.defer). */
+typedef struct login_job {
+    party_app *app;
+    int ticket;
+    int64_t now;
+    char client[AUTH_CLIENT_MAX];
+    char *password;
+} login_job;
+
+static void login_finish(void *ctx, http_reply *out)
+{
+    login_job *job = ctx;
+    party_app *app = job->app;
+    char cookie[AUTH_TOKEN_HEX + 1], csrf[AUTH_TOKEN_HEX + 1], name[ADMIN_COOKIE_SIZE];
+    auth_login r = auth_login_check(app->auth, job->ticket, job->password, job->now, cookie, csrf);
+    core_wipe(job->password, strlen(job->password));
+    free(job->password);
+    if (r != AUTH_LOGIN_OK) {
+        http_error(out, API_UNAUTHORIZED, "wrong password");
+        log_warn("admin login from %s failed: wrong password", job->client);
+        free(job);
+        return;
+    }
+    admin_cookie_name(app, name);
+    snprintf(out->set_cookie, sizeof out->set_cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+             name, cookie, app->tls ? "; Secure" : "");
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "csrf", csrf);
+    http_json(out, 200, j);
+    core_wipe(cookie, sizeof cookie);
+    core_wipe(csrf, sizeof csrf);
+    log_info("admin signed in from %s", job->client);
+    free(job);
+}
+
+/* POST /api/login: the attempt is reserved here (the throttling of
+ * auth.h), the password hashed off the request thread (login_finish). */
 void h_login(party_app *app, const http_req *req, http_reply *out)
 {
+    const char *type = http_header(req, "Content-Type");
+    if (type == NULL || strncmp(type, "application/json", 16) != 0) {
+        http_error(out, API_UNSUPPORTED,
+                   "send {\"password\": \"...\"} as JSON (Content-Type: application/json)");
+        return;
+    }
     cJSON *doc = cJSON_ParseWithLength(req->body, req->body_len);
     const cJSON *pw = cJSON_GetObjectItemCaseSensitive(doc, "password");
     if (!cJSON_IsString(pw)) {
@@ -118,44 +167,58 @@ void h_login(party_app *app, const http_req *req, http_reply *out)
         cJSON_Delete(doc);
         return;
     }
-    char cookie[AUTH_TOKEN_HEX + 1], csrf[AUTH_TOKEN_HEX + 1];
-    auth_login r = auth_login_password(app->auth, pw->valuestring, req->now, cookie, csrf);
+    unsigned wait = 0;
+    int ticket;
+    auth_login r = auth_login_reserve(app->auth, req->client, req->now, &wait, &ticket);
+    login_job *job = r == AUTH_LOGIN_OK ? calloc(1, sizeof *job) : NULL;
+    if (job != NULL) {
+        job->app = app;
+        job->ticket = ticket;
+        job->now = req->now;
+        snprintf(job->client, sizeof job->client, "%s", req->client);
+        job->password = strdup(pw->valuestring);
+    }
     core_wipe(pw->valuestring, strlen(pw->valuestring));
     cJSON_Delete(doc);
-    if (r == AUTH_LOGIN_THROTTLED) {
-        http_error(out, API_TOO_MANY, "too many attempts, wait %d seconds", AUTH_LOGIN_LOCKOUT);
-        out->retry_after = AUTH_LOGIN_LOCKOUT;
-        log_warn("admin login refused: too many failed attempts");
+    if (r == AUTH_LOGIN_OK && (job == NULL || job->password == NULL)) {
+        auth_login_cancel(app->auth, ticket, req->now);
+        free(job);
+        http_error(out, API_UNAVAILABLE, "out of memory; try again shortly");
+        out->retry_after = 1;
         return;
     }
-    if (r != AUTH_LOGIN_OK) {
-        http_error(out, API_UNAUTHORIZED, "wrong password");
-        log_warn("admin login failed: wrong password");
+    if (r == AUTH_LOGIN_OK) {
+        out->defer = login_finish;
+        out->defer_ctx = job;
         return;
     }
-    snprintf(out->set_cookie, sizeof out->set_cookie,
-             ADMIN_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", cookie,
-             app->tls ? "; Secure" : "");
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "csrf", csrf);
-    http_json(out, 200, j);
-    core_wipe(cookie, sizeof cookie);
-    core_wipe(csrf, sizeof csrf);
-    log_info("admin signed in");
+    if (r == AUTH_LOGIN_THROTTLED)
+        http_error(out, API_TOO_MANY, "too many sign-in attempts from your address; wait %u s",
+                   wait);
+    else
+        http_error(out, API_UNAVAILABLE, "other sign-ins are being checked; try again in %u s",
+                   wait);
+    out->retry_after = wait;
+    log_warn("admin login from %s refused: %s", req->client,
+             r == AUTH_LOGIN_THROTTLED ? "too many failed attempts" : "busy");
 }
 
 void h_logout(party_app *app, const http_req *req, http_reply *out)
 {
-    auth_logout(app->auth, http_cookie(req, ADMIN_COOKIE));
+    char name[ADMIN_COOKIE_SIZE];
+    admin_cookie_name(app, name);
+    auth_logout(app->auth, http_cookie(req, name));
     snprintf(out->set_cookie, sizeof out->set_cookie,
-             ADMIN_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+             "%s=; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=0", name,
+             app->tls ? "; Secure" : "");
     http_json(out, 200, cJSON_CreateObject());
 }
 
 void h_session(party_app *app, const http_req *req, http_reply *out)
 {
-    char csrf[AUTH_TOKEN_HEX + 1];
-    if (auth_session_check(app->auth, http_cookie(req, ADMIN_COOKIE), NULL, req->now, csrf) != 0) {
+    char csrf[AUTH_TOKEN_HEX + 1], name[ADMIN_COOKIE_SIZE];
+    admin_cookie_name(app, name);
+    if (auth_session_check(app->auth, http_cookie(req, name), NULL, req->now, csrf) != 0) {
         http_error(out, API_UNAUTHORIZED, "not signed in");
         return;
     }

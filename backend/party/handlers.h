@@ -37,6 +37,13 @@ void h_report_data(party_app *app, const http_req *req, http_reply *out);
 /* POST /api/peer/compute/OP: the helper's operations (helper.c). */
 void h_peer_compute(party_app *app, const http_req *req, http_reply *out);
 
+/* The admin session's cookie: one name per party and study, since
+ * cookies are not scoped by port (parties on one host, as in the demo,
+ * would otherwise overwrite each other's): ADMIN_COOKIE "_<index>_<the
+ * study hash's first 8 hex digits>", with the "__Host-" prefix under TLS
+ * (Secure, Path=/, no Domain). */
 #define ADMIN_COOKIE "mpc_admin"
+#define ADMIN_COOKIE_SIZE 40
+void admin_cookie_name(const party_app *app, char out[ADMIN_COOKIE_SIZE]);
 
 #endif

@@ -48,6 +48,9 @@ typedef struct http_req {
     size_t body_len;
     int64_t now;
     int sender; /* signed requests: the party index, or AUTH_ORGANIZER */
+    /* The client's address as text (an IPv6 address as its /64: one
+     * client's network), "" if unknown; sign-ins are throttled by it. */
+    char client[AUTH_CLIENT_MAX];
 } http_req;
 
 /* A request header or cookie value, or NULL. */
@@ -68,6 +71,12 @@ typedef struct http_reply {
     char set_cookie[256];
     char location[128];
     unsigned retry_after;
+    /* Set, with nothing else, by a handler whose remaining work is slow (a
+     * password hash): the engine runs defer(defer_ctx, reply) off its
+     * request threads and sends the reply that sets. defer frees
+     * defer_ctx. */
+    void (*defer)(void *ctx, struct http_reply *out);
+    void *defer_ctx;
 } http_reply;
 
 /* Sets a JSON error reply {"error": message}. */

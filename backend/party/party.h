@@ -50,6 +50,7 @@ typedef struct party_app {
     unsigned deadline;      /* seconds for a request's headers and body */
     long peer_timeout_ms;   /* one request to another party during the compute */
     atomic_uint uploads;    /* in flight (changes) */
+    atomic_uint deferred;   /* replies being made off the request threads (changes) */
     /* CORS: the parties' origins (scheme://host[:port]). */
     char origins[STUDY_MAX_PARTIES][PARTY_MAX_ORIGIN];
 } party_app;

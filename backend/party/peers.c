@@ -37,7 +37,7 @@ int peer_request(const party_app *app, unsigned to, const char *method, const ch
     if (signed_request) {
         char who[8];
         snprintf(who, sizeof who, "%u", app->self);
-        if (reqsign_sign(app->keys.sign_sk, REQSIGN_PEER_PREFIX, who, study_hash(app->study),
+        if (reqsign_sign(app->keys.sign_sk, REQSIGN_PEER_PREFIX, who, to, study_hash(app->study),
                          method, path, body, body_len, party_now(), &h) != 0) {
             snprintf(err, err_size, "cannot sign the request");
             return -1;

@@ -3,13 +3,13 @@
  */
 #include "ratelimit.h"
 
-#include <netinet/in.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct bucket {
-    ratelimit_key key;
+    char client[RATELIMIT_CLIENT_MAX];
     int used;
     double tokens;
     int64_t last_ms; /* when tokens was last brought up to date */
@@ -42,35 +42,13 @@ void ratelimit_free(ratelimit *r)
     free(r);
 }
 
-ratelimit_key ratelimit_key_of(const struct sockaddr *sa)
-{
-    ratelimit_key k = {{0}};
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (sa != NULL && sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-        k.b[0] = 4;
-        memcpy(k.b + 1, &in->sin_addr, 4);
-    } else if (sa != NULL && sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-        const uint8_t *a = in6->sin6_addr.s6_addr;
-        if (memcmp(a, mapped, sizeof mapped) == 0) {
-            k.b[0] = 4;
-            memcpy(k.b + 1, a + 12, 4);
-        } else {
-            k.b[0] = 6;
-            memcpy(k.b + 1, a, 8); /* the /64 */
-        }
-    }
-    return k;
-}
-
-unsigned ratelimit_take(ratelimit *r, const ratelimit_key *key, int64_t now_ms)
+unsigned ratelimit_take(ratelimit *r, const char *client, int64_t now_ms)
 {
     pthread_mutex_lock(&r->lock);
     bucket *b = NULL, *idle = &r->slots[0];
     for (size_t i = 0; i < RATELIMIT_SLOTS && b == NULL; i++) {
         bucket *s = &r->slots[i];
-        if (s->used && memcmp(&s->key, key, sizeof *key) == 0)
+        if (s->used && strcmp(s->client, client) == 0)
             b = s;
         else if (!s->used || (idle->used && s->last_ms < idle->last_ms))
             idle = s;
@@ -78,7 +56,7 @@ unsigned ratelimit_take(ratelimit *r, const ratelimit_key *key, int64_t now_ms)
     if (b == NULL) {
         b = idle;
         b->used = 1;
-        b->key = *key;
+        snprintf(b->client, sizeof b->client, "%s", client);
         b->tokens = r->burst;
         b->last_ms = now_ms;
     }

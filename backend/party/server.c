@@ -3,19 +3,24 @@
  */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
+#include <pthread.h>
 
 #include "buf.h"
 #include "core.h"
 #include "fileio.h"
+#include "handlers.h"
 #include "log.h"
 #include "routes.h"
 
@@ -23,6 +28,7 @@
 
 struct server {
     struct MHD_Daemon *daemon;
+    party_app *app;
     char *cert, *key;
 };
 
@@ -31,6 +37,37 @@ static const char *lookup(void *ctx, http_kind kind, const char *name)
 {
     return MHD_lookup_connection_value(ctx, kind == HTTP_COOKIE ? MHD_COOKIE_KIND : MHD_HEADER_KIND,
                                        name);
+}
+
+_Static_assert(AUTH_CLIENT_MAX == RATELIMIT_CLIENT_MAX, "one name of a client");
+
+/* http_req.client: the connection's client address (an IPv6 address as
+ * its /64, an IPv4-mapped one as IPv4), "" if unknown. */
+static void client_address(struct MHD_Connection *c, char out[AUTH_CLIENT_MAX])
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    if (ci->client_addr->sa_family == AF_INET) {
+        struct sockaddr_in sin;
+        memcpy(&sin, ci->client_addr, sizeof sin);
+        if (inet_ntop(AF_INET, &sin.sin_addr, out, AUTH_CLIENT_MAX) == NULL)
+            out[0] = '\0';
+    } else if (ci->client_addr->sa_family == AF_INET6) {
+        struct sockaddr_in6 sin6;
+        memcpy(&sin6, ci->client_addr, sizeof sin6);
+        struct in6_addr *a = &sin6.sin6_addr;
+        int v4 = IN6_IS_ADDR_V4MAPPED(a);
+        if (!v4)
+            memset(a->s6_addr + 8, 0, 8);
+        if (inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? (void *)(a->s6_addr + 12) : (void *)a, out,
+                      AUTH_CLIENT_MAX - 3) == NULL)
+            out[0] = '\0';
+        else if (!v4)
+            strcat(out, "/64");
+    }
 }
 
 /* ---- per-connection state --------------------------------------------------- */
@@ -42,7 +79,52 @@ typedef struct conn_state {
     api_err route_err;
     char allow[64];
     buf body; /* limited to the route's maximum body */
+    /* A deferred reply (http_reply.defer): run by its own thread while the
+     * connection is suspended, then sent when libmicrohttpd calls again. */
+    struct MHD_Connection *conn;
+    party_app *app;
+    http_reply reply;
+    int deferred; /* 1 running, 2 done (reply set) */
 } conn_state;
+
+/* The thread of a deferred reply. */
+static void *run_deferred(void *arg)
+{
+    conn_state *st = arg;
+    party_app *app = st->app;
+    http_reply r = {0};
+    void (*defer)(void *, http_reply *) = st->reply.defer;
+    defer(st->reply.defer_ctx, &r);
+    st->reply = r;
+    st->deferred = 2;
+    MHD_resume_connection(st->conn); /* (st may be gone from here on) */
+    atomic_fetch_sub(&app->deferred, 1);
+    return NULL;
+}
+
+/* Runs r's deferred work off this request thread (or on it, if no
+ * thread can be started); MHD_YES: the reply follows on resume. */
+static enum MHD_Result defer_reply(party_app *app, struct MHD_Connection *c, conn_state *st,
+                                   const http_reply *r)
+{
+    st->conn = c;
+    st->app = app;
+    st->reply = *r;
+    st->deferred = 1;
+    atomic_fetch_add(&app->deferred, 1);
+    MHD_suspend_connection(c);
+    pthread_attr_t attr;
+    pthread_t t;
+    int started = pthread_attr_init(&attr) == 0;
+    if (started) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        started = pthread_create(&t, &attr, run_deferred, st) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started)
+        run_deferred(st);
+    return MHD_YES;
+}
 
 /* The pages' Content-Security-Policy: only this party's own scripts and
  * styles; network requests only to the study's parties (origins checked
@@ -202,7 +284,9 @@ static int authenticate(party_app *app, const route *rt, http_req *req, http_rep
         const char *csrf = (rt->flags & ROUTE_CSRF) ? http_header(req, "X-CSRF-Token") : NULL;
         if ((rt->flags & ROUTE_CSRF) && csrf == NULL)
             csrf = "";
-        int rc = auth_session_check(app->auth, http_cookie(req, "mpc_admin"), csrf, req->now, NULL);
+        char name[ADMIN_COOKIE_SIZE];
+        admin_cookie_name(app, name);
+        int rc = auth_session_check(app->auth, http_cookie(req, name), csrf, req->now, NULL);
         if (rc == -1) {
             http_error(r, API_UNAUTHORIZED, "sign in first (POST /api/login)");
             return -1;
@@ -213,12 +297,13 @@ static int authenticate(party_app *app, const route *rt, http_req *req, http_rep
         }
     }
     if (rt->flags & (ROUTE_PEER | ROUTE_ORGANIZER)) {
-        char why[160];
-        int who = auth_peer_verify(app->auth, app->study, req->method, req->path,
-                                   (const uint8_t *)req->body, req->body_len,
-                                   http_header(req, "X-MPC-Party"), http_header(req, "X-MPC-Time"),
-                                   http_header(req, "X-MPC-Nonce"),
-                                   http_header(req, "X-MPC-Signature"), req->now, why, sizeof why);
+        char why[256];
+        auth_peer_headers h = {http_header(req, "X-MPC-Party"), http_header(req, "X-MPC-To"),
+                               http_header(req, "X-MPC-Time"), http_header(req, "X-MPC-Nonce"),
+                               http_header(req, "X-MPC-Signature")};
+        int who = auth_peer_verify(app->auth, app->study, app->self, req->method, req->path,
+                                   (const uint8_t *)req->body, req->body_len, &h, req->now, why,
+                                   sizeof why);
         api_err refusal = API_UNAUTHORIZED; /* not signed by anyone of the study */
         if (who >= 0 && (who == AUTH_ORGANIZER) != ((rt->flags & ROUTE_ORGANIZER) != 0)) {
             snprintf(why, sizeof why, "%s",
@@ -274,10 +359,9 @@ static enum MHD_Result begin(party_app *app, struct MHD_Connection *c, const cha
         return send_reply(app, c, method, url, st, &r);
     }
     if (upload && app->upload_rate != NULL) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        ratelimit_key key = ratelimit_key_of(ci != NULL ? ci->client_addr : NULL);
-        unsigned wait = ratelimit_take(app->upload_rate, &key, party_mono_ms());
+        char client[AUTH_CLIENT_MAX];
+        client_address(c, client);
+        unsigned wait = ratelimit_take(app->upload_rate, client, party_mono_ms());
         if (wait > 0) {
             http_error(&r, API_TOO_MANY,
                        "too many uploads from your address; try again in %u seconds", wait);
@@ -306,6 +390,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (!st->begun)
         return begin(app, c, url, method, st);
+    if (st->deferred == 2) {
+        st->deferred = 0;
+        return send_reply(app, c, method, url, st, &st->reply);
+    }
     if (party_mono_ms() - st->started_ms > (int64_t)app->deadline * 1000) {
         /* A body trickling in past the deadline: the connection is closed
          * (an answer could not be sent before the body is read). */
@@ -324,7 +412,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     http_reply r = {0};
     http_req req = {lookup,       c,           method, url, st->body.p ? (char *)st->body.p : "",
-                    st->body.len, party_now(), -1};
+                    st->body.len, party_now(), -1,     ""};
+    client_address(c, req.client);
     /* An upload takes a slot only now, its body complete: clients that
      * send slowly hold a connection, not a slot. */
     int upload = st->route != NULL && (st->route->flags & ROUTE_UPLOAD), slot = 0;
@@ -341,6 +430,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r.retry_after = 2;
     } else if (authenticate(app, st->route, &req, &r) == 0) {
         st->route->handler(app, &req, &r);
+        if (r.defer != NULL)
+            return defer_reply(app, c, st, &r);
     }
     if (slot)
         atomic_fetch_sub(&app->uploads, 1);
@@ -358,6 +449,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_state *st = *con_cls;
     if (st == NULL)
         return;
+    if (st->deferred == 2)
+        cJSON_Delete(st->reply.json); /* (made, never sent) */
     buf_free(&st->body);
     free(st);
     *con_cls = NULL;
@@ -418,7 +511,8 @@ int server_start(party_app *app, const server_options *opt, server **out, char *
     server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return -1;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    s->app = app;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
     if (v6)
@@ -472,8 +566,16 @@ void server_stop(server *s)
 {
     if (s == NULL)
         return;
-    if (s->daemon != NULL)
+    if (s->daemon != NULL) {
+        /* No connection may be suspended when the daemon stops: the
+         * deferred replies finish first (a password hash, about 1 s). */
+        MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+        while (atomic_load(&s->app->deferred) > 0)
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
         MHD_stop_daemon(s->daemon);
+        if (listener != MHD_INVALID_SOCKET)
+            close(listener);
+    }
     if (s->key != NULL)
         core_wipe(s->key, strlen(s->key));
     free(s->key);

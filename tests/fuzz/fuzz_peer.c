@@ -167,10 +167,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     parts[4] = p;
     char err[300];
-    (void)auth_peer_verify(a, f->study, "POST", "/api/peer/compute/verify",
+    char to[8];
+    snprintf(to, sizeof to, "%u", f->app.self);
+    auth_peer_headers h = {parts[0], to, parts[1], parts[2], parts[3]};
+    (void)auth_peer_verify(a, f->study, f->app.self, "POST", "/api/peer/compute/verify",
                            (const uint8_t *)(parts[4] ? parts[4] : ""),
-                           parts[4] ? strlen(parts[4]) : 0, parts[0], parts[1], parts[2], parts[3],
-                           1700000000, err, sizeof err);
+                           parts[4] ? strlen(parts[4]) : 0, &h, 1700000000, err, sizeof err);
     free(copy);
     return 0;
 }

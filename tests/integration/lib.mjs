@@ -199,14 +199,15 @@ export async function ecdsaKey(dHex, pubHex) {
 
 /**
  * The signature headers of a request (docs/COMPUTE.md) from party index
- * `from` of the study, or from 'organizer', over method, path and body.
- * opts.time and opts.nonce replace the current time and a random nonce;
- * opts.signer signs with another party's key (or 'organizer') than the
- * one the headers name.
+ * `from` of the study, or from 'organizer', to party index opts.to
+ * (required), over method, path and body. opts.time and opts.nonce
+ * replace the current time and a random nonce; opts.signer signs with
+ * another party's key (or 'organizer') than the one the headers name.
  */
 export async function signHeaders(study, from, method, urlPath, body, opts = {}) {
   const { createHash, randomBytes, sign } = await import('node:crypto');
   const sealed = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+  if (!Number.isInteger(opts.to)) throw new Error('signHeaders: opts.to, the recipient, is required');
   const signer = opts.signer ?? from;
   const organizer = signer === 'organizer';
   const secret = JSON.parse(fs.readFileSync(organizer ? path.join(study.org, 'organizer.key.json')
@@ -216,10 +217,10 @@ export async function signHeaders(study, from, method, urlPath, body, opts = {})
   const time = String(opts.time ?? Math.floor(Date.now() / 1000));
   const nonce = opts.nonce ?? randomBytes(16).toString('hex');
   const digest = createHash('sha256').update(body ?? '').digest('hex');
-  const message = `${method}\n${urlPath}\n${time}\n${nonce}\n${study.hash}\n${digest}\n`;
-  const prefix = organizer ? 'mpc-organizer/1' : 'mpc-peer/1';
+  const message = `${opts.to}\n${method}\n${urlPath}\n${time}\n${nonce}\n${study.hash}\n${digest}\n`;
+  const prefix = organizer ? 'mpc-organizer/2' : 'mpc-peer/2';
   const signature = sign('sha256', Buffer.from(`${prefix}${message}`), { key, dsaEncoding: 'ieee-p1363' });
-  return { 'X-MPC-Party': String(from), 'X-MPC-Time': time, 'X-MPC-Nonce': nonce,
+  return { 'X-MPC-Party': String(from), 'X-MPC-To': String(opts.to), 'X-MPC-Time': time, 'X-MPC-Nonce': nonce,
     'X-MPC-Signature': signature.toString('hex') };
 }
 
@@ -227,7 +228,7 @@ export async function signHeaders(study, from, method, urlPath, body, opts = {})
  *  to party `to`: {status, json}. opts as signHeaders; opts.headers are
  *  sent instead of new ones (a replay). */
 export async function signedRequest(study, from, to, method, urlPath, body, opts = {}) {
-  const headers = opts.headers ?? await signHeaders(study, from, method, urlPath, body, opts);
+  const headers = opts.headers ?? await signHeaders(study, from, method, urlPath, body, { to, ...opts });
   const r = await fetch(`${study.parties[to].url}${urlPath}`, {
     method, body, headers: { 'Content-Type': 'application/json', ...headers },
   });

@@ -137,21 +137,21 @@ describe('replay and misuse are refused with a clear error', () => {
     row('peer request replayed (same nonce)', again.status, again.json.error);
     // Signed for one path, sent to another; signed for one body, sent with another.
     const moved = await signedRequest(a, 0, to, 'POST', '/api/peer/compute/abort', '{}', {
-      headers: await signHeaders(a, 0, 'GET', hello, undefined),
+      headers: await signHeaders(a, 0, 'GET', hello, undefined, { to }),
     });
     assert.equal(moved.status, 401);
     assert.match(moved.json.error, /invalid signature/);
     row('peer signature moved to another path', moved.status, moved.json.error);
     const body = JSON.stringify({ compute: '11'.repeat(16) });
     const swapped = await signedRequest(a, 0, to, 'POST', '/api/peer/compute/abort', '{"compute":"x"}', {
-      headers: await signHeaders(a, 0, 'POST', '/api/peer/compute/abort', body),
+      headers: await signHeaders(a, 0, 'POST', '/api/peer/compute/abort', body, { to }),
     });
     assert.equal(swapped.status, 401);
     row('peer signature with another body', swapped.status, swapped.json.error);
     // Study B's Party 1 (a real key, another study) to study A's Party 2.
     const cross = await signedRequest(b, 0, 0, 'GET', hello, undefined);
     assert.equal(cross.status, 200, `B to B works: ${JSON.stringify(cross.json)}`);
-    const bHeaders = await signHeaders(b, 0, 'GET', hello, undefined);
+    const bHeaders = await signHeaders(b, 0, 'GET', hello, undefined, { to });
     const r = await fetch(`${a.parties[to].url}${hello}`, { headers: bHeaders });
     assert.equal(r.status, 401);
     row("a party of another study", r.status, (await r.json()).error);

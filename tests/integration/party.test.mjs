@@ -252,7 +252,8 @@ describe('peers and admins', () => {
     }
     const now = Math.floor(Date.now() / 1000);
     const forged = {
-      'X-MPC-Party': '0', 'X-MPC-Time': String(now), 'X-MPC-Nonce': 'ab'.repeat(16), 'X-MPC-Signature': 'cd'.repeat(64),
+      'X-MPC-Party': '0', 'X-MPC-To': '1', 'X-MPC-Time': String(now), 'X-MPC-Nonce': 'ab'.repeat(16),
+      'X-MPC-Signature': 'cd'.repeat(64),
     };
     let r = await fetch(`${p.url}/api/peer/hello`, { headers: forged });
     assert.equal(r.status, 401);
@@ -311,12 +312,16 @@ describe('peers and admins', () => {
 
   test('wrong passwords are refused, then throttled', async () => {
     const p = study.parties[2];
-    for (let i = 0; i < 5; i++) {
+    const seen = [];
+    for (let i = 0; i < 8 && !seen.includes(429); i++) {
       const r = await fetch(`${p.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ password: `wrong ${i}` }) });
-      assert.equal(r.status, 401);
-      assert.equal((await r.json()).error, 'wrong password');
+      seen.push(r.status);
+      if (r.status === 401) assert.equal((await r.json()).error, 'wrong password');
     }
+    // 3 failures in a row, then this client waits (1 s, 2 s, 4 s, ...).
+    assert.deepEqual(seen.slice(0, 3), [401, 401, 401], `${seen}`);
+    assert.ok(seen.includes(429), `${seen}`);
     const r = await fetch(`${p.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ password: 'correct horse battery staple' }) });
     assert.equal(r.status, 429);

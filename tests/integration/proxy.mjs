@@ -12,7 +12,7 @@ import http from 'node:http';
  * A proxy on 127.0.0.1:port forwarding to 127.0.0.1:target, every header
  * kept (peer signatures cover method, path and body, not the host).
  * Resolves to {server, requests, plan, close()}:
- *   requests: [{method, url, body}] in arrival order;
+ *   requests: [{method, url, headers, body}] in arrival order;
  *   plan(req, body): set by the test; returns undefined to forward, or an
  *     object of these steps, applied in this order:
  *       before: async () => {}   run first (e.g. kill the party behind);
@@ -32,7 +32,7 @@ export function proxy(port, target) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
-      p.requests.push({ method: req.method, url: req.url, body: body.toString('utf8') });
+      p.requests.push({ method: req.method, url: req.url, headers: req.headers, body: body.toString('utf8') });
       const step = p.plan?.(req, body) ?? {};
       try {
         if (step.before) await step.before();

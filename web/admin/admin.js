@@ -310,7 +310,7 @@ async function onLoginSubmit(event) {
   input.setAttribute('aria-invalid', 'true');
   let message;
   if (res.status === 401) message = 'Wrong password. Check it and try again.';
-  else if (res.status === 429) message = errorText(res, 'Too many attempts; wait a minute and try again');
+  else if (res.status === 429 || res.status === 503) message = errorText(res, 'Too many attempts; wait a little and try again');
   else message = errorText(res, 'Sign-in failed');
   announce(errorNode, message);
   input.select();
