@@ -19,6 +19,7 @@
 #include "httpc.h"
 #include "keys.h"
 #include "mpc.h"
+#include "safe_text.h"
 #include "reqsign.h"
 #include "sealed.h"
 
@@ -78,7 +79,7 @@ static void explain_refusal(const org_ctx *o, char *err, size_t err_size)
                  "the leader, %s, serves another version of this study (hash %.16s...), not "
                  "this file's (hash %.16s...). A changed plan must be sealed again, given to "
                  "every party and approved by each before it can be computed",
-                 study_party_name(o->study, 0), h->valuestring, ours);
+                 study_party_name(o->study, 0), SAFE_TEXT_SHOW(h->valuestring), ours);
     cJSON_Delete(j);
 }
 
@@ -117,7 +118,9 @@ cJSON *org_request(const org_ctx *o, const char *method, const char *path, long 
     }
     if (resp.status >= 300) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-        snprintf(err, err_size, "%s", cJSON_IsString(e) ? e->valuestring : "refused");
+        /* (What the leader says reaches the organizer's terminal: escaped.) */
+        snprintf(err, err_size, "%s",
+                 cJSON_IsString(e) ? SAFE_TEXT_SHOW(e->valuestring) : "refused");
         if (resp.status == 401)
             explain_refusal(o, err, err_size);
     }
@@ -223,7 +226,7 @@ int cmd_compute(int argc, char **argv)
         j = org_request(&o, "GET", "/api/compute", &status, err, sizeof err);
         if (j == NULL || status != 200)
             goto done;
-        const char *state = str(j, "state"), *step = str(j, "step");
+        const char *state = str(j, "state"), *step = SAFE_TEXT_SHOW(str(j, "step"));
         if (strcmp(state, "running") != 0) {
             if (tty)
                 fputc('\n', stderr);
@@ -246,7 +249,7 @@ int cmd_compute(int argc, char **argv)
         snprintf(err, sizeof err,
                  "the compute failed: %s\nNothing was released. Fix the cause "
                  "and run mpc compute again.",
-                 str(j, "error"));
+                 SAFE_TEXT_SHOW(str(j, "error")));
         goto done;
     }
     printf("Released the result of %s: %.0f submissions accepted, %.0f rejected (invalid "

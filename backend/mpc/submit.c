@@ -29,6 +29,7 @@
 #include "hex.h"
 #include "httpc.h"
 #include "mpc.h"
+#include "safe_text.h"
 #include "random.h"
 #include "sealed.h"
 #include "submission.h"
@@ -338,7 +339,7 @@ static int upload_one(const uploader *u, CURL *c, unsigned i, const char *body, 
             int same = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "same"));
             long status = resp.status;
             snprintf(why, sizeof why, "HTTP %ld: %.200s", status,
-                     cJSON_IsString(msg) ? msg->valuestring : "(no message)");
+                     cJSON_IsString(msg) ? SAFE_TEXT_SHOW(msg->valuestring) : "(no message)");
             cJSON_Delete(j);
             free(resp.body);
             if (status == 201 || (status == 409 && same))

@@ -10,6 +10,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,27 +84,46 @@ static const char APPROVE_HELP[] =
 typedef struct options {
     const char *dir, *name, *url, *study, *listen, *tls_cert, *tls_key, *password_file;
     unsigned threads, max_connections, max_uploads, peer_timeout;
-    unsigned max_per_address, upload_rate, deadline, max_db_mb;
-    size_t max_body;
+    unsigned max_per_address, upload_rate, deadline, max_db_mb, max_body;
     int yes;
 } options;
 
-static int parse_uint(const char *flag, const char *v, unsigned long max, unsigned long *out)
+/* The numeric options: each a number from 1 to max (0 in options: the
+ * default). Their getopt value is NUMERIC + their index here. */
+#define NUMERIC 256
+static const struct numeric {
+    const char *name;
+    unsigned long max;
+    size_t offset;
+} NUMERICS[] = {
+    {"threads", 256, offsetof(options, threads)},
+    {"max-connections", 60000, offsetof(options, max_connections)},
+    {"max-uploads", 60000, offsetof(options, max_uploads)},
+    {"max-per-address", 60000, offsetof(options, max_per_address)},
+    {"upload-rate", 1000000, offsetof(options, upload_rate)},
+    {"request-deadline", 3600, offsetof(options, deadline)},
+    {"max-db-mb", 1u << 30, offsetof(options, max_db_mb)},
+    {"max-body", 64ul << 20, offsetof(options, max_body)},
+    {"peer-timeout", 3600, offsetof(options, peer_timeout)},
+};
+#define NUM_NUMERICS (sizeof NUMERICS / sizeof NUMERICS[0])
+
+static int parse_numeric(const struct numeric *n, const char *v, options *o)
 {
     char *end;
     unsigned long x = strtoul(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || x == 0 || x > max) {
-        fprintf(stderr, "mpc-party: %s must be a number from 1 to %lu\n", flag, max);
+    if (*v == '\0' || *end != '\0' || x == 0 || x > n->max) {
+        fprintf(stderr, "mpc-party: --%s must be a number from 1 to %lu\n", n->name, n->max);
         return -1;
     }
-    *out = x;
+    *(unsigned *)(void *)((char *)o + n->offset) = (unsigned)x;
     return 0;
 }
 
 /* Parses argv for command cmd; returns 0, 1 (help shown) or -1. */
 static int parse_options(int argc, char **argv, const char *help, options *o)
 {
-    static const struct option longopts[] = {
+    struct option longopts[9 + NUM_NUMERICS + 1] = {
         {"dir", required_argument, NULL, 'd'},
         {"name", required_argument, NULL, 'n'},
         {"url", required_argument, NULL, 'u'},
@@ -112,24 +132,21 @@ static int parse_options(int argc, char **argv, const char *help, options *o)
         {"tls-cert", required_argument, NULL, 'c'},
         {"tls-key", required_argument, NULL, 'k'},
         {"admin-password-file", required_argument, NULL, 'p'},
-        {"threads", required_argument, NULL, 't'},
-        {"max-connections", required_argument, NULL, 'C'},
-        {"max-uploads", required_argument, NULL, 'U'},
-        {"max-per-address", required_argument, NULL, 'A'},
-        {"upload-rate", required_argument, NULL, 'R'},
-        {"request-deadline", required_argument, NULL, 'D'},
-        {"max-db-mb", required_argument, NULL, 'M'},
-        {"max-body", required_argument, NULL, 'B'},
-        {"peer-timeout", required_argument, NULL, 'T'},
         {"yes", no_argument, NULL, 'y'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
     };
-    unsigned long v;
+    for (size_t i = 0; i < NUM_NUMERICS; i++)
+        longopts[9 + i] =
+            (struct option){NUMERICS[i].name, required_argument, NULL, NUMERIC + (int)i};
+    longopts[9 + NUM_NUMERICS] = (struct option){"help", no_argument, NULL, 'h'};
     int ch;
     opterr = 0;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (ch >= NUMERIC && ch < NUMERIC + (int)NUM_NUMERICS) {
+            if (parse_numeric(&NUMERICS[ch - NUMERIC], optarg, o) != 0)
+                return -1;
+            continue;
+        }
         switch (ch) {
         case 'd': o->dir = optarg; break;
         case 'n': o->name = optarg; break;
@@ -140,51 +157,6 @@ static int parse_options(int argc, char **argv, const char *help, options *o)
         case 'k': o->tls_key = optarg; break;
         case 'p': o->password_file = optarg; break;
         case 'y': o->yes = 1; break;
-        case 't':
-            if (parse_uint("--threads", optarg, 256, &v) != 0)
-                return -1;
-            o->threads = (unsigned)v;
-            break;
-        case 'C':
-            if (parse_uint("--max-connections", optarg, 60000, &v) != 0)
-                return -1;
-            o->max_connections = (unsigned)v;
-            break;
-        case 'U':
-            if (parse_uint("--max-uploads", optarg, 60000, &v) != 0)
-                return -1;
-            o->max_uploads = (unsigned)v;
-            break;
-        case 'A':
-            if (parse_uint("--max-per-address", optarg, 60000, &v) != 0)
-                return -1;
-            o->max_per_address = (unsigned)v;
-            break;
-        case 'R':
-            if (parse_uint("--upload-rate", optarg, 1000000, &v) != 0)
-                return -1;
-            o->upload_rate = (unsigned)v;
-            break;
-        case 'D':
-            if (parse_uint("--request-deadline", optarg, 3600, &v) != 0)
-                return -1;
-            o->deadline = (unsigned)v;
-            break;
-        case 'M':
-            if (parse_uint("--max-db-mb", optarg, 1u << 30, &v) != 0)
-                return -1;
-            o->max_db_mb = (unsigned)v;
-            break;
-        case 'T':
-            if (parse_uint("--peer-timeout", optarg, 3600, &v) != 0)
-                return -1;
-            o->peer_timeout = (unsigned)v;
-            break;
-        case 'B':
-            if (parse_uint("--max-body", optarg, 64ul << 20, &v) != 0)
-                return -1;
-            o->max_body = v;
-            break;
         case 'h': fputs(help, stdout); return 1;
         default:
             fprintf(stderr, "mpc-party: unknown or incomplete option '%s'\n%s", argv[optind - 1],
@@ -333,9 +305,9 @@ static void free_party(party_app *app)
     core_wipe(&app->keys, sizeof app->keys);
 }
 
-/* s as it may be shown on the admin's terminal (a study is refused with
- * control characters already; this is the second fence). */
-#define TERM(s) safe_text_escape((s), strlen(s), (char[1024]){0}, 1024)
+/* (A study with control characters is refused already: what is shown on
+ * the admin's terminal is escaped too, a second fence.) */
+#define TERM(s) SAFE_TEXT_SHOW(s)
 
 static void print_plan(const party_app *app)
 {

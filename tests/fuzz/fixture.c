@@ -46,6 +46,9 @@ fuzz_fixture *fuzz_fixture_get(unsigned self)
     app->keys = f.party[self];
     if (db_open(db, &app->db, err, sizeof err) != 0)
         die(db, err);
+    /* The limits of a serving party: a token keeps its latest few (the
+     * fuzzer's uploads exercise the deletion), a size limit (507). */
+    db_set_limits(app->db, (uint64_t)256 << 20, PARTY_KEEP_PER_TOKEN);
     if (db_approve(app->db, study_hash(f.study), 1, "fuzzer") != DB_OK ||
         compute_new(app, &app->compute) != 0)
         die("the party", "cannot be set up");

@@ -14,7 +14,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bin, cleanup, makeStudy, readLog, run, startParty } from './lib.mjs';
+import http from 'node:http';
+import { bin, cleanup, makeStudy, readLog, run, runAsync, startParty } from './lib.mjs';
 
 /** Sends raw bytes to a party and resolves with what it answers. */
 function rawRequest(port, bytes) {
@@ -107,6 +108,25 @@ describe('hostile text is refused where it enters', () => {
       const connect = csp.split('; ').find((d) => d.startsWith('connect-src '));
       assert.deepEqual(connect.split(' ').slice(1), ["'self'", ...origins], page);
       assert.doesNotMatch(csp, /unsafe-inline/);
+    }
+  });
+
+  test("a leader's answers reach the organizer's terminal escaped", async () => {
+    // Whoever answers at the leader's address says what it likes.
+    const b = await makeStudy({ n: 2, tokens: 0, proxied: true });
+    const evil = http.createServer((req, res) => {
+      res.writeHead(409, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'refused\u001b[2K\rmpc: the result was released\u0007' }));
+    });
+    await new Promise((r) => evil.listen(b.parties[0].port, '127.0.0.1', r));
+    try {
+      const r = await runAsync(bin('mpc'), ['compute', '--organizer', b.org, '--study', b.sealed]);
+      assert.equal(r.code, 1);
+      assert.doesNotMatch(r.stderr, /[\x1b\x07\r]/, JSON.stringify(r.stderr));
+      assert.match(r.stderr, /refused\\x1b\[2K\\x0dmpc: the result was released\\x07/);
+    } finally {
+      evil.close();
+      cleanup(b);
     }
   });
 

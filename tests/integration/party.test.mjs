@@ -56,7 +56,7 @@ describe('commands', () => {
     assert.match(again.stderr, /already exists \(keys are never overwritten\)/);
     const bad = run(bin('mpc-party'), ['init', '--dir', dir, '--name', 'X', '--url', 'ftp://x/y']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--url must be http/);
+    assert.match(bad.stderr, /--url: must start with http:\/\/ or https:\/\//);
   });
 
   test('every command has --help, and a missing option says which', () => {

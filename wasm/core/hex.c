@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int digit(char c)
+int hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -23,7 +23,7 @@ int hex_decode_fixed(const char *s, uint8_t *out, size_t n)
     if (s == NULL || strlen(s) != 2 * n)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int hi = digit(s[2 * i]), lo = digit(s[2 * i + 1]);
+        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -42,7 +42,7 @@ int hex_decode(const char *s, uint8_t **out, size_t *len)
     if (buf == NULL)
         return -1;
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = digit(s[2 * i]), lo = digit(s[2 * i + 1]);
+        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             free(buf);
             return -1;

@@ -18,6 +18,9 @@ int hex_decode(const char *s, uint8_t **out, size_t *len);
  * then partly written). */
 int hex_decode_fixed(const char *s, uint8_t *out, size_t n);
 
+/* The value of the hex digit c (0-9, a-f, A-F), or -1. */
+int hex_digit(char c);
+
 /* Writes 2 * n lowercase hex digits and a NUL into out (2 * n + 1 bytes). */
 void hex_encode(const uint8_t *in, size_t n, char *out);
 

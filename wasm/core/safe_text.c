@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+
 static int is_control(uint32_t cp)
 {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
@@ -45,17 +47,6 @@ static int32_t utf8_decode(const unsigned char *s, size_t n, size_t *len)
     return (int32_t)cp;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int safe_text_json(const char *json, size_t len, char *err, size_t err_size)
 {
     const unsigned char *t = (const unsigned char *)json;
@@ -74,7 +65,7 @@ int safe_text_json(const char *json, size_t len, char *err, size_t err_size)
             if (t[i + 1] == 'u' && i + 6 <= len) {
                 int32_t v = 0;
                 for (size_t k = 2; k < 6 && v >= 0; k++) {
-                    int h = hex_value(json[i + k]);
+                    int h = hex_digit(json[i + k]);
                     v = h < 0 ? -1 : v << 4 | h;
                 }
                 if (v >= 0 && is_control((uint32_t)v))

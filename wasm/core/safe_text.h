@@ -18,6 +18,7 @@
 #define MPC_SAFE_TEXT_H
 
 #include <stddef.h>
+#include <string.h>
 
 #define SAFE_TEXT_MAX_URL 200 /* bytes of a party's address */
 
@@ -38,5 +39,11 @@ int safe_text_origin(const char *url, char *err, size_t err_size);
 /* Writes s (n bytes) into out (out_size >= 4 bytes), escaped as above,
  * NUL-terminated; when it does not fit, it ends with "...". Returns out. */
 char *safe_text_escape(const char *s, size_t n, char *out, size_t out_size);
+
+/* The NUL-terminated s escaped for a terminal or a log, in a buffer that
+ * lives until the end of the enclosing block (cut at 1,024 bytes). */
+#define SAFE_TEXT_SHOW_SIZE 1024
+#define SAFE_TEXT_SHOW(s)                                                                          \
+    safe_text_escape((s), strlen(s), (char[SAFE_TEXT_SHOW_SIZE]){0}, SAFE_TEXT_SHOW_SIZE)
 
 #endif
