@@ -24,7 +24,9 @@ const study = await makeStudy({ n: 3, tokens: 1 });
 let result;
 try {
   const leader = study.parties[0];
-  await startParty(study, leader, ['--max-connections', String(connections * 2), '--max-uploads', String(connections * 2)]);
+  // One client on one address measures the party, not its limits on one address.
+  await startParty(study, leader, ['--max-connections', String(connections * 2), '--max-uploads', String(connections * 2),
+    '--max-per-address', String(connections * 2), '--upload-rate', '1000000']);
   const body = path.join(study.dir, 'body.json');
   writeFileSync(body, makeUploads(study, ANSWER, { token: study.tokens[0].token, seq: 1 })[0]);
   result = JSON.parse(execFileSync(path.join(build, 'bench', 'ingest'),

@@ -344,7 +344,7 @@ static int upload_one(const uploader *u, CURL *c, unsigned i, const char *body, 
             free(resp.body);
             if (status == 201 || (status == 409 && same))
                 return 0;
-            transient = status >= 500 || status == 429;
+            transient = (status >= 500 && status != 507) || status == 429; /* (507: full) */
             if (resp.retry_after > 0)
                 delay = resp.retry_after * 1000 > 30000 ? 30000 : resp.retry_after * 1000;
         }

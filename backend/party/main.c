@@ -63,8 +63,9 @@ static const char SERVE_HELP[] =
     "  --max-connections N              open connections (default 1000)\n"
     "  --max-uploads N                  uploads being stored at once (default 256)\n"
     "  --max-per-address N              connections from one address at once (default 64)\n"
-    "  --upload-rate N                  uploads a minute from one address (default 120;\n"
-    "                                   a minute's worth may come at once)\n"
+    "  --upload-rate N                  uploads a minute from one address, a minute's\n"
+    "                                   worth at once (default 120 for an open study,\n"
+    "                                   6000 for a token study)\n"
     "  --request-deadline SECONDS       time for a request's headers and body, all told\n"
     "                                   (default 60)\n"
     "  --max-db-mb N                    refuse uploads (507) once the database holds N\n"
@@ -396,7 +397,13 @@ static int set_limits(party_app *app, const options *o)
     app->max_uploads = o->max_uploads ? o->max_uploads : 256;
     app->peer_timeout_ms = 1000L * o->peer_timeout; /* 0: COMPUTE_TIMEOUT_MS */
     app->deadline = o->deadline ? o->deadline : 60;
-    unsigned rate = o->upload_rate ? o->upload_rate : 120;
+    /* An open study's uploads need no token: one address, 2 a second. A
+     * token study's are bounded by its tokens (each keeps its latest few):
+     * 100 a second, so that an employer's HR system (mpc submit) is not
+     * held back. */
+    unsigned rate = o->upload_rate                  ? o->upload_rate
+                    : study_access_open(app->study) ? 120
+                                                    : 6000;
     if ((app->upload_rate = ratelimit_new(rate, rate)) == NULL)
         return -1;
     db_set_limits(app->db, (uint64_t)(o->max_db_mb ? o->max_db_mb : 16384) << 20,

@@ -29,7 +29,8 @@ describe('durability: kill -9 under a load of uploads', () => {
 
   before(async () => {
     study = await makeStudy({ n: 3, edit: (d) => { d.access = 'open'; } });
-    for (const p of study.parties) await startParty(study, p);
+    // (One address sends the whole load: its rate limit is lifted.)
+    for (const p of study.parties) await startParty(study, p, ['--upload-rate', '100000']);
     const { loadMpc } = await import(pathToFileURL(path.join(webDir, 'mpc.js')).href);
     const mpc = await loadMpc();
     const s = mpc.study(fs.readFileSync(study.sealed, 'utf8'));
@@ -76,7 +77,7 @@ describe('durability: kill -9 under a load of uploads', () => {
     assert.equal(acked[2].size, N);
     assert.ok(acked[1].size >= KILL_AFTER && acked[1].size < N, `Party 2 acknowledged ${acked[1].size}`);
 
-    await startParty(study, victim);
+    await startParty(study, victim, ['--upload-rate', '100000']);
     for (const k of acked[1]) {
       const r = await fetch(`${victim.url}/api/reports`, {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: bodies[k][1],
