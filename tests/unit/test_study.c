@@ -178,10 +178,10 @@ typedef struct bad_case {
 
 static void apply(cJSON *doc, const char *path, const char *json)
 {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
+    char parts[128];
+    snprintf(parts, sizeof parts, "%s", path);
     cJSON *node = doc;
-    char *save = NULL, *part = strtok_r(buf, "/", &save), *next;
+    char *save = NULL, *part = strtok_r(parts, "/", &save), *next;
     while ((next = strtok_r(NULL, "/", &save)) != NULL) {
         node = cJSON_IsArray(node) ? cJSON_GetArrayItem(node, atoi(part))
                                    : cJSON_GetObjectItem(node, part);
@@ -778,7 +778,7 @@ START_TEST(test_long_labels)
     cJSON *fields = cJSON_GetObjectItem(doc, "fields");
     cJSON *by = cJSON_CreateArray();
     for (int f = 0; f < 4; f++) {
-        char name[40];
+        char name[64];
         snprintf(name, sizeof name, "long_field_%d_abcdefghijklmnopqrs", f); /* 32 bytes */
         ck_assert_uint_eq(strlen(name), 32);
         cJSON *field = cJSON_CreateObject(), *choices = cJSON_CreateArray();

@@ -5,7 +5,8 @@
  * one answer (the study circuit, study_circuit.c), the encoding of one
  * answer, the binding of a submission (VDAF ctx, HPKE info and aad), and
  * the decoding of an aggregate into each analysis's statistics
- * (study_result.c).
+ * (study_result.c), the check of rows received from elsewhere
+ * (study_check.c) and the plan in words (study_plan.c).
  *
  * A study handle is immutable after study_parse() and may be shared
  * between threads. Every function that can fail on user input writes a

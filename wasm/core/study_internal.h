@@ -1,11 +1,13 @@
 /*
  * study_internal.h - the parsed study and its measurement layout, shared by
- * study.c (parsing), study_circuit.c (the circuit and answer encoding) and
- * study_result.c (statistics). Not part of the API.
+ * study.c (parsing), study_circuit.c (the circuit and answer encoding),
+ * study_result.c (statistics), study_check.c (rows from elsewhere) and
+ * study_plan.c (the plan in words). Not part of the API.
  */
 #ifndef MPC_STUDY_INTERNAL_H
 #define MPC_STUDY_INTERNAL_H
 
+#include "buf.h"
 #include "circuit.h"
 #include "hpke.h"
 #include "study.h"
@@ -110,6 +112,22 @@ void study_fill_products(const study *s, felem *w);
 size_t study_bin_of(const study_analysis *a, int64_t v);
 
 /* snprintf into err (always terminated; err may be NULL). */
+/* Room for a statistic's name: "histogram[LO;HI)". */
+#define STUDY_STAT_SIZE 96
+/* The most rows of one cell: every bin, count, sum, mean, stddev, gap. */
+#define STUDY_CELL_STATS (STUDY_MAX_BINS + 5)
+
+/* The choice indices of cell c of a (row-major, first field slowest). */
+void study_cell_choices(const study *s, const study_analysis *a, size_t c,
+                        size_t idx[STUDY_MAX_BY]);
+
+/* "field=label;field=label" of cell c, whole: labels are never cut
+ * (docs/HARDENING.md). 0, or -1 without memory. */
+int study_group_name(const study *s, const study_analysis *a, size_t c, buf *out);
+
+/* "histogram[LO;HI)" of bin b ("histogram[LO;)" for the last). */
+void study_bin_name(const study_analysis *a, size_t b, char *out, size_t size);
+
 void study_errf(char *err, size_t err_size, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 3, 4)))
