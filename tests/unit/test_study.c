@@ -829,6 +829,77 @@ START_TEST(test_long_labels)
 }
 END_TEST
 
+/* What the parties may open (study_open_mask) at exactly min_cell_count - 1
+ * contributors (closed) and min_cell_count (open), for every kind of entry
+ * and every source of a cell's count: its count entry, the sum of its
+ * histogram bins, or the number of reports (no "by"). Counts and bins are
+ * always open; sums and sums of squares only for a cell that is not
+ * suppressed. */
+START_TEST(test_open_mask_threshold)
+{
+    cJSON *doc = load_doc(PAY);
+    apply(doc, "analyses/3", "{\"name\":\"all\",\"of\":\"salary\",\"stats\":[\"sum\",\"stddev\"]}");
+    apply(doc, "analyses/4",
+          "{\"name\":\"bands_mean\",\"of\":\"salary\",\"by\":[\"gender\"],"
+          "\"stats\":[\"mean\",\"histogram\"],\"bins\":[0,50000,100000]}");
+    study *s = parse_ok(doc);
+    const uint64_t min = study_min_cell_count(s);
+    ck_assert_uint_ge(min, 2);
+    size_t len = prio3_output_len(study_prio3(s));
+    core_u128 *counts = calloc(len, sizeof *counts);
+    uint8_t *open = malloc(len), *is_count = malloc(len);
+    study_count_outputs(s, is_count);
+    /* Cell 0 of every analysis with groups has min - 1 contributors, cell
+     * 1 has min, the others none; bins split a cell's count. */
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        for (size_t c = 0; c < 2 && a->num_by > 0; c++) {
+            uint64_t n = c == 0 ? min - 1 : min;
+            if (a->out_count != SIZE_MAX)
+                counts[a->out_count + c].lo = n;
+            if (a->out_hist != SIZE_MAX) {
+                counts[a->out_hist + c * a->num_bins].lo = 1;
+                counts[a->out_hist + c * a->num_bins + a->num_bins - 1].lo = n - 1;
+            }
+        }
+    }
+    for (uint64_t reports = min - 1; reports <= min; reports++) {
+        memset(open, 0xAA, len);
+        study_open_mask(s, counts, reports, open);
+        size_t sums = 0;
+        for (size_t i = 0; i < s->num_analyses; i++) {
+            const study_analysis *a = &s->analyses[i];
+            for (size_t c = 0; c < a->cells; c++) {
+                /* The number of contributors this cell was given above. */
+                uint64_t n = a->num_by == 0 ? reports : c == 0 ? min - 1 : c == 1 ? min : 0;
+                uint8_t want = n >= min;
+                if (a->out_sum != SIZE_MAX) {
+                    ck_assert_msg(open[a->out_sum + c] == want,
+                                  "%s cell %zu (%llu contributors): sum %s", a->name, c,
+                                  (unsigned long long)n, want ? "closed" : "opened");
+                    sums++;
+                }
+                if (a->out_sq != SIZE_MAX)
+                    ck_assert_msg(open[a->out_sq + c] == want,
+                                  "%s cell %zu (%llu contributors): sum of squares %s", a->name, c,
+                                  (unsigned long long)n, want ? "closed" : "opened");
+            }
+        }
+        ck_assert_uint_gt(sums, 0);
+        for (size_t e = 0; e < len; e++) {
+            if (is_count[e])
+                ck_assert_msg(open[e] == 1, "count entry %zu closed", e);
+            ck_assert_msg(open[e] <= 1, "entry %zu not set", e);
+        }
+    }
+    free(counts);
+    free(open);
+    free(is_count);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
 TU_MAIN("study", 120, test_examples_parse, test_hash_canonical, test_validation_errors,
         test_encode_answers, test_circuit_soundness, test_end_to_end_statistics, test_binding,
-        test_hostile_text, test_long_labels)
+        test_hostile_text, test_long_labels, test_open_mask_threshold)
