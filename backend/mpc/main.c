@@ -199,7 +199,7 @@ static cJSON *party_entry(const char *path, char *err, size_t err_size)
         }
         char why[256];
         if (strcmp(members[i], "url") == 0 && safe_text_origin(v->valuestring, why, sizeof why)) {
-            snprintf(err, err_size, "%s: \"url\": %s", path, why);
+            snprintf(err, err_size, "%s: the url: %s", path, why);
             goto fail;
         }
         cJSON_AddStringToObject(entry, members[i], v->valuestring);

@@ -66,7 +66,7 @@ static void client_address(struct MHD_Connection *c, char out[AUTH_CLIENT_MAX])
                       AUTH_CLIENT_MAX - 3) == NULL)
             out[0] = '\0';
         else if (!v4)
-            strcat(out, "/64");
+            snprintf(out + strlen(out), AUTH_CLIENT_MAX - strlen(out), "/64");
     }
 }
 
