@@ -10,14 +10,15 @@
  * retried with the same body and counted once; a refusal is shown and not
  * retried; a link with the wrong hash, or without its token, and a core or
  * study that fails to load show no form; an open study works end to end on
- * a phone-sized screen. Every page must load with no console error and no
+ * a phone-sized screen, and the same answer sent twice has fresh shares,
+ * seeds and HPKE keys (every upload opened with the parties' keys). Every page must load with no console error and no
  * CSP violation.
  *
  *   node tests/browser/submit.mjs          (MPC_BUILD selects the build dir)
  */
 import assert from 'node:assert/strict';
 import {
-  cleanup, login, makeStudy, startParty, status, stopParty,
+  assertFreshShares, cleanup, login, makeStudy, openShares, startParty, status, stopParty,
 } from '../integration/lib.mjs';
 import { launchChromium, Recorder } from './lib.mjs';
 
@@ -363,6 +364,19 @@ try {
   for (const p of open.parties) assert.deepEqual(await counts(p), { received: 1, current: 1 });
   check('an open study on a phone-sized screen: submitted, no token sent, counted by every party');
   await phone.close();
+
+  // 9. The same answer once more: the page's randomness is fresh. Every
+  // upload opened with the parties' keys: no share, seed or key repeats.
+  const { page: again } = await openPage(`${open.parties[0].url}/submit#study=${open.hash}`);
+  await again.waitForSelector('#study-form', { state: 'visible', timeout: 20000 });
+  await fill(again, FIRST);
+  await again.click('#submit-button');
+  assert.notEqual(await receipt(again, 3), openId);
+  await again.close();
+  const opened = openShares(open, uploads().slice(before).map((r) => r.body));
+  assert.equal(opened.length, 6);
+  assertFreshShares(opened);
+  check('the same answer twice: every share, seed and HPKE key the page sent is fresh');
 
   assert.deepEqual(problems, []);
   check('no page errors, console errors or CSP violations');

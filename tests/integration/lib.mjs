@@ -275,3 +275,39 @@ export function writeCsv(file, answers, columns = ['gender', 'ethnicity', 'job',
 }
 
 export const ANSWER = { gender: 'Woman', ethnicity: 'Asian', job: 'Sales', salary: 85000, manager: false };
+
+/** Upload bodies (JSON texts, one per party and report; byte-identical
+ *  retries counted once) opened with the study's party keys by the test
+ *  tool open_shares: mode 'shares' gives [{party, report_id, enc, share}]
+ *  (hex), mode 'released' the shares every party must release (the tool's
+ *  header says which entries are closed). */
+export function openShares(study, bodies, mode = 'shares') {
+  const input = `${[...new Set(bodies)].join('\n')}\n`;
+  const out = ok(path.join(build, 'tests', 'open_shares'), [mode, study.sealed, ...study.parties.map((p) => p.dir)],
+    { input });
+  return out.trim().split('\n').map((l) => JSON.parse(l));
+}
+
+/** Fails unless every opened share (openShares) is fresh: no HPKE key, no
+ *  input share and no seed of one repeats anywhere else, across rows and
+ *  across submissions of the same answer. A helper's share is seeds of 32
+ *  bytes (its measurement, proof and blind seeds); the leader's ends with
+ *  its blind. */
+export function assertFreshShares(opened) {
+  const seen = new Map();
+  const fresh = (what, hex, where) => {
+    if (seen.has(hex)) throw new Error(`${what} of ${where} repeats in ${seen.get(hex)}`);
+    seen.set(hex, where);
+  };
+  for (const o of opened) {
+    const where = `Party ${o.party + 1}'s upload of report ${o.report_id}`;
+    fresh('the HPKE encapsulated key', o.enc, where);
+    fresh('the input share', o.share, where);
+    if (o.party === 0) {
+      fresh('the blind', o.share.slice(-64), where);
+    } else {
+      if (o.share.length % 64 !== 0) throw new Error(`${where}: a helper's share is not whole seeds`);
+      for (let k = 0; k < o.share.length; k += 64) fresh(`seed ${k / 64 + 1}`, o.share.slice(k, k + 64), where);
+    }
+  }
+}

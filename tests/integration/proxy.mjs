@@ -12,7 +12,8 @@ import http from 'node:http';
  * A proxy on 127.0.0.1:port forwarding to 127.0.0.1:target, every header
  * kept (peer signatures cover method, path and body, not the host).
  * Resolves to {server, requests, plan, close()}:
- *   requests: [{method, url, headers, body}] in arrival order;
+ *   requests: [{method, url, headers, body, answer}] in arrival order
+ *     (answer: {status, body}, what was passed on, once it was);
  *   plan(req, body): set by the test; returns undefined to forward, or an
  *     object of these steps, applied in this order:
  *       before: async () => {}   run first (e.g. kill the party behind);
@@ -32,7 +33,8 @@ export function proxy(port, target) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
-      p.requests.push({ method: req.method, url: req.url, headers: req.headers, body: body.toString('utf8') });
+      const record = { method: req.method, url: req.url, headers: req.headers, body: body.toString('utf8') };
+      p.requests.push(record);
       const step = p.plan?.(req, body) ?? {};
       try {
         if (step.before) await step.before();
@@ -47,6 +49,7 @@ export function proxy(port, target) {
         let answer = await forward(target, req, body);
         if (step.after) await step.after();
         if (step.rewrite) answer = { ...answer, ...step.rewrite(answer.status, answer.body) };
+        record.answer = { status: answer.status, body: answer.body.toString('utf8') };
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
       } catch (e) {
