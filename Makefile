@@ -248,7 +248,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 
 # The one-party-view test seals the example study; the storage test runs
 # the party's SQLite storage.
-$(BUILD)/tests/test_view: $(BUILD)/obj/tests/common/example_study.o
+$(BUILD)/tests/test_view $(BUILD)/tests/test_submission: $(BUILD)/obj/tests/common/example_study.o
 $(BUILD)/tests/test_storage: $(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o)
 $(BUILD)/tests/test_storage: CHECK_LIBS += -lsqlite3
 # The party-to-party messages' codec.

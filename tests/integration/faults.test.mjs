@@ -4,7 +4,8 @@
  * party-to-party request to Party 3 passes through it. At each protocol
  * step (start, verify, commit, aggregate, counts, prepare, release) Party 3
  * is killed, cut off, silent past the timeout, answers an error, answers
- * garbage, or answers the right shape with damaged values. Every time:
+ * garbage, or answers the right shape with damaged values; at counts it
+ * also claims one report more than it aggregated, nothing else changed. Every time:
  * `mpc compute` fails with a message naming Party 3 and the step, and says
  * nothing was released; the leader holds no result; the next run starts
  * over. Then the leader is killed after every helper released, and a run
@@ -53,6 +54,14 @@ const FAULTS = {
   error: () => ({ reply: { status: 500, body: '{"error":"the disk is full"}' } }),
   garbage: () => ({ rewrite: () => ({ status: 200, body: Buffer.from('<html>Bad Gateway</html>') }) }),
   damaged: () => ({ rewrite: (st, body) => ({ status: st, body: damage(body) }) }),
+  // counts only: the number of reports Party 3 says it aggregated, plus
+  // one, and nothing else changed.
+  miscounted: () => ({
+    rewrite: (st, body) => {
+      const j = JSON.parse(body.toString('utf8'));
+      return { status: st, body: Buffer.from(JSON.stringify({ ...j, accepted: j.accepted + 1 })) };
+    },
+  }),
 };
 
 /** The steps, as the request Party 3 gets. `counts` is asked first by the
@@ -69,6 +78,7 @@ function expected(op, fault) {
   if (op === 'counts from Party 2') {
     return `Party 2 refused \\(prepare, HTTP 503\\): prepare: ${expected('counts', fault)}`;
   }
+  if (fault === 'miscounted') return `Party 3 aggregated ${N + 1} reports, this party ${N}`;
   const P3 = 'Party 3 \\(http://127\\.0\\.0\\.1:\\d+\\)';
   const prefix = op === 'counts' ? 'the counts could not be fetched: ' : '';
   if (fault === 'killed' || fault === 'cut off') return `${prefix}${P3} did not answer \\(${op}\\)`;
@@ -136,6 +146,7 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
     for (const fault of Object.keys(FAULTS)) {
       // prepare's answer is an empty object: nothing to damage.
       if (op === 'prepare' && fault === 'damaged') continue;
+      if (fault === 'miscounted' && !op.startsWith('counts')) continue;
       test(`Party 3 ${fault} at ${op}: fails cleanly, nothing released`, async () => {
         const { r, hit } = await computeWith(op, fault);
         assert.ok(hit, `no ${op} request reached Party 3`);
@@ -228,10 +239,14 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
     const expectedStats = clearStats(doc, answersFromCsv(fs.readFileSync(path.join(study.dir, 'people.csv'), 'utf8')));
     assert.deepEqual(compareReport(expectedStats, parseCsv(fs.readFileSync(csv, 'utf8'))), []);
     outcomes.push('  slow Party 3 (150 ms per request) -> completes, the report equals the clear statistics');
-    // Computed once; no submission is taken any more, anywhere.
+    // Computed once: the leader refuses a second compute before it asks
+    // any party anything. No submission is taken any more, anywhere.
+    const asked = proxies.map((x) => x.requests.length);
     const again = await org('compute');
     assert.equal(again.code, 1);
     assert.match(again.stderr, /released already; it is computed once/);
+    const peer = proxies.flatMap((x, i) => x.requests.slice(asked[i]).filter((q) => q.url.startsWith('/api/peer/compute/')));
+    assert.deepEqual(peer.map((q) => q.url), [], 'no party was asked to compute again');
     const u = await upload(study.parties[0], makeUploads(study, answers[1])[0]);
     assert.equal(u.status, 409);
     assert.match(u.json.error, /submissions are closed/);
