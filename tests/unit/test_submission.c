@@ -19,7 +19,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "b64.h"
 #include "example_study.h"
 #include "hpke.h"
 #include "study.h"
@@ -33,18 +32,6 @@ typedef struct sealed_share {
     size_t public_share_len, ct_len;
 } sealed_share;
 
-static uint8_t *blob(const cJSON *body, const char *name, size_t *len)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
-    ck_assert(cJSON_IsString(v));
-    size_t max = strlen(v->valuestring);
-    uint8_t *out = malloc(max + 1);
-    long n = b64_decode(v->valuestring, 0, out, max);
-    ck_assert_int_ge(n, 0);
-    *len = (size_t)n;
-    return out;
-}
-
 /* Party i's sealed share from body i of one submission. */
 static sealed_share read_share(const char *body)
 {
@@ -52,10 +39,10 @@ static sealed_share read_share(const char *body)
     ck_assert_ptr_nonnull(doc);
     sealed_share x;
     size_t enc_len;
-    x.public_share = blob(doc, "public_share", &x.public_share_len);
-    x.enc = blob(doc, "enc", &enc_len);
+    x.public_share = tu_b64_member(doc, "public_share", &x.public_share_len);
+    x.enc = tu_b64_member(doc, "enc", &enc_len);
     ck_assert_uint_eq(enc_len, HPKE_NENC);
-    x.ct = blob(doc, "ciphertext", &x.ct_len);
+    x.ct = tu_b64_member(doc, "ciphertext", &x.ct_len);
     cJSON_Delete(doc);
     return x;
 }

@@ -36,7 +36,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "b64.h"
 #include "example_study.h"
 #include "hex.h"
 #include "hpke.h"
@@ -127,18 +126,6 @@ static void part_init(part *p, const char *name, size_t len)
         ck_assert_ptr_nonnull(p->bytes[a] = calloc(REPORTS, len));
 }
 
-static uint8_t *blob(const cJSON *body, const char *name, size_t *len)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
-    ck_assert(cJSON_IsString(v));
-    size_t max = strlen(v->valuestring);
-    uint8_t *out = malloc(max + 1);
-    long n = b64_decode(v->valuestring, 0, out, max);
-    ck_assert_int_ge(n, 0);
-    *len = (size_t)n;
-    return out;
-}
-
 /* The views of every party for one submission of answer a (report r). */
 static void one_report(int a, size_t r, const uint64_t *meas, const char *token)
 {
@@ -163,8 +150,9 @@ static void one_report(int a, size_t r, const uint64_t *meas, const char *token)
         cJSON *body = cJSON_Parse(bodies[i]);
         ck_assert_ptr_nonnull(body);
         size_t ps_len, enc_len, ct_len, in_len = prio3_input_share_size(v, i);
-        uint8_t *ps = blob(body, "public_share", &ps_len), *enc = blob(body, "enc", &enc_len);
-        uint8_t *ct = blob(body, "ciphertext", &ct_len), *in = malloc(in_len);
+        uint8_t *ps = tu_b64_member(body, "public_share", &ps_len),
+                *enc = tu_b64_member(body, "enc", &enc_len);
+        uint8_t *ct = tu_b64_member(body, "ciphertext", &ct_len), *in = malloc(in_len);
         ck_assert_uint_eq(ps_len, parts[P_PUBLIC].len);
         ck_assert_uint_eq(enc_len, HPKE_NENC);
         ck_assert_uint_eq(ct_len, in_len + HPKE_NT);

@@ -5,6 +5,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
 
 static uint64_t state;
 static int seeded;
@@ -76,6 +79,19 @@ void tu_hex(const char *hex, uint8_t *out)
         sscanf(hex + 2 * i, "%2x", &v);
         out[i] = (uint8_t)v;
     }
+}
+
+uint8_t *tu_b64_member(const cJSON *obj, const char *name, size_t *len)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    ck_assert_msg(cJSON_IsString(v), "%s: missing", name);
+    size_t max = strlen(v->valuestring);
+    uint8_t *out = malloc(max + 1);
+    ck_assert_ptr_nonnull(out);
+    long n = b64_decode(v->valuestring, 0, out, max);
+    ck_assert_msg(n >= 0, "%s: not base64", name);
+    *len = (size_t)n;
+    return out;
 }
 
 int tu_main(const char *name, const TTest *const *tests, size_t n, double timeout)

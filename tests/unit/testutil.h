@@ -1,7 +1,7 @@
 /*
  * testutil.h - helpers shared by the Check unit tests: a seeded random
- * generator (TEST_SEED reproduces a run), random field elements, and the
- * location of the official vector files.
+ * generator (TEST_SEED reproduces a run), random field elements, the
+ * location of the official vector files, base64 members of upload bodies.
  */
 #ifndef MPC_TESTUTIL_H
 #define MPC_TESTUTIL_H
@@ -9,6 +9,8 @@
 #include <check.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 #include "field.h"
 #include "flp.h"
@@ -24,6 +26,10 @@ const char *tu_vectors_dir(void);
 
 /* Decodes a hex literal into out (which holds at least strlen(hex) / 2). */
 void tu_hex(const char *hex, uint8_t *out);
+
+/* The bytes of base64 member `name` of a JSON object (an upload body),
+ * in a new buffer (free()); *len their number. Fails the test if absent. */
+uint8_t *tu_b64_member(const cJSON *obj, const char *name, size_t *len);
 
 /* Proves meas (already encoded, circuit's meas_len elements) with random
  * prove and joint randomness, shares meas and proof additively among
