@@ -7,14 +7,20 @@
  * release; and what was acknowledged is there after a reopen. Durability,
  * through a VFS shim that watches the database's files: an acknowledged
  * upload was synced (no write before it that no fsync followed: this fails
- * with synchronous NORMAL or OFF).
+ * with synchronous NORMAL or OFF); and a COMMIT that fails (beyond the file
+ * size limit, or on a full disk) fails every upload it carried, none of
+ * them stored.
  */
 #include <check.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -123,7 +129,8 @@ static void remove_db(const char *path)
  * real default (unix) and forwards every call. Of the files that hold the
  * database (its main file, WAL and rollback journal) it numbers the writes
  * (xWrite, xTruncate) and records, per file, the first write that no xSync
- * has followed yet. */
+ * has followed yet. It can also hold the next such write at a gate, and
+ * make such writes fail (as a full disk does). */
 
 typedef struct shim_file {
     sqlite3_file base;      /* base.pMethods = &io */
@@ -135,12 +142,17 @@ typedef struct shim_file {
     struct shim_file *next; /* in shim.files */
 } shim_file;
 
+enum { GATE_OPEN, GATE_ARMED, GATE_HOLDING };
+
 static struct {
     pthread_mutex_t lock; /* guards what follows */
+    pthread_cond_t changed;
     sqlite3_vfs vfs, *real;
     shim_file *files;       /* the open tracked files */
     uint64_t writes, syncs; /* of tracked files, so far */
-} shim = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    int gate;               /* GATE_ARMED: the next write of a tracked file waits */
+    int fail;               /* what writes of tracked files return (SQLITE_OK: they happen) */
+} shim = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
 
 #define REAL(f) (((shim_file *)(void *)(f))->real)
 
@@ -173,12 +185,21 @@ static int shim_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
 static int shim_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 {
     shim_file *s = (shim_file *)(void *)f;
+    int fail = SQLITE_OK;
     if (s->tracked) {
         pthread_mutex_lock(&shim.lock);
-        shim_dirty(s);
+        if (shim.gate == GATE_ARMED) {
+            shim.gate = GATE_HOLDING;
+            pthread_cond_broadcast(&shim.changed);
+            while (shim.gate == GATE_HOLDING)
+                pthread_cond_wait(&shim.changed, &shim.lock);
+        }
+        fail = shim.fail;
+        if (fail == SQLITE_OK)
+            shim_dirty(s);
         pthread_mutex_unlock(&shim.lock);
     }
-    return s->real->pMethods->xWrite(s->real, p, n, off);
+    return fail != SQLITE_OK ? fail : s->real->pMethods->xWrite(s->real, p, n, off);
 }
 
 static int shim_truncate(sqlite3_file *f, sqlite3_int64 size)
@@ -424,6 +445,8 @@ static void shim_install(void)
                              NULL};
     shim.files = NULL;
     shim.writes = shim.syncs = 0;
+    shim.gate = GATE_OPEN;
+    shim.fail = SQLITE_OK;
     ck_assert_int_eq(sqlite3_vfs_register(&shim.vfs, 1), SQLITE_OK);
 }
 
@@ -466,6 +489,34 @@ static int shim_unsynced(uint64_t upto, char *name, size_t n)
         }
     pthread_mutex_unlock(&shim.lock);
     return found;
+}
+
+/* The next write of a database file waits (shim_wait_held, shim_release). */
+static void shim_arm_gate(void)
+{
+    pthread_mutex_lock(&shim.lock);
+    shim.gate = GATE_ARMED;
+    pthread_mutex_unlock(&shim.lock);
+}
+
+/* Until a write waits at the gate. */
+static void shim_wait_held(void)
+{
+    pthread_mutex_lock(&shim.lock);
+    while (shim.gate != GATE_HOLDING)
+        pthread_cond_wait(&shim.changed, &shim.lock);
+    pthread_mutex_unlock(&shim.lock);
+}
+
+/* From now on writes of the database's files return fail (SQLITE_OK: they
+ * happen); the write held at the gate, if any, goes on. */
+static void shim_release(int fail)
+{
+    pthread_mutex_lock(&shim.lock);
+    shim.fail = fail;
+    shim.gate = GATE_OPEN;
+    pthread_cond_broadcast(&shim.changed);
+    pthread_mutex_unlock(&shim.lock);
 }
 
 START_TEST(test_concurrent_uploads)
@@ -557,7 +608,8 @@ START_TEST(test_closed_after_release)
 }
 END_TEST
 
-/* ---- acknowledged means synced --------------------------------------------- */
+/* ---- acknowledged means synced ---------------------------------------------
+ */
 
 #define SYNCED_UPLOADS 16 /* of the test alone, and of each of its threads */
 
@@ -624,11 +676,13 @@ START_TEST(test_acknowledged_is_synced)
     for (unsigned t = 0; t < THREADS; t++) {
         ck_assert_uint_eq(w[t].errors, 0);
         ck_assert_msg(w[t].unsynced == 0,
-                      "%u uploads of thread %u were acknowledged while %s had writes from before "
+                      "%u uploads of thread %u were acknowledged while %s had "
+                      "writes from before "
                       "they were sent that no fsync followed",
                       w[t].unsynced, t, w[t].file);
         ck_assert_msg(w[t].no_sync == 0,
-                      "%u uploads of thread %u were acknowledged without an fsync since they were "
+                      "%u uploads of thread %u were acknowledged without an fsync "
+                      "since they were "
                       "sent",
                       w[t].no_sync, t);
     }
@@ -638,5 +692,179 @@ START_TEST(test_acknowledged_is_synced)
 }
 END_TEST
 
+/* ---- a failed COMMIT fails every upload it carried -------------------------
+ */
+
+#define EARLIER 4 /* uploads stored before the failure */
+#define QUEUED 6  /* uploads of the failed commits: the first held, the others queued */
+
+enum { FILE_SIZE_LIMIT, DISK_FULL };
+
+typedef struct queued {
+    storage *db;
+    upload u;
+    db_err result;
+} queued;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    unsigned n; /* threads about to call db_report_insert */
+} sending = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+
+static void *send_queued(void *arg)
+{
+    queued *q = arg;
+    pthread_mutex_lock(&sending.lock);
+    sending.n++;
+    pthread_cond_broadcast(&sending.changed);
+    pthread_mutex_unlock(&sending.lock);
+    int same = 0;
+    q->result = db_report_insert(q->db, &q->u.r, &same);
+    return NULL;
+}
+
+/* Until n threads are about to call db_report_insert, and a moment more
+ * for them to join the queue (a mutex and a list append). */
+static void wait_sending(unsigned n)
+{
+    pthread_mutex_lock(&sending.lock);
+    while (sending.n < n)
+        pthread_cond_wait(&sending.changed, &sending.lock);
+    pthread_mutex_unlock(&sending.lock);
+    struct timespec moment = {0, 50 * 1000 * 1000};
+    nanosleep(&moment, NULL);
+}
+
+/* The smallest of the sizes of the database's files (main file, WAL). */
+static rlim_t smallest_file(const char *path)
+{
+    char wal[300];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct stat a, b;
+    ck_assert_int_eq(stat(path, &a), 0);
+    ck_assert_int_eq(stat(wal, &b), 0);
+    return (rlim_t)(a.st_size < b.st_size ? a.st_size : b.st_size);
+}
+
+typedef struct saved_limit {
+    struct rlimit fsize;
+    struct sigaction xfsz;
+} saved_limit;
+
+/* Lowers the file size limit (RLIMIT_FSIZE) to `limit`, SIGXFSZ ignored
+ * (a write beyond it fails with EFBIG): 0, or -1 if nothing changed. */
+static int lower_file_size_limit(rlim_t limit, saved_limit *saved)
+{
+    struct sigaction ignore = {.sa_handler = SIG_IGN};
+    sigemptyset(&ignore.sa_mask);
+    if (getrlimit(RLIMIT_FSIZE, &saved->fsize) != 0 ||
+        sigaction(SIGXFSZ, &ignore, &saved->xfsz) != 0)
+        return -1;
+    struct rlimit lower = {limit, saved->fsize.rlim_max};
+    if (setrlimit(RLIMIT_FSIZE, &lower) != 0) {
+        sigaction(SIGXFSZ, &saved->xfsz, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void restore_file_size_limit(const saved_limit *saved)
+{
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &saved->fsize), 0);
+    ck_assert_int_eq(sigaction(SIGXFSZ, &saved->xfsz, NULL), 0);
+}
+
+/* Uploads queued into group commits whose COMMIT fails: the first one's
+ * commit is held at its first write (the WAL's, at COMMIT: the rows are
+ * small, SQLite writes nothing before) while the others queue behind it;
+ * then the writes fail: beyond the file size limit (RLIMIT_FSIZE at the
+ * smallest size of the database's files: the WAL cannot grow, and as Linux
+ * refuses any write at or beyond the limit, even inside a file, neither
+ * would a WAL written again from its start), or on a full disk (the
+ * shim's SQLITE_FULL). */
+static void failed_commit(int how, db_err expected)
+{
+    char path[256];
+    db_path(path, sizeof path);
+    remove_db(path);
+    shim_install();
+    storage *db = open_db(path);
+    upload u;
+    int same = 0;
+    for (unsigned i = 0; i < EARLIER; i++) {
+        make_upload(&u, 0x50, i, 1);
+        ck_assert_int_eq(db_report_insert(db, &u.r, &same), DB_OK);
+    }
+
+    queued q[QUEUED];
+    pthread_t th[QUEUED];
+    sending.n = 0;
+    shim_arm_gate();
+    for (unsigned t = 0; t < QUEUED; t++) {
+        q[t] = (queued){.db = db, .result = DB_OK};
+        make_upload(&q[t].u, 0x51, t, 1);
+        ck_assert_int_eq(pthread_create(&th[t], NULL, send_queued, &q[t]), 0);
+        if (t == 0)
+            shim_wait_held();
+    }
+    wait_sending(QUEUED);
+
+    /* (No ck_assert while the limit is low: a failed write of Check's own
+     * would end the test.) */
+    saved_limit saved;
+    int limited = how == FILE_SIZE_LIMIT ? lower_file_size_limit(smallest_file(path), &saved) : 0;
+    shim_release(how == DISK_FULL ? SQLITE_FULL : SQLITE_OK);
+    for (unsigned t = 0; t < QUEUED; t++)
+        pthread_join(th[t], NULL);
+    shim_release(SQLITE_OK);
+    if (how == FILE_SIZE_LIMIT && limited == 0)
+        restore_file_size_limit(&saved);
+    ck_assert_msg(limited == 0, "cannot lower the file size limit");
+
+    for (unsigned t = 0; t < QUEUED; t++)
+        ck_assert_msg(q[t].result == expected,
+                      "queued upload %u: db_report_insert returned %d although its COMMIT "
+                      "failed (expected %d)",
+                      t, (int)q[t].result, (int)expected);
+    /* The failure passed: the next upload is stored. */
+    make_upload(&u, 0x52, 0, 1);
+    ck_assert_int_eq(db_report_insert(db, &u.r, &same), DB_OK);
+
+    /* After a reopen: the earlier uploads and the next one, none of the
+     * failed ones. */
+    db_close(db);
+    db = open_db(path);
+    db_report_data d;
+    for (unsigned i = 0; i < EARLIER; i++) {
+        make_upload(&u, 0x50, i, 1);
+        ck_assert_int_eq(db_report_get(db, STUDY, u.report_id, &d), DB_OK);
+        db_report_data_free(&d);
+    }
+    for (unsigned t = 0; t < QUEUED; t++)
+        ck_assert_msg(db_report_get(db, STUDY, q[t].u.report_id, &d) == DB_MISSING,
+                      "queued upload %u is stored although its COMMIT failed", t);
+    db_counts c;
+    ck_assert_int_eq(db_report_counts(db, STUDY, &c), DB_OK);
+    ck_assert_uint_eq(c.received, EARLIER + 1);
+    db_close(db);
+    shim_uninstall();
+    remove_db(path);
+}
+
+/* SQLite reports a write refused beyond the file size limit (EFBIG) as an
+ * I/O error, and only a full disk (ENOSPC) as SQLITE_FULL. */
+START_TEST(test_commit_fails_file_size_limit)
+{
+    failed_commit(FILE_SIZE_LIMIT, DB_ERROR);
+}
+END_TEST
+
+START_TEST(test_commit_fails_disk_full)
+{
+    failed_commit(DISK_FULL, DB_FULL);
+}
+END_TEST
+
 TU_MAIN("storage", 60, test_concurrent_uploads, test_closed_after_release,
-        test_acknowledged_is_synced)
+        test_acknowledged_is_synced, test_commit_fails_file_size_limit, test_commit_fails_disk_full)
