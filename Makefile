@@ -247,9 +247,10 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS) $(CHECK_LIBS)
 
 # The one-party-view test seals the example study; the storage test runs
-# the party's SQLite storage.
+# the party's SQLite storage, watched through a VFS (tests/unit/sync_vfs.c).
 $(BUILD)/tests/test_view $(BUILD)/tests/test_submission: $(BUILD)/obj/tests/common/example_study.o
-$(BUILD)/tests/test_storage: $(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o)
+$(BUILD)/tests/test_storage: $(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o) \
+		$(BUILD)/obj/tests/unit/sync_vfs.o
 $(BUILD)/tests/test_storage: CHECK_LIBS += -lsqlite3
 # The party-to-party messages' codec.
 $(BUILD)/tests/test_peer_msg: $(BUILD)/obj/backend/party/peer_msg.o
