@@ -53,3 +53,29 @@ int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char 
     out->list[5] = NULL;
     return 0;
 }
+
+/* The approval statement's message: the study hash, then the index. */
+static void approval_message(const uint8_t study_hash[32], unsigned index, uint8_t msg[36])
+{
+    memcpy(msg, study_hash, 32);
+    msg[32] = (uint8_t)(index >> 24);
+    msg[33] = (uint8_t)(index >> 16);
+    msg[34] = (uint8_t)(index >> 8);
+    msg[35] = (uint8_t)index;
+}
+
+int reqsign_approval(const uint8_t sk[SIGN_SK_SIZE], const uint8_t study_hash[32], unsigned index,
+                     uint8_t sig[SIGN_SIG_SIZE])
+{
+    uint8_t msg[36];
+    approval_message(study_hash, index, msg);
+    return sign_message(sk, REQSIGN_APPROVAL_PREFIX, msg, sizeof msg, sig);
+}
+
+int reqsign_approval_verify(const uint8_t pk[SIGN_PK_SIZE], const uint8_t study_hash[32],
+                            unsigned index, const uint8_t sig[SIGN_SIG_SIZE])
+{
+    uint8_t msg[36];
+    approval_message(study_hash, index, msg);
+    return sign_verify(pk, REQSIGN_APPROVAL_PREFIX, msg, sizeof msg, sig) == 0 ? 0 : -1;
+}

@@ -9,6 +9,9 @@
  * headers: X-MPC-Party (the sender: a party index, or "organizer"),
  * X-MPC-To (the recipient's index), X-MPC-Time, X-MPC-Nonce,
  * X-MPC-Signature.
+ *
+ * Also a party's approval statement (docs/COMPUTE.md, step 1): its
+ * signature, under its own prefix, over the study hash and its index.
  */
 #ifndef MPC_REQSIGN_H
 #define MPC_REQSIGN_H
@@ -25,6 +28,10 @@
 /* The report page's key: the organizer's signature over the study hash
  * under this prefix (hex), carried in the page's link after '#'. */
 #define REQSIGN_REPORT_PREFIX "mpc-report/1"
+/* A party's approval of a study: its signature under this prefix over the
+ * study hash (32 bytes) || its index (4 bytes, big endian). Every party
+ * checks every other's before it takes part in a compute. */
+#define REQSIGN_APPROVAL_PREFIX "mpc-approval/1"
 
 typedef struct reqsign_headers {
     char who[16];
@@ -50,5 +57,20 @@ int reqsign_message(const uint8_t study_hash[32], unsigned to, const char *metho
 int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char *who, unsigned to,
                  const uint8_t study_hash[32], const char *method, const char *path,
                  const void *body, size_t body_len, int64_t now, reqsign_headers *out);
+
+/* The approval statement of party `index` of the study with hash
+ * study_hash, signed with its key sk (deterministic: the same statement
+ * every time). 0 or -1. */
+int reqsign_approval(const uint8_t sk[SIGN_SK_SIZE], const uint8_t study_hash[32], unsigned index,
+                     uint8_t sig[SIGN_SIG_SIZE]);
+
+/* 0 if sig is party `index`'s approval statement of that study under its
+ * signing key pk, else -1. */
+int reqsign_approval_verify(const uint8_t pk[SIGN_PK_SIZE], const uint8_t study_hash[32],
+                            unsigned index, const uint8_t sig[SIGN_SIG_SIZE])
+#if defined(__GNUC__)
+    __attribute__((warn_unused_result))
+#endif
+    ;
 
 #endif

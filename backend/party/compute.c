@@ -13,6 +13,7 @@
 #include "compute_state.h"
 #include "core.h"
 #include "random.h"
+#include "reqsign.h"
 
 const char *const COMPUTE_IDLE = "not_started", *const COMPUTE_RUNNING = "running",
                   *const COMPUTE_FAILED = "failed", *const COMPUTE_RELEASED = "released";
@@ -29,6 +30,19 @@ int compute_approved(const party_app *app)
     int a = 0;
     int64_t at;
     return db_approval_get(app->db, study_hash(app->study), &a, &at) == DB_OK && a;
+}
+
+int compute_approval(const party_app *app, uint8_t sig[SIGN_SIG_SIZE])
+{
+    return compute_approved(app) &&
+           reqsign_approval(app->keys.sign_sk, study_hash(app->study), app->self, sig) == 0;
+}
+
+int compute_approval_valid(const party_app *app, unsigned i, const uint8_t sig[SIGN_SIG_SIZE])
+{
+    return i < study_num_parties(app->study) &&
+           reqsign_approval_verify(study_party_signing_key(app->study, i), study_hash(app->study),
+                                   i, sig) == 0;
 }
 
 /* This party's release of the study, if it made one: 1 with *r read

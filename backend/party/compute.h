@@ -3,9 +3,11 @@
  * drives it in a thread of its own when the organizer asks; every other
  * party answers the leader's signed requests under /api/peer/compute/.
  *
- *   1. every party approved the study (GET /api/peer/hello);
+ *   1. every party approved the study: its approval statement, signed
+ *      with its key (GET /api/peer/hello; compute_approval);
  *   2. the verification key: the leader's, HPKE-sealed to each helper
- *      (start), which answers with the list of reports it holds;
+ *      (start, with every party's approval statement: each helper checks
+ *      them all), which answers with the list of reports it holds;
  *   3. the report set: reports held by every party, the latest per token;
  *   4. min_submissions, before anything is opened;
  *   5. joint verification in batches (verify: each party's verifier
@@ -60,5 +62,14 @@ void compute_free(compute *c);
  * milliseconds {storage, decrypt, verify, wait_for_helpers, total}.
  * Never waits for a batch being verified (share.c). */
 cJSON *compute_status(compute *c);
+
+/* This party's approval statement of the study it serves (reqsign.h,
+ * REQSIGN_APPROVAL_PREFIX): 1 with sig made if its database holds its
+ * approval, else 0 (nothing is signed). */
+int compute_approval(const party_app *app, uint8_t sig[SIGN_SIG_SIZE]);
+
+/* 1 if sig is party i's approval statement of the study app serves,
+ * under i's signing key in the sealed study. */
+int compute_approval_valid(const party_app *app, unsigned i, const uint8_t sig[SIGN_SIG_SIZE]);
 
 #endif

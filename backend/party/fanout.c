@@ -14,7 +14,7 @@ peer_sizes fanout_sizes(const party_app *app, size_t n)
 {
     const prio3 *v = study_prio3(app->study);
     return (peer_sizes){prio3_verifier_share_size(v), prio3_verifier_message_size(v),
-                        prio3_out_share_size(v), n};
+                        prio3_out_share_size(v), n, study_num_parties(app->study)};
 }
 
 static long timeout_of(const party_app *app, long timeout_ms)

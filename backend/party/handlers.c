@@ -11,6 +11,7 @@
 #include "compute.h"
 #include "core.h"
 #include "hex.h"
+#include "jfield.h"
 #include "log.h"
 #include "peers.h"
 
@@ -404,10 +405,22 @@ void h_peer_hello(party_app *app, const http_req *req, http_reply *out)
         http_error(out, API_UNAVAILABLE, "the database cannot be read");
         return;
     }
+    /* With the approval, its statement signed with this party's key: the
+     * other parties check it before they take part (docs/COMPUTE.md). */
+    uint8_t sig[SIGN_SIG_SIZE];
+    if (approved && !compute_approval(app, sig)) {
+        http_error(out, API_UNAVAILABLE, "the approval cannot be read or signed");
+        return;
+    }
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "party", app->self);
     cJSON_AddStringToObject(j, "study_hash", app->study_hash_hex);
     cJSON_AddBoolToObject(j, "approved", approved);
+    if (approved && jfield_put_b64(j, "approval", sig, sizeof sig) != 0) {
+        cJSON_Delete(j);
+        http_error(out, API_INTERNAL, "out of memory");
+        return;
+    }
     http_json(out, 200, j);
 }
 

@@ -43,14 +43,35 @@ static void refuse(http_reply *out, const char *op, run_err e, const char *order
     }
 }
 
+/* The first party other than this one whose statement in approvals (one
+ * per party, in party order: the codec checked the size) is not its
+ * approval of this study signed with its key, or -1 if there is none. */
+static int first_unapproved(const party_app *app, const uint8_t *approvals)
+{
+    for (unsigned i = 0; i < study_num_parties(app->study); i++)
+        if (i != app->self && !compute_approval_valid(app, i, approvals + i * SIGN_SIG_SIZE))
+            return (int)i;
+    return -1;
+}
+
+/* start: this party takes part only if it approved the study (its own
+ * database says so) and so did every other party (their signed
+ * statements, which the leader collected: docs/COMPUTE.md, step 1). */
 static void op_start(compute *c, const peer_msg *m, http_reply *out)
 {
     party_app *app = c->app;
     uint8_t vk[VK_SIZE], sent[VK_SIZE];
     char why[200];
+    int other = -1;
     if (!compute_approved(app)) {
         http_error(out, API_FORBIDDEN, "%s has not approved this study (hash %.16s...)",
                    study_party_name(app->study, app->self), app->study_hash_hex);
+    } else if ((other = first_unapproved(app, m->approvals.p)) >= 0) {
+        http_error(out, API_FORBIDDEN,
+                   "start: %s has not approved this study (hash %.16s...): %s takes part only in "
+                   "a compute every party approved",
+                   study_party_name(app->study, (unsigned)other), app->study_hash_hex,
+                   study_party_name(app->study, app->self));
     } else if (share_open_vk(app, m->enc.p, m->key.p, sent) != CORE_OK) {
         http_error(out, API_BAD_REQUEST, "start: the verification key cannot be opened");
     } else if (share_study_vk(app, sent, vk, why, sizeof why) != 0) {

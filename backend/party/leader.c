@@ -14,6 +14,7 @@
 #include "compute_state.h"
 #include "handlers.h"
 #include "hpke.h"
+#include "jfield.h"
 #include "log.h"
 #include "peers.h"
 
@@ -25,6 +26,8 @@ typedef struct run {
     unsigned parties;
     uint8_t id[PEER_RUN_ID_SIZE];
     uint64_t total; /* the report set's size */
+    /* Every party's approval statement, in party order (step 1). */
+    uint8_t approvals[STUDY_MAX_PARTIES * SIGN_SIG_SIZE];
     char err[PEER_ERROR_SIZE];
 } run;
 
@@ -74,16 +77,21 @@ static const char *run_reason(run_err e)
     return e == RUN_NOMEM ? "out of memory" : "the run was stopped meanwhile";
 }
 
-/* Step 1: every party approved the study. */
+/* Step 1: every party approved the study. A helper's approval counts only
+ * with its statement, signed with its key from the sealed study; the
+ * leader makes its own only if its database holds its approval. The
+ * statements go to every helper with start, and each checks them all. */
 static void check_approvals(run *r)
 {
     char missing[400] = "";
     size_t len = 0;
     for (unsigned i = 0; i < r->parties; i++) {
+        uint8_t *sig = r->approvals + i * SIGN_SIG_SIZE;
         int ok;
+        const char *note = "";
         char why[300] = "";
         if (i == r->app->self) {
-            ok = compute_approved(r->app);
+            ok = compute_approval(r->app, sig);
         } else {
             long status = 0;
             char *resp = NULL;
@@ -98,14 +106,24 @@ static void check_approvals(run *r)
                 return;
             }
             const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "study_hash");
-            ok = status == 200 && cJSON_IsString(h) &&
-                 strcmp(h->valuestring, r->app->study_hash_hex) == 0 &&
-                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "approved"));
+            int approved = status == 200 && cJSON_IsString(h) &&
+                           strcmp(h->valuestring, r->app->study_hash_hex) == 0 &&
+                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "approved"));
+            uint8_t *got = NULL;
+            ok = approved &&
+                 jfield_get_b64(j, "approval", SIGN_SIG_SIZE, 0, &got, NULL) == JFIELD_OK &&
+                 compute_approval_valid(r->app, i, got);
+            if (ok)
+                memcpy(sig, got, SIGN_SIG_SIZE);
+            else if (approved)
+                note = " (it says it approved, but its signed approval is missing or does not "
+                       "verify)";
+            free(got);
             cJSON_Delete(j);
         }
         if (!ok && len < sizeof missing)
-            len += (size_t)snprintf(missing + len, sizeof missing - len, "%s%s", len ? ", " : "",
-                                    study_party_name(r->s, i));
+            len += (size_t)snprintf(missing + len, sizeof missing - len, "%s%s%s", len ? ", " : "",
+                                    study_party_name(r->s, i), note);
     }
     if (len > 0)
         fail(r,
@@ -202,6 +220,7 @@ static uint8_t *start_helpers(run *r, const uint8_t vk[VK_SIZE], size_t *n, uint
         peer_msg req = request(r), ans;
         req.enc = (peer_blob){enc, sizeof enc};
         req.key = (peer_blob){ct, sizeof ct};
+        req.approvals = (peer_blob){r->approvals, r->parties * SIGN_SIG_SIZE};
         req.total = counts[0];
         if (ask(r, i, PEER_START, &req, &ans) == 0) {
             lists[i] = ans.held.p;

@@ -14,6 +14,7 @@
 #include "hpke.h"
 #include "jfield.h"
 #include "prio3.h"
+#include "sign.h"
 
 typedef enum kind { K_ID, K_UINT, K_BOOL, K_TEXT, K_BLOB } kind;
 
@@ -22,6 +23,7 @@ typedef enum size_rule {
     S_NONE,       /* (not a blob) */
     S_FIXED,      /* exactly `bytes` */
     S_OUT_SHARE,  /* exactly one output share */
+    S_PER_PARTY,  /* exactly `bytes` per party of the study */
     S_PER_REPORT, /* `bytes` (or the verifier share or message size) per report */
     S_LIST        /* any number of `bytes`-byte records, up to PEER_MAX_RECORDS */
 } size_rule;
@@ -40,6 +42,7 @@ typedef enum member_id {
     M_ERROR,
     M_ENC,
     M_KEY,
+    M_APPROVALS,
     M_REPORTS,
     M_HELD,
     M_OK,
@@ -78,6 +81,8 @@ static const struct member {
     [M_ENC] = {"enc", K_BLOB, offsetof(peer_msg, enc), S_FIXED, HPKE_NENC, 0, NULL},
     [M_KEY] = {"key", K_BLOB, offsetof(peer_msg, key), S_FIXED, PRIO3_VERIFY_KEY_SIZE + HPKE_NT, 0,
                NULL},
+    [M_APPROVALS] = {"approvals", K_BLOB, offsetof(peer_msg, approvals), S_PER_PARTY, SIGN_SIG_SIZE,
+                     0, "approval statements"},
     [M_REPORTS] = {"reports", K_BLOB, offsetof(peer_msg, reports), S_PER_REPORT, 16, 0,
                    "report ids"},
     [M_HELD] = {"held", K_BLOB, offsetof(peer_msg, held), S_LIST, PEER_RECORD, 0, "report records"},
@@ -99,8 +104,8 @@ static const struct op {
     unsigned request, optional, answer;
     const char *answer_what;
 } OPS[PEER_OPS] = {
-    [PEER_START] = {"start", B(M_COMPUTE) | B(M_ENC) | B(M_KEY) | B(M_TOTAL), 0, B(M_HELD),
-                    "a malformed report list"},
+    [PEER_START] = {"start", B(M_COMPUTE) | B(M_ENC) | B(M_KEY) | B(M_APPROVALS) | B(M_TOTAL), 0,
+                    B(M_HELD), "a malformed report list"},
     [PEER_VERIFY] = {"verify", B(M_COMPUTE) | B(M_BATCH) | B(M_REPORTS), B(M_TOTAL),
                      B(M_OK) | B(M_SHARES), "malformed verifier shares"},
     [PEER_COMMIT] = {"commit", B(M_COMPUTE) | B(M_BATCH) | B(M_ACCEPT) | B(M_MESSAGES), 0,
@@ -213,6 +218,7 @@ static int read_blob(const cJSON *j, const struct member *d, const peer_sizes *z
     switch (d->rule) {
     case S_FIXED: exact = d->bytes; break;
     case S_OUT_SHARE: exact = z->out_share; break;
+    case S_PER_PARTY: exact = z->parties * d->bytes; break;
     case S_PER_REPORT:
         unit = unit_of(d, z);
         if (*n > 0)
@@ -242,6 +248,10 @@ static int read_blob(const cJSON *j, const struct member *d, const peer_sizes *z
         snprintf(why, why_size, "missing, or not a string");
     else if (e == JFIELD_NOMEM)
         snprintf(why, why_size, "out of memory");
+    else if (d->rule == S_PER_PARTY)
+        snprintf(why, why_size,
+                 "must be base64 of exactly %zu bytes (%u %s of %zu bytes, one per party)", exact,
+                 z->parties, d->what, d->bytes);
     else if (exact)
         snprintf(why, why_size, "must be base64 of exactly %zu bytes", exact);
     else if (d->rule == S_PER_REPORT)

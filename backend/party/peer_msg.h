@@ -12,7 +12,8 @@
  * items. The batch size n is known to the leader reading an answer
  * (peer_sizes.n); a helper reading a request learns it from the request's
  * first per-report member (`reports` or `accept`), and every other
- * per-report member must then match it.
+ * per-report member must then match it. A member with one item per party
+ * of the study (`approvals`) holds exactly peer_sizes.parties items.
  */
 #ifndef MPC_PEER_MSG_H
 #define MPC_PEER_MSG_H
@@ -29,7 +30,7 @@
 #define PEER_MAX_RECORDS (((size_t)64 << 20) / PEER_RECORD)
 
 typedef enum peer_op {
-    PEER_START,     /* the verification key; answer: the reports held */
+    PEER_START,     /* every party's approval, the verification key; answer: the reports held */
     PEER_VERIFY,    /* a batch's report ids; answer: usable flags, verifier shares */
     PEER_COMMIT,    /* accept flags and verifier messages; answer: validity */
     PEER_AGGREGATE, /* the reports every party found valid; answer: how many added */
@@ -55,6 +56,7 @@ typedef struct peer_msg {
     int last;                    /* aggregate: the last batch */
     char error[PEER_ERROR_SIZE]; /* abort: why */
     peer_blob enc, key;          /* start: the sealed verification key */
+    peer_blob approvals;         /* start: every party's approval statement, in party order */
     peer_blob reports;           /* verify: report ids, 16 bytes each */
     peer_blob held;              /* start's answer: PEER_RECORD records */
     peer_blob ok, shares;        /* verify's answer: a flag, a verifier share per report */
@@ -68,7 +70,8 @@ typedef struct peer_msg {
 /* The study's sizes the codec checks blobs against. */
 typedef struct peer_sizes {
     size_t verifier_share, verifier_message, out_share;
-    size_t n; /* reports in the batch when known (the leader), else 0 */
+    size_t n;         /* reports in the batch when known (the leader), else 0 */
+    unsigned parties; /* the study's parties */
 } peer_sizes;
 
 /* Optional members (peer_msg.present). */

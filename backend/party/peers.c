@@ -11,8 +11,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "compute.h"
 #include "hex.h"
 #include "httpc.h"
+#include "jfield.h"
 #include "reqsign.h"
 
 struct peers {
@@ -93,8 +95,17 @@ static void check_peer(party_app *app, unsigned i, peer_status *st)
         return;
     doc = status == 200 ? cJSON_ParseWithLength(resp, len) : NULL;
     const cJSON *approved = cJSON_GetObjectItemCaseSensitive(doc, "approved");
-    if (cJSON_IsBool(approved)) {
-        st->approved = cJSON_IsTrue(approved);
+    uint8_t *sig = NULL;
+    if (cJSON_IsTrue(approved)) {
+        /* (It counts only with its statement signed with its key.) */
+        st->approved = jfield_get_b64(doc, "approval", SIGN_SIG_SIZE, 0, &sig, NULL) == JFIELD_OK &&
+                       compute_approval_valid(app, i, sig);
+        if (!st->approved)
+            snprintf(st->error, sizeof st->error,
+                     "it says it approved, but its signed approval is missing or does not verify");
+        free(sig);
+    } else if (cJSON_IsBool(approved)) {
+        st->approved = 0;
     } else {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
         snprintf(st->error, sizeof st->error, "it refused our signed request: %s",

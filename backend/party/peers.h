@@ -4,7 +4,8 @@
  *
  * A background thread checks every peer every PEERS_INTERVAL seconds:
  * GET /api/study (public: is it up, does it serve the same study hash?)
- * then the signed GET /api/peer/hello (has its admin approved?). The
+ * then the signed GET /api/peer/hello (has its admin approved? only with
+ * its signed approval statement, docs/COMPUTE.md, step 1). The
  * dashboard reads the latest results; nothing waits on the network while
  * answering a request.
  */

@@ -8,8 +8,11 @@
 #include <string.h>
 
 #include "compute.h"
+#include "compute_state.h"
 #include "example_study.h"
 #include "hex.h"
+#include "random.h"
+#include "reqsign.h"
 #include "storage.h"
 
 static void die(const char *what, const char *why)
@@ -54,4 +57,29 @@ fuzz_fixture *fuzz_fixture_get(unsigned self)
         die("the party", "cannot be set up");
     made = 1;
     return &f;
+}
+
+char *fuzz_fixture_start_body(const fuzz_fixture *f, const char *run_id, uint64_t total)
+{
+    uint8_t vk[VK_SIZE], enc[HPKE_NENC], ct[VK_SIZE + HPKE_NT];
+    uint8_t approvals[FUZZ_PARTIES * SIGN_SIG_SIZE];
+    peer_msg m = {0};
+    if (random_bytes(vk, sizeof vk) != 0 ||
+        share_seal_vk(f->study, f->app.self, vk, enc, ct) != CORE_OK ||
+        hex_decode_fixed(run_id, m.compute, sizeof m.compute) != 0)
+        die("the start request", "cannot be made");
+    for (unsigned i = 0; i < FUZZ_PARTIES; i++)
+        if (reqsign_approval(f->party[i].sign_sk, study_hash(f->study), i,
+                             approvals + i * SIGN_SIG_SIZE) != 0)
+            die("the start request", "an approval cannot be signed");
+    m.enc = (peer_blob){enc, sizeof enc};
+    m.key = (peer_blob){ct, sizeof ct};
+    m.approvals = (peer_blob){approvals, sizeof approvals};
+    m.total = total;
+    cJSON *j = peer_msg_write(PEER_START, 0, &m);
+    char *body = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (body == NULL)
+        die("the start request", "out of memory");
+    return body;
 }

@@ -29,4 +29,10 @@ typedef struct fuzz_fixture {
  * party `self` (0 the leader), with the study approved. */
 fuzz_fixture *fuzz_fixture_get(unsigned self);
 
+/* The leader's start request to the fixture's party for run run_id (32
+ * hex digits) with `total` reports: a verification key sealed to it as
+ * the leader seals it and every party's approval statement, written by
+ * the protocol's own codec. A new string (free()); exits on failure. */
+char *fuzz_fixture_start_body(const fuzz_fixture *f, const char *run_id, uint64_t total);
+
 #endif

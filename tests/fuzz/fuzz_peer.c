@@ -19,8 +19,6 @@
 #include "compute_state.h"
 #include "fixture.h"
 #include "handlers.h"
-#include "hex.h"
-#include "hpke.h"
 #include "random.h"
 #include "submission.h"
 
@@ -75,26 +73,6 @@ static void store_reports(void)
     free(rand);
 }
 
-/* The leader's start request: the verification key sealed to this party
- * as the leader seals it, written by the protocol's own codec. */
-static void make_start_body(void)
-{
-    uint8_t vk[32], enc[HPKE_NENC], ct[32 + HPKE_NT];
-    peer_msg m = {0};
-    if (random_bytes(vk, sizeof vk) != 0 ||
-        share_seal_vk(f->study, f->app.self, vk, enc, ct) != CORE_OK ||
-        hex_decode_fixed(RUN_ID, m.compute, sizeof m.compute) != 0)
-        abort();
-    m.enc = (peer_blob){enc, sizeof enc};
-    m.key = (peer_blob){ct, sizeof ct};
-    m.total = REPORTS;
-    cJSON *j = peer_msg_write(PEER_START, 0, &m);
-    start_body = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
-    if (start_body == NULL)
-        abort();
-}
-
 static void call(const char *op, int sender, const char *body, size_t len)
 {
     char path[64];
@@ -128,7 +106,7 @@ static void setup(void)
     char err[256];
     f = fuzz_fixture_get(1);
     store_reports();
-    make_start_body();
+    start_body = fuzz_fixture_start_body(f, RUN_ID, REPORTS);
     if (auth_password_save(f->dir, "fuzzing password", err, sizeof err) != 0 ||
         auth_new(f->dir, &a, err, sizeof err) != 0)
         abort();

@@ -161,6 +161,11 @@ int main(int argc, char **argv)
         put_mode("peer", i, modes[i], peer[i], strlen(peer[i]));
     const char hdr[] = "0\n1700000000\n00112233445566778899aabbccddeeff\n00\n{}";
     put_mode("peer", 5, 7, hdr, sizeof hdr - 1);
+    /* start: a sealed key and every party's approval statement (the
+     * fuzzer mutates them from valid ones). */
+    char *start = fuzz_fixture_start_body(f, "00112233445566778899aabbccddeeff", 4);
+    put_mode("peer", 6, 0, start, strlen(start));
+    free(start);
     free(rand);
     free(pub);
     free(shares);

@@ -17,8 +17,8 @@ import ExcelJS from 'exceljs';
 import { pathToFileURL } from 'node:url';
 import { answersFromCsv, clearStats, compareReport, parseCsv } from './clear_stats.mjs';
 import {
-  bin, build, cleanup, eventually, login, makeStudy, makeUploads, randomAnswers, root, runAsync, signedRequest, startParty,
-  status, stopParty, upload, writeCsv,
+  bin, build, cleanup, eventually, hello, login, makeStudy, makeUploads, randomAnswers, root, runAsync, signedRequest,
+  startParty, status, stopParty, upload, writeCsv,
 } from './lib.mjs';
 
 const webDir = path.resolve(root, process.env.MPC_WEB ?? path.join(build, 'web'));
@@ -238,8 +238,12 @@ describe('compute guards', () => {
     const info = Buffer.concat([Buffer.from('mpc-study/1 verify key'), Buffer.from([1])]);
     const sealedKey = mpc.hpke.seal(Buffer.from(sealed.parties[1].hpke_public_key, 'hex'), mpc.random(32),
       { info, aad: Buffer.from(study.hash, 'hex') });
+    // (Every party's approval statement, as each answers it.)
+    const approvals = [];
+    for (const i of [0, 1]) approvals.push(Buffer.from((await hello(study, i)).json.approval, 'base64'));
     const start = JSON.stringify({ compute: '00'.repeat(16), total: 4,
-      enc: Buffer.from(sealedKey.enc).toString('base64'), key: Buffer.from(sealedKey.ciphertext).toString('base64') });
+      enc: Buffer.from(sealedKey.enc).toString('base64'), key: Buffer.from(sealedKey.ciphertext).toString('base64'),
+      approvals: Buffer.concat(approvals).toString('base64') });
     const forged = await signedRequest(study, 0, 1, 'POST', '/api/peer/compute/start', start);
     assert.equal(forged.status, 409);
     assert.match(forged.json.error, /another verification key than in the first compute; refused/);

@@ -235,6 +235,31 @@ export async function signedRequest(study, from, to, method, urlPath, body, opts
   return { status: r.status, json: await r.json(), headers };
 }
 
+/**
+ * Party i's approval statement of the study (docs/COMPUTE.md, step 1),
+ * made here with its key from its directory, as whoever holds that key
+ * can: ECDSA P-256 over "mpc-approval/1" || study hash || i (4 bytes, big
+ * endian), r || s (64 bytes). opts.hash and opts.index sign another study
+ * hash (hex) or index instead.
+ */
+export async function approvalStatement(study, i, opts = {}) {
+  const { sign } = await import('node:crypto');
+  const sealed = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+  const secret = JSON.parse(fs.readFileSync(path.join(study.parties[i].dir, 'party.key.json'), 'utf8'));
+  const key = await ecdsaKey(secret.signing_private_key, sealed.parties[i].signing_public_key);
+  const index = Buffer.alloc(4);
+  index.writeUInt32BE(opts.index ?? i);
+  const message = Buffer.concat([Buffer.from('mpc-approval/1'), Buffer.from(opts.hash ?? study.hash, 'hex'), index]);
+  return sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' });
+}
+
+/** Party i's answer to GET /api/peer/hello (signed by another party):
+ *  {status, json}; json.approval is its approval statement (base64) once
+ *  it approved. */
+export function hello(study, i) {
+  return signedRequest(study, i === 0 ? 1 : 0, i, 'GET', '/api/peer/hello', undefined);
+}
+
 /** A self-signed certificate for 127.0.0.1 in dir: {cert, key} paths. */
 export function selfSignedCert(dir) {
   const cert = path.join(dir, 'cert.pem');

@@ -102,10 +102,11 @@ describe('replay and misuse are refused with a clear error', () => {
       'organizer', 0, 'POST', '/api/compute', body);
     assert.equal(forged.status, 401);
     row('POST /api/compute signed for the re-sealed plan', forged.status, forged.json.error);
-    // A helper that has not approved refuses the leader's start.
-    // Study B's parties approved nothing.
+    // A helper that has not approved refuses the leader's start, whatever
+    // statements of approval it carries. Study B's parties approved nothing.
     const start = await signedRequest(b, 0, 1, 'POST', '/api/peer/compute/start', JSON.stringify({
       compute: '00'.repeat(16), total: 0, enc: Buffer.alloc(32).toString('base64'), key: Buffer.alloc(48).toString('base64'),
+      approvals: Buffer.alloc(2 * 64).toString('base64'),
     }));
     assert.equal(start.status, 403);
     assert.match(start.json.error, /Party 2 has not approved this study \(hash [0-9a-f]{16}\.\.\.\)/);

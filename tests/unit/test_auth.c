@@ -3,11 +3,12 @@
  * real signing code (backend/lib/reqsign.h) on the example study sealed
  * for 3 parties: a request signed for one party is refused by every
  * other, with the reason named, and its recipient cannot be changed; the
- * organizer signs for the leader only. Sign-in throttling: failures count
- * per client, one client's never lock out another, an attempt is
- * reserved before its hash (one at a time per client, AUTH_MAX_HASHING on
- * the whole server), the wait doubles, and the table of clients is
- * bounded, the one idle longest evicted. (The admin file here uses 1,000
+ * organizer signs for the leader only. A party's approval statement
+ * verifies for its own index, study and key only. Sign-in throttling:
+ * failures count per client, one client's never lock out another, an
+ * attempt is reserved before its hash (one at a time per client,
+ * AUTH_MAX_HASHING on the whole server), the wait doubles, and the table
+ * of clients is bounded, the one idle longest evicted. (The admin file here uses 1,000
  * PBKDF2 iterations, the least auth_new accepts, to keep the test quick.)
  */
 #include <check.h>
@@ -159,6 +160,50 @@ START_TEST(test_message_names_recipient)
 }
 END_TEST
 
+/* A party's approval statement: its key over the study hash and its own
+ * index; no other index, study or key passes, nor a damaged statement. */
+START_TEST(test_approval_statement)
+{
+    uint8_t sig[SIGN_SIG_SIZE], again[SIGN_SIG_SIZE], other[32];
+    const uint8_t *h = study_hash(s);
+    ck_assert_str_eq(REQSIGN_APPROVAL_PREFIX, "mpc-approval/1");
+    for (unsigned i = 0; i < PARTIES; i++) {
+        ck_assert_int_eq(reqsign_approval(keys[i].sign_sk, h, i, sig), 0);
+        ck_assert_int_eq(reqsign_approval_verify(study_party_signing_key(s, i), h, i, sig), 0);
+        /* Deterministic (RFC 6979): made on demand, the same each time. */
+        ck_assert_int_eq(reqsign_approval(keys[i].sign_sk, h, i, again), 0);
+        ck_assert_mem_eq(sig, again, sizeof sig);
+        for (unsigned j = 0; j < PARTIES; j++) {
+            if (j == i)
+                continue;
+            /* Another party's index, or another party's key. */
+            ck_assert_int_eq(reqsign_approval_verify(study_party_signing_key(s, i), h, j, sig), -1);
+            ck_assert_int_eq(reqsign_approval_verify(study_party_signing_key(s, j), h, i, sig), -1);
+        }
+    }
+    ck_assert_int_eq(reqsign_approval(keys[0].sign_sk, h, 0, sig), 0);
+    const uint8_t *pk = study_party_signing_key(s, 0);
+    memcpy(other, h, sizeof other);
+    other[31] ^= 1;
+    ck_assert_int_eq(reqsign_approval_verify(pk, other, 0, sig), -1);
+    /* The index is 4 bytes: 256 is not 0. */
+    ck_assert_int_eq(reqsign_approval_verify(pk, h, 256, sig), -1);
+    /* The same key and message under another prefix is not an approval. */
+    uint8_t msg[36] = {0};
+    memcpy(msg, h, 32);
+    ck_assert_int_eq(sign_message(keys[0].sign_sk, REQSIGN_PEER_PREFIX, msg, sizeof msg, again), 0);
+    ck_assert_int_eq(reqsign_approval_verify(pk, h, 0, again), -1);
+    ck_assert_int_eq(sign_message(keys[0].sign_sk, REQSIGN_APPROVAL_PREFIX, msg, sizeof msg, again),
+                     0);
+    ck_assert_int_eq(reqsign_approval_verify(pk, h, 0, again), 0);
+    memcpy(again, sig, sizeof sig);
+    again[10] ^= 0x40;
+    ck_assert_int_eq(reqsign_approval_verify(pk, h, 0, again), -1);
+    memset(again, 0, sizeof again);
+    ck_assert_int_eq(reqsign_approval_verify(pk, h, 0, again), -1);
+}
+END_TEST
+
 static auth_login try_login(auth *a, const char *client, const char *password, int64_t now,
                             unsigned *wait)
 {
@@ -268,6 +313,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_peer_recipient);
     tcase_add_test(tc, test_organizer_recipient);
     tcase_add_test(tc, test_message_names_recipient);
+    tcase_add_test(tc, test_approval_statement);
     tcase_add_test(tc, test_login_per_client);
     tcase_add_test(tc, test_login_reserved_before_hash);
     tcase_add_test(tc, test_login_table_bounded);

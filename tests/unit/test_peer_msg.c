@@ -2,9 +2,10 @@
  * test_peer_msg.c - the compute's party-to-party messages
  * (backend/party/peer_msg.h): every operation's request and answer written
  * and read back member for member; every size rule enforced (exact sizes,
- * one item per report of the batch, 1 to COMPUTE_BATCH reports, records);
- * missing members, bad numbers and bad ids refused with the member named;
- * optional members marked present only when sent.
+ * one item per report of the batch, 1 to COMPUTE_BATCH reports, records,
+ * one approval statement per party); missing members, bad numbers and
+ * bad ids refused with the member named; optional members marked present
+ * only when sent.
  */
 #include <check.h>
 #include <stdint.h>
@@ -17,9 +18,11 @@
 #include "jfield.h"
 #include "peer_msg.h"
 #include "prio3.h"
+#include "sign.h"
 #include "testutil.h"
 
-static const peer_sizes Z = {.verifier_share = 48, .verifier_message = 32, .out_share = 160};
+static const peer_sizes Z = {
+    .verifier_share = 48, .verifier_message = 32, .out_share = 160, .parties = 3};
 
 /* Writes op's request or answer from m and reads it back into *back. */
 static int round_trip(peer_op op, int answer, const peer_msg *m, size_t n, peer_msg *back,
@@ -77,6 +80,7 @@ START_TEST(test_every_message_round_trips)
     m.present = PEER_HAS_TOTAL | PEER_HAS_INCOMPLETE | PEER_HAS_LAST | PEER_HAS_ERROR;
     m.enc = blob(HPKE_NENC);
     m.key = blob(PRIO3_VERIFY_KEY_SIZE + HPKE_NT);
+    m.approvals = blob(3 * SIGN_SIG_SIZE);
     m.reports = blob(16 * n);
     m.held = blob(PEER_RECORD * 11);
     m.ok = blob(n);
@@ -91,6 +95,7 @@ START_TEST(test_every_message_round_trips)
     ck_assert_mem_eq(b.compute, m.compute, sizeof m.compute);
     same_blob(&b.enc, &m.enc);
     same_blob(&b.key, &m.key);
+    same_blob(&b.approvals, &m.approvals);
     ck_assert_uint_eq(b.total, 1234);
     peer_msg_free(&b);
     ck_assert_int_eq(round_trip(PEER_START, 1, &m, 0, &b, err), 0);
@@ -151,8 +156,8 @@ START_TEST(test_every_message_round_trips)
     ck_assert_str_eq(b.error, "");
     peer_msg_free(&b);
 
-    peer_blob *all[] = {&m.enc,    &m.key,      &m.reports, &m.held,   &m.ok,       &m.shares,
-                        &m.accept, &m.messages, &m.valid,   &m.counts, &m.aggregate};
+    peer_blob *all[] = {&m.enc,    &m.key,    &m.approvals, &m.reports, &m.held,   &m.ok,
+                        &m.shares, &m.accept, &m.messages,  &m.valid,   &m.counts, &m.aggregate};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]->p);
 }
@@ -262,4 +267,42 @@ START_TEST(test_refusals)
 }
 END_TEST
 
-TU_MAIN("peer_msg", 20, test_op_names, test_every_message_round_trips, test_refusals)
+/* A start request: its key, the approvals of `approvals` bytes (or none
+ * with -1). */
+static cJSON *start_request(long approvals)
+{
+    cJSON *j = zeros(zeros(request(-1), "enc", HPKE_NENC), "key", PRIO3_VERIFY_KEY_SIZE + HPKE_NT);
+    cJSON_AddNumberToObject(j, "total", 4);
+    return approvals >= 0 ? zeros(j, "approvals", (size_t)approvals) : j;
+}
+
+/* start carries exactly one approval statement per party of the study. */
+START_TEST(test_start_approvals)
+{
+    peer_msg m;
+    accepted(PEER_START, start_request(3 * SIGN_SIG_SIZE), &m);
+    ck_assert_uint_eq(m.approvals.len, 3 * SIGN_SIG_SIZE);
+    peer_msg_free(&m);
+    refused(PEER_START, 0, 0, start_request(-1), "start: approvals: missing");
+    const char *why = "start: approvals: must be base64 of exactly 192 bytes (3 approval "
+                      "statements of 64 bytes, one per party)";
+    refused(PEER_START, 0, 0, start_request(2 * SIGN_SIG_SIZE), why);
+    refused(PEER_START, 0, 0, start_request(3 * SIGN_SIG_SIZE - 1), why);
+    refused(PEER_START, 0, 0, start_request(4 * SIGN_SIG_SIZE), why);
+    refused(PEER_START, 0, 0, start_request(0), why);
+    cJSON *j = start_request(-1);
+    cJSON_AddNumberToObject(j, "approvals", 1);
+    refused(PEER_START, 0, 0, j, "start: approvals:");
+    /* Another study's number of parties: another exact size. */
+    peer_sizes z = Z;
+    z.parties = 5;
+    char err[300];
+    j = start_request(5 * SIGN_SIG_SIZE);
+    ck_assert_msg(peer_msg_read(PEER_START, 0, j, &z, &m, err, sizeof err) == 0, "%s", err);
+    peer_msg_free(&m);
+    cJSON_Delete(j);
+}
+END_TEST
+
+TU_MAIN("peer_msg", 20, test_op_names, test_every_message_round_trips, test_refusals,
+        test_start_approvals)
