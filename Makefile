@@ -160,7 +160,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 CT_BIN     := $(BUILD)/tests/ct_core
 CT_OBJ     := $(CORE_SRC:%.c=$(BUILD)/ctobj/%.o)
 BINS       := $(BUILD)/bin/mpc-vectors $(BUILD)/bin/mpc $(BUILD)/bin/mpc-party
-TEST_TOOLS := $(BUILD)/tests/make_upload $(BUILD)/tests/open_shares $(BUILD)/bench/populate $(BUILD)/bench/storage
+TEST_TOOLS := $(BUILD)/tests/make_upload $(BUILD)/tests/open_shares $(BUILD)/tests/clear_report $(BUILD)/bench/populate $(BUILD)/bench/storage
 INTEROP_BIN := $(BUILD)/tests/interop_native
 BENCH_BIN  := $(BUILD)/bench/native $(BUILD)/bench/ingest $(BUILD)/bench/populate \
               $(BUILD)/bench/storage
@@ -234,7 +234,7 @@ $(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ) $(HTTPC
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lxlsxwriter -lcsv -lcurl -lpthread $(CORE_LIBS)
 
-$(BUILD)/tests/make_upload $(BUILD)/tests/open_shares: $(BUILD)/tests/%: \
+$(BUILD)/tests/make_upload $(BUILD)/tests/open_shares $(BUILD)/tests/clear_report: $(BUILD)/tests/%: \
 		$(BUILD)/obj/tests/integration/%.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
