@@ -53,11 +53,12 @@ GEN      := $(BUILD)/gen
 # The study schema travels inside the core (native and WebAssembly).
 CORE_GEN := $(GEN)/study_schema.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_GEN:%.c=%.o)
-# (httpc.c needs libcurl and csvread.c libcsv: only the programs that use
-# them link them.)
+# (httpc.c needs libcurl, csvread.c libcsv and suppress.c GLPK: only the
+# programs that use them link them.)
 HTTPC_OBJ := $(BUILD)/obj/backend/lib/httpc.o
 CSV_OBJ  := $(BUILD)/obj/backend/lib/csvread.o
-LIB_OBJ  := $(filter-out $(HTTPC_OBJ) $(CSV_OBJ),$(LIB_SRC:%.c=$(BUILD)/obj/%.o))
+SUPPRESS_OBJ := $(BUILD)/obj/backend/lib/suppress.o
+LIB_OBJ  := $(filter-out $(HTTPC_OBJ) $(CSV_OBJ) $(SUPPRESS_OBJ),$(LIB_SRC:%.c=$(BUILD)/obj/%.o))
 # mbedTLS natively: Debian's source package (see WebAssembly below) built
 # with backend/mbedtls_native_config.h into a static library; every native
 # object is compiled against that configuration.
@@ -234,7 +235,14 @@ $(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ) $(HTTPC
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lxlsxwriter -lcsv -lcurl -lpthread $(CORE_LIBS)
 
-$(BUILD)/tests/make_upload $(BUILD)/tests/open_shares $(BUILD)/tests/clear_report: $(BUILD)/tests/%: \
+$(BUILD)/tests/clear_report: $(BUILD)/obj/tests/integration/clear_report.o $(SUPPRESS_OBJ) \
+		$(BUILD)/obj/tests/common/clear_aggregate.o \
+		$(CORE_OBJ) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lglpk $(CORE_LIBS)
+
+$(BUILD)/tests/make_upload $(BUILD)/tests/open_shares: $(BUILD)/tests/%: \
 		$(BUILD)/obj/tests/integration/%.o $(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
@@ -252,6 +260,8 @@ $(BUILD)/tests/test_view $(BUILD)/tests/test_submission: $(BUILD)/obj/tests/comm
 $(BUILD)/tests/test_storage: $(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.c=%.o) \
 		$(BUILD)/obj/tests/unit/sync_vfs.o
 $(BUILD)/tests/test_storage: CHECK_LIBS += -lsqlite3
+$(BUILD)/tests/test_suppress: $(SUPPRESS_OBJ) $(BUILD)/obj/tests/common/clear_aggregate.o
+$(BUILD)/tests/test_suppress: CHECK_LIBS += -lglpk
 # The party-to-party messages' codec.
 $(BUILD)/tests/test_peer_msg: $(BUILD)/obj/backend/party/peer_msg.o
 # The party's authentication, on the example study.

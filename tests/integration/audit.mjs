@@ -118,6 +118,8 @@ function members(model, cell, bin = null) {
   for (let i = 0; i < model.total; i++) {
     const c = model.coords(i);
     if (!keys.every((k, j) => c[k] === cell.idx[j])) continue;
+    // (an empty interval, a bin edge outside the field's bounds, holds nobody)
+    if (model.dims.some((d, k) => d.intervals && d.intervals[c[k]][0] > d.intervals[c[k]][1])) continue;
     if (bin !== null) {
       const [lo, hi] = bounds(model, bin.field, c);
       if (lo > hi || lo < bin.lo || hi > bin.hi) continue;
@@ -143,7 +145,7 @@ function releasedValues(study, rows, model) {
   };
   const accepted = get('_study', '', 'submissions_accepted');
   if (!known(accepted)) throw new Error('audit: the report has no submissions_accepted row');
-  v.counts.push({ cells: [...Array(model.total).keys()], value: Number(accepted.value) });
+  v.counts.push({ cells: members(model, { by: [], idx: [] }), value: Number(accepted.value) });
   for (const a of study.analyses) {
     const cells = analysisCells(study, a);
     const stat = (c, s) => get(a.name, c.group, s);
@@ -154,8 +156,8 @@ function releasedValues(study, rows, model) {
     }
     for (const c of cells) {
       const all = members(model, c);
-      const suppressed = a.stats.some((s) => s !== 'histogram' && stat(c, s)?.note === 'suppressed')
-        || (a.stats.includes('histogram') && a.bins.some((b, i) => stat(c, binLabel(a, i))?.note === 'suppressed'));
+      // (a histogram's bins are values of their own, below)
+      const suppressed = a.stats.some((s) => s !== 'histogram' && isSuppressed(stat(c, s)));
       let n = null;
       const cnt = stat(c, 'count');
       if (known(cnt)) n = Number(cnt.value);
@@ -174,7 +176,7 @@ function releasedValues(study, rows, model) {
             total += Number(r.value);
           } else {
             allKnown = false;
-            if (r?.note === 'suppressed') v.suppressed.push({ analysis: a.name, group: c.group, statistic: label, kind: 'n', cells: bc });
+            if (isSuppressed(r)) v.suppressed.push({ analysis: a.name, group: c.group, statistic: label, kind: 'n', cells: bc });
           }
         }
         if (allKnown && n === null) n = total;
@@ -212,6 +214,12 @@ function releasedValues(study, rows, model) {
     }
   }
   return v;
+}
+
+/** Whether a row is suppressed: "suppressed" for its own size, or
+ *  "suppressed (...)" to protect another group. */
+function isSuppressed(row) {
+  return row !== undefined && row.value === '' && /^suppressed( \(.*\))?$/.test(row.note);
 }
 
 function binLabel(a, b) {

@@ -6,7 +6,13 @@
  * rows with its suppression), without any party: for the suppression
  * auditor's randomized studies (tests/integration/audit.mjs).
  *
- *   clear_report STUDY.json < ANSWERS.jsonl
+ *   clear_report [--suppress] STUDY.json < ANSWERS.jsonl
+ *
+ * --suppress: the units released as backend/lib/suppress.c decides them
+ * (primary and complementary suppression; the number of complementary
+ * suppressions goes to stderr), instead of study_result's cell rule.
+ *
+ * The aggregate is tests/common/clear_aggregate.c's.
  *
  * STUDY.json: a study file, sealed or not. ANSWERS.jsonl: one answer per
  * line, a JSON object as `mpc submit` reads a row (field name to value).
@@ -17,10 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clear_aggregate.h"
 #include "fileio.h"
-#include "field.h"
 #include "prio3.h"
 #include "study.h"
+#include "suppress.h"
 
 #define MAX_LINE (1 << 16)
 
@@ -32,65 +39,61 @@ static void die(const char *what, const char *why)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: clear_report STUDY.json < ANSWERS.jsonl\n");
+    int suppress = argc == 3 && strcmp(argv[1], "--suppress") == 0;
+    if (argc != 2 + suppress) {
+        fprintf(stderr, "usage: clear_report [--suppress] STUDY.json < ANSWERS.jsonl\n");
         return 2;
     }
+    const char *path = argv[1 + suppress];
     char err[STUDY_ERR_SIZE];
     size_t len;
     char *text = NULL;
-    if (fileio_read(argv[1], STUDY_MAX_JSON, &text, &len) != 0)
-        die(argv[1], "cannot be read");
+    if (fileio_read(path, STUDY_MAX_JSON, &text, &len) != 0)
+        die(path, "cannot be read");
     study *s = NULL;
     int sealed = strstr(text, "\"signature\"") != NULL;
     if (study_parse(text, len, sealed, &s, err, sizeof err) != CORE_OK)
-        die(argv[1], err);
-    const circuit *c = prio3_circuit(study_prio3(s));
-    felem *meas = calloc(c->meas_len, sizeof *meas), *out = calloc(c->output_len, sizeof *out);
-    felem *agg = calloc(c->output_len, sizeof *agg);
-    core_u128 *result = calloc(c->output_len, sizeof *result);
-    uint64_t *raw = calloc(study_meas_count(s), sizeof *raw);
+        die(path, err);
+    core_u128 *result = calloc(prio3_output_len(study_prio3(s)), sizeof *result);
     char *line = malloc(MAX_LINE);
-    if (!meas || !out || !agg || !result || !raw || !line)
+    size_t n = 0, cap = 1024;
+    cJSON **answers = malloc(cap * sizeof *answers);
+    if (result == NULL || line == NULL || answers == NULL)
         die("memory", "out of memory");
-    uint64_t n = 0;
     while (fgets(line, MAX_LINE, stdin) != NULL) {
         if (line[0] == '\n')
             continue;
-        cJSON *answer = cJSON_Parse(line);
-        if (answer == NULL || study_encode_answer(s, answer, raw, err, sizeof err) != CORE_OK ||
-            c->ops->encode(c, raw, meas) != CORE_OK)
-            die("an answer", answer == NULL ? "not JSON" : err);
-        cJSON_Delete(answer);
-        c->ops->truncate(c, meas, out);
-        for (size_t i = 0; i < c->output_len; i++)
-            agg[i] = field_add(c->field, agg[i], out[i]);
-        n++;
+        if (n == cap && (answers = realloc(answers, (cap *= 2) * sizeof *answers)) == NULL)
+            die("memory", "out of memory");
+        if ((answers[n++] = cJSON_Parse(line)) == NULL)
+            die("an answer", "not JSON");
     }
-    /* The aggregate as one party's share, the others zero: unshard decodes it. */
-    const prio3 *v = study_prio3(s);
-    size_t os = prio3_out_share_size(v);
-    uint8_t *shares = calloc(prio3_shares(v), os);
-    if (shares == NULL)
-        die("memory", "out of memory");
-    field_vec_encode(c->field, agg, c->output_len, shares);
-    if (prio3_unshard(v, shares, prio3_shares(v) * os, n, result) != CORE_OK)
-        die("the aggregate", "it does not decode");
-    free(shares);
+    if (clear_aggregate(s, answers, n, result, err, sizeof err) != 0)
+        die("the answers", err);
     cJSON *rows = NULL;
-    if (study_result(s, result, n, 0, &rows) != CORE_OK)
+    if (n < study_min_submissions(s))
         die("the result", "fewer answers than the study's min_submissions");
+    if (suppress) {
+        uint8_t *state = malloc(study_num_units(s) + 1);
+        size_t added = 0;
+        if (state == NULL || suppress_pattern(s, result, n, state, &added, err, sizeof err) != 0 ||
+            study_result_states(s, result, n, 0, state, &rows) != CORE_OK)
+            die("the suppression", state == NULL ? "out of memory" : err);
+        fprintf(stderr, "complementary suppressions: %zu\n", added);
+        free(state);
+    } else if (study_result(s, result, n, 0, &rows) != CORE_OK) {
+        die("the result", "out of memory");
+    }
     char *printed = cJSON_PrintUnformatted(rows);
     if (printed == NULL)
         die("memory", "out of memory");
     printf("%s\n", printed);
     free(printed);
     cJSON_Delete(rows);
-    free(meas);
-    free(out);
-    free(agg);
+    for (size_t k = 0; k < n; k++)
+        cJSON_Delete(answers[k]);
+    free(answers);
     free(result);
-    free(raw);
     free(line);
     free(text);
     study_free(s);

@@ -655,6 +655,16 @@ const char *study_field_label(const study *s, size_t i)
     return s->fields[i].label;
 }
 
+int64_t study_field_min(const study *s, size_t i)
+{
+    return s->fields[i].min;
+}
+
+int64_t study_field_max(const study *s, size_t i)
+{
+    return s->fields[i].max;
+}
+
 unsigned study_num_parties(const study *s)
 {
     return s->num_parties;

@@ -80,6 +80,8 @@ uint64_t study_min_cell_count(const study *s);
 
 /* The fields, in the study's order (the order of study_encode_texts). */
 size_t study_num_fields(const study *s);
+int64_t study_field_min(const study *s, size_t i); /* an integer field's bounds */
+int64_t study_field_max(const study *s, size_t i);
 const char *study_field_name(const study *s, size_t i);
 const char *study_field_label(const study *s, size_t i);
 
@@ -189,6 +191,22 @@ size_t study_hpke_aad(const study *s, const uint8_t report_id[STUDY_REPORT_ID_SI
 CORE_MUST_CHECK core_err study_result(const study *s, const core_u128 *aggregate,
                                       uint64_t num_reports, uint64_t num_rejected, cJSON **rows);
 
+/* The state of a unit of release (study_num_units, below): released, or
+ * suppressed for its own small size (note "suppressed") or to protect
+ * another unit (note "suppressed (to protect another group)"). */
+enum { STUDY_RELEASED = 0, STUDY_PRIMARY = 1, STUDY_COMPLEMENTARY = 2 };
+#define STUDY_NOTE_PRIMARY "suppressed"
+#define STUDY_NOTE_COMPLEMENTARY "suppressed (to protect another group)"
+
+/* study_result with every unit's state given (state: study_num_units(s)
+ * bytes, as backend/lib/suppress.c decides them); study_result itself uses
+ * the cell rule: a cell with fewer than min_cell_count contributors is
+ * suppressed with its bins. A gap is suppressed with its cell or with its
+ * reference cell (then with that cell's note). */
+CORE_MUST_CHECK core_err study_result_states(const study *s, const core_u128 *aggregate,
+                                             uint64_t num_reports, uint64_t num_rejected,
+                                             const uint8_t *state, cJSON **rows);
+
 /* The analyses, in the study's order: the name, the "by" fields (field
  * indices, in order) and the cells (the cross product of the "by" fields'
  * choices, the first field slowest; 1 without "by"). study_cell_choice is
@@ -235,6 +253,59 @@ CORE_MUST_CHECK core_err study_check_rows(const study *s, const cJSON *rows, stu
  * min_cell_count contributors. Every party withholds the others. */
 void study_count_outputs(const study *s, uint8_t *is_count);
 void study_open_mask(const study *s, const core_u128 *counts, uint64_t num_reports, uint8_t *open);
+/* The same from every unit's state: the counts, and the sums of the
+ * released cells. */
+void study_open_mask_states(const study *s, const uint8_t *state, uint8_t *open);
+
+/* ---- the release model (study_model.c; docs/COMPUTE.md, "Suppression") -- */
+
+/* A unit of release: a cell of an analysis (its count and, if the analysis
+ * has sum, mean or stddev, its sum and sum of squares of field `of`; and
+ * its gap) or one histogram bin of a cell (bin != STUDY_NO_BIN). Units are
+ * numbered per analysis in the study's order: its cells (if it has a
+ * statistic other than histogram), then its cells' bins, cell by cell.
+ * Suppression decides for each unit whether it is released. */
+#define STUDY_NO_BIN ((size_t)-1)
+#define STUDY_MAX_FINEST 100000           /* finest cells of a study */
+#define STUDY_MAX_MODEL ((size_t)1 << 27) /* units x finest cells */
+
+typedef struct study_unit {
+    size_t analysis, cell, bin;
+    uint64_t n;          /* its contributors, from the counts */
+    int field;           /* the integer field whose sum it releases, or -1 */
+    int squares;         /* 1 if it releases that field's sum of squares */
+    size_t first, count; /* its finest cells: members[first .. first + count) */
+} study_unit;
+
+typedef struct study_model {
+    const study *s;
+    size_t num_finest, num_units;
+    study_unit *units;
+    size_t *members;
+    struct study_model_dims *dims; /* (private) */
+} study_model;
+
+/* The number of units of s, and the unit of analysis i's cell c (bin:
+ * STUDY_NO_BIN for the cell's own values; SIZE_MAX if it has none). */
+size_t study_num_units(const study *s);
+size_t study_unit_of(const study *s, size_t i, size_t c, size_t bin);
+
+/* The model of s with its counts (as study_open_mask takes them): every
+ * unit with its contributors and the finest cells it adds up. The finest
+ * cells are the cross product of every field some analysis groups by and,
+ * for each integer field with histograms, the intervals between all of
+ * its bins' edges. CORE_EINVAL if there are more than STUDY_MAX_FINEST
+ * finest cells or units x finest cells exceed STUDY_MAX_MODEL, CORE_ENOMEM.
+ * Free with study_model_free (NULL is fine). */
+CORE_MUST_CHECK core_err study_model_new(const study *s, const core_u128 *counts,
+                                         uint64_t num_reports, study_model **out);
+void study_model_free(study_model *m);
+
+/* The bounds of integer field `field` in finest cell f: the field's, or
+ * its interval there if the field is binned. study_model_empty: 1 if
+ * finest cell f can hold nobody (an empty interval). */
+void study_model_bounds(const study_model *m, int field, size_t f, int64_t *lo, int64_t *hi);
+int study_model_empty(const study_model *m, size_t f);
 
 /* The analysis plan in plain language: a new cJSON array of strings, one
  * per analysis. */

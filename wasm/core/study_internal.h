@@ -125,6 +125,14 @@ void study_cell_choices(const study *s, const study_analysis *a, size_t c,
  * (docs/HARDENING.md). 0, or -1 without memory. */
 int study_group_name(const study *s, const study_analysis *a, size_t c, buf *out);
 
+/* The contributors of cell c of a: its count, or its bins' total, or
+ * num_reports without "by". */
+uint64_t study_cell_count(const study *s, const study_analysis *a, const core_u128 *agg,
+                          uint64_t num_reports, size_t c);
+
+/* The first unit of analysis i (study_model.c). */
+size_t study_unit_base(const study *s, size_t i);
+
 /* "histogram[LO;HI)" of bin b ("histogram[LO;)" for the last). */
 void study_bin_name(const study_analysis *a, size_t b, char *out, size_t size);
 

@@ -89,25 +89,32 @@ int study_group_name(const study *s, const study_analysis *a, size_t c, buf *out
 /* The statistics of one cell. */
 typedef struct cell_stats {
     uint64_t n;
-    int suppressed;
     i128 sum;    /* of the values */
     double mean; /* valid if n > 0 */
     int has_mean;
 } cell_stats;
 
+uint64_t study_cell_count(const study *s, const study_analysis *a, const core_u128 *agg,
+                          uint64_t num_reports, size_t c)
+{
+    (void)s;
+    uint64_t n = 0;
+    if (a->out_count != SIZE_MAX) {
+        n = agg[a->out_count + c].lo;
+    } else if (a->num_by > 0) {
+        for (size_t b = 0; b < a->num_bins; b++)
+            n += agg[a->out_hist + c * a->num_bins + b].lo;
+    } else {
+        n = num_reports;
+    }
+    return n;
+}
+
 static cell_stats cell_of(const study *s, const study_analysis *a, const core_u128 *agg,
                           uint64_t num_reports, size_t c)
 {
     cell_stats st = {0};
-    if (a->out_count != SIZE_MAX) {
-        st.n = agg[a->out_count + c].lo;
-    } else if (a->num_by > 0) {
-        for (size_t b = 0; b < a->num_bins; b++)
-            st.n += agg[a->out_hist + c * a->num_bins + b].lo;
-    } else {
-        st.n = num_reports;
-    }
-    st.suppressed = st.n < s->min_cell_count;
+    st.n = study_cell_count(s, a, agg, num_reports, c);
     if (a->out_sum != SIZE_MAX && st.n > 0) {
         const study_field *f = &s->fields[a->of];
         st.sum = (i128)to_u128(agg[a->out_sum + c]) + (i128)st.n * f->min;
@@ -153,9 +160,26 @@ void study_bin_name(const study_analysis *a, size_t b, char *out, size_t size)
     snprintf(out, size, "histogram[%s;%s)", lo, hi);
 }
 
-static core_err analysis_rows(const study *s, const study_analysis *a, const cJSON *spec,
-                              const core_u128 *agg, uint64_t num_reports, cJSON *rows)
+/* The note of a unit's state. */
+static const char *state_note(uint8_t state)
 {
+    return state == STUDY_RELEASED  ? ""
+           : state == STUDY_PRIMARY ? STUDY_NOTE_PRIMARY
+                                    : STUDY_NOTE_COMPLEMENTARY;
+}
+
+/* The state of analysis i's cell c (its own values; released if it has
+ * none) and of its bin b. */
+static uint8_t cell_state(const study *s, const uint8_t *state, size_t i, size_t c)
+{
+    size_t u = study_unit_of(s, i, c, STUDY_NO_BIN);
+    return u == SIZE_MAX ? STUDY_RELEASED : state[u];
+}
+
+static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const core_u128 *agg,
+                              uint64_t num_reports, const uint8_t *state, cJSON *rows)
+{
+    const study_analysis *a = &s->analyses[i];
     core_err err = CORE_OK;
     char value[64], stat[STUDY_STAT_SIZE];
     buf gb = BUF_INIT(STUDY_MAX_JSON);
@@ -167,7 +191,8 @@ static core_err analysis_rows(const study *s, const study_analysis *a, const cJS
         }
         const char *group = gb.len ? (const char *)gb.p : "";
         cell_stats st = cell_of(s, a, agg, num_reports, c);
-        const char *sup = st.suppressed ? "suppressed" : "";
+        uint8_t cs = cell_state(s, state, i, c);
+        const char *sup = state_note(cs);
         const cJSON *name;
         cJSON_ArrayForEach(name, stats)
         {
@@ -178,14 +203,15 @@ static core_err analysis_rows(const study *s, const study_analysis *a, const cJS
                 for (size_t b = 0; b < a->num_bins && err == CORE_OK; b++) {
                     study_bin_name(a, b, stat, sizeof stat);
                     value[0] = '\0';
-                    if (!st.suppressed)
+                    uint8_t bs = state[study_unit_of(s, i, c, b)];
+                    if (bs == STUDY_RELEASED)
                         snprintf(value, sizeof value, "%llu",
                                  (unsigned long long)agg[a->out_hist + c * a->num_bins + b].lo);
-                    err = add_row(rows, a->name, group, stat, value, sup);
+                    err = add_row(rows, a->name, group, stat, value, state_note(bs));
                 }
                 continue;
             }
-            if (!st.suppressed) {
+            if (cs == STUDY_RELEASED) {
                 if (strcmp(k, "count") == 0) {
                     snprintf(value, sizeof value, "%llu", (unsigned long long)st.n);
                 } else if (strcmp(k, "sum") == 0) {
@@ -209,8 +235,9 @@ static core_err analysis_rows(const study *s, const study_analysis *a, const cJS
             cell_stats ref = cell_of(s, a, agg, num_reports, r);
             const char *note = "";
             value[0] = '\0';
-            if (st.suppressed || ref.suppressed)
-                note = "suppressed";
+            uint8_t rs = cell_state(s, state, i, r);
+            if (cs != STUDY_RELEASED || rs != STUDY_RELEASED)
+                note = state_note(cs != STUDY_RELEASED ? cs : rs);
             else if (!st.has_mean || !ref.has_mean || ref.mean == 0)
                 note = "undefined";
             else if (r == c)
@@ -224,8 +251,45 @@ static core_err analysis_rows(const study *s, const study_analysis *a, const cJS
     return err;
 }
 
+/* The cell rule's states (study_result, study_open_mask): a cell with
+ * fewer than min_cell_count contributors is suppressed, its bins with it.
+ * A new buffer of study_num_units(s) bytes, or NULL. */
+static uint8_t *cell_rule_states(const study *s, const core_u128 *agg, uint64_t num_reports)
+{
+    size_t nu = study_num_units(s);
+    uint8_t *state = malloc(nu ? nu : 1);
+    if (state == NULL)
+        return NULL;
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        for (size_t c = 0; c < a->cells; c++) {
+            uint8_t v = study_cell_count(s, a, agg, num_reports, c) < s->min_cell_count
+                            ? STUDY_PRIMARY
+                            : STUDY_RELEASED;
+            size_t u = study_unit_of(s, i, c, STUDY_NO_BIN);
+            if (u != SIZE_MAX)
+                state[u] = v;
+            for (size_t b = 0; (a->stats & STAT_HISTOGRAM) && b < a->num_bins; b++)
+                state[study_unit_of(s, i, c, b)] = v;
+        }
+    }
+    return state;
+}
+
 core_err study_result(const study *s, const core_u128 *aggregate, uint64_t num_reports,
                       uint64_t num_rejected, cJSON **out)
+{
+    *out = NULL;
+    uint8_t *state = cell_rule_states(s, aggregate, num_reports);
+    if (state == NULL)
+        return CORE_ENOMEM;
+    core_err e = study_result_states(s, aggregate, num_reports, num_rejected, state, out);
+    free(state);
+    return e;
+}
+
+core_err study_result_states(const study *s, const core_u128 *aggregate, uint64_t num_reports,
+                             uint64_t num_rejected, const uint8_t *state, cJSON **out)
 {
     *out = NULL;
     if (num_reports < s->min_submissions)
@@ -241,8 +305,8 @@ core_err study_result(const study *s, const core_u128 *aggregate, uint64_t num_r
         err = add_row(rows, "_study", "", "submissions_rejected", v, "");
     const cJSON *spec = cJSON_GetObjectItemCaseSensitive(s->doc, "analyses");
     for (size_t i = 0; i < s->num_analyses && err == CORE_OK; i++)
-        err = analysis_rows(s, &s->analyses[i], cJSON_GetArrayItem(spec, (int)i), aggregate,
-                            num_reports, rows);
+        err = analysis_rows(s, i, cJSON_GetArrayItem(spec, (int)i), aggregate, num_reports, state,
+                            rows);
     if (err != CORE_OK) {
         cJSON_Delete(rows);
         return err;
@@ -267,11 +331,22 @@ void study_count_outputs(const study *s, uint8_t *is_count)
 
 void study_open_mask(const study *s, const core_u128 *counts, uint64_t num_reports, uint8_t *open)
 {
+    uint8_t *state = cell_rule_states(s, counts, num_reports);
+    if (state == NULL) { /* (nothing but the counts, then) */
+        study_count_outputs(s, open);
+        return;
+    }
+    study_open_mask_states(s, state, open);
+    free(state);
+}
+
+void study_open_mask_states(const study *s, const uint8_t *state, uint8_t *open)
+{
     study_count_outputs(s, open);
     for (size_t i = 0; i < s->num_analyses; i++) {
         const study_analysis *a = &s->analyses[i];
         for (size_t c = 0; c < a->cells; c++) {
-            uint8_t ok = !cell_of(s, a, counts, num_reports, c).suppressed;
+            uint8_t ok = cell_state(s, state, i, c) == STUDY_RELEASED;
             if (a->out_sum != SIZE_MAX)
                 open[a->out_sum + c] = ok;
             if (a->out_sq != SIZE_MAX)
