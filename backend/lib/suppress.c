@@ -222,7 +222,8 @@ static int margin(const study_model *m, const uint8_t *state, uint64_t num_repor
     return 0;
 }
 
-/* Whether unit v is linked to unit u (suppress.h). mark: u's finest cells. */
+/* Whether unit v is linked to unit u (suppress.h). mark: u's finest cells
+ * (NULL: only the links within an analysis). */
 static int linked(const study_model *m, size_t u, size_t v, const uint8_t *mark)
 {
     const study_unit *x = &m->units[u], *y = &m->units[v];
@@ -237,7 +238,7 @@ static int linked(const study_model *m, size_t u, size_t v, const uint8_t *mark)
             differ += study_cell_choice(s, i, x->cell, k) != study_cell_choice(s, i, y->cell, k);
         return differ == 1;
     }
-    for (size_t k = 0; k < y->count; k++)
+    for (size_t k = 0; mark != NULL && k < y->count; k++)
         if (mark[m->members[y->first + k]])
             return 1;
     return 0;
@@ -256,10 +257,37 @@ static int by_size(const void *a, const void *b)
     return (x->unit > y->unit) - (x->unit < y->unit);
 }
 
-/* Suppresses one more unit for u (suppress.h's choice). 1 if one was
- * chosen, 0 if no linked unit is left, -1 on failure. */
+/* Whether released unit v is a candidate at level: 0, linked to u; 1,
+ * linked to any suppressed unit; 2, any. mark: the finest cells of u (0)
+ * or of every suppressed unit (1). */
+static int candidate_at(const study_model *m, const uint8_t *state, size_t u, size_t v, int level,
+                        const uint8_t *mark)
+{
+    if (v == u || state[v] != STUDY_RELEASED)
+        return 0;
+    if (level == 2)
+        return 1;
+    if (level == 0)
+        return linked(m, u, v, mark);
+    for (size_t w = 0; w < m->num_units; w++)
+        if (state[w] != STUDY_RELEASED && linked(m, w, v, NULL))
+            return 1;
+    const study_unit *y = &m->units[v];
+    for (size_t k = 0; k < y->count; k++)
+        if (mark[m->members[y->first + k]])
+            return 1;
+    return 0;
+}
+
+/* Suppresses one more unit for u, whose margin is now `now`: among the
+ * released units linked to u, the first (fewest contributors) whose
+ * suppression protects u, else the one that widens u's margin most; if
+ * none widens it, the same among the units linked to any suppressed unit,
+ * then among all; if none at all widens it, the smallest unit linked to u
+ * (or, failing that, to any suppressed unit, or any): two together may
+ * be needed. 1 with *chosen, 0 if no unit is left, -1 on failure. */
 static int complement(const study_model *m, uint8_t *state, uint64_t num_reports, size_t u,
-                      size_t *chosen)
+                      double now, size_t *chosen)
 {
     uint8_t *mark = calloc(m->num_finest, 1);
     candidate *c = calloc(m->num_units, sizeof *c);
@@ -268,32 +296,48 @@ static int complement(const study_model *m, uint8_t *state, uint64_t num_reports
         free(c);
         return -1;
     }
-    const study_unit *x = &m->units[u];
-    for (size_t k = 0; k < x->count; k++)
-        mark[m->members[x->first + k]] = 1;
-    size_t n = 0;
-    for (size_t v = 0; v < m->num_units; v++)
-        if (v != u && state[v] == STUDY_RELEASED && linked(m, u, v, mark))
-            c[n++] = (candidate){v, m->units[v].n};
-    qsort(c, n, sizeof *c, by_size);
-    int rc = 0;
-    double best = -1;
-    for (size_t k = 0; k < n; k++) {
-        double g;
-        state[c[k].unit] = STUDY_COMPLEMENTARY;
-        int e = margin(m, state, num_reports, u, &g);
-        state[c[k].unit] = STUDY_RELEASED;
-        if (e != 0) {
-            rc = -1;
-            break;
+    int rc = 0, have_fallback = 0;
+    size_t fallback = 0;
+    for (int level = 0; level < 3 && rc == 0; level++) {
+        memset(mark, 0, m->num_finest);
+        for (size_t w = 0; w < m->num_units; w++) {
+            if (level == 0 ? w != u : state[w] == STUDY_RELEASED)
+                continue;
+            const study_unit *x = &m->units[w];
+            for (size_t k = 0; k < x->count; k++)
+                mark[m->members[x->first + k]] = 1;
         }
-        if (g > best + EPS) {
-            best = g;
-            *chosen = c[k].unit;
-            rc = 1;
+        size_t n = 0;
+        for (size_t v = 0; v < m->num_units; v++)
+            if (candidate_at(m, state, u, v, level, mark))
+                c[n++] = (candidate){v, m->units[v].n};
+        qsort(c, n, sizeof *c, by_size);
+        if (n > 0 && !have_fallback) {
+            fallback = c[0].unit;
+            have_fallback = 1;
         }
-        if (g >= 1 - EPS)
-            break;
+        double best = now + EPS;
+        for (size_t k = 0; k < n; k++) {
+            double g;
+            state[c[k].unit] = STUDY_COMPLEMENTARY;
+            int e = margin(m, state, num_reports, u, &g);
+            state[c[k].unit] = STUDY_RELEASED;
+            if (e != 0) {
+                rc = -1;
+                break;
+            }
+            if (g > best) {
+                best = g;
+                *chosen = c[k].unit;
+                rc = 1;
+            }
+            if (g >= 1 - EPS)
+                break;
+        }
+    }
+    if (rc == 0 && have_fallback) {
+        *chosen = fallback;
+        rc = 1;
     }
     free(mark);
     free(c);
@@ -340,7 +384,7 @@ int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_repor
             head++;
         } else {
             size_t v = 0;
-            int got = complement(m, state, num_reports, u, &v);
+            int got = complement(m, state, num_reports, u, g, &v);
             if (got == 1) {
                 state[v] = STUDY_COMPLEMENTARY;
                 queue[tail++] = v; /* (each unit enters once: it is then suppressed) */

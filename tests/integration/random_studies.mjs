@@ -44,7 +44,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { audit } from './audit.mjs';
+import { audit, describe } from './audit.mjs';
 import { clearStats, compareReport } from './clear_stats.mjs';
 import { build } from './lib.mjs';
 
@@ -207,12 +207,6 @@ function attempt(r, seed) {
   const byCells = (a) => (a.by ?? []).reduce((x, n) => x * labelsOf(cats.find((c) => c.name === n)).length, 1);
   if (finestCells(study) > MAX_FINEST || analyses.some((a) => byCells(a) > MAX_CELLS)
     || analyses.reduce((x, a) => x + byCells(a) * lpsPerGroup(a), 0) > MAX_LPS) return null;
-  // The core refuses a study whose analyses are all ungrouped counts
-  // (nothing for the circuit to output: "the study cannot be compiled:
-  // size exceeds a limit of the core"), though the schema and the rules of
-  // docs/STUDY.md allow it; random_studies.test.mjs has a todo test for it.
-  // Until the core takes it, such a study is drawn again.
-  if (analyses.every((a) => !(a.by ?? []).length && a.stats.every((s) => s === 'count'))) return null;
   return study;
 }
 
@@ -291,12 +285,12 @@ export function primaryRows(study, answers) {
 
 /** The rows the core releases for the answers (build/tests/clear_report,
  *  tests/integration/clear_report.c): {rows} or {error}. */
-export function coreRows(study, answers) {
+export function coreRows(study, answers, options = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mpc-random-'));
   try {
     const file = path.join(dir, 'study.json');
     fs.writeFileSync(file, JSON.stringify(study));
-    const r = spawnSync(path.join(build, 'tests', 'clear_report'), [file],
+    const r = spawnSync(path.join(build, 'tests', 'clear_report'), [...options, file],
       { input: answers.map((a) => `${JSON.stringify(a)}\n`).join(''), encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.error) return { error: `clear_report cannot run (${r.error.message}); make build/tests/clear_report` };
     if (r.status !== 0) return { error: `clear_report exited ${r.status}: ${r.stderr.trim()}` };
@@ -351,8 +345,48 @@ function unsound(study, answers, rows, f) {
  * findings: the auditor's on the primary-only rows; unsound: problems of
  * those findings (see unsound above).
  */
+const PRIMARY = 'suppressed';
+const COMPLEMENTARY = 'suppressed (to protect another group)';
+
+/** What is wrong with rows released with complementary suppression
+ *  (clear_report --suppress) for the answers: every released row equals
+ *  the statistics in the clear; a group or bin with 1 to min_cell_count - 1
+ *  contributors (where a count or bin row tells) is suppressed for its own
+ *  size, and nothing else is; the rest may be suppressed to protect
+ *  another group. A list of messages; the number of complementary rows. */
+export function checkPattern(study, answers, rows) {
+  const k = study.privacy.min_cell_count;
+  const clear = clearStats({ ...study, privacy: { ...study.privacy, min_cell_count: 0 } }, answers);
+  const problems = [];
+  let complementary = 0;
+  const seen = new Set();
+  for (const [a, g, st, value, note] of rows.slice(1)) {
+    const key = `${a}|${g}|${st}`;
+    seen.add(key);
+    const want = clear.get(key);
+    if (!want) { problems.push(`unexpected row ${key}`); continue; }
+    // The contributors of the row's unit: a bin's own value, else the group's count.
+    const n = st.startsWith('histogram[') ? Number(want.value) : Number(clear.get(`${a}|${g}|count`)?.value ?? NaN);
+    const small = n >= 1 && n < k;
+    if (note === PRIMARY || note === COMPLEMENTARY) {
+      if (value !== '') problems.push(`${key}: suppressed with a value`);
+      if (note === COMPLEMENTARY) complementary++;
+      if (note === PRIMARY && !Number.isNaN(n) && !small && st !== 'gap') problems.push(`${key}: "${note}" for ${n} contributors`);
+      if (note === COMPLEMENTARY && small && st !== 'gap') problems.push(`${key}: ${n} contributors, but not suppressed for its own size`);
+      continue;
+    }
+    if (small) problems.push(`${key}: released with ${n} contributors`);
+    if (note !== want.note) problems.push(`${key}: note "${note}", expected "${want.note}"`);
+    else if (typeof want.value === 'number') {
+      if (!(Math.abs(Number(value) - want.value) <= 1e-9 * Math.abs(want.value))) problems.push(`${key}: ${value}, expected ${want.value}`);
+    } else if (value !== want.value) problems.push(`${key}: "${value}", expected "${want.value}"`);
+  }
+  for (const key of clear.keys()) if (!seen.has(key)) problems.push(`missing row ${key}`);
+  return { problems, complementary };
+}
+
 export function checkSeed(seed) {
-  const out = { seed, summary: '', core: null, audit: null, findings: [], unsound: [] };
+  const out = { seed, summary: '', core: null, audit: null, findings: [], unsound: [], pattern: null, leaks: [], complementary: 0 };
   let study;
   let answers;
   try {
@@ -370,6 +404,20 @@ export function checkSeed(seed) {
   else {
     const problems = compareReport(expected, core.rows);
     if (problems.length) out.core = `${problems.length} differences: ${problems.slice(0, 8).join('; ')}`;
+  }
+  // Complementary suppression (backend/lib/suppress.c): what it releases
+  // is right, and the auditor finds nothing to work out.
+  const sup = coreRows(study, answers, ['--suppress']);
+  if (sup.error) out.pattern = sup.error;
+  else {
+    const c = checkPattern(study, answers, sup.rows);
+    out.complementary = c.complementary;
+    if (c.problems.length) out.pattern = `${c.problems.length} problems: ${c.problems.slice(0, 6).join('; ')}`;
+    try {
+      out.leaks = audit(study, sup.rows).findings.map(describe);
+    } catch (e) {
+      out.pattern = `the auditor failed: ${e.message}`;
+    }
   }
   const rows = primaryRows(study, answers);
   try {

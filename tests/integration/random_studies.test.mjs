@@ -6,6 +6,10 @@
  * - the core takes every study (its schema and compiler), and its release path (build/tests/clear_report:
  *   the circuit's encoding and truncation, unshard, study_result) gives
  *   the rows clear_stats.mjs computes apart from it;
+ * - complementary suppression (clear_report --suppress, backend/lib/suppress.c):
+ *   every released row equals the statistics in the clear, every group or
+ *   bin with 1 to min_cell_count - 1 contributors is suppressed for its own
+ *   size, and the auditor finds no suppressed value it can work out;
  * - control: the suppression auditor (audit.mjs) on today's primary-only
  *   release finds what can be worked out in a large share of the studies,
  *   and each finding is sound (a released value below min_cell_count, or a
@@ -60,6 +64,16 @@ describe(`the suppression auditor and the core on ${seeds.length} random studies
     assert.equal(bad.length, 0, `${bad.length} of ${results.length} studies:\n${report(bad, (r) => r.core)}`);
   });
 
+  test('complementary suppression: every released value right, nothing suppressed can be worked out', () => {
+    const failed = results.filter((r) => r.pattern !== null);
+    assert.equal(failed.length, 0, `${failed.length} of ${results.length} studies:\n${report(failed, (r) => r.pattern)}`);
+    const leaky = results.filter((r) => r.leaks.length);
+    assert.equal(leaky.length, 0, `the auditor works out suppressed values in ${leaky.length} studies:\n${report(leaky, (r) => r.leaks.slice(0, 3).join('; '))}`);
+    const added = results.reduce((x, r) => x + r.complementary, 0);
+    console.log(`random studies, complementary suppression: no finding in ${results.length} studies; `
+      + `${added} rows suppressed to protect another group, in ${results.filter((r) => r.complementary).length} studies`);
+  });
+
   test('control: on primary-only suppression the auditor finds leaks, and each finding is sound', () => {
     const failed = results.filter((r) => r.audit !== null);
     assert.equal(failed.length, 0, `the auditor failed on ${failed.length} studies:\n${report(failed, (r) => r.audit)}`);
@@ -83,14 +97,11 @@ describe(`the suppression auditor and the core on ${seeds.length} random studies
   });
 });
 
-// A study of ungrouped counts alone is valid by the schema and the rules
-// of docs/STUDY.md, but the core does not compile it: layout_outputs
-// (wasm/core/study_circuit.c) allocates one output for it ("A study of only
-// ungrouped counts still releases one value") yet sets output_len to 0,
-// which circuit_check refuses (CORE_ELIMIT: "the study cannot be compiled:
-// size exceeds a limit of the core"). The generator draws such a study
-// again (random_studies.mjs); this passes once the core takes it.
-test('a study of ungrouped counts alone is compiled and released', { todo: 'the core refuses it (output_len 0)' }, () => {
+// A study of ungrouped counts alone: the circuit has nothing of its own
+// to output (before, the core refused it: "the study cannot be compiled:
+// size exceeds a limit of the core"), and its counts are the number of
+// submissions.
+test('a study of ungrouped counts alone is compiled and released', () => {
   const study = {
     format: 'mpc-study/1', id: 'ungrouped-counts', title: 'Ungrouped counts', access: 'open',
     fields: [{ name: 'member', label: 'Member?', type: 'boolean' }, { name: 'age', label: 'Age', type: 'integer', min: 18, max: 70 }],

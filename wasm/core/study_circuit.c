@@ -234,6 +234,13 @@ static core_err layout_outputs(study *s)
                 return CORE_ENOMEM;
         }
     }
+    if (n == 0) {
+        /* Its counts are the number of reports: the circuit still needs an
+         * output, the first wire's sum, which is neither a count nor a sum
+         * of any analysis, so every party withholds it (study_open_mask). */
+        s->outputs[0] = 0;
+        n = 1;
+    }
     s->output_len = n;
     return CORE_OK;
 }
