@@ -60,6 +60,23 @@ const labelsOf = (f) => (f.type === 'boolean' ? ['false', 'true'] : f.choices);
 /** The finest cells of a study: dims (the grouping fields, then the binned
  *  fields' intervals) and helpers to enumerate them. */
 function finest(study) {
+  const { dims, fields } = finestDims(study);
+  const total = dims.reduce((x, d) => x * d.size, 1);
+  if (total > MAX_FINEST) throw new Error(`audit: ${total} finest cells, more than ${MAX_FINEST}`);
+  const coords = (i) => {
+    const c = new Array(dims.length);
+    for (let k = dims.length - 1; k >= 0; k--) { c[k] = i % dims[k].size; i = Math.floor(i / dims[k].size); }
+    return c;
+  };
+  return { dims, total, coords, fields };
+}
+
+/** The number of finest cells of a study (what the auditor's LPs grow with). */
+export function finestCells(study) {
+  return finestDims(study).dims.reduce((x, d) => x * d.size, 1);
+}
+
+function finestDims(study) {
   const fields = new Map(study.fields.map((f) => [f.name, f]));
   const grouped = new Set(study.analyses.flatMap((a) => a.by ?? []));
   const dims = study.fields.filter((f) => grouped.has(f.name)).map((f) => ({ name: f.name, size: labelsOf(f).length }));
@@ -79,14 +96,7 @@ function finest(study) {
     intervals.push([lo, f.max]);
     dims.push({ name, size: intervals.length, intervals: intervals.map(([l, h]) => [Math.max(l, f.min), Math.min(h, f.max)]) });
   }
-  const total = dims.reduce((x, d) => x * d.size, 1);
-  if (total > MAX_FINEST) throw new Error(`audit: ${total} finest cells, more than ${MAX_FINEST}`);
-  const coords = (i) => {
-    const c = new Array(dims.length);
-    for (let k = dims.length - 1; k >= 0; k--) { c[k] = i % dims[k].size; i = Math.floor(i / dims[k].size); }
-    return c;
-  };
-  return { dims, total, coords, fields };
+  return { dims, fields };
 }
 
 /** The interval of field x in finest cell coordinates c: [lo, hi]. */

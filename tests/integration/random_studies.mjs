@@ -44,7 +44,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { audit, describe } from './audit.mjs';
+import { audit, describe, finestCells } from './audit.mjs';
 import { clearStats, compareReport } from './clear_stats.mjs';
 import { build } from './lib.mjs';
 
@@ -91,21 +91,7 @@ const RANGES = [[0, 100], [0, 1000], [-50, 50], [1, 10], [-1000, 1000], [0, 5], 
 const labelsOf = (f) => (f.type === 'boolean' ? ['false', 'true'] : f.choices);
 
 /** The number of finest cells the auditor models for a study. */
-export function finestCells(study) {
-  const fields = new Map(study.fields.map((f) => [f.name, f]));
-  const grouped = new Set(study.analyses.flatMap((a) => a.by ?? []));
-  let n = 1;
-  for (const name of grouped) n *= labelsOf(fields.get(name)).length;
-  const edges = new Map();
-  for (const a of study.analyses) {
-    if (!a.stats.includes('histogram')) continue;
-    const e = edges.get(a.of) ?? new Set();
-    for (const b of a.bins.slice(1)) e.add(b);
-    edges.set(a.of, e);
-  }
-  for (const e of edges.values()) n *= e.size + 1;
-  return n;
-}
+export { finestCells };
 
 /** Histogram bins for an integer field: 2 to 4 increasing lower edges, the
  *  first at or below min (sometimes below), none above max (sometimes at it). */
