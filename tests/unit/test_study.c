@@ -900,6 +900,59 @@ START_TEST(test_open_mask_threshold)
 }
 END_TEST
 
+/* A study of n choice fields of 50 choices each, one analysis by each:
+ * 50^n finest cells. */
+static core_err parse_crossed(size_t n, char *err)
+{
+    cJSON *doc = load_doc(VOTE);
+    cJSON *fields = cJSON_GetObjectItem(doc, "fields"), *analyses = cJSON_CreateArray();
+    for (size_t f = 0; f < n; f++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%zu", f);
+        cJSON *field = cJSON_CreateObject(), *choices = cJSON_CreateArray();
+        cJSON_AddStringToObject(field, "name", name);
+        cJSON_AddStringToObject(field, "label", name);
+        cJSON_AddStringToObject(field, "type", "choice");
+        for (int c = 0; c < 50; c++) {
+            char label[16];
+            snprintf(label, sizeof label, "c%d", c);
+            cJSON_AddItemToArray(choices, cJSON_CreateString(label));
+        }
+        cJSON_AddItemToObject(field, "choices", choices);
+        cJSON_AddItemToArray(fields, field);
+        cJSON *a = cJSON_CreateObject(), *by = cJSON_CreateArray(), *stats = cJSON_CreateArray();
+        snprintf(name, sizeof name, "by_f%zu", f);
+        cJSON_AddStringToObject(a, "name", name);
+        snprintf(name, sizeof name, "f%zu", f);
+        cJSON_AddItemToArray(by, cJSON_CreateString(name));
+        cJSON_AddItemToObject(a, "by", by);
+        cJSON_AddItemToArray(stats, cJSON_CreateString("count"));
+        cJSON_AddItemToObject(a, "stats", stats);
+        cJSON_AddItemToArray(analyses, a);
+    }
+    cJSON_ReplaceItemInObject(doc, "analyses", analyses);
+    char *text = cJSON_PrintUnformatted(doc);
+    study *st = NULL;
+    core_err e = study_parse(text, strlen(text), 0, &st, err, STUDY_ERR_SIZE);
+    study_free(st);
+    free(text);
+    cJSON_Delete(doc);
+    return e;
+}
+
+/* The analyses together must give a release model small enough to check
+ * suppression on (study.h, STUDY_MAX_FINEST): 2,500 finest cells pass,
+ * 125,000 are refused with a message that says what to change. */
+START_TEST(test_model_size)
+{
+    char err[STUDY_ERR_SIZE];
+    ck_assert_msg(parse_crossed(2, err) == CORE_OK, "%s", err);
+    ck_assert_int_eq(parse_crossed(3, err), CORE_ELIMIT);
+    ck_assert_msg(strstr(err, "more than 100000 finest cells") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "group by fewer fields or use fewer bins") != NULL, "%s", err);
+}
+END_TEST
+
 TU_MAIN("study", 120, test_examples_parse, test_hash_canonical, test_validation_errors,
         test_encode_answers, test_circuit_soundness, test_end_to_end_statistics, test_binding,
-        test_hostile_text, test_long_labels, test_open_mask_threshold)
+        test_hostile_text, test_long_labels, test_open_mask_threshold, test_model_size)

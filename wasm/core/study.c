@@ -406,6 +406,30 @@ static core_err load_analysis(study *s, size_t i, const cJSON *a, char *err, siz
     return CORE_OK;
 }
 
+/* Suppression is checked on the release model (study.h): the analyses
+ * together must give one small enough to check. */
+static core_err check_model_size(const study *s, char *err, size_t err_size)
+{
+    size_t finest = study_finest_count(s), units = study_num_units(s);
+    if (finest > STUDY_MAX_FINEST) {
+        study_errf(err, err_size,
+                   "analyses: together they group and bin the answers into more than %d finest "
+                   "cells (the cross product of every field they group by and of every "
+                   "histogram's bins), too many to check suppression; group by fewer fields or "
+                   "use fewer bins",
+                   STUDY_MAX_FINEST);
+        return CORE_ELIMIT;
+    }
+    if (units > STUDY_MAX_MODEL / finest) {
+        study_errf(err, err_size,
+                   "analyses: %zu groups and bins over %zu finest cells are too many to check "
+                   "suppression; use fewer analyses, groups or bins",
+                   units, finest);
+        return CORE_ELIMIT;
+    }
+    return CORE_OK;
+}
+
 static core_err load_parties(study *s, char *err, size_t err_size)
 {
     const cJSON *parties = cJSON_GetObjectItemCaseSensitive(s->doc, "parties"), *p;
@@ -583,6 +607,8 @@ core_err study_parse(const char *json, size_t len, unsigned flags, study **out, 
             goto cleanup;
         s->num_analyses++;
     }
+    if ((e = check_model_size(s, err, err_size)) != CORE_OK)
+        goto cleanup;
     if ((e = load_parties(s, err, err_size)) != CORE_OK)
         goto cleanup;
     if ((e = compute_study_hash(s->doc, s->hash)) != CORE_OK) {

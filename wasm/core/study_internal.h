@@ -133,6 +133,10 @@ uint64_t study_cell_count(const study *s, const study_analysis *a, const core_u1
 /* The first unit of analysis i (study_model.c). */
 size_t study_unit_base(const study *s, size_t i);
 
+/* The number of finest cells of s (study.h, "the release model"), or
+ * SIZE_MAX if it does not fit. */
+size_t study_finest_count(const study *s);
+
 /* "histogram[LO;HI)" of bin b ("histogram[LO;)" for the last). */
 void study_bin_name(const study_analysis *a, size_t b, char *out, size_t size);
 

@@ -62,6 +62,46 @@ size_t study_num_units(const study *s)
     return study_unit_base(s, s->num_analyses);
 }
 
+/* a x b, or SIZE_MAX if it overflows. */
+static size_t mul_sat(size_t a, size_t b)
+{
+    return a != 0 && b > SIZE_MAX / a ? SIZE_MAX : a * b;
+}
+
+static int cmp_i64(const void *x, const void *y);
+
+size_t study_finest_count(const study *s)
+{
+    size_t n = 1;
+    int grouped[STUDY_MAX_FIELDS] = {0};
+    for (size_t i = 0; i < s->num_analyses; i++)
+        for (size_t k = 0; k < s->analyses[i].num_by; k++)
+            grouped[s->analyses[i].by[k]] = 1;
+    for (size_t f = 0; f < s->num_fields; f++) {
+        if (grouped[f])
+            n = mul_sat(n, s->fields[f].num_choices);
+        int64_t cuts[STUDY_MAX_ANALYSES * STUDY_MAX_BINS];
+        size_t m = 0;
+        int binned = 0;
+        for (size_t i = 0; i < s->num_analyses; i++) {
+            const study_analysis *a = &s->analyses[i];
+            if (!(a->stats & STAT_HISTOGRAM) || a->of != (int)f)
+                continue;
+            binned = 1;
+            for (size_t b = 1; b < a->num_bins; b++)
+                cuts[m++] = a->bins[b];
+        }
+        if (!binned)
+            continue;
+        qsort(cuts, m, sizeof cuts[0], cmp_i64);
+        size_t u = 0;
+        for (size_t k = 0; k < m; k++)
+            u += k == 0 || cuts[k] != cuts[k - 1];
+        n = mul_sat(n, u + 1);
+    }
+    return n;
+}
+
 static int cmp_i64(const void *x, const void *y)
 {
     int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
