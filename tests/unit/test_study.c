@@ -907,14 +907,14 @@ static core_err parse_crossed(size_t n, char *err)
     cJSON *doc = load_doc(VOTE);
     cJSON *fields = cJSON_GetObjectItem(doc, "fields"), *analyses = cJSON_CreateArray();
     for (size_t f = 0; f < n; f++) {
-        char name[16];
+        char name[48];
         snprintf(name, sizeof name, "f%zu", f);
         cJSON *field = cJSON_CreateObject(), *choices = cJSON_CreateArray();
         cJSON_AddStringToObject(field, "name", name);
         cJSON_AddStringToObject(field, "label", name);
         cJSON_AddStringToObject(field, "type", "choice");
         for (int c = 0; c < 50; c++) {
-            char label[16];
+            char label[32];
             snprintf(label, sizeof label, "c%d", c);
             cJSON_AddItemToArray(choices, cJSON_CreateString(label));
         }
