@@ -100,14 +100,26 @@ static void open_body(const study *s, const party_keys *keys, const char *line, 
     cJSON_Delete(doc);
 }
 
-static void print_hex(const char *name, const uint8_t *p, size_t n, const char *end)
+/* Adds member name to obj: the n bytes at p in hex. */
+static void add_hex(cJSON *obj, const char *name, const uint8_t *p, size_t n)
 {
     char *h = malloc(2 * n + 1);
     if (h == NULL)
         die("memory", "out of memory");
     hex_encode(p, n, h);
-    printf("\"%s\":\"%s\"%s", name, h, end);
+    cJSON_AddStringToObject(obj, name, h);
     free(h);
+}
+
+/* Prints obj as one line and frees it. */
+static void print_line(cJSON *obj)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    if (text == NULL)
+        die("memory", "out of memory");
+    printf("%s\n", text);
+    free(text);
+    cJSON_Delete(obj);
 }
 
 static int by_report(const void *a, const void *b)
@@ -186,15 +198,14 @@ static void released(const study *s, opened *o, size_t count)
     if (prio3_unshard(v, counts, n * os, reports, combined) != CORE_OK)
         die("the counts", "they do not combine");
     study_open_mask(s, combined, reports, open);
-    printf("{\"reports\":%llu,\"entries\":%zu,\"element_size\":%zu,\"closed\":[",
-           (unsigned long long)reports, len, elem);
-    int first = 1;
+    cJSON *head = cJSON_CreateObject(), *closed = cJSON_AddArrayToObject(head, "closed");
+    cJSON_AddNumberToObject(head, "reports", (double)reports);
+    cJSON_AddNumberToObject(head, "entries", (double)len);
+    cJSON_AddNumberToObject(head, "element_size", (double)elem);
     for (size_t e = 0; e < len; e++)
-        if (!open[e]) {
-            printf("%s%zu", first ? "" : ",", e);
-            first = 0;
-        }
-    printf("]}\n");
+        if (!open[e])
+            cJSON_AddItemToArray(closed, cJSON_CreateNumber((double)e));
+    print_line(head);
     for (unsigned i = 0; i < n; i++) {
         uint8_t *share = agg + i * os, digest[32];
         for (size_t e = 0; e < len; e++)
@@ -203,8 +214,11 @@ static void released(const study *s, opened *o, size_t count)
         char *b = b64_encode(share, os, 0);
         if (b == NULL || mbedtls_sha256_ret(share, os, digest, 0) != 0)
             die("memory", "out of memory");
-        printf("{\"party\":%u,\"released\":\"%s\",", i, b);
-        print_hex("digest", digest, sizeof digest, "}\n");
+        cJSON *line = cJSON_CreateObject();
+        cJSON_AddNumberToObject(line, "party", i);
+        cJSON_AddStringToObject(line, "released", b);
+        add_hex(line, "digest", digest, sizeof digest);
+        print_line(line);
         free(b);
     }
     free(agg);
@@ -246,10 +260,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "shares") == 0) {
         for (size_t k = 0; k < count; k++) {
-            printf("{\"party\":%u,", o[k].party);
-            print_hex("report_id", o[k].report_id, STUDY_REPORT_ID_SIZE, ",");
-            print_hex("enc", o[k].enc, HPKE_NENC, ",");
-            print_hex("share", o[k].share, o[k].share_len, "}\n");
+            cJSON *row = cJSON_CreateObject();
+            cJSON_AddNumberToObject(row, "party", o[k].party);
+            add_hex(row, "report_id", o[k].report_id, STUDY_REPORT_ID_SIZE);
+            add_hex(row, "enc", o[k].enc, HPKE_NENC);
+            add_hex(row, "share", o[k].share, o[k].share_len);
+            print_line(row);
         }
     } else {
         released(s, o, count);
