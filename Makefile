@@ -215,7 +215,7 @@ PARTY_EMBED := party_sql schema/party.sql \
                web_lib_dom_js web/lib/dom.js web_lib_link_js web/lib/link.js \
                web_lib_page_error_js web/lib/page_error.js \
                web_core_wasm $(WEB)/mpc_core.wasm
-SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lpthread
+SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lglpk -lpthread
 
 # (mpc_core.wasm is written with mpc_core.js, which stands for both.)
 $(PARTY_GEN): $(filter %.sql %.html %.css %.js,$(PARTY_EMBED)) $(EMBED)
@@ -224,7 +224,7 @@ $(PARTY_GEN): $(filter %.sql %.html %.css %.js,$(PARTY_EMBED)) $(EMBED)
 	$(Q)$(EMBED) $@ $(PARTY_EMBED)
 
 $(BUILD)/bin/mpc-party: $(PARTY_SRC:%.c=$(BUILD)/obj/%.o) $(PARTY_GEN:%.c=%.o) $(CORE_OBJ) \
-		$(LIB_OBJ) $(HTTPC_OBJ)
+		$(LIB_OBJ) $(HTTPC_OBJ) $(SUPPRESS_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SERVER_LIBS) $(CORE_LIBS)
@@ -247,6 +247,9 @@ $(BUILD)/tests/make_upload $(BUILD)/tests/open_shares: $(BUILD)/tests/%: \
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
+
+$(BUILD)/tests/open_shares: $(SUPPRESS_OBJ)
+$(BUILD)/tests/open_shares: CORE_LIBS += -lglpk
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/tests/unit/testutil.o \
 		$(CORE_OBJ) $(LIB_OBJ)
@@ -405,7 +408,7 @@ FUZZ_DIR   := build/fuzz
 FUZZ_RUNS  ?= 1000000
 FUZZ_OBJ   := $(BUILD)/obj/tests/fuzz/fixture.o $(BUILD)/obj/tests/common/example_study.o \
               $(filter-out %/main.o,$(PARTY_SRC:%.c=$(BUILD)/obj/%.o)) $(PARTY_GEN:%.c=%.o) \
-              $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ)
+              $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ) $(SUPPRESS_OBJ)
 FUZZ_MAKE  := $(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CC=clang-14 SAN=1 FUZZ=1 \
               WEB=$(WEB) WASM_OBJ=$(WASM_OBJ)
 

@@ -61,6 +61,7 @@ static int solve(glp_prob *lp, int dir, double *v)
     glp_smcp parm;
     glp_init_smcp(&parm);
     parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_ON;
     glp_set_obj_dir(lp, dir);
     if (glp_simplex(lp, &parm) != 0 || glp_get_status(lp) != GLP_OPT)
         return -1;

@@ -261,12 +261,27 @@ static int cmd_seal(int argc, char **argv)
         rc = 1;
         goto fail;
     }
+    study *s = NULL;
+    char why[300];
+    cJSON *plan = study_parse(text, strlen(text), STUDY_SEALED, &s, why, sizeof why) == CORE_OK
+                      ? study_plan(s)
+                      : NULL;
     free(text);
     printf("Sealed %s for %zu parties into %s.\nStudy hash: %s\n\n"
            "Send %s to every party. Each party admin checks that their dashboard shows\n"
            "this hash before approving the plan.\n",
            o.study, o.num_parties, o.out,
            cJSON_GetObjectItemCaseSensitive(doc, "hash")->valuestring, o.out);
+    /* The plan's last line: the threshold, the linked analyses, and that
+     * more groups than the small ones may be withheld. */
+    const cJSON *small = cJSON_GetArrayItem(plan, cJSON_GetArraySize(plan) - 1);
+    size_t n = cJSON_IsString(small) ? strlen(small->valuestring) * 4 + 4 : 0;
+    char *safe = n ? malloc(n) : NULL;
+    if (safe != NULL)
+        printf("\n%s\n", safe_text_escape(small->valuestring, n / 4 - 1, safe, n));
+    free(safe);
+    cJSON_Delete(plan);
+    study_free(s);
     const cJSON *access = cJSON_GetObjectItemCaseSensitive(doc, "access");
     if (cJSON_IsString(access) && strcmp(access->valuestring, "open") == 0)
         printf("\nThis study is open (no tokens): share this link to its form:\n  "

@@ -77,6 +77,8 @@ static void drop_run(compute *c)
     core_free_secret(c->agg, c->agg ? os : 0);
     core_free_secret(c->prepared, c->prepared ? os : 0);
     c->agg = c->prepared = NULL;
+    free(c->unit_state);
+    c->unit_state = NULL;
     core_wipe(c->vk, sizeof c->vk);
     c->active = 0;
     c->gen++;

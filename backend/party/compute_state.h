@@ -46,9 +46,11 @@ struct compute {
     int verified_all;  /* every batch aggregated: counts may be served */
     long batch;        /* the batch whose states are held */
     size_t batch_n;
-    uint8_t *states, *ok;  /* verify_init's states, and which reports were usable */
-    uint8_t *outs, *valid; /* the batch's output shares, and which verified */
-    uint8_t *prepared;     /* the aggregate share to release, sums withheld */
+    uint8_t *states, *ok;               /* verify_init's states, and which reports were usable */
+    uint8_t *outs, *valid;              /* the batch's output shares, and which verified */
+    uint8_t *prepared;                  /* the aggregate share to release, sums withheld */
+    uint8_t *unit_state;                /* with it: every unit's state (suppress_pattern) */
+    uint8_t pattern[PEER_PATTERN_SIZE]; /* and the release digest */
     /* The leader's thread. */
     pthread_t thread;
     int thread_started;
@@ -170,13 +172,24 @@ run_err share_counts(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t *ou
                      uint64_t *accepted);
 
 /* From every party's counts share (all: parties x output share, this
- * party's own included), the share to release: this party's aggregate
- * share with the entries study_open_mask closes zeroed; kept as prepared. */
-run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint8_t *all);
+ * party's own included), what is released: every unit's state
+ * (suppress_pattern: primary, then complementary suppression), the share
+ * to release (this party's aggregate share with the entries
+ * study_open_mask_states closes zeroed) and the release digest, SHA-256
+ * of "mpc-release/1", the number of reports (8 bytes, big endian), every
+ * combined output entry of the counts (16 bytes each, big endian; 0 for
+ * the others) and the units' states (a byte each); kept as prepared.
+ * RUN_REFUSED if the counts do not combine or the pattern cannot be
+ * decided (why says which). */
+run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint8_t *all, char *why,
+                      size_t why_size);
 
 /* A copy of the prepared share: a new buffer (core_free_secret), or
- * NULL (RUN_ORDER: nothing prepared, or another run). */
-uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], run_err *e);
+ * NULL (RUN_ORDER: nothing prepared, or another run). The units' states
+ * (state, if not NULL: study_num_units bytes) and the release digest
+ * (pattern, if not NULL) with it. */
+uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t *state,
+                        uint8_t pattern[PEER_PATTERN_SIZE], run_err *e);
 
 /* The reports in the aggregate, and those rejected, of the active run. */
 void share_tally(compute *c, uint64_t *accepted, uint64_t *rejected);

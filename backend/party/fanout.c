@@ -186,10 +186,11 @@ int fanout_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], char *err, si
         peer_msg_free(&ans);
     }
     if (err[0] == '\0') {
-        e = share_prepare(c, id, all);
+        char why[400];
+        e = share_prepare(c, id, all, why, sizeof why);
         if (e != RUN_OK)
             snprintf(err, err_size, "%s",
-                     e == RUN_REFUSED ? "the counts do not combine"
+                     e == RUN_REFUSED ? why
                      : e == RUN_NOMEM ? "out of memory"
                                       : "the run stopped meanwhile");
     }

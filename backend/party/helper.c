@@ -172,20 +172,29 @@ static void op_counts(compute *c, const peer_msg *m, http_reply *out)
     core_free_secret(a.counts.p, os);
 }
 
-/* prepare: the counts from every party, the share to release (kept). */
+/* prepare: the counts from every party, what is withheld and the share
+ * to release (kept); answers the release digest. */
 static void op_prepare(compute *c, const peer_msg *m, http_reply *out)
 {
     run_err e = run_check(c, m->compute);
     char err[800];
+    uint8_t pattern[PEER_PATTERN_SIZE];
+    uint8_t *share = NULL;
+    size_t os = prio3_out_share_size(study_prio3(c->app->study));
     if (e != RUN_OK) {
         refuse(out, "prepare", e, "", "");
     } else if (fanout_prepare(c, m->compute, err, sizeof err) != 0) {
         http_error(out, API_UNAVAILABLE, "prepare: %s", err);
+    } else if ((share = share_prepared(c, m->compute, NULL, pattern, &e)) == NULL) {
+        refuse(out, "prepare", e, "nothing prepared", "");
     } else {
         run_set_step(c, "ready to release");
         peer_msg a = {0};
+        a.pattern.p = pattern;
+        a.pattern.len = sizeof pattern;
         answer(out, PEER_PREPARE, &a);
     }
+    core_free_secret(share, share ? os : 0);
 }
 
 /* release: the prepared share, recorded before it is sent. A party that
@@ -194,9 +203,22 @@ static void op_release(compute *c, const peer_msg *m, http_reply *out)
 {
     size_t os = prio3_out_share_size(study_prio3(c->app->study));
     run_err e;
-    uint8_t *share = share_prepared(c, m->compute, &e);
+    uint8_t pattern[PEER_PATTERN_SIZE];
+    uint8_t *share = share_prepared(c, m->compute, NULL, pattern, &e);
     if (share == NULL) {
         refuse(out, "release", e, "nothing prepared", "");
+        return;
+    }
+    /* The leader combines the shares with its own pattern: one that is not
+     * this party's (other counts, or another decision on them) is refused,
+     * and nothing is released. */
+    if (memcmp(pattern, m->pattern.p, sizeof pattern) != 0) {
+        http_error(out, API_CONFLICT,
+                   "release: the leader's release digest differs from this party's (other counts "
+                   "or another suppression pattern); nothing is released");
+        core_free_secret(share, os);
+        log_warn("release refused: the leader's release digest differed from this party's");
+        run_abort(c, m->compute, "the leader's release digest differed from this party's");
         return;
     }
     uint64_t incomplete = (m->present & PEER_HAS_INCOMPLETE) ? m->incomplete : 0;

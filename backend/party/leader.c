@@ -365,19 +365,27 @@ static void release_all(run *r, uint64_t incomplete)
         return;
     }
     run_err e;
-    uint8_t *own = share_prepared(c, r->id, &e);
+    uint8_t pattern[PEER_PATTERN_SIZE];
+    uint8_t *state = malloc(study_num_units(r->s) + 1);
+    uint8_t *own = state ? share_prepared(c, r->id, state, pattern, &e) : NULL;
     uint8_t *all = core_calloc_array(r->parties, os);
     core_u128 *agg = core_calloc_array(len, sizeof *agg);
     if (own == NULL || all == NULL || agg == NULL) {
-        fail(r, "%s", own == NULL ? run_reason(e) : "out of memory");
+        fail(r, "%s", own == NULL && state != NULL ? run_reason(e) : "out of memory");
         goto done;
     }
     memcpy(all, own, os);
-    /* Every helper prepares (fetches the counts, withholds the small
-     * cells' sums) before any releases: a failure here releases nothing. */
+    /* Every helper prepares (fetches the counts, decides what is withheld)
+     * before any releases, and must have decided what the leader did: a
+     * failure here releases nothing. */
     for (unsigned i = 1; i < r->parties && !r->err[0]; i++) {
         peer_msg req = request(r), ans;
-        ask(r, i, PEER_PREPARE, &req, &ans);
+        if (ask(r, i, PEER_PREPARE, &req, &ans) == 0 &&
+            memcmp(ans.pattern.p, pattern, sizeof pattern) != 0)
+            fail(r,
+                 "%s decided another release (other counts, or another suppression pattern); "
+                 "nothing was released",
+                 study_party_name(r->s, i));
         peer_msg_free(&ans);
     }
     /* From here on a helper that answered has released its share. */
@@ -385,6 +393,8 @@ static void release_all(run *r, uint64_t incomplete)
         peer_msg req = request(r), ans;
         req.incomplete = incomplete;
         req.present = PEER_HAS_INCOMPLETE;
+        req.pattern.p = pattern;
+        req.pattern.len = sizeof pattern;
         if (ask(r, i, PEER_RELEASE, &req, &ans) == 0)
             memcpy(all + i * os, ans.aggregate.p, os);
         peer_msg_free(&ans);
@@ -395,7 +405,7 @@ static void release_all(run *r, uint64_t incomplete)
     share_tally(c, &accepted, &rejected);
     cJSON *rows = NULL;
     if (prio3_unshard(r->v, all, r->parties * os, accepted, agg) != CORE_OK ||
-        study_result(r->s, agg, accepted, rejected, &rows) != CORE_OK) {
+        study_result_states(r->s, agg, accepted, rejected, state, &rows) != CORE_OK) {
         fail(r, "the aggregate shares do not combine (or fewer than %llu valid submissions)",
              (unsigned long long)study_min_submissions(r->s));
         goto done;
@@ -409,6 +419,7 @@ done:
     core_free_secret(own, own ? os : 0);
     core_free_secret(all, all ? r->parties * os : 0);
     free(agg);
+    free(state);
 }
 
 /* Every helper stops the run (best effort: a helper that does not answer

@@ -332,10 +332,9 @@ static void print_plan(const party_app *app)
         free(safe);
     }
     cJSON_Delete(plan);
-    printf("\nNothing is released with fewer than %llu submissions; groups with fewer than %llu\n"
-           "contributors are reported as suppressed and their sums are never opened.\n",
-           (unsigned long long)study_min_submissions(s),
-           (unsigned long long)study_min_cell_count(s));
+    printf("\nNothing is released with fewer than %llu submissions; the sums of a suppressed\n"
+           "group are never opened.\n",
+           (unsigned long long)study_min_submissions(s));
 }
 
 static int cmd_approve(int argc, char **argv)
@@ -401,9 +400,7 @@ static int set_limits(party_app *app, const options *o)
      * token study's are bounded by its tokens (each keeps its latest few):
      * 100 a second, so that an employer's HR system (mpc submit) is not
      * held back. */
-    unsigned rate = o->upload_rate                  ? o->upload_rate
-                    : study_access_open(app->study) ? 120
-                                                    : 6000;
+    unsigned rate = o->upload_rate ? o->upload_rate : study_access_open(app->study) ? 120 : 6000;
     if ((app->upload_rate = ratelimit_new(rate, rate)) == NULL)
         return -1;
     db_set_limits(app->db, (uint64_t)(o->max_db_mb ? o->max_db_mb : 16384) << 20,

@@ -52,6 +52,7 @@ typedef enum member_id {
     M_VALID,
     M_COUNTS,
     M_AGGREGATE,
+    M_PATTERN,
     M_COUNT
 } member_id;
 
@@ -95,6 +96,8 @@ static const struct member {
     [M_VALID] = {"valid", K_BLOB, offsetof(peer_msg, valid), S_PER_REPORT, 1, 0, "flags"},
     [M_COUNTS] = {"counts", K_BLOB, offsetof(peer_msg, counts), S_OUT_SHARE, 0, 0, NULL},
     [M_AGGREGATE] = {"aggregate", K_BLOB, offsetof(peer_msg, aggregate), S_OUT_SHARE, 0, 0, NULL},
+    [M_PATTERN] = {"pattern", K_BLOB, offsetof(peer_msg, pattern), S_FIXED, PEER_PATTERN_SIZE, 0,
+                   NULL},
 };
 
 /* Every operation: its name, the members of its request (required and
@@ -113,8 +116,8 @@ static const struct op {
     [PEER_AGGREGATE] = {"aggregate", B(M_COMPUTE) | B(M_BATCH) | B(M_ACCEPT), B(M_LAST),
                         B(M_ACCEPTED), "a malformed aggregate answer"},
     [PEER_COUNTS] = {"counts", B(M_COMPUTE), 0, B(M_COUNTS) | B(M_ACCEPTED), "malformed counts"},
-    [PEER_PREPARE] = {"prepare", B(M_COMPUTE), 0, 0, "a malformed answer"},
-    [PEER_RELEASE] = {"release", B(M_COMPUTE), B(M_INCOMPLETE), B(M_AGGREGATE),
+    [PEER_PREPARE] = {"prepare", B(M_COMPUTE), 0, B(M_PATTERN), "a malformed release digest"},
+    [PEER_RELEASE] = {"release", B(M_COMPUTE) | B(M_PATTERN), B(M_INCOMPLETE), B(M_AGGREGATE),
                       "a malformed aggregate share"},
     [PEER_ABORT] = {"abort", B(M_COMPUTE), B(M_ERROR), 0, "a malformed answer"},
 };

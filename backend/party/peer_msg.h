@@ -27,6 +27,9 @@
 #define PEER_ERROR_SIZE 600
 /* A report in a report list: id 16, token id 16, seq 8 (big endian). */
 #define PEER_RECORD 40
+/* The release digest: SHA-256 of the combined counts and of which units
+ * are withheld (share_prepare), on which the parties agree. */
+#define PEER_PATTERN_SIZE 32
 #define PEER_MAX_RECORDS (((size_t)64 << 20) / PEER_RECORD)
 
 typedef enum peer_op {
@@ -35,8 +38,8 @@ typedef enum peer_op {
     PEER_COMMIT,    /* accept flags and verifier messages; answer: validity */
     PEER_AGGREGATE, /* the reports every party found valid; answer: how many added */
     PEER_COUNTS,    /* answer: this party's counts share (from any party) */
-    PEER_PREPARE,   /* fetch the counts, withhold small cells' sums */
-    PEER_RELEASE,   /* answer: the prepared aggregate share */
+    PEER_PREPARE,   /* fetch the counts, decide what is withheld; answer: its digest */
+    PEER_RELEASE,   /* the leader's digest; answer: the prepared aggregate share */
     PEER_ABORT,     /* the run stops (with the leader's reason) */
     PEER_OPS
 } peer_op;
@@ -63,6 +66,7 @@ typedef struct peer_msg {
     peer_blob accept, messages;  /* commit: flag, verifier message per report; aggregate: flags */
     peer_blob valid;             /* commit's answer: a flag per report */
     peer_blob counts, aggregate; /* counts', release's answer: an output share */
+    peer_blob pattern;           /* prepare's answer, release: the release digest (32 bytes) */
     unsigned present;            /* (parsed: which optional members were there) */
     int owned;                   /* (the blobs belong to the message: peer_msg_free) */
 } peer_msg;

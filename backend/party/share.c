@@ -15,11 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/sha256.h>
+
 #include "buf.h"
 #include "compute_state.h"
 #include "core.h"
 #include "hpke.h"
+#include "log.h"
 #include "random.h"
+#include "suppress.h"
 
 #define VK_CT (VK_SIZE + HPKE_NT)
 
@@ -357,17 +361,52 @@ run_err share_counts(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t *ou
     return e;
 }
 
-run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint8_t *all)
+/* The release digest (compute_state.h, share_prepare). */
+static int release_digest(const study *s, const core_u128 *counts, uint64_t accepted,
+                          const uint8_t *state, uint8_t out[PEER_PATTERN_SIZE])
+{
+    size_t len = prio3_output_len(study_prio3(s)), units = study_num_units(s);
+    uint8_t *be = core_alloc_array(len, 16);
+    mbedtls_sha256_context h;
+    uint8_t n[8];
+    int rc = -1;
+    if (be == NULL)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        for (int b = 0; b < 8; b++) {
+            be[i * 16 + b] = (uint8_t)(counts[i].hi >> (8 * (7 - b)));
+            be[i * 16 + 8 + b] = (uint8_t)(counts[i].lo >> (8 * (7 - b)));
+        }
+    for (int b = 0; b < 8; b++)
+        n[b] = (uint8_t)(accepted >> (8 * (7 - b)));
+    static const char TAG[] = "mpc-release/1";
+    mbedtls_sha256_init(&h);
+    if (mbedtls_sha256_starts_ret(&h, 0) == 0 &&
+        mbedtls_sha256_update_ret(&h, (const uint8_t *)TAG, sizeof TAG - 1) == 0 &&
+        mbedtls_sha256_update_ret(&h, n, sizeof n) == 0 &&
+        mbedtls_sha256_update_ret(&h, be, len * 16) == 0 &&
+        mbedtls_sha256_update_ret(&h, state, units) == 0 && mbedtls_sha256_finish_ret(&h, out) == 0)
+        rc = 0;
+    mbedtls_sha256_free(&h);
+    free(be);
+    return rc;
+}
+
+run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint8_t *all, char *why,
+                      size_t why_size)
 {
     const study *s = c->app->study;
     const prio3 *v = study_prio3(s);
     unsigned parties = study_num_parties(s);
     size_t os = prio3_out_share_size(v), len = prio3_output_len(v), elem = os / len;
-    uint8_t *open = malloc(len), *share = malloc(os);
+    size_t units = study_num_units(s);
+    uint8_t *open = malloc(len), *share = malloc(os), *state = malloc(units ? units : 1);
     core_u128 *counts = core_calloc_array(len, sizeof *counts);
+    uint8_t digest[PEER_PATTERN_SIZE];
     run_err e = RUN_NOMEM;
     uint64_t accepted = 0, gen = 0;
-    if (open != NULL && share != NULL && counts != NULL) {
+    why[0] = '\0';
+    if (open != NULL && share != NULL && state != NULL && counts != NULL) {
         pthread_mutex_lock(&c->lock);
         e = !is_run(c, id) ? RUN_NONE : !c->verified_all ? RUN_ORDER : RUN_OK;
         if (e == RUN_OK) {
@@ -377,10 +416,20 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
         }
         pthread_mutex_unlock(&c->lock);
     }
-    if (e == RUN_OK && prio3_unshard(v, all, parties * os, accepted, counts) != CORE_OK)
+    if (e == RUN_OK && prio3_unshard(v, all, parties * os, accepted, counts) != CORE_OK) {
+        snprintf(why, why_size, "the counts do not combine");
         e = RUN_REFUSED;
+    }
+    size_t added = 0;
+    char err[300];
+    if (e == RUN_OK && suppress_pattern(s, counts, accepted, state, &added, err, sizeof err) != 0) {
+        snprintf(why, why_size, "the suppression pattern cannot be decided: %s", err);
+        e = RUN_REFUSED;
+    }
+    if (e == RUN_OK && release_digest(s, counts, accepted, state, digest) != 0)
+        e = RUN_NOMEM;
     if (e == RUN_OK) {
-        study_open_mask(s, counts, accepted, open);
+        study_open_mask_states(s, state, open);
         for (size_t i = 0; i < len; i++)
             if (!open[i])
                 memset(share + i * elem, 0, elem);
@@ -388,18 +437,25 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
         e = c->gen == gen ? RUN_OK : RUN_NONE;
         if (e == RUN_OK) {
             core_free_secret(c->prepared, c->prepared ? os : 0);
+            free(c->unit_state);
             c->prepared = share;
-            share = NULL;
+            c->unit_state = state;
+            memcpy(c->pattern, digest, sizeof digest);
+            share = state = NULL;
         }
         pthread_mutex_unlock(&c->lock);
+        if (e == RUN_OK)
+            log_info("release pattern decided: %zu groups withheld to protect others", added);
     }
     core_free_secret(share, share ? os : 0);
+    free(state);
     free(open);
     free(counts);
     return e;
 }
 
-uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], run_err *e)
+uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t *state,
+                        uint8_t pattern[PEER_PATTERN_SIZE], run_err *e)
 {
     size_t os = prio3_out_share_size(study_prio3(c->app->study));
     uint8_t *copy = malloc(os);
@@ -409,8 +465,13 @@ uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], run_err 
     }
     pthread_mutex_lock(&c->lock);
     *e = !is_run(c, id) ? RUN_NONE : c->prepared == NULL ? RUN_ORDER : RUN_OK;
-    if (*e == RUN_OK)
+    if (*e == RUN_OK) {
         memcpy(copy, c->prepared, os);
+        if (state != NULL)
+            memcpy(state, c->unit_state, study_num_units(c->app->study));
+        if (pattern != NULL)
+            memcpy(pattern, c->pattern, PEER_PATTERN_SIZE);
+    }
     pthread_mutex_unlock(&c->lock);
     if (*e != RUN_OK) {
         free(copy);

@@ -6,14 +6,10 @@
  * and gaps to 1e-9 relative, suppression included. Written independently
  * of the C code that decodes the aggregate (wasm/core/study_result.c).
  *
- *   node tests/integration/clear_stats.mjs STUDY.json ANSWERS.csv REPORT.csv
- *
- * compares a report (from `mpc report --csv`) with the answers (the CSV
- * given to `mpc submit`, one row per contributor as counted: the latest
- * per token) and prints every difference; exit 0 iff there is none.
+ * clearStats suppresses by the cell rule alone (the primary suppression);
+ * check_report.mjs compares a released report, with its complementary
+ * suppression, with these statistics.
  */
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 /** Parses CSV text (RFC 4180 quoting) into an array of rows. */
 export function parseCsv(text) {
@@ -143,18 +139,4 @@ export function compareReport(expected, reportRows) {
   }
   for (const key of expected.keys()) if (!seen.has(key)) problems.push(`missing row ${key}`);
   return problems;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv.length !== 5) {
-    console.error('usage: clear_stats.mjs STUDY.json ANSWERS.csv REPORT.csv');
-    process.exit(2);
-  }
-  const [studyFile, answersFile, reportFile] = process.argv.slice(2);
-  const study = JSON.parse(fs.readFileSync(studyFile, 'utf8'));
-  const expected = clearStats(study, answersFromCsv(fs.readFileSync(answersFile, 'utf8')));
-  const problems = compareReport(expected, parseCsv(fs.readFileSync(reportFile, 'utf8')));
-  for (const p of problems.slice(0, 50)) console.log(p);
-  console.log(problems.length === 0 ? `ok: ${expected.size} rows match` : `${problems.length} differences`);
-  process.exit(problems.length === 0 ? 0 : 1);
 }

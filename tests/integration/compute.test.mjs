@@ -15,7 +15,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { pathToFileURL } from 'node:url';
-import { answersFromCsv, clearStats, compareReport, parseCsv } from './clear_stats.mjs';
+import { checkReport } from './check_report.mjs';
+import { answersFromCsv, clearStats, parseCsv } from './clear_stats.mjs';
 import {
   bin, build, cleanup, eventually, hello, login, makeStudy, makeUploads, randomAnswers, root, runAsync, signedRequest,
   startParty, status, stopParty, upload, writeCsv,
@@ -106,14 +107,15 @@ describe('the whole flow: submit, compute, report (3 parties)', () => {
     const r = await org('report', ['--csv', csv, '--xlsx', xlsx]);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
-    const expected = clearStats(doc, answersFromCsv(fs.readFileSync(path.join(study.dir, 'final.csv'), 'utf8')));
+    const answers = answersFromCsv(fs.readFileSync(path.join(study.dir, 'final.csv'), 'utf8'));
+    const expected = clearStats(doc, answers);
     const rows = parseCsv(fs.readFileSync(csv, 'utf8'));
-    assert.deepEqual(compareReport(expected, rows), []);
+    assert.deepEqual(checkReport(doc, answers, rows), []);
     assert.equal(rows.length - 1, expected.size);
     const notes = rows.map((x) => x[4]);
     assert.ok(notes.includes('suppressed') && notes.includes(''), 'both suppressed and open cells');
     // The command-line form of the same comparison.
-    const cli = await runAsync('node', [path.join(path.dirname(new URL(import.meta.url).pathname), 'clear_stats.mjs'),
+    const cli = await runAsync('node', [path.join(path.dirname(new URL(import.meta.url).pathname), 'check_report.mjs'),
       study.sealed, path.join(study.dir, 'final.csv'), csv]);
     assert.equal(cli.code, 0, cli.stdout);
   });
@@ -205,7 +207,7 @@ describe('another study: open, booleans, negative values, no grouping, every sta
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
     const rows = parseCsv(fs.readFileSync(out, 'utf8'));
-    assert.deepEqual(compareReport(clearStats(doc, answersFromCsv(fs.readFileSync(csv, 'utf8'))), rows), []);
+    assert.deepEqual(checkReport(doc, answersFromCsv(fs.readFileSync(csv, 'utf8')), rows), []);
     assert.ok(rows.some((x) => x[1] === 'dept=D;remote=true' && x[4] === 'suppressed'), 'a small cell');
     assert.ok(rows.some((x) => x[0] === 'everyone' && x[1] === '' && x[2] === 'sum'), 'the ungrouped sum');
   });

@@ -19,10 +19,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { answersFromCsv, clearStats, compareReport, parseCsv } from './clear_stats.mjs';
+import { checkReport } from './check_report.mjs';
+import { answersFromCsv, parseCsv } from './clear_stats.mjs';
 import {
-  bin, cleanup, login, makeStudy, makeUploads, randomAnswers, readLog, run, runAsync, startParty, status, stopParty, upload,
-  writeCsv,
+  bin, cleanup, login, makeStudy, makeUploads, randomAnswers, readLog, run, runAsync, signedRequest, startParty, status,
+  stopParty, upload, writeCsv,
 } from './lib.mjs';
 import { proxy } from './proxy.mjs';
 
@@ -62,7 +63,22 @@ const FAULTS = {
       return { status: st, body: Buffer.from(JSON.stringify({ ...j, accepted: j.accepted + 1 })) };
     },
   }),
+  // prepare only: Party 3 answers another release digest (other counts,
+  // or another suppression pattern), well formed.
+  'other pattern': () => ({
+    rewrite: (st, body) => {
+      const j = JSON.parse(body.toString('utf8'));
+      return { status: st, body: Buffer.from(JSON.stringify({ ...j, pattern: flipped(j.pattern) })) };
+    },
+  }),
 };
+
+/** Base64 bytes with the first bit flipped. */
+function flipped(b64) {
+  const b = Buffer.from(b64, 'base64');
+  b[0] ^= 1;
+  return b.toString('base64');
+}
 
 /** The steps, as the request Party 3 gets. `counts` is asked first by the
  *  leader (before it asks the helpers to prepare), then by Party 2 during
@@ -79,6 +95,7 @@ function expected(op, fault) {
     return `Party 2 refused \\(prepare, HTTP 503\\): prepare: ${expected('counts', fault)}`;
   }
   if (fault === 'miscounted') return `Party 3 aggregated ${N + 1} reports, this party ${N}`;
+  if (fault === 'other pattern') return 'Party 3 decided another release \\(other counts, or another suppression pattern\\)';
   const P3 = 'Party 3 \\(http://127\\.0\\.0\\.1:\\d+\\)';
   const prefix = op === 'counts' ? 'the counts could not be fetched: ' : '';
   if (fault === 'killed' || fault === 'cut off') return `${prefix}${P3} did not answer \\(${op}\\)`;
@@ -91,6 +108,7 @@ function expected(op, fault) {
     commit: 'Party 3 sent malformed validity flags',
     aggregate: 'Party 3 aggregated another number of reports than the leader',
     counts: 'Party 3 sent malformed counts',
+    prepare: 'Party 3 sent a malformed release digest',
     release: 'Party 3 sent a malformed aggregate share',
   }[op];
 }
@@ -144,9 +162,8 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
 
   for (const op of OPS) {
     for (const fault of Object.keys(FAULTS)) {
-      // prepare's answer is an empty object: nothing to damage.
-      if (op === 'prepare' && fault === 'damaged') continue;
       if (fault === 'miscounted' && !op.startsWith('counts')) continue;
+      if (fault === 'other pattern' && op !== 'prepare') continue;
       test(`Party 3 ${fault} at ${op}: fails cleanly, nothing released`, async () => {
         const { r, hit } = await computeWith(op, fault);
         assert.ok(hit, `no ${op} request reached Party 3`);
@@ -159,6 +176,33 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
       });
     }
   }
+
+  test('a release request with another release digest: the helper refuses it and releases nothing', async () => {
+    // Signed with the leader's key (as a leader that decided another
+    // pattern would send it), on the run Party 3 prepared.
+    let forged;
+    proxies[2].plan = (req, body) => {
+      if (forged || req.url !== '/api/peer/compute/release' || req.headers['x-mpc-party'] !== '0') return undefined;
+      forged = 'pending';
+      return {
+        before: async () => {
+          const j = JSON.parse(body.toString('utf8'));
+          const text = JSON.stringify({ ...j, pattern: flipped(j.pattern) });
+          forged = await signedRequest(study, 0, 2, 'POST', '/api/peer/compute/release', text);
+        },
+        reset: true,
+      };
+    };
+    const r = await org('compute');
+    proxies[2].plan = undefined;
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /Nothing was released/);
+    assert.equal(forged.status, 409, JSON.stringify(forged.json));
+    assert.match(forged.json.error, /release: the leader's release digest differs from this party's \(other counts or another suppression pattern\); nothing is released/);
+    assert.equal(forged.json.aggregate, undefined);
+    assert.match(readLog(study, study.parties[2]), /the leader's release digest differed from this party's/);
+    outcomes.push(`  release with another digest -> Party 3: ${forged.json.error}`);
+  });
 
   test('the leader holds no result after all of these', async () => {
     const r = await org('report', ['--csv', path.join(study.dir, 'none.csv')]);
@@ -236,8 +280,8 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
     const rep = await org('report', ['--csv', csv]);
     assert.equal(rep.code, 0, rep.stderr);
     const doc = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
-    const expectedStats = clearStats(doc, answersFromCsv(fs.readFileSync(path.join(study.dir, 'people.csv'), 'utf8')));
-    assert.deepEqual(compareReport(expectedStats, parseCsv(fs.readFileSync(csv, 'utf8'))), []);
+    const answers = answersFromCsv(fs.readFileSync(path.join(study.dir, 'people.csv'), 'utf8'));
+    assert.deepEqual(checkReport(doc, answers, parseCsv(fs.readFileSync(csv, 'utf8'))), []);
     outcomes.push('  slow Party 3 (150 ms per request) -> completes, the report equals the clear statistics');
     // Computed once: the leader refuses a second compute before it asks
     // any party anything. No submission is taken any more, anywhere.

@@ -18,8 +18,9 @@
  * honest): every party's output shares are computed here from the opened
  * input shares (the Prio3 verification run for all parties at once, with a
  * verification key of zeros: the output shares do not depend on it), the
- * open mask from the combined counts (study_open_mask), and every entry
- * it closes set to zero. First line {"reports", "entries", "element_size",
+ * open mask from the combined counts (the suppression pattern of
+ * backend/lib/suppress.c, study_open_mask_states), and every entry it
+ * closes set to zero. First line {"reports", "entries", "element_size",
  * "closed": [indices]}, then one line per party {"party", "released"
  * (base64), "digest" (hex SHA-256, as the party records it)}. The
  * zeroing here is written apart from the parties' (share.c), so that a
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include <mbedtls/sha256.h>
 
 #include "b64.h"
@@ -38,6 +40,7 @@
 #include "keys.h"
 #include "sealed.h"
 #include "submission.h"
+#include "suppress.h"
 
 #define MAX_BODIES 4096
 #define MAX_LINE (1 << 20)
@@ -197,7 +200,14 @@ static void released(const study *s, opened *o, size_t count)
                 memset(counts + i * os + e * elem, 0, elem);
     if (prio3_unshard(v, counts, n * os, reports, combined) != CORE_OK)
         die("the counts", "they do not combine");
-    study_open_mask(s, combined, reports, open);
+    uint8_t *state = malloc(study_num_units(s) + 1);
+    char why[300];
+    if (state == NULL)
+        die("memory", "out of memory");
+    if (suppress_pattern(s, combined, reports, state, NULL, why, sizeof why) != 0)
+        die("the suppression pattern", why);
+    study_open_mask_states(s, state, open);
+    free(state);
     cJSON *head = cJSON_CreateObject(), *closed = cJSON_AddArrayToObject(head, "closed");
     cJSON_AddNumberToObject(head, "reports", (double)reports);
     cJSON_AddNumberToObject(head, "entries", (double)len);

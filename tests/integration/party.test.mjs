@@ -75,6 +75,18 @@ describe('commands', () => {
     assert.match(r.stderr, /unknown command 'frobnicate'/);
   });
 
+  test('seal names the linked analyses and says that more groups may be withheld', () => {
+    const parties = study.parties.map((p) => path.join(p.dir, 'party.pub.json'));
+    const out = path.join(study.dir, 'again.sealed.json');
+    const r = run(bin('mpc'), ['study', 'seal', '--organizer', study.org, '--study', path.join(study.dir, 'study.json'),
+      '--party', ...parties, '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Small groups: a group or band with 1 to 4 contributors is suppressed/);
+    assert.match(r.stdout, /Linked analyses: "headcount" and "salary" \(both by Gender and Job category\); "headcount" and "salary_bands" \(both by Gender\)/);
+    assert.match(r.stdout, /more groups than the small ones alone may be withheld to protect them, the smallest first; they are marked "suppressed \(to protect another group\)"/);
+    fs.rmSync(out);
+  });
+
   test('seal refuses an invalid study, naming the field and the rule', () => {
     const bad = path.join(study.dir, 'bad.json');
     const doc = JSON.parse(fs.readFileSync(path.join(study.dir, 'study.json'), 'utf8'));
@@ -274,7 +286,8 @@ describe('peers and admins', () => {
     assert.deepEqual(st.peers.map((q) => q.index), [1, 2]);
     assert.equal(st.party.leader, true);
     assert.equal(st.study.hash, study.hash);
-    assert.equal(st.plan.length, 3);
+    assert.equal(st.plan.length, 4);
+    assert.match(st.plan[3], /^Small groups: .*Linked analyses: "headcount" and "salary"/);
   });
 
   test('approval from the command line is seen by the other parties', async () => {
@@ -283,6 +296,7 @@ describe('peers and admins', () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Study hash: [0-9a-f]{64}/);
     assert.match(r.stdout, /headcount: the number of contributors, by Gender/);
+    assert.match(r.stdout, /- Small groups: .*more groups than the small ones alone may be withheld/);
     assert.match(r.stdout, /Not approved/);
     assert.equal((await status(p, sessions[2])).approval.approved, false);
     const yes = run(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed], { input: 'approve\n' });

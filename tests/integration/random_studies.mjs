@@ -45,6 +45,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { audit, describe, finestCells } from './audit.mjs';
+import { checkPattern } from './check_report.mjs';
 import { clearStats, compareReport } from './clear_stats.mjs';
 import { build } from './lib.mjs';
 
@@ -331,46 +332,6 @@ function unsound(study, answers, rows, f) {
  * findings: the auditor's on the primary-only rows; unsound: problems of
  * those findings (see unsound above).
  */
-const PRIMARY = 'suppressed';
-const COMPLEMENTARY = 'suppressed (to protect another group)';
-
-/** What is wrong with rows released with complementary suppression
- *  (clear_report --suppress) for the answers: every released row equals
- *  the statistics in the clear; a group or bin with 1 to min_cell_count - 1
- *  contributors (where a count or bin row tells) is suppressed for its own
- *  size, and nothing else is; the rest may be suppressed to protect
- *  another group. A list of messages; the number of complementary rows. */
-export function checkPattern(study, answers, rows) {
-  const k = study.privacy.min_cell_count;
-  const clear = clearStats({ ...study, privacy: { ...study.privacy, min_cell_count: 0 } }, answers);
-  const problems = [];
-  let complementary = 0;
-  const seen = new Set();
-  for (const [a, g, st, value, note] of rows.slice(1)) {
-    const key = `${a}|${g}|${st}`;
-    seen.add(key);
-    const want = clear.get(key);
-    if (!want) { problems.push(`unexpected row ${key}`); continue; }
-    // The contributors of the row's unit: a bin's own value, else the group's count.
-    const n = st.startsWith('histogram[') ? Number(want.value) : Number(clear.get(`${a}|${g}|count`)?.value ?? NaN);
-    const small = n >= 1 && n < k;
-    if (note === PRIMARY || note === COMPLEMENTARY) {
-      if (value !== '') problems.push(`${key}: suppressed with a value`);
-      if (note === COMPLEMENTARY) complementary++;
-      if (note === PRIMARY && !Number.isNaN(n) && !small && st !== 'gap') problems.push(`${key}: "${note}" for ${n} contributors`);
-      if (note === COMPLEMENTARY && small && st !== 'gap') problems.push(`${key}: ${n} contributors, but not suppressed for its own size`);
-      continue;
-    }
-    if (small) problems.push(`${key}: released with ${n} contributors`);
-    if (note !== want.note) problems.push(`${key}: note "${note}", expected "${want.note}"`);
-    else if (typeof want.value === 'number') {
-      if (!(Math.abs(Number(value) - want.value) <= 1e-9 * Math.abs(want.value))) problems.push(`${key}: ${value}, expected ${want.value}`);
-    } else if (value !== want.value) problems.push(`${key}: "${value}", expected "${want.value}"`);
-  }
-  for (const key of clear.keys()) if (!seen.has(key)) problems.push(`missing row ${key}`);
-  return { problems, complementary };
-}
-
 export function checkSeed(seed) {
   const out = { seed, summary: '', core: null, audit: null, findings: [], unsound: [], pattern: null, leaks: [], complementary: 0 };
   let study;

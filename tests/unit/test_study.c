@@ -82,7 +82,7 @@ START_TEST(test_examples_parse)
         ck_assert_ptr_nonnull(study_prio3(s));
         cJSON *plan = study_plan(s);
         ck_assert_int_eq(cJSON_GetArraySize(plan),
-                         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "analyses")));
+                         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "analyses")) + 1);
         cJSON_Delete(plan);
         study_free(s);
         cJSON_Delete(doc);
@@ -108,6 +108,16 @@ START_TEST(test_examples_parse)
                      "salary_bands: how many contributors fall in each band of Annual salary "
                      "(USD) (0 to 49999, 50000 to 99999, 100000 to 199999, 200000 and above), by "
                      "Gender (3 groups).");
+    ck_assert_str_eq(
+        cJSON_GetArrayItem(plan, 3)->valuestring,
+        "Small groups: a group or band with 1 to 4 contributors is suppressed, and its "
+        "figures are never released. Linked analyses: \"headcount\" and \"salary\" "
+        "(both by Gender and Job category); \"headcount\" and \"salary_bands\" (both "
+        "by Gender); \"salary\" and \"salary_bands\" (both by Gender). Because a "
+        "suppressed group's figures could be worked out by subtracting released figures "
+        "(of its own analysis, of linked analyses, or from the number of submissions), "
+        "more groups than the small ones alone may be withheld to protect them, the "
+        "smallest first; they are marked \"suppressed (to protect another group)\".");
     cJSON_Delete(plan);
     study_free(s);
     cJSON_Delete(doc);

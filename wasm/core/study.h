@@ -308,7 +308,9 @@ void study_model_bounds(const study_model *m, int field, size_t f, int64_t *lo, 
 int study_model_empty(const study_model *m, size_t f);
 
 /* The analysis plan in plain language: a new cJSON array of strings, one
- * per analysis. */
+ * per analysis ("NAME: ..."), then one on how small groups are protected
+ * (the threshold, the linked analyses, and that more groups than the
+ * small ones may be withheld to protect them). */
 cJSON *study_plan(const study *s);
 
 #endif

@@ -133,7 +133,9 @@ static int check_value(const char *stat, const char *value, const char *note, in
 {
     char v1[64], v2[64];
     if (value[0] == '\0') {
-        if (!study_row && (strcmp(note, "suppressed") == 0 || strcmp(note, "undefined") == 0))
+        if (!study_row &&
+            (strcmp(note, STUDY_NOTE_PRIMARY) == 0 || strcmp(note, STUDY_NOTE_COMPLEMENTARY) == 0 ||
+             strcmp(note, "undefined") == 0))
             return 0;
         snprintf(why, size,
                  "an empty value of \"%s\" with the note \"%s\" (only a suppressed or "

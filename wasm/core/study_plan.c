@@ -1,6 +1,7 @@
 /*
  * study_plan.c - the analysis plan in plain language (study_plan): the
- * lines a party admin approves, whole however long their labels and bins.
+ * lines a party admin approves, whole however long their labels and bins:
+ * one per analysis, then how small groups are protected.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,76 @@ static void add_list(text *t, const char *const *items, size_t n)
             add(t, i + 1 == n ? " and " : ", ");
         add(t, items[i]);
     }
+}
+
+/* Whether analyses a and b are linked: they group by a common field, one
+ * covers every contributor, or one bands the field the other sums. The
+ * shared fields' labels into shared (*n of them). */
+static int linked(const study *s, const study_analysis *a, const study_analysis *b,
+                  const char **shared, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < a->num_by; i++)
+        for (size_t j = 0; j < b->num_by; j++)
+            if (a->by[i] == b->by[j])
+                shared[(*n)++] = s->fields[a->by[i]].label;
+    int sums = STAT_SUM | STAT_MEAN | STAT_STDDEV;
+    int banded = a->of >= 0 && a->of == b->of &&
+                 (((a->stats & STAT_HISTOGRAM) && (b->stats & sums)) ||
+                  ((b->stats & STAT_HISTOGRAM) && (a->stats & sums)));
+    return *n > 0 || a->num_by == 0 || b->num_by == 0 || banded;
+}
+
+/* The plan's last line: how small groups are protected (docs/COMPUTE.md,
+ * "Suppression"), with the linked analyses named. */
+static cJSON *protection_line(const study *s)
+{
+    text t = BUF_INIT(STUDY_MAX_JSON);
+    char num[160];
+    uint64_t k = study_min_cell_count(s);
+    if (k <= 1) {
+        add(&t, "Small groups: none is suppressed (the study's minimum group size is 1).");
+    } else {
+        snprintf(num, sizeof num,
+                 "Small groups: a group or band with 1 to %llu contributor%s is suppressed, and "
+                 "its figures are never released. ",
+                 (unsigned long long)(k - 1), k == 2 ? "" : "s");
+        add(&t, num);
+    }
+    size_t links = 0;
+    for (size_t i = 0; k > 1 && i < s->num_analyses; i++)
+        for (size_t j = i + 1; j < s->num_analyses; j++) {
+            const study_analysis *a = &s->analyses[i], *b = &s->analyses[j];
+            const char *shared[STUDY_MAX_BY];
+            size_t n;
+            if (!linked(s, a, b, shared, &n))
+                continue;
+            add(&t, links++ ? "; \"" : "Linked analyses: \"");
+            add(&t, a->name);
+            add(&t, "\" and \"");
+            add(&t, b->name);
+            add(&t, "\" (");
+            if (n > 0) {
+                add(&t, "both by ");
+                add_list(&t, shared, n);
+            } else if (a->num_by == 0 || b->num_by == 0) {
+                add(&t, "one covers every contributor");
+            } else {
+                add(&t, "bands and sums of ");
+                add(&t, s->fields[a->of].label);
+            }
+            add(&t, ")");
+        }
+    if (links)
+        add(&t, ". ");
+    if (k > 1)
+        add(&t, "Because a suppressed group's figures could be worked out by subtracting released "
+                "figures (of its own analysis, of linked analyses, or from the number of "
+                "submissions), more groups than the small ones alone may be withheld to protect "
+                "them, the smallest first; they are marked \"" STUDY_NOTE_COMPLEMENTARY "\".");
+    cJSON *line = buf_ok(&t) ? cJSON_CreateString((const char *)t.p) : NULL;
+    buf_free(&t);
+    return line;
 }
 
 cJSON *study_plan(const study *s)
@@ -92,6 +163,12 @@ cJSON *study_plan(const study *s)
             cJSON_Delete(plan);
             return NULL;
         }
+    }
+    cJSON *line = plan ? protection_line(s) : NULL;
+    if (line == NULL || !cJSON_AddItemToArray(plan, line)) {
+        cJSON_Delete(line);
+        cJSON_Delete(plan);
+        return NULL;
     }
     return plan;
 }
