@@ -55,68 +55,50 @@ static void triplets_free(triplets *t)
     free(t->ar);
 }
 
-/* Solves lp in direction dir: its optimum in *v; -1 if not optimal. */
-static int solve(glp_prob *lp, int dir, double *v)
+/* ---- the linear programs -------------------------------------------------------
+ *
+ * Each program is built once per suppress_pattern and kept, with a row for
+ * every unit whether released or not: a unit's state only sets its rows'
+ * bounds (fixed when released, free when withheld), and a question only
+ * sets the objective. So every solve after the first starts from the last
+ * optimal basis (GLPK's warm start), a few pivots away. The optimum does
+ * not depend on the path taken to it, and every party takes the same path
+ * on the same counts.
+ *
+ * The count program: a column n_f >= 0 per finest cell (0 where the cell
+ * can hold nobody); row 1, everyone; row 2 + v, unit v's count.
+ *
+ * The sums program of a field and kind (sums or squares): two copies, a
+ * and b, of the count program, each with a column s_f per finest cell
+ * (the sum, in units of the field's spread) bounded by n_f times the
+ * cell's bounds; and a row per unit releasing that sum, saying that a and
+ * b agree on it. The objective is unit u's sum in a minus in b. */
+
+typedef struct program {
+    glp_prob *lp;
+    int field, squares; /* the sums program's field and kind; -1 for the count program */
+    int copies;         /* 1 (counts) or 2 (sums) */
+    int *sum_row;       /* per unit: its row of agreeing sums, or 0 */
+    size_t objective;   /* the unit of the objective, or SIZE_MAX */
+    int warm;           /* solved before: the kept basis is a start */
+} program;
+
+typedef struct solver {
+    const study_model *m;
+    uint64_t num_reports;
+    program counts;
+    program sums[2 * STUDY_MAX_FIELDS]; /* by field and kind, built when first asked */
+} solver;
+
+/* Copy c's first count row and first column of n (0-based offsets). */
+static int count_row0(const study_model *m, int c)
 {
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.presolve = GLP_ON;
-    glp_set_obj_dir(lp, dir);
-    if (glp_simplex(lp, &parm) != 0 || glp_get_status(lp) != GLP_OPT)
-        return -1;
-    *v = glp_get_obj_val(lp);
-    return 0;
+    return c * (int)(m->num_units + 1);
 }
 
-/* Adds to lp (rows from *row) one copy of the count constraints, its
- * count columns from col0 + 1: everyone, and every released unit. */
-static void count_rows(const study_model *m, const uint8_t *state, uint64_t num_reports,
-                       glp_prob *lp, triplets *t, int *row, int col0)
+static int n_col0(const study_model *m, const program *p, int c)
 {
-    glp_add_rows(lp, 1);
-    glp_set_row_bnds(lp, ++*row, GLP_FX, (double)num_reports, (double)num_reports);
-    for (size_t f = 0; f < m->num_finest; f++)
-        if (!study_model_empty(m, f))
-            put(t, *row, col0 + (int)f + 1, 1);
-    for (size_t v = 0; v < m->num_units; v++) {
-        if (state[v] != STUDY_RELEASED)
-            continue;
-        const study_unit *u = &m->units[v];
-        glp_add_rows(lp, 1);
-        glp_set_row_bnds(lp, ++*row, GLP_FX, (double)u->n, (double)u->n);
-        for (size_t k = 0; k < u->count; k++)
-            put(t, *row, col0 + (int)m->members[u->first + k] + 1, 1);
-    }
-}
-
-static void count_cols(const study_model *m, glp_prob *lp, int col0)
-{
-    for (size_t f = 0; f < m->num_finest; f++)
-        glp_set_col_bnds(lp, col0 + (int)f + 1, study_model_empty(m, f) ? GLP_FX : GLP_LO, 0, 0);
-}
-
-/* The range of unit u's count: [*lo, *hi]. */
-static int count_range(const study_model *m, const uint8_t *state, uint64_t num_reports, size_t u,
-                       double *lo, double *hi)
-{
-    glp_prob *lp = glp_create_prob();
-    triplets t = {0};
-    int row = 0, F = (int)m->num_finest;
-    glp_add_cols(lp, F);
-    count_cols(m, lp, 0);
-    count_rows(m, state, num_reports, lp, &t, &row, 0);
-    const study_unit *x = &m->units[u];
-    for (size_t k = 0; k < x->count; k++)
-        glp_set_obj_coef(lp, (int)m->members[x->first + k] + 1, 1);
-    int rc = -1;
-    if (!t.failed) {
-        glp_load_matrix(lp, (int)t.n, t.ia, t.ja, t.ar);
-        rc = solve(lp, GLP_MIN, lo) == 0 && solve(lp, GLP_MAX, hi) == 0 ? 0 : -1;
-    }
-    triplets_free(&t);
-    glp_delete_prob(lp);
-    return rc;
+    return c * (p->field >= 0 ? 2 : 1) * (int)m->num_finest;
 }
 
 /* The bounds of a person's sum (squares: 0) or square (1) in [lo, hi]. */
@@ -132,90 +114,207 @@ static void person_bounds(int64_t lo, int64_t hi, int squares, double *l, double
     *h = fmax(a, b);
 }
 
+/* The width of a person's value of field (or its square): the spread that
+ * sums are measured in; 0 for a constant field. */
+static double spread(const study *s, int field, int squares)
+{
+    double l, h;
+    person_bounds(study_field_min(s, (size_t)field), study_field_max(s, (size_t)field), squares, &l,
+                  &h);
+    return h - l;
+}
+
+/* Builds program p (its field, squares and copies set): 0, or -1 if out
+ * of memory. */
+static int build(const study_model *m, program *p)
+{
+    int F = (int)m->num_finest, U = (int)m->num_units, rows = 0;
+    triplets t = {0};
+    p->lp = glp_create_prob();
+    p->objective = SIZE_MAX;
+    glp_add_cols(p->lp, p->copies * (p->field >= 0 ? 2 : 1) * F);
+    for (int c = 0; c < p->copies; c++) {
+        int n0 = n_col0(m, p, c);
+        for (int f = 0; f < F; f++)
+            glp_set_col_bnds(p->lp, n0 + f + 1, study_model_empty(m, (size_t)f) ? GLP_FX : GLP_LO,
+                             0, 0);
+        glp_add_rows(p->lp, U + 1);
+        rows += U + 1;
+        int r0 = count_row0(m, c);
+        for (int f = 0; f < F; f++)
+            if (!study_model_empty(m, (size_t)f))
+                put(&t, r0 + 1, n0 + f + 1, 1);
+        for (int v = 0; v < U; v++) {
+            const study_unit *u = &m->units[v];
+            for (size_t k = 0; k < u->count; k++)
+                put(&t, r0 + 2 + v, n0 + (int)m->members[u->first + k] + 1, 1);
+        }
+    }
+    if (p->field >= 0) {
+        double w = spread(m->s, p->field, p->squares);
+        for (int c = 0; c < p->copies; c++) {
+            int n0 = n_col0(m, p, c), s0 = n0 + F;
+            for (int f = 0; f < F; f++) {
+                int empty = study_model_empty(m, (size_t)f);
+                glp_set_col_bnds(p->lp, s0 + f + 1, empty ? GLP_FX : GLP_FR, 0, 0);
+                if (empty)
+                    continue;
+                int64_t lo, hi;
+                double l, h;
+                study_model_bounds(m, p->field, (size_t)f, &lo, &hi);
+                person_bounds(lo, hi, p->squares, &l, &h);
+                glp_add_rows(p->lp, 2);
+                glp_set_row_bnds(p->lp, ++rows, GLP_LO, 0, 0); /* s - l n >= 0 */
+                put(&t, rows, s0 + f + 1, 1);
+                put(&t, rows, n0 + f + 1, -l / w);
+                glp_set_row_bnds(p->lp, ++rows, GLP_UP, 0, 0); /* s - h n <= 0 */
+                put(&t, rows, s0 + f + 1, 1);
+                put(&t, rows, n0 + f + 1, -h / w);
+            }
+        }
+        p->sum_row = calloc(m->num_units ? m->num_units : 1, sizeof *p->sum_row);
+        if (p->sum_row == NULL)
+            t.failed = 1;
+        for (int v = 0; v < U && !t.failed; v++) {
+            const study_unit *y = &m->units[v];
+            if (y->field != p->field || (p->squares && !y->squares))
+                continue;
+            glp_add_rows(p->lp, 1);
+            p->sum_row[v] = ++rows;
+            for (size_t k = 0; k < y->count; k++) {
+                int f = (int)m->members[y->first + k];
+                put(&t, rows, F + f + 1, 1);
+                put(&t, rows, 3 * F + f + 1, -1);
+            }
+        }
+    }
+    if (!t.failed)
+        glp_load_matrix(p->lp, (int)t.n, t.ia, t.ja, t.ar);
+    triplets_free(&t);
+    return t.failed ? -1 : 0;
+}
+
+static void program_free(program *p)
+{
+    if (p->lp != NULL)
+        glp_delete_prob(p->lp);
+    free(p->sum_row);
+}
+
+/* The rows' bounds for the units' states, and the objective: unit u's
+ * count (counts) or its sum in a minus in b (sums). */
+static void pose(const solver *sv, program *p, const uint8_t *state, size_t u)
+{
+    const study_model *m = sv->m;
+    double everyone = (double)sv->num_reports;
+    for (int c = 0; c < p->copies; c++) {
+        int r0 = count_row0(m, c);
+        glp_set_row_bnds(p->lp, r0 + 1, GLP_FX, everyone, everyone);
+        for (size_t v = 0; v < m->num_units; v++) {
+            double n = (double)m->units[v].n;
+            if (state[v] == STUDY_RELEASED)
+                glp_set_row_bnds(p->lp, r0 + 2 + (int)v, GLP_FX, n, n);
+            else
+                glp_set_row_bnds(p->lp, r0 + 2 + (int)v, GLP_FR, 0, 0);
+        }
+    }
+    for (size_t v = 0; p->sum_row != NULL && v < m->num_units; v++)
+        if (p->sum_row[v])
+            glp_set_row_bnds(p->lp, p->sum_row[v], state[v] == STUDY_RELEASED ? GLP_FX : GLP_FR, 0,
+                             0);
+    if (p->objective == u)
+        return;
+    int F = (int)m->num_finest;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t w = pass == 0 ? p->objective : u;
+        if (w == SIZE_MAX)
+            continue;
+        const study_unit *x = &m->units[w];
+        for (size_t k = 0; k < x->count; k++) {
+            int f = (int)m->members[x->first + k];
+            if (p->field < 0) {
+                glp_set_obj_coef(p->lp, f + 1, pass);
+            } else {
+                glp_set_obj_coef(p->lp, F + f + 1, pass);
+                glp_set_obj_coef(p->lp, 3 * F + f + 1, -pass);
+            }
+        }
+    }
+    p->objective = u;
+}
+
+/* Solves p in direction dir from its last basis (the first time, and
+ * after a failure, with GLPK's presolver, which leaves an optimal basis
+ * for the next): the optimum in *v; -1 if not optimal. */
+static int solve(program *p, int dir, double *v)
+{
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    glp_set_obj_dir(p->lp, dir);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        parm.presolve = p->warm ? GLP_OFF : GLP_ON;
+        if (glp_simplex(p->lp, &parm) == 0 && glp_get_status(p->lp) == GLP_OPT) {
+            *v = glp_get_obj_val(p->lp);
+            p->warm = 1;
+            return 0;
+        }
+        p->warm = 0;
+    }
+    return -1;
+}
+
+/* The range of unit u's count: [*lo, *hi]. */
+static int count_range(solver *sv, const uint8_t *state, size_t u, double *lo, double *hi)
+{
+    program *p = &sv->counts;
+    if (p->lp == NULL) {
+        p->field = p->squares = -1;
+        p->copies = 1;
+        if (build(sv->m, p) != 0)
+            return -1;
+    }
+    pose(sv, p, state, u);
+    return solve(p, GLP_MIN, lo) == 0 && solve(p, GLP_MAX, hi) == 0 ? 0 : -1;
+}
+
 /* How far apart unit u's sum (or sum of squares) of its field can be in
  * two data sets with the same released counts and the same released sums
  * (or sums of squares) of that field, in units of the field's spread. */
-static int sum_width(const study_model *m, const uint8_t *state, uint64_t num_reports, size_t u,
-                     int squares, double *width)
+static int sum_width(solver *sv, const uint8_t *state, size_t u, int squares, double *width)
 {
-    const study_unit *x = &m->units[u];
-    const study *s = m->s;
-    int64_t flo = study_field_min(s, (size_t)x->field), fhi = study_field_max(s, (size_t)x->field);
-    double wl, wh;
-    person_bounds(flo, fhi, squares, &wl, &wh);
-    double w = wh - wl;
-    if (w <= 0) { /* (a constant field: its sums follow from the counts) */
+    const study_unit *x = &sv->m->units[u];
+    if (spread(sv->m->s, x->field, squares) <=
+        0) { /* (a constant field: its sums follow from the counts) */
         *width = INFINITY;
         return 0;
     }
-    int F = (int)m->num_finest, row = 0;
-    glp_prob *lp = glp_create_prob();
-    triplets t = {0};
-    glp_add_cols(lp, 4 * F); /* copy a: n, s; copy b: n, s */
-    for (int copy = 0; copy < 2; copy++) {
-        int n0 = copy * 2 * F, s0 = n0 + F;
-        count_cols(m, lp, n0);
-        count_rows(m, state, num_reports, lp, &t, &row, n0);
-        for (size_t f = 0; f < m->num_finest; f++) {
-            int empty = study_model_empty(m, f);
-            glp_set_col_bnds(lp, s0 + (int)f + 1, empty ? GLP_FX : GLP_FR, 0, 0);
-            if (empty)
-                continue;
-            int64_t lo, hi;
-            double l, h;
-            study_model_bounds(m, x->field, f, &lo, &hi);
-            person_bounds(lo, hi, squares, &l, &h);
-            glp_add_rows(lp, 2);
-            glp_set_row_bnds(lp, ++row, GLP_LO, 0, 0); /* s - l n >= 0 */
-            put(&t, row, s0 + (int)f + 1, 1);
-            put(&t, row, n0 + (int)f + 1, -l / w);
-            glp_set_row_bnds(lp, ++row, GLP_UP, 0, 0); /* s - h n <= 0 */
-            put(&t, row, s0 + (int)f + 1, 1);
-            put(&t, row, n0 + (int)f + 1, -h / w);
-        }
+    program *p = &sv->sums[2 * x->field + squares];
+    if (p->lp == NULL) {
+        p->field = x->field;
+        p->squares = squares;
+        p->copies = 2;
+        if (build(sv->m, p) != 0)
+            return -1;
     }
-    /* The released sums of the field agree between the two. */
-    for (size_t v = 0; v < m->num_units; v++) {
-        const study_unit *y = &m->units[v];
-        if (state[v] != STUDY_RELEASED || y->field != x->field || (squares && !y->squares))
-            continue;
-        glp_add_rows(lp, 1);
-        glp_set_row_bnds(lp, ++row, GLP_FX, 0, 0);
-        for (size_t k = 0; k < y->count; k++) {
-            int f = (int)m->members[y->first + k];
-            put(&t, row, F + f + 1, 1);
-            put(&t, row, 3 * F + f + 1, -1);
-        }
-    }
-    for (size_t k = 0; k < x->count; k++) {
-        int f = (int)m->members[x->first + k];
-        glp_set_obj_coef(lp, F + f + 1, 1);
-        glp_set_obj_coef(lp, 3 * F + f + 1, -1);
-    }
-    int rc = -1;
-    if (!t.failed) {
-        glp_load_matrix(lp, (int)t.n, t.ia, t.ja, t.ar);
-        rc = solve(lp, GLP_MAX, width);
-    }
-    triplets_free(&t);
-    glp_delete_prob(lp);
-    return rc;
+    pose(sv, p, state, u);
+    return solve(p, GLP_MAX, width);
 }
 
 /* How well unit u is protected: the smallest of its widths over what its
  * rule asks (1 or more: protected). -1 if the solver failed. */
-static int margin(const study_model *m, const uint8_t *state, uint64_t num_reports, size_t u,
-                  double *out)
+static int margin(solver *sv, const uint8_t *state, size_t u, double *out)
 {
+    const study_model *m = sv->m;
     double need = (double)study_min_cell_count(m->s), lo, hi, w;
-    if (count_range(m, state, num_reports, u, &lo, &hi) != 0)
+    if (count_range(sv, state, u, &lo, &hi) != 0)
         return -1;
     *out = (hi - lo) / need;
     const study_unit *x = &m->units[u];
     for (int sq = 0; sq < 2 && *out >= 1 - EPS; sq++) {
         if (x->field < 0 || (sq && !x->squares))
             continue;
-        if (sum_width(m, state, num_reports, u, sq, &w) != 0)
+        if (sum_width(sv, state, u, sq, &w) != 0)
             return -1;
         if (w / need < *out)
             *out = w / need;
@@ -287,9 +386,9 @@ static int candidate_at(const study_model *m, const uint8_t *state, size_t u, si
  * then among all; if none at all widens it, the smallest unit linked to u
  * (or, failing that, to any suppressed unit, or any): two together may
  * be needed. 1 with *chosen, 0 if no unit is left, -1 on failure. */
-static int complement(const study_model *m, uint8_t *state, uint64_t num_reports, size_t u,
-                      double now, size_t *chosen)
+static int complement(solver *sv, uint8_t *state, size_t u, double now, size_t *chosen)
 {
+    const study_model *m = sv->m;
     uint8_t *mark = calloc(m->num_finest, 1);
     candidate *c = calloc(m->num_units, sizeof *c);
     if (mark == NULL || c == NULL) {
@@ -321,7 +420,7 @@ static int complement(const study_model *m, uint8_t *state, uint64_t num_reports
         for (size_t k = 0; k < n; k++) {
             double g;
             state[c[k].unit] = STUDY_COMPLEMENTARY;
-            int e = margin(m, state, num_reports, u, &g);
+            int e = margin(sv, state, u, &g);
             state[c[k].unit] = STUDY_RELEASED;
             if (e != 0) {
                 rc = -1;
@@ -374,18 +473,19 @@ int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_repor
     }
     /* Suppressing more only widens every range: a unit once protected
      * stays protected, so each unit is checked until it is. */
+    solver sv = {.m = m, .num_reports = num_reports};
     int rc = 0;
     while (head < tail && rc == 0) {
         size_t u = queue[head];
         double g;
-        if (margin(m, state, num_reports, u, &g) != 0) {
+        if (margin(&sv, state, u, &g) != 0) {
             snprintf(err, err_size, "the suppression cannot be checked (the solver failed)");
             rc = -1;
         } else if (g >= 1 - EPS) {
             head++;
         } else {
             size_t v = 0;
-            int got = complement(m, state, num_reports, u, g, &v);
+            int got = complement(&sv, state, u, g, &v);
             if (got == 1) {
                 state[v] = STUDY_COMPLEMENTARY;
                 queue[tail++] = v; /* (each unit enters once: it is then suppressed) */
@@ -401,6 +501,9 @@ int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_repor
             }
         }
     }
+    program_free(&sv.counts);
+    for (size_t i = 0; i < sizeof sv.sums / sizeof sv.sums[0]; i++)
+        program_free(&sv.sums[i]);
     free(queue);
     study_model_free(m);
     return rc;

@@ -161,8 +161,22 @@ static void analysis_sheet(lxw_workbook *wb, const study *s, size_t ai, const cJ
     worksheet_freeze_panes(ws, 3, col);
     worksheet_write_string(ws, (lxw_row_t)(cells + 4), 0,
                            "\"suppressed\": fewer contributors than the study's minimum group "
-                           "size; never opened by the parties.",
+                           "size. \"" STUDY_NOTE_COMPLEMENTARY "\": withheld so that no "
+                           "suppressed figure can be worked out from the released ones. Neither "
+                           "was opened by the parties.",
                            fm->muted);
+}
+
+/* How many rows are withheld to protect another group. */
+static size_t complementary_rows(const cJSON *rows)
+{
+    size_t n = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        n += strcmp(str(r, "note"), STUDY_NOTE_COMPLEMENTARY) == 0;
+    }
+    return n;
 }
 
 static lxw_error write_xlsx(const char *path, const study *s, const cJSON *result,
@@ -242,7 +256,7 @@ static lxw_error write_xlsx(const char *path, const study *s, const cJSON *resul
     worksheet_set_column(m, 0, 0, 110, fm.wrap);
     row = 0;
     worksheet_write_string(m, row++, 0, "How these statistics were computed", fm.title);
-    char text[1024];
+    char text[2048];
     snprintf(text, sizeof text,
              "Each contributor's answers were split in their browser (or by the bulk client) "
              "into %u secret shares, one encrypted to each computing party. A single share "
@@ -261,9 +275,23 @@ static lxw_error write_xlsx(const char *path, const study *s, const cJSON *resul
         NULL);
     snprintf(text, sizeof text,
              "Only the statistics agreed in the study, approved by every party, were computed, "
-             "once. Nothing was released below %llu submissions. A group with fewer than %llu "
-             "contributors is shown as \"suppressed\": its sums were never opened.",
+             "once. Nothing was released below %llu submissions. A group or histogram band with "
+             "1 to %llu contributors is shown as \"suppressed\": its sums were never opened. A "
+             "released 0 says only that nobody is in that group.",
              (unsigned long long)study_min_submissions(s),
+             (unsigned long long)study_min_cell_count(s) - 1);
+    worksheet_write_string(m, row++, 0, text, NULL);
+    snprintf(text, sizeof text,
+             "A suppressed figure could otherwise be worked out by subtracting released ones (the "
+             "number of submissions minus the other groups, or one table minus a linked one). "
+             "So more groups were withheld where needed, shown as \"" STUDY_NOTE_COMPLEMENTARY
+             "\" (%zu figures in this report) and never opened either. Every party chose them from the "
+             "counts alone, the smallest groups first, and the parties checked that they agree. "
+             "With a linear-programming model of every released figure, the parties made sure "
+             "that no suppressed count can be narrowed to a range narrower than %llu, and that "
+             "no suppressed sum can be pinned down more closely than %llu contributors anywhere "
+             "in the field's range would allow.",
+             complementary_rows(rows), (unsigned long long)study_min_cell_count(s),
              (unsigned long long)study_min_cell_count(s));
     worksheet_write_string(m, row++, 0, text, NULL);
     worksheet_write_string(

@@ -52,7 +52,8 @@ try {
   assert.equal((await page.textContent('#count-current')).trim(), '3');
   assert.match(await page.textContent('#study-title'), /Pay equity survey 2026/);
   assert.match(await page.textContent('#study-hash'), new RegExp(study.hash.slice(0, 8)));
-  assert.equal(await page.locator('#plan li').count(), 3);
+  assert.equal(await page.locator('#plan li').count(), 4);
+  assert.match(await page.locator('#plan li').last().textContent(), /^Small groups: .*more groups than the small ones alone may be withheld/);
   assert.ok(await page.locator('#chart svg').count() === 1, 'the chart is drawn');
   check('signed in: counts, study, hash, plan and chart shown');
 

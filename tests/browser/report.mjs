@@ -26,9 +26,10 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCsv } from '../integration/clear_stats.mjs';
+import { checkReport } from '../integration/check_report.mjs';
+import { answersFromCsv, parseCsv } from '../integration/clear_stats.mjs';
 import {
-  PASSWORD, bin, cleanup, ecdsaKey, makeStudy, randomAnswers, runAsync, startParty, writeCsv,
+  PASSWORD, bin, cleanup, ecdsaKey, makeStudy, randomAnswers, runAsync, seeded, startParty, writeCsv,
 } from '../integration/lib.mjs';
 import { launchChromium, Recorder } from './lib.mjs';
 
@@ -79,15 +80,18 @@ function tableCells(page) {
       })))));
 }
 
+const PROTECTING = 'suppressed (to protect another group)';
+
 /** Checks one shown cell against its CSV row: integers exactly (with
  *  thousands separators), means and spreads to 2 decimals, gaps to 3. */
 function assertCell(shown, row) {
   const where = `${row.analysis} ${row.group} ${row.statistic}`;
   if (row.value === '') {
-    assert.equal(shown, row.note === 'suppressed' ? 'suppressed' : 'not defined', where);
+    const says = { suppressed: 'suppressed', [PROTECTING]: 'withheld' }[row.note] ?? 'not defined';
+    assert.equal(shown, says, where);
     return;
   }
-  assert.notEqual(shown, 'suppressed', where);
+  assert.ok(shown !== 'suppressed' && shown !== 'withheld', where);
   if (/^-?\d+$/.test(row.value) && row.statistic !== 'gap' && row.statistic !== 'mean' && row.statistic !== 'stddev') {
     assert.match(shown, /^-?\d{1,3}(,\d{3})*$/, `${where}: thousands separators`);
     assert.equal(shown.replaceAll(',', ''), row.value, where);
@@ -125,7 +129,8 @@ try {
     assert.equal(r.code, 0, r.stderr);
   }
   const answers = writeCsv(path.join(study.dir, 'answers.csv'),
-    randomAnswers(N).map((a) => ({ ...a, job: JOBS[a.job] ?? a.job })));
+    // (seed 4: suppressed groups, and figures withheld to protect them)
+    randomAnswers(N, seeded(4)).map((a) => ({ ...a, job: JOBS[a.job] ?? a.job })));
   const submitted = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', answers,
     '--tokens', path.join(study.dir, 'tokens.csv')]);
   assert.equal(submitted.code, 0, submitted.stderr);
@@ -156,7 +161,11 @@ try {
   const [header, ...csvRows] = parseCsv(csvText);
   assert.deepEqual(header, ['analysis', 'group', 'statistic', 'value', 'note']);
   const rows = csvRows.map(([analysis, group, statistic, value, note]) => ({ analysis, group: unquote(group), statistic, value, note }));
-  check('mpc compute and mpc report print the report link');
+  // The report against the answers in the clear, and the auditor.
+  const problems = checkReport(JSON.parse(fs.readFileSync(study.sealed, 'utf8')),
+    answersFromCsv(fs.readFileSync(answers, 'utf8')), [header, ...rows.map((r) => header.map((h) => r[h]))]);
+  assert.deepEqual(problems, []);
+  check('mpc compute and mpc report print the report link; the report passes the auditor');
 
   // 3. The page.
   const { page } = await openPage(link);
@@ -170,7 +179,8 @@ try {
   const summary = await page.textContent('#summary');
   assert.match(summary, /at least 10 submissions/);
   assert.match(summary, /fewer than 5 contributors/);
-  assert.equal(await page.locator('#plan li').count(), 3);
+  assert.equal(await page.locator('#plan li').count(), 4);
+  assert.match(await page.locator('#plan li').last().textContent(), /^Small groups: .*more groups than the small ones alone may be withheld/);
   assert.match(await page.textContent('#released'), /Released on/);
   check(`title and summary: accepted ${N}, rejected 0, incomplete 0, thresholds, plan`);
 
@@ -186,15 +196,19 @@ try {
   const statRows = rows.filter((r) => r.analysis !== '_study');
   assert.equal(cells.length, statRows.length, 'one cell per CSV row');
   let suppressed = 0;
+  let withheld = 0;
   for (const row of statRows) {
     const text = shown.get(`${row.analysis}|${row.group}|${row.statistic}`);
     assert.ok(text !== undefined, `no cell for ${row.analysis} ${row.group} ${row.statistic}`);
     assertCell(text, row);
     if (row.note === 'suppressed') suppressed += 1;
+    if (row.note === PROTECTING) withheld += 1;
   }
   assert.ok(suppressed > 0, 'the data has suppressed cells');
+  assert.ok(withheld > 0, 'the data has cells withheld to protect others');
+  assert.match(await page.textContent('#summary'), new RegExp(`some other groups may be withheld as well, shown as “withheld”: they were never released either; this report has ${withheld} withheld figures`));
   assert.ok(statRows.some((r) => r.value !== '' && Number(r.value) >= 1000), 'the data has numbers with separators');
-  check(`every one of the ${statRows.length} values equals the CSV (${suppressed} say "suppressed")`);
+  check(`every one of the ${statRows.length} values equals the CSV (${suppressed} say "suppressed", ${withheld} "withheld")`);
 
   // Charts: a gap chart for salary, a histogram for salary_bands.
   const gapSvg = page.locator('section[data-analysis="salary"] figure[data-chart="gap"] svg[role="img"]');
@@ -204,7 +218,7 @@ try {
   const gapRows = rows.filter((r) => r.analysis === 'salary' && r.statistic === 'gap' && !r.group.startsWith('gender=Man;'));
   assert.equal(await gapSvg.locator('rect.bar').count(), gapRows.filter((r) => r.value !== '').length,
     'one bar per group with a gap (the reference groups are the line at 1)');
-  const gapSuppressed = gapRows.filter((r) => r.note === 'suppressed').length;
+  const gapSuppressed = gapRows.filter((r) => r.value === '' && r.note !== 'undefined').length;
   assert.equal(await gapSvg.locator('text.bar-note.is-suppressed').count(), gapSuppressed, 'suppressed groups labelled');
   const histSvg = page.locator('section[data-analysis="salary_bands"] figure[data-chart="histogram"] svg[role="img"]');
   assert.equal(await histSvg.count(), 1);

@@ -115,7 +115,8 @@ try {
   assert.equal(await page.getAttribute('input[name="salary"]', 'inputmode'), 'numeric');
   assert.deepEqual(await page.locator('input[name="manager"]').evaluateAll((l) => l.map((e) => e.value)), ['true', 'false']);
   assert.match(await page.getAttribute('input[name="salary"]', 'aria-describedby'), /salary-help/);
-  assert.equal(await page.locator('#plan li').count(), 3);
+  assert.equal(await page.locator('#plan li').count(), 4);
+  assert.match(await page.locator('#plan li').last().textContent(), /^Small groups: .*more groups than the small ones alone may be withheld/);
   const promises = await page.textContent('#promises');
   assert.match(promises, /3 secret shares/);
   assert.match(promises, /Party 1, Party 2,? and Party 3/);

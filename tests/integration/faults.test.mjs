@@ -22,8 +22,8 @@ import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { answersFromCsv, parseCsv } from './clear_stats.mjs';
 import {
-  bin, cleanup, login, makeStudy, makeUploads, randomAnswers, readLog, run, runAsync, signedRequest, startParty, status,
-  stopParty, upload, writeCsv,
+  bin, cleanup, login, makeStudy, makeUploads, randomAnswers, readLog, run, runAsync, seeded, signedRequest, startParty,
+  status, stopParty, upload, writeCsv,
 } from './lib.mjs';
 import { proxy } from './proxy.mjs';
 
@@ -129,8 +129,7 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
       const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
       assert.equal(r.code, 0, r.stderr);
     }
-    let seed = 5;
-    answers = randomAnswers(N, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; });
+    answers = randomAnswers(N, seeded(5));
     const r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv',
       writeCsv(path.join(study.dir, 'people.csv'), answers)]);
     assert.equal(r.code, 0, r.stderr);

@@ -282,6 +282,13 @@ export async function httpsGet(port, urlPath, ca) {
 }
 
 /** Random answers to the pay-equity study (salaries 20,000-300,000). */
+/** A repeatable stand-in for Math.random: a linear congruential
+ *  generator from seed, numbers in [0, 1). */
+export function seeded(seed) {
+  let x = seed;
+  return () => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+}
+
 export function randomAnswers(count, random = Math.random) {
   const pick = (a) => a[Math.floor(random() * a.length)];
   const study = JSON.parse(fs.readFileSync(path.join(root, 'schema/studies/pay-equity.json'), 'utf8'));

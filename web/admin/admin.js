@@ -704,7 +704,8 @@ function thresholdsText(study) {
     parts.push(`Nothing is released with fewer than ${plural(minSub, 'submission', 'submissions')}`);
   }
   if (Number.isFinite(minCell)) {
-    parts.push(`groups with fewer than ${plural(minCell, 'contributor', 'contributors')} are shown as suppressed`);
+    parts.push(`groups with fewer than ${plural(minCell, 'contributor', 'contributors')} are shown as suppressed, `
+      + 'and more groups may be withheld so that theirs cannot be worked out from the released figures');
   }
   if (parts.length === 0) return 'Not stated in the study configuration.';
   const sentence = parts.join('; ');

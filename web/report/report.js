@@ -379,10 +379,22 @@ function groupText(g) {
   return g.labels.length ? g.labels.join(', ') : 'All contributors';
 }
 
+/** The CSV notes of a figure never released: too few contributors
+ *  (primary), or withheld so that no suppressed figure can be worked out
+ *  from the released ones (complementary; docs/COMPUTE.md, "Suppression"). */
+const NOTE_SUPPRESSED = 'suppressed';
+const NOTE_PROTECTING = 'suppressed (to protect another group)';
+
+/** A figure's state: value, suppressed (either note), undefined or missing. */
 function cellState(row) {
   if (!row) return 'missing';
   if (row.value !== '') return 'value';
-  return row.note === 'suppressed' ? 'suppressed' : 'undefined';
+  return row.note === NOTE_SUPPRESSED || row.note === NOTE_PROTECTING ? 'suppressed' : 'undefined';
+}
+
+/** Whether a figure was withheld to protect another group. */
+function isProtecting(row) {
+  return Boolean(row) && row.value === '' && row.note === NOTE_PROTECTING;
 }
 
 // ---------------------------------------------------------------------------
@@ -444,13 +456,17 @@ function renderSummary(data, studyDoc, analyses) {
   const items = [];
   const minSub = Number(data.min_submissions);
   const minCell = Number(data.min_cell_count);
+  const withheld = (Array.isArray(data.rows) ? data.rows : []).filter((r) => isProtecting(r)).length;
   if (Number.isFinite(minSub)) {
     items.push(`Results are released only when at least ${plural(minSub, 'submission is', 'submissions are')} accepted`
       + (Number.isFinite(accepted) ? `; this study had ${formatCount(accepted)}.` : '.'));
   }
   if (Number.isFinite(minCell)) {
     items.push(`A group with ${tooFew(minCell)} is shown as “suppressed”: `
-      + 'its figures were never released, so no one can work out a person’s answer from them. A suppressed figure is not a zero.');
+      + 'its figures were never released. A suppressed figure is not a zero; a released 0 means nobody is in that group.');
+    items.push('So that no one can work out a suppressed group’s figures from the others (a total minus the other groups, or one table minus a linked one), '
+      + 'some other groups may be withheld as well, shown as “withheld”: they were never released either'
+      + `${withheld ? `; this report has ${plural(withheld, 'withheld figure', 'withheld figures')}` : ''}.`);
   }
   if (analyses.some((a) => a.stats.includes('gap'))) {
     items.push('A gap that depends on a suppressed group is suppressed too.');
@@ -500,10 +516,13 @@ function legendItems(a, data, states) {
   if (a.stats.some((s) => parseBin(s))) {
     say('Bands', `each column counts the people whose ${of} is in that band.`);
   }
-  if (states.has('suppressed')) {
+  if (states.has('primary')) {
     const why = Number.isFinite(minCell) ? tooFew(minCell) : 'too few contributors';
     const compared = a.stats.includes('gap') ? ' (for a gap: in this group or in the group it is compared with)' : '';
     say('suppressed', `${why} in this group${compared}, so the figure was not released. It is not a zero.`, 'is-suppressed');
+  }
+  if (states.has('withheld')) {
+    say('withheld', 'not released, so that a suppressed group’s figures cannot be worked out from the released ones (for example a total minus the other groups). It is not a zero.', 'is-suppressed');
   }
   if (states.has('undefined')) {
     say('not defined', 'this figure cannot be computed for the group: a spread needs at least 2 people, and a gap needs a reference group with an average above 0.', 'is-undefined');
@@ -529,12 +548,18 @@ function renderAnalysis(a, data, index) {
   for (const g of a.groups) {
     const rowStates = a.stats.map((s) => cellState(g.cells.get(s)));
     rowStates.forEach((s) => states.add(s));
+    a.stats.forEach((s) => {
+      const row = g.cells.get(s);
+      if (isProtecting(row)) states.add('withheld');
+      else if (cellState(row) === 'suppressed') states.add('primary');
+    });
     g.suppressed = rowStates.every((s) => s === 'suppressed');
     if (g.suppressed) suppressedGroups += 1;
   }
   const released = a.groups.length - suppressedGroups;
   const minCell = Number(data.min_cell_count);
-  const fewer = Number.isFinite(minCell) ? ` (${tooFew(minCell)})` : '';
+  const fewer = Number.isFinite(minCell)
+    ? ` (${tooFew(minCell)}${states.has('withheld') ? ', or withheld to protect such a group' : ''})` : '';
   const counts = el('p', { class: 'group-counts' });
   if (a.groups.length === 1 && a.by.length === 0) {
     counts.textContent = suppressedGroups ? `Suppressed${fewer}.` : 'One group: all contributors.';
@@ -655,7 +680,7 @@ function renderCell(a, g, statistic, info) {
     }
   } else if (state === 'suppressed') {
     td.classList.add('is-suppressed');
-    td.append(el('span', { class: 'value mark is-suppressed' }, 'suppressed'));
+    td.append(el('span', { class: 'value mark is-suppressed' }, isProtecting(row) ? 'withheld' : 'suppressed'));
   } else if (state === 'undefined') {
     td.classList.add('is-undefined');
     td.append(el('span', { class: 'value mark is-undefined' }, 'not defined'));
