@@ -143,6 +143,7 @@ cJSON *compute_status(compute *c)
                  {"decrypt", c->ms_decrypt},
                  {"verify", c->ms_verify},
                  {"wait_for_helpers", c->ms_wait},
+                 {"suppression", c->ms_suppress},
                  {"total", c->ms_total}};
     for (size_t i = 0; p != NULL && i < sizeof parts / sizeof parts[0]; i++)
         cJSON_AddNumberToObject(p, parts[i].name, (double)(long long)(parts[i].ms + 0.5));
@@ -171,7 +172,7 @@ run_err run_begin(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint8_t 
     c->error[0] = '\0';
     c->started_at = party_now();
     c->finished_at = 0;
-    c->ms_storage = c->ms_decrypt = c->ms_verify = c->ms_wait = c->ms_total = 0;
+    c->ms_storage = c->ms_decrypt = c->ms_verify = c->ms_wait = c->ms_suppress = c->ms_total = 0;
     c->run_t0 = compute_ms();
     pthread_mutex_unlock(&c->lock);
     return RUN_OK;

@@ -33,8 +33,9 @@ struct compute {
     int64_t started_at, finished_at;
     /* Where this party's time went in the latest run (milliseconds):
      * reading reports, HPKE open, the FLP (verify, combine, aggregate),
-     * and (the leader) waiting for the helpers; wall time from the start. */
-    double ms_storage, ms_decrypt, ms_verify, ms_wait, ms_total;
+     * (the leader) waiting for the helpers, and deciding the suppression
+     * pattern; wall time from the start. */
+    double ms_storage, ms_decrypt, ms_verify, ms_wait, ms_suppress, ms_total;
     double run_t0;
     /* The current run (both roles). */
     int active;

@@ -422,10 +422,12 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
     }
     size_t added = 0;
     char err[300];
+    double t0 = compute_ms();
     if (e == RUN_OK && suppress_pattern(s, counts, accepted, state, &added, err, sizeof err) != 0) {
         snprintf(why, why_size, "the suppression pattern cannot be decided: %s", err);
         e = RUN_REFUSED;
     }
+    double suppress_ms = compute_ms() - t0;
     if (e == RUN_OK && release_digest(s, counts, accepted, state, digest) != 0)
         e = RUN_NOMEM;
     if (e == RUN_OK) {
@@ -441,6 +443,7 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
             c->prepared = share;
             c->unit_state = state;
             memcpy(c->pattern, digest, sizeof digest);
+            c->ms_suppress += suppress_ms;
             share = state = NULL;
         }
         pthread_mutex_unlock(&c->lock);

@@ -40,7 +40,7 @@ test('populate, compute, profile and the plaintext baseline agree on every row',
   assert.match(c.stdout, new RegExp(`${COUNT} submissions accepted, 0 rejected`));
   for (const p of study.parties) {
     const prof = (await status(p, await login(p))).compute.profile_ms;
-    for (const k of ['storage', 'decrypt', 'verify', 'wait_for_helpers', 'total']) assert.equal(typeof prof[k], 'number', k);
+    for (const k of ['storage', 'decrypt', 'verify', 'wait_for_helpers', 'suppression', 'total']) assert.equal(typeof prof[k], 'number', k);
     assert.ok(prof.total > 0 && prof.decrypt > 0 && prof.total >= prof.decrypt, JSON.stringify(prof));
   }
   const plain = JSON.parse(execFileSync(populate, ['--plaintext', clear], { encoding: 'utf8' }));

@@ -140,7 +140,13 @@ describe('the whole flow: submit, compute, report (3 parties)', () => {
     assert.ok(small, 'a suppressed cell is marked');
     const method = wb.getWorksheet('Method').getColumn(1).values.join(' ');
     assert.match(method, /zero-knowledge proof/);
-    assert.match(method, /fewer than 5 contributors is shown as "suppressed"/);
+    assert.match(method, /A group or histogram band with 1 to 4 contributors is shown as "suppressed"/);
+    // Both notes explained, and the withheld figures counted.
+    const withheld = csvRows.filter((x) => x[4] === 'suppressed (to protect another group)').length;
+    assert.ok(method.includes(`shown as "suppressed (to protect another group)" (${withheld} figures in this report)`), method);
+    const footnote = salary.getColumn(1).values.join(' ');
+    assert.match(footnote, /"suppressed \(to protect another group\)": withheld so that no suppressed figure can be worked out/);
+    console.log(`compute.test: ${withheld} figures withheld to protect another group`);
   });
 
   test('the study is computed once; every party recorded the release', async () => {
