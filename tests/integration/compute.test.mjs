@@ -18,8 +18,8 @@ import { pathToFileURL } from 'node:url';
 import { checkReport } from './check_report.mjs';
 import { answersFromCsv, clearStats, parseCsv } from './clear_stats.mjs';
 import {
-  bin, build, cleanup, eventually, hello, login, makeStudy, makeUploads, randomAnswers, root, runAsync, signedRequest,
-  startParty, status, stopParty, upload, writeCsv,
+  bin, build, cleanup, eventually, hello, login, makeStudy, makeUploads, randomAnswers, root, runAsync, seeded,
+  signedRequest, startParty, status, stopParty, upload, writeCsv,
 } from './lib.mjs';
 
 const webDir = path.resolve(root, process.env.MPC_WEB ?? path.join(build, 'web'));
@@ -29,8 +29,7 @@ const N = 320;
 /** Skewed answers: some cells are large, many small (suppressed); few
  *  Non-binary contributors, so that their salary cells are suppressed. */
 function skewed(count, seed) {
-  const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
-  return randomAnswers(count, random).map((a, i) => ({
+  return randomAnswers(count, seeded(seed)).map((a, i) => ({
     ...a,
     job: i % 3 === 0 ? 'Professionals' : a.job,
     gender: i % 40 === 0 ? 'Non-binary' : a.gender === 'Non-binary' ? 'Man' : a.gender,
@@ -191,8 +190,7 @@ describe('another study: open, booleans, negative values, no grouping, every sta
   after(() => cleanup(study));
 
   test('the report equals the statistics computed in the clear', async () => {
-    let seed = 3;
-    const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    const random = seeded(3);
     const answers = Array.from({ length: 70 }, (_, i) => ({
       dept: i % 17 === 0 ? 'D' : random() < 0.5 ? 'A' : 'B, and C',
       remote: random() < 0.3,

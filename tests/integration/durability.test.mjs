@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { bin, build, cleanup, makeStudy, randomAnswers, root, runAsync, startParty } from './lib.mjs';
+import { bin, build, cleanup, makeStudy, randomAnswers, root, runAsync, seeded, startParty } from './lib.mjs';
 
 const webDir = path.resolve(root, process.env.MPC_WEB ?? path.join(build, 'web'));
 const N = 600;
@@ -34,8 +34,7 @@ describe('durability: kill -9 under a load of uploads', () => {
     const { loadMpc } = await import(pathToFileURL(path.join(webDir, 'mpc.js')).href);
     const mpc = await loadMpc();
     const s = mpc.study(fs.readFileSync(study.sealed, 'utf8'));
-    let seed = 9;
-    const answers = randomAnswers(N, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; });
+    const answers = randomAnswers(N, seeded(9));
     bodies = answers.map((a, i) => s.submission(a, { seq: i }).bodies);
     s.free();
   });

@@ -11,15 +11,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { answersFromCsv, clearStats, parseCsv } from './clear_stats.mjs';
-import { bin, cleanup, makeStudy, randomAnswers, runAsync, startParty, writeCsv } from './lib.mjs';
+import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startParty, writeCsv } from './lib.mjs';
 
 const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch'];
 const HONEST = 60;
 const PER_KIND = 6;
-
-function seeded(seed) {
-  return () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
-}
 
 describe('forged submissions are rejected; the result is the honest answers\' alone', () => {
   let study;

@@ -48,10 +48,15 @@ export function ok(cmd, args, opts) {
 
 /** A free TCP port on 127.0.0.1, chosen at random below the kernel's
  *  ephemeral range (32768 and up), so that no outgoing connection of a
- *  test running in parallel can take it before the party binds it. */
+ *  test running in parallel can take it before the party binds it; never
+ *  one this process was given before (a study's ports are chosen before
+ *  any is bound, so two of them could otherwise be the same). */
+const givenPorts = new Set();
 export async function freePort() {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 12000);
+    if (givenPorts.has(port)) continue;
+    givenPorts.add(port);
     const free = await new Promise((resolve) => {
       const s = net.createServer();
       s.once('error', () => resolve(false));

@@ -18,11 +18,14 @@
  *   MPC_BUILD=build node --test tests/integration/released.test.mjs
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  assertFreshShares, bin, cleanup, makeStudy, openShares, randomAnswers, run, runAsync, startParty, writeCsv,
+  assertFreshShares, bin, cleanup, makeStudy, openShares, randomAnswers, run, runAsync, seeded, startParty, writeCsv,
 } from './lib.mjs';
+import { checkReport } from './check_report.mjs';
+import { parseCsv } from './clear_stats.mjs';
 import { proxy } from './proxy.mjs';
 
 const N = 24;
@@ -42,8 +45,7 @@ describe('what the clients send and what every party releases (3 parties behind 
       const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
       assert.equal(r.code, 0, r.stderr);
     }
-    let seed = 21;
-    answers = randomAnswers(N, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; });
+    answers = randomAnswers(N, seeded(21));
     answers[1] = { ...answers[0] }; // one answer twice in one run
     for (const [file, rows] of [['people.csv', answers], ['again.csv', [answers[0]]]]) {
       const r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv',
@@ -93,5 +95,14 @@ describe('what the clients send and what every party releases (3 parties behind 
       assert.equal(q.code, 0, q.stderr);
       assert.equal(q.stdout.trim(), expected[p.index].digest, `Party ${p.index + 1}'s released share`);
     }
+  });
+
+  test('the report: right in the clear, nothing suppressed can be worked out', async () => {
+    const csv = path.join(study.dir, 'report.csv');
+    const r = await runAsync(bin('mpc'), ['report', '--organizer', study.org, '--study', study.sealed, '--csv', csv]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+    const counted = [...answers, answers[0]].map((a) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, String(v)])));
+    assert.deepEqual(checkReport(doc, counted, parseCsv(fs.readFileSync(csv, 'utf8'))), []);
   });
 });

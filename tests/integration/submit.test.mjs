@@ -235,7 +235,7 @@ describe('the WebAssembly build and the native build make the same uploads', () 
     const s = mpc.study(text);
     assert.equal(s.hash, study.hash);
     assert.deepEqual(s.parties.map((p) => p.url), study.parties.map((p) => p.url));
-    assert.equal(s.plan().length, 3);
+    assert.equal(s.plan().length, 4);
     const reportId = mpc.random(16);
     const rand = mpc.random(s.randSize);
     const hex = (b) => Buffer.from(b).toString('hex');

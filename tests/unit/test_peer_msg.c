@@ -90,6 +90,7 @@ START_TEST(test_every_message_round_trips)
     m.valid = blob(n);
     m.counts = blob(Z.out_share);
     m.aggregate = blob(Z.out_share);
+    m.pattern = blob(PEER_PATTERN_SIZE);
 
     ck_assert_int_eq(round_trip(PEER_START, 0, &m, 0, &b, err), 0);
     ck_assert_mem_eq(b.compute, m.compute, sizeof m.compute);
@@ -134,9 +135,16 @@ START_TEST(test_every_message_round_trips)
     ck_assert_uint_eq(b.accepted, 6);
     peer_msg_free(&b);
 
+    ck_assert_int_eq(round_trip(PEER_PREPARE, 0, &m, 0, &b, err), 0);
+    peer_msg_free(&b);
+    ck_assert_int_eq(round_trip(PEER_PREPARE, 1, &m, 0, &b, err), 0);
+    same_blob(&b.pattern, &m.pattern);
+    peer_msg_free(&b);
+
     ck_assert_int_eq(round_trip(PEER_RELEASE, 0, &m, 0, &b, err), 0);
     ck_assert_uint_eq(b.incomplete, 5);
     ck_assert_uint_eq(b.present, PEER_HAS_INCOMPLETE);
+    same_blob(&b.pattern, &m.pattern);
     peer_msg_free(&b);
     ck_assert_int_eq(round_trip(PEER_RELEASE, 1, &m, 0, &b, err), 0);
     same_blob(&b.aggregate, &m.aggregate);
@@ -157,7 +165,8 @@ START_TEST(test_every_message_round_trips)
     peer_msg_free(&b);
 
     peer_blob *all[] = {&m.enc,    &m.key,    &m.approvals, &m.reports, &m.held,   &m.ok,
-                        &m.shares, &m.accept, &m.messages,  &m.valid,   &m.counts, &m.aggregate};
+                        &m.shares, &m.accept, &m.messages,  &m.valid,   &m.counts, &m.aggregate,
+                        &m.pattern};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]->p);
 }
@@ -258,6 +267,14 @@ START_TEST(test_refusals)
     j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "aggregate", "not base64!");
     refused(PEER_RELEASE, 1, 0, j, "aggregate:");
+    /* The release digest: exactly 32 bytes, in prepare's answer and in
+     * every release request. */
+    refused(PEER_PREPARE, 1, 0, cJSON_CreateObject(), "pattern:");
+    refused(PEER_PREPARE, 1, 0, zeros(cJSON_CreateObject(), "pattern", 31),
+            "pattern: must be base64 of exactly 32 bytes");
+    refused(PEER_RELEASE, 0, 0, request(-1), "release: pattern:");
+    accepted(PEER_RELEASE, zeros(request(-1), "pattern", 32), &m);
+    peer_msg_free(&m);
     j = zeros(request(1), "accept", 2);
     cJSON_AddNumberToObject(j, "last", 1);
     refused(PEER_AGGREGATE, 0, 0, j, "last: must be true or false");
