@@ -1,8 +1,9 @@
 /*
  * suppress.c - primary and complementary suppression; see suppress.h and
  * docs/COMPUTE.md, "Suppression". The linear programs are solved with
- * GLPK's simplex (glpk.h); each is built afresh from the model and the
- * current states, so the outcome depends only on the counts.
+ * GLPK's simplex (glpk.h), built once per pattern and warm-started (see
+ * "the linear programs" below); the same counts give the same questions
+ * in the same order, so the outcome depends only on the counts.
  */
 #include "suppress.h"
 
