@@ -58,7 +58,8 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_GEN:%.c=%.o)
 HTTPC_OBJ := $(BUILD)/obj/backend/lib/httpc.o
 CSV_OBJ  := $(BUILD)/obj/backend/lib/csvread.o
 SUPPRESS_OBJ := $(BUILD)/obj/backend/lib/suppress.o
-LIB_OBJ  := $(filter-out $(HTTPC_OBJ) $(CSV_OBJ) $(SUPPRESS_OBJ),$(LIB_SRC:%.c=$(BUILD)/obj/%.o))
+REPORT_OBJ := $(BUILD)/obj/backend/lib/report_file.o
+LIB_OBJ  := $(filter-out $(HTTPC_OBJ) $(CSV_OBJ) $(SUPPRESS_OBJ) $(REPORT_OBJ),$(LIB_SRC:%.c=$(BUILD)/obj/%.o))
 # mbedTLS natively: Debian's source package (see WebAssembly below) built
 # with backend/mbedtls_native_config.h into a static library; every native
 # object is compiled against that configuration.
@@ -215,7 +216,7 @@ PARTY_EMBED := party_sql schema/party.sql \
                web_lib_dom_js web/lib/dom.js web_lib_link_js web/lib/link.js \
                web_lib_page_error_js web/lib/page_error.js \
                web_core_wasm $(WEB)/mpc_core.wasm
-SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lglpk -lpthread
+SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lglpk -lxlsxwriter -lpthread
 
 # (mpc_core.wasm is written with mpc_core.js, which stands for both.)
 $(PARTY_GEN): $(filter %.sql %.html %.css %.js,$(PARTY_EMBED)) $(EMBED)
@@ -224,13 +225,14 @@ $(PARTY_GEN): $(filter %.sql %.html %.css %.js,$(PARTY_EMBED)) $(EMBED)
 	$(Q)$(EMBED) $@ $(PARTY_EMBED)
 
 $(BUILD)/bin/mpc-party: $(PARTY_SRC:%.c=$(BUILD)/obj/%.o) $(PARTY_GEN:%.c=%.o) $(CORE_OBJ) \
-		$(LIB_OBJ) $(HTTPC_OBJ) $(SUPPRESS_OBJ)
+		$(LIB_OBJ) $(HTTPC_OBJ) $(SUPPRESS_OBJ) $(REPORT_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SERVER_LIBS) $(CORE_LIBS)
 
 MPC_SRC := $(wildcard backend/mpc/*.c)
-$(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ) $(CSV_OBJ)
+$(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ) $(CSV_OBJ) \
+		$(REPORT_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lxlsxwriter -lcsv -lcurl -lpthread $(CORE_LIBS)
@@ -408,7 +410,7 @@ FUZZ_DIR   := build/fuzz
 FUZZ_RUNS  ?= 1000000
 FUZZ_OBJ   := $(BUILD)/obj/tests/fuzz/fixture.o $(BUILD)/obj/tests/common/example_study.o \
               $(filter-out %/main.o,$(PARTY_SRC:%.c=$(BUILD)/obj/%.o)) $(PARTY_GEN:%.c=%.o) \
-              $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ) $(SUPPRESS_OBJ)
+              $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ) $(SUPPRESS_OBJ) $(REPORT_OBJ)
 FUZZ_MAKE  := $(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CC=clang-14 SAN=1 FUZZ=1 \
               WEB=$(WEB) WASM_OBJ=$(WASM_OBJ)
 

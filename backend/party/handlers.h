@@ -34,6 +34,9 @@ void h_result(party_app *app, const http_req *req, http_reply *out);
 /* GET /api/report: the result for the /report page, with the organizer's
  * report key (X-MPC-Report-Key, from the link mpc report prints). */
 void h_report_data(party_app *app, const http_req *req, http_reply *out);
+/* GET /api/report.xlsx: the report's spreadsheet (the workbook of `mpc
+ * report --xlsx`), with the same key. */
+void h_report_xlsx(party_app *app, const http_req *req, http_reply *out);
 /* POST /api/peer/compute/OP: the helper's operations (helper.c). */
 void h_peer_compute(party_app *app, const http_req *req, http_reply *out);
 

@@ -66,8 +66,11 @@ typedef struct http_reply {
     cJSON *json;     /* owned; sent as application/json */
     const char *raw; /* or a static body (not owned) */
     size_t raw_len;
+    uint8_t *body; /* or a body of its own (malloc'd, freed once sent) */
+    size_t body_len;
     const char *content_type;
-    int html; /* HTTP_PAGE*: add the pages' Content-Security-Policy */
+    char disposition[96]; /* Content-Disposition (a download), if set */
+    int html;             /* HTTP_PAGE*: add the pages' Content-Security-Policy */
     char set_cookie[256];
     char location[128];
     unsigned retry_after;

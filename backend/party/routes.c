@@ -41,6 +41,7 @@ static const route ROUTES[] = {
     {"GET", "/api/compute", ROUTE_ORGANIZER, h_compute_get},
     {"GET", "/api/result", ROUTE_ORGANIZER, h_result},
     {"GET", "/api/report", ROUTE_PUBLIC, h_report_data},
+    {"GET", "/api/report.xlsx", ROUTE_PUBLIC, h_report_xlsx},
     {"GET", "/api/peer/hello", ROUTE_PEER, h_peer_hello},
     {"POST", "/api/peer/compute/", ROUTE_PEER | ROUTE_PREFIX, h_peer_compute},
     /* Any other peer path: authenticated first (401 unsigned), then 404. */

@@ -193,6 +193,11 @@ static enum MHD_Result send_reply(party_app *app, struct MHD_Connection *c, cons
         if (resp == NULL)
             free(text);
         r->content_type = "application/json";
+    } else if (r->body != NULL) {
+        resp = MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
+        if (resp == NULL)
+            free(r->body);
+        r->body = NULL; /* (the response's now) */
     } else {
         resp = MHD_create_response_from_buffer(r->raw_len, (void *)(uintptr_t)r->raw,
                                                MHD_RESPMEM_PERSISTENT);
@@ -214,6 +219,8 @@ static enum MHD_Result send_reply(party_app *app, struct MHD_Connection *c, cons
         ok = header(resp, "Set-Cookie", r->set_cookie);
     if (ok && r->location[0])
         ok = header(resp, "Location", r->location);
+    if (ok && r->disposition[0])
+        ok = header(resp, "Content-Disposition", r->disposition);
     if (ok && st->allow[0])
         ok = header(resp, "Allow", st->allow);
     if (ok && r->retry_after) {
@@ -449,8 +456,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     conn_state *st = *con_cls;
     if (st == NULL)
         return;
-    if (st->deferred == 2)
-        cJSON_Delete(st->reply.json); /* (made, never sent) */
+    if (st->deferred == 2) { /* (made, never sent) */
+        cJSON_Delete(st->reply.json);
+        free(st->reply.body);
+    }
     buf_free(&st->body);
     free(st);
     *con_cls = NULL;

@@ -26,6 +26,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { checkReport } from '../integration/check_report.mjs';
 import { answersFromCsv, parseCsv } from '../integration/clear_stats.mjs';
 import {
@@ -66,6 +67,20 @@ function linkIn(stdout) {
   const m = /report page \(keep this link private\):\s+(\S+)/.exec(stdout);
   assert.ok(m, `no report link in: ${stdout}`);
   return m[1];
+}
+
+/** Every sheet of a workbook: Map name -> rows of cell values (exceljs;
+ *  formatted values as they are stored). */
+async function workbookCells(file) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  const out = new Map();
+  for (const ws of wb.worksheets) {
+    const rowsOf = [];
+    ws.eachRow({ includeEmpty: true }, (row, n) => { rowsOf[n - 1] = row.values.slice(1); });
+    out.set(ws.name, Array.from(rowsOf, (r) => r ?? []));
+  }
+  return out;
 }
 
 /** Every statistic cell of the page's tables. */
@@ -145,7 +160,10 @@ try {
   assert.match(await before.textContent('#report-error'), /mpc compute/);
   recorder.expectedErrors = null;
   await before.close();
-  check('before the compute: "No results yet", run mpc compute; no table');
+  const noSheet = await fetch(`${leader.url}/api/report.xlsx`, { headers: { 'X-MPC-Report-Key': early.split('key=')[1] } });
+  assert.equal(noSheet.status, 404);
+  assert.match((await noSheet.json()).error, /no result yet: run mpc compute first/);
+  check('before the compute: "No results yet", run mpc compute; no table; no spreadsheet (404)');
 
   // 2. The compute, and the report as CSV.
   const computed = await mpc('compute');
@@ -238,6 +256,30 @@ try {
     ...csvText.trimEnd().split('\n').filter((l) => l.startsWith('salary,'))].join('\n');
   assert.equal(fs.readFileSync(await one.path(), 'utf8'), `${salaryCsv}\n`);
   check('CSV downloads equal mpc report --csv (whole report and one analysis)');
+
+  // The spreadsheet: the page's download is the workbook mpc report --xlsx
+  // writes (one writer), cell for cell, and its numbers are the CSV's.
+  const [sheet] = await Promise.all([page.waitForEvent('download'), page.click('#download-xlsx')]);
+  assert.match(sheet.suggestedFilename(), /-report\.xlsx$/);
+  await page.waitForFunction(() => /^Downloaded /.test(document.querySelector('#xlsx-status').textContent));
+  const xlsxFile = path.join(study.dir, 'report.xlsx');
+  assert.equal((await mpc('report', ['--xlsx', xlsxFile])).code, 0);
+  const fromPage = await workbookCells(await sheet.path());
+  const fromCli = await workbookCells(xlsxFile);
+  assert.deepEqual([...fromPage.keys()], ['Summary', ...ANALYSES, 'Method']);
+  assert.deepEqual(fromPage, fromCli);
+  for (const name of ANALYSES) {
+    const numbers = fromPage.get(name).slice(3).flat().filter((v) => typeof v === 'number').sort((x, y) => x - y);
+    const want = rows.filter((r) => r.analysis === name && r.value !== '').map((r) => Number(r.value)).sort((x, y) => x - y);
+    assert.deepEqual(numbers, want, `${name}: the sheet's numbers are the CSV's`);
+  }
+  // Without the key, or with another: refused, nothing sent.
+  for (const headers of [{}, { 'X-MPC-Report-Key': '00'.repeat(64) }]) {
+    const r = await fetch(`${leader.url}/api/report.xlsx`, { headers });
+    assert.equal(r.status, 403);
+    assert.match((await r.json()).error, /needs the organizer's report link/);
+  }
+  check('the page\'s spreadsheet equals mpc report --xlsx cell for cell, its numbers the CSV\'s; refused without the key');
 
   // No text cell of the page's CSV is read as a formula: at a cell's start
   // or after a ";"; numbers stay numbers.

@@ -433,7 +433,48 @@ function setCsvLink(link, rows, fileName) {
 // ---------------------------------------------------------------------------
 // The summary
 
-function renderSummary(data, studyDoc, analyses) {
+/** GET /api/report.xlsx with the key (never in a URL) and saves it as
+ *  fileName; what happens is said in #xlsx-status. */
+async function downloadXlsx(link, fileName) {
+  const button = $('download-xlsx');
+  const status = $('xlsx-status');
+  button.disabled = true;
+  status.textContent = 'Preparing the spreadsheet…';
+  status.classList.remove('is-error');
+  try {
+    const response = await fetch('/api/report.xlsx', {
+      headers: { 'X-MPC-Report-Key': link.key },
+      cache: 'no-store',
+      credentials: 'omit',
+      signal: timeoutSignal(REQUEST_TIMEOUT_MS),
+    });
+    if (!response.ok) {
+      let said = '';
+      try {
+        const j = await response.json();
+        if (j && typeof j.error === 'string') said = ` The server said: ${sentence(j.error)}`;
+      } catch {
+        said = '';
+      }
+      throw new Error(`HTTP ${response.status}.${said}`);
+    }
+    const blob = await response.blob();
+    const a = el('a', { href: URL.createObjectURL(blob), download: fileName, hidden: '' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+    status.textContent = `Downloaded ${fileName}.`;
+  } catch (e) {
+    status.classList.add('is-error');
+    status.textContent = `The spreadsheet could not be downloaded: ${e?.name === 'TimeoutError' ? 'no answer in time' : (e?.message ?? e)}. `
+      + 'Try again, or use mpc report --xlsx.';
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function renderSummary(data, studyDoc, analyses, link) {
   const title = typeof data.title === 'string' && data.title ? data.title : 'Untitled study';
   $('report-title').textContent = title;
   document.title = `${title} – Report`;
@@ -481,6 +522,7 @@ function renderSummary(data, studyDoc, analyses) {
 
   const base = safeName(studyDoc?.id ?? 'report');
   setCsvLink($('download-all'), data.rows, `${base}-report.csv`);
+  $('download-xlsx').addEventListener('click', () => downloadXlsx(link, `${base}-report.xlsx`));
   $('print-button').addEventListener('click', () => window.print());
 
   $('contents-list').replaceChildren(...analyses.map((a) => el('li', {},
@@ -1019,7 +1061,7 @@ async function start() {
     checkLink(link);
     const [data, studyDoc] = await Promise.all([fetchReport(link), fetchStudy(link.hash)]);
     const analyses = buildAnalyses(data.rows, studyDoc);
-    renderSummary(data, studyDoc, analyses);
+    renderSummary(data, studyDoc, analyses, link);
     const parts = analyses.map((a, i) => renderAnalysis(a, data, i));
     $('analyses').replaceChildren(...parts.map((p) => p.section));
     if (analyses.length === 0) {

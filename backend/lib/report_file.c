@@ -1,0 +1,340 @@
+/*
+ * report_file.c - the report's files, written the same way by `mpc report`
+ * and by the leader's report page: the CSV of docs/DESIGN.md, section 7,
+ * and the spreadsheet (libxlsxwriter): a summary sheet, one table per
+ * analysis, and a method sheet in plain language. See report_file.h.
+ */
+#include "report_file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hex.h"
+
+static const char *str(const cJSON *j, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* ---- CSV ---------------------------------------------------------------------- */
+
+/* What a spreadsheet reads as the start of a formula (the OWASP rule
+ * against CSV injection). */
+static int formula_start(char c)
+{
+    return c != '\0' && strchr("=+-@\t\r", c) != NULL;
+}
+
+/* One cell, quoted as RFC 4180 says when it has a comma, a quote or a line
+ * break. A number is written as it is; in any other text, what a
+ * spreadsheet would read as a formula, at the start of the cell or after a
+ * ';' (where spreadsheets set to the ';' separator start a cell), gets a '
+ * before it. */
+static void csv_cell(FILE *f, const char *v, int last)
+{
+    int number = study_is_number(v), quote = strpbrk(v, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', f);
+    for (const char *p = v; *p; p++) {
+        if (!number && formula_start(*p) && (p == v || p[-1] == ';'))
+            fputc('\'', f);
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    if (quote)
+        fputc('"', f);
+    fputc(last ? '\n' : ',', f);
+}
+
+int report_csv(FILE *f, const cJSON *rows)
+{
+    static const char *const cols[] = {"analysis", "group", "statistic", "value", "note"};
+    fputs("analysis,group,statistic,value,note\n", f);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        for (int i = 0; i < 5; i++)
+            csv_cell(f, str(r, cols[i]), i == 4);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+/* ---- XLSX --------------------------------------------------------------------- */
+
+typedef struct formats {
+    lxw_format *title, *bold, *header, *count, *number, *ratio, *muted, *wrap;
+} formats;
+
+/* A sheet name Excel accepts: at most 31 characters, none of []:*?/\ . */
+static void sheet_name(const char *name, size_t index, char out[32])
+{
+    snprintf(out, 32, "%.27s", name);
+    for (char *p = out; *p; p++)
+        if (strchr("[]:*?/\\", *p))
+            *p = '_';
+    if (strcmp(out, "Summary") == 0 || strcmp(out, "Method") == 0 || out[0] == '\0')
+        snprintf(out, 32, "%.24s (%u)", name, (unsigned)(index % STUDY_MAX_ANALYSES) + 1);
+}
+
+/* Writes a value: a number with the statistic's format, or the note. */
+static void write_value(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const cJSON *r,
+                        const formats *fm)
+{
+    const char *value = str(r, "value"), *note = str(r, "note"), *stat = str(r, "statistic");
+    if (value[0] == '\0') {
+        worksheet_write_string(ws, row, col, note[0] ? note : "n/a", fm->muted);
+        return;
+    }
+    char *end;
+    double d = strtod(value, &end);
+    if (*end != '\0') {
+        worksheet_write_string(ws, row, col, value, NULL);
+        return;
+    }
+    lxw_format *f = fm->number;
+    if (strcmp(stat, "count") == 0 || strcmp(stat, "sum") == 0 ||
+        strncmp(stat, "histogram", 9) == 0 || strncmp(stat, "submissions", 11) == 0)
+        f = fm->count;
+    else if (strcmp(stat, "gap") == 0)
+        f = fm->ratio;
+    worksheet_write_number(ws, row, col, d, f);
+}
+
+/* Analysis ai: a row per cell, a column per "by" field (the choices of
+ * the study's own cells, never split out of the group's text) and per
+ * statistic. refs: where each row belongs (study_check_rows). */
+static void analysis_sheet(lxw_workbook *wb, const study *s, size_t ai, const cJSON *rows,
+                           const study_row_ref *refs, const formats *fm)
+{
+    char name[32];
+    const char *analysis = study_analysis_name(s, ai);
+    sheet_name(analysis, ai, name);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    size_t nby = study_analysis_num_by(s, ai), cells = study_analysis_cells(s, ai);
+    worksheet_write_string(ws, 0, 0, analysis, fm->title);
+    for (size_t b = 0; b < nby; b++)
+        worksheet_write_string(ws, 2, (lxw_col_t)b,
+                               study_field_label(s, study_analysis_by(s, ai, b)), fm->header);
+    lxw_col_t col = (lxw_col_t)(nby ? nby : 1);
+    if (nby == 0)
+        worksheet_write_string(ws, 2, 0, "Group", fm->header);
+    size_t nstats = 0, i = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        const study_row_ref *ref = &refs[i++];
+        if (ref->analysis != (int)ai)
+            continue;
+        lxw_row_t row = (lxw_row_t)(3 + ref->cell);
+        if (ref->cell == 0) {
+            worksheet_write_string(ws, 2, (lxw_col_t)(col + ref->stat), str(r, "statistic"),
+                                   fm->header);
+            nstats = ref->stat + 1;
+        }
+        if (ref->stat == 0) {
+            if (nby == 0)
+                worksheet_write_string(ws, row, 0, "everyone", NULL);
+            for (size_t b = 0; b < nby; b++)
+                worksheet_write_string(ws, row, (lxw_col_t)b,
+                                       study_cell_choice(s, ai, ref->cell, b), NULL);
+        }
+        write_value(ws, row, (lxw_col_t)(col + ref->stat), r, fm);
+    }
+    worksheet_set_column(ws, 0, (lxw_col_t)(col - 1), 24, NULL);
+    worksheet_set_column(ws, col, (lxw_col_t)(col + nstats), 16, NULL);
+    worksheet_freeze_panes(ws, 3, col);
+    worksheet_write_string(ws, (lxw_row_t)(cells + 4), 0,
+                           "\"suppressed\": fewer contributors than the study's minimum group "
+                           "size. \"" STUDY_NOTE_COMPLEMENTARY "\": withheld so that no "
+                           "suppressed figure can be worked out from the released ones. Neither "
+                           "was opened by the parties.",
+                           fm->muted);
+}
+
+/* How many rows are withheld to protect another group. */
+static size_t complementary_rows(const cJSON *rows)
+{
+    size_t n = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        n += strcmp(str(r, "note"), STUDY_NOTE_COMPLEMENTARY) == 0;
+    }
+    return n;
+}
+
+lxw_error report_xlsx(const char *path, const study *s, const cJSON *result,
+                      const study_row_ref *refs)
+{
+    lxw_workbook *wb = workbook_new(path);
+    if (wb == NULL)
+        return LXW_ERROR_CREATING_XLSX_FILE;
+    formats fm;
+    fm.title = workbook_add_format(wb);
+    format_set_bold(fm.title);
+    format_set_font_size(fm.title, 14);
+    fm.bold = workbook_add_format(wb);
+    format_set_bold(fm.bold);
+    fm.header = workbook_add_format(wb);
+    format_set_bold(fm.header);
+    format_set_bottom(fm.header, LXW_BORDER_THIN);
+    format_set_text_wrap(fm.header);
+    fm.count = workbook_add_format(wb);
+    format_set_num_format(fm.count, "#,##0");
+    fm.number = workbook_add_format(wb);
+    format_set_num_format(fm.number, "#,##0.00");
+    fm.ratio = workbook_add_format(wb);
+    format_set_num_format(fm.ratio, "0.0000");
+    fm.muted = workbook_add_format(wb);
+    format_set_italic(fm.muted);
+    format_set_font_color(fm.muted, 0x666666);
+    fm.wrap = workbook_add_format(wb);
+    format_set_text_wrap(fm.wrap);
+    format_set_align(fm.wrap, LXW_ALIGN_VERTICAL_TOP);
+
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(result, "rows");
+    char hash[2 * STUDY_HASH_SIZE + 1], n[32];
+    hex_encode(study_hash(s), STUDY_HASH_SIZE, hash);
+
+    /* Summary. */
+    lxw_worksheet *sum = workbook_add_worksheet(wb, "Summary");
+    worksheet_set_column(sum, 0, 0, 34, fm.bold);
+    worksheet_set_column(sum, 1, 1, 70, NULL);
+    worksheet_write_string(sum, 0, 0, study_title(s), fm.title);
+    const char *labels[] = {"Study",
+                            "Plan hash",
+                            "Released",
+                            "Submissions accepted",
+                            "Submissions rejected (invalid proof)",
+                            "Submissions incomplete (not used)",
+                            "Minimum submissions",
+                            "Minimum group size"};
+    lxw_row_t row = 2;
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        worksheet_write_string(sum, (lxw_row_t)(row + i), 0, labels[i], NULL);
+    worksheet_write_string(sum, row++, 1, study_id(s), NULL);
+    worksheet_write_string(sum, row++, 1, hash, NULL);
+    worksheet_write_string(sum, row++, 1, str(result, "released_at"), NULL);
+    const char *nums[] = {"accepted", "rejected", "incomplete"};
+    for (size_t i = 0; i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(result, nums[i]);
+        worksheet_write_number(sum, row++, 1, cJSON_IsNumber(v) ? v->valuedouble : 0, fm.count);
+    }
+    worksheet_write_number(sum, row++, 1, (double)study_min_submissions(s), fm.count);
+    worksheet_write_number(sum, row++, 1, (double)study_min_cell_count(s), fm.count);
+    row++;
+    worksheet_write_string(sum, row++, 0, "Computing parties", fm.bold);
+    for (unsigned i = 0; i < study_num_parties(s); i++) {
+        snprintf(n, sizeof n, "%s%u", i == 0 ? "Leader, party " : "Party ", i + 1);
+        worksheet_write_string(sum, row, 0, n, NULL);
+        worksheet_write_string(sum, row++, 1, study_party_name(s, i), NULL);
+    }
+
+    /* One sheet per analysis. */
+    cJSON *plan = study_plan(s);
+    for (size_t i = 0; i < study_num_analyses(s); i++)
+        analysis_sheet(wb, s, i, rows, refs, &fm);
+
+    /* Method, in plain language. */
+    lxw_worksheet *m = workbook_add_worksheet(wb, "Method");
+    worksheet_set_column(m, 0, 0, 110, fm.wrap);
+    row = 0;
+    worksheet_write_string(m, row++, 0, "How these statistics were computed", fm.title);
+    char text[2048];
+    snprintf(text, sizeof text,
+             "Each contributor's answers were split in their browser (or by the bulk client) "
+             "into %u secret shares, one encrypted to each computing party. A single share "
+             "reveals nothing: no party, and no group of parties short of all %u, could see an "
+             "answer.",
+             study_num_parties(s), study_num_parties(s));
+    worksheet_write_string(m, row++, 0, text, NULL);
+    worksheet_write_string(
+        m, row++, 0,
+        "Every submission carried a zero-knowledge proof that it is well formed (one choice "
+        "per question, numbers within their bounds). The parties checked every proof together "
+        "without decrypting anything (Prio3, IETF draft-irtf-cfrg-vdaf-18); submissions "
+        "whose proof failed were rejected and are not counted. Submissions that reached only "
+        "some parties were not used. With a participation token, only the latest submission "
+        "of each token counts.",
+        NULL);
+    snprintf(text, sizeof text,
+             "Only the statistics agreed in the study, approved by every party, were computed, "
+             "once. Nothing was released below %llu submissions. A group or histogram band with "
+             "1 to %llu contributors is shown as \"suppressed\": its sums were never opened. A "
+             "released 0 says only that nobody is in that group.",
+             (unsigned long long)study_min_submissions(s),
+             (unsigned long long)study_min_cell_count(s) - 1);
+    worksheet_write_string(m, row++, 0, text, NULL);
+    snprintf(
+        text, sizeof text,
+        "A suppressed figure could otherwise be worked out by subtracting released ones (the "
+        "number of submissions minus the other groups, or one table minus a linked one). "
+        "So more groups were withheld where needed, shown as \"" STUDY_NOTE_COMPLEMENTARY
+        "\" (%zu figures in this report) and never opened either. Every party chose them from the "
+        "counts alone, the smallest groups first, and the parties checked that they agree. "
+        "With a linear-programming model of every released figure, the parties made sure "
+        "that no suppressed count can be narrowed to a range narrower than %llu, and that "
+        "no suppressed sum can be pinned down more closely than %llu contributors anywhere "
+        "in the field's range would allow.",
+        complementary_rows(rows), (unsigned long long)study_min_cell_count(s),
+        (unsigned long long)study_min_cell_count(s));
+    worksheet_write_string(m, row++, 0, text, NULL);
+    worksheet_write_string(
+        m, row++, 0,
+        "What the parties learned: these statistics, and the number of contributors in every "
+        "group (the counts are opened first, to decide which groups to suppress). The mean is "
+        "the sum divided by the count; the standard deviation is the sample one (n - 1); the "
+        "gap is a group's mean divided by the reference group's mean in the same cell.",
+        NULL);
+    row++;
+    worksheet_write_string(m, row++, 0, "The statistics computed", fm.bold);
+    const cJSON *p;
+    cJSON_ArrayForEach(p, plan)
+    {
+        if (cJSON_IsString(p))
+            worksheet_write_string(m, row++, 0, p->valuestring, NULL);
+    }
+    cJSON_Delete(plan);
+    return workbook_close(wb);
+}
+
+int report_check(const study *s, const cJSON *j, study_row_ref **refs, char *err, size_t err_size)
+{
+    char hash[2 * STUDY_HASH_SIZE + 1], why[600];
+    hex_encode(study_hash(s), STUDY_HASH_SIZE, hash);
+    const char *theirs = str(j, "study");
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows");
+    *refs = NULL;
+    if (!cJSON_IsArray(rows) || theirs[0] == '\0') {
+        snprintf(err, err_size, "the leader's answer has no result rows; nothing was written");
+        return -1;
+    }
+    if (strcmp(theirs, hash) != 0) {
+        int is_hash = strlen(theirs) == 2 * STUDY_HASH_SIZE &&
+                      strspn(theirs, "0123456789abcdef") == 2 * STUDY_HASH_SIZE;
+        snprintf(err, err_size,
+                 "the leader's result is for another study (%s), not the sealed one (%s); "
+                 "nothing was written. Check that the leader runs the study you sealed",
+                 is_hash ? theirs : "not a study hash", hash);
+        return -1;
+    }
+    int n = cJSON_GetArraySize(rows);
+    *refs = malloc((size_t)(n > 0 ? n : 1) * sizeof **refs);
+    if (*refs == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (study_check_rows(s, rows, *refs, why, sizeof why) != CORE_OK) {
+        snprintf(err, err_size,
+                 "the leader's result does not match the sealed study: %s. Nothing was written; "
+                 "the leader (or whoever answered for it) sent rows the study does not make",
+                 why);
+        free(*refs);
+        *refs = NULL;
+        return -1;
+    }
+    return 0;
+}
