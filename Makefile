@@ -213,7 +213,7 @@ PARTY_EMBED := party_sql schema/party.sql \
                report_index_html web/report/index.html report_css web/report/report.css \
                report_js web/report/report.js \
                web_base_css web/base.css web_mpc_js web/mpc.js web_core_js $(WEB)/mpc_core.js \
-               web_lib_dom_js web/lib/dom.js web_lib_link_js web/lib/link.js \
+               web_lib_dom_js web/lib/dom.js web_lib_form_js web/lib/form.js web_lib_link_js web/lib/link.js \
                web_lib_page_error_js web/lib/page_error.js \
                web_core_wasm $(WEB)/mpc_core.wasm
 SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lglpk -lxlsxwriter -lpthread
@@ -230,12 +230,27 @@ $(BUILD)/bin/mpc-party: $(PARTY_SRC:%.c=$(BUILD)/obj/%.o) $(PARTY_GEN:%.c=%.o) $
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(SERVER_LIBS) $(CORE_LIBS)
 
+# mpc: the organizer's console (backend/mpc/console.c) carries its pages,
+# the form's shared code and the WebAssembly core, and the template studies.
 MPC_SRC := $(wildcard backend/mpc/*.c)
-$(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_OBJ) $(HTTPC_OBJ) $(CSV_OBJ) \
-		$(REPORT_OBJ)
+MPC_GEN := $(GEN)/mpc_embed.c
+MPC_EMBED := organizer_index_html web/organizer/index.html organizer_css web/organizer/organizer.css \
+             organizer_js web/organizer/organizer.js console_submit_css web/submit/submit.css \
+             console_base_css web/base.css console_mpc_js web/mpc.js \
+             console_core_js $(WEB)/mpc_core.js console_core_wasm $(WEB)/mpc_core.wasm \
+             console_dom_js web/lib/dom.js console_form_js web/lib/form.js \
+             template_pay_equity schema/studies/pay-equity.json \
+             template_union_vote schema/studies/union-vote.json
+$(MPC_GEN): $(filter %.json %.html %.css %.js,$(MPC_EMBED)) $(EMBED)
+	@mkdir -p $(@D)
+	$(call msg,EMBED,$@)
+	$(Q)$(EMBED) $@ $(MPC_EMBED)
+
+$(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(MPC_GEN:%.c=%.o) $(CORE_OBJ) $(LIB_OBJ) \
+		$(HTTPC_OBJ) $(CSV_OBJ) $(REPORT_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lxlsxwriter -lcsv -lcurl -lpthread $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lmicrohttpd -lxlsxwriter -lcsv -lcurl -lpthread $(CORE_LIBS)
 
 $(BUILD)/tests/clear_report: $(BUILD)/obj/tests/integration/clear_report.o $(SUPPRESS_OBJ) \
 		$(BUILD)/obj/tests/common/clear_aggregate.o \

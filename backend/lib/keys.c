@@ -15,6 +15,7 @@
 #include "core.h"
 #include "fileio.h"
 #include "hex.h"
+#include "party_file.h"
 #include "random.h"
 
 #define KEY_FILE_MAX 4096
@@ -143,7 +144,8 @@ int keys_party_create(const char *dir, const char *name, const char *url, char *
         cJSON_AddStringToObject(pub, "name", name) == NULL ||
         cJSON_AddStringToObject(pub, "url", url) == NULL ||
         add_hex(pub, "hpke_public_key", k.hpke_pk, HPKE_NPK) != 0 ||
-        add_hex(pub, "signing_public_key", k.sign_pk, SIGN_PK_SIZE) != 0) {
+        add_hex(pub, "signing_public_key", k.sign_pk, SIGN_PK_SIZE) != 0 ||
+        party_file_sign(pub, k.sign_sk) != 0) {
         errf(err, err_size, "out of memory");
         goto cleanup;
     }

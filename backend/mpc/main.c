@@ -1,6 +1,7 @@
 /*
  * main.c - mpc: the organizer's command line (docs/DESIGN.md, section 6).
  *
+ *   mpc organizer serve --dir DIR [--listen HOST:PORT]               (console.c)
  *   mpc organizer init --dir DIR
  *   mpc study seal --organizer DIR --study STUDY.json --party P.pub.json... --out SEALED.json
  *   mpc tokens --organizer DIR --study SEALED.json --count N --out tokens.csv
@@ -19,17 +20,19 @@
 #include "hex.h"
 #include "keys.h"
 #include "mpc.h"
+#include "party_file.h"
 #include "safe_text.h"
 #include "sealed.h"
 #include "token.h"
 
 #define ERR_SIZE 512
-#define MAX_TOKENS 1000000
 
 static const char USAGE[] =
     "usage: mpc COMMAND [OPTIONS]\n"
     "\n"
     "Commands:\n"
+    "  organizer serve  the organizer's console in your browser, for the whole study:\n"
+    "                  --dir DIR [--listen 127.0.0.1:PORT]\n"
     "  organizer init  create the organizer's signing key:   --dir DIR\n"
     "  study seal      validate a study and seal it for its parties:\n"
     "                  --organizer DIR --study STUDY.json --party P.pub.json... --out SEALED.json\n"
@@ -105,8 +108,8 @@ static int parse(int argc, char **argv, const char *help, options *o)
             errno = 0;
             o->count = strtoul(optarg, &end, 10);
             if (errno != 0 || *optarg == '\0' || *end != '\0' || o->count == 0 ||
-                o->count > MAX_TOKENS) {
-                fprintf(stderr, "mpc: --count must be a number from 1 to %d\n", MAX_TOKENS);
+                o->count > ORG_MAX_LINKS) {
+                fprintf(stderr, "mpc: --count must be a number from 1 to %d\n", ORG_MAX_LINKS);
                 return -1;
             }
             break;
@@ -178,38 +181,26 @@ static cJSON *read_json(const char *path, size_t max, char *err, size_t err_size
     return doc;
 }
 
-/* A party of the sealed study from its party.pub.json. */
-static cJSON *party_entry(const char *path, char *err, size_t err_size)
+/* A party of the sealed study from its party.pub.json, distinct from
+ * those before it (parties). */
+static cJSON *party_entry(const char *path, const cJSON *parties, char *err, size_t err_size)
 {
-    cJSON *pub = read_json(path, 65536, err, err_size);
-    if (pub == NULL)
+    char *text;
+    size_t len;
+    if (fileio_read(path, PARTY_FILE_MAX, &text, &len) != 0) {
+        snprintf(err, err_size, "cannot read %s: %s", path,
+                 errno == EFBIG ? "file too large" : strerror(errno));
         return NULL;
-    static const char *const members[] = {"name", "url", "hpke_public_key", "signing_public_key"};
-    const cJSON *format = cJSON_GetObjectItemCaseSensitive(pub, "format");
-    cJSON *entry = cJSON_CreateObject();
-    if (!cJSON_IsString(format) || strcmp(format->valuestring, "mpc-party/1") != 0) {
-        snprintf(err, err_size, "%s is not a party.pub.json file (made by mpc-party init)", path);
-        goto fail;
     }
-    for (size_t i = 0; i < 4; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(pub, members[i]);
-        if (!cJSON_IsString(v)) {
-            snprintf(err, err_size, "%s: \"%s\" is missing", path, members[i]);
-            goto fail;
-        }
-        char why[256];
-        if (strcmp(members[i], "url") == 0 && safe_text_origin(v->valuestring, why, sizeof why)) {
-            snprintf(err, err_size, "%s: the url: %s", path, why);
-            goto fail;
-        }
-        cJSON_AddStringToObject(entry, members[i], v->valuestring);
+    cJSON *entry = party_file_parse(text, len, path, err, err_size);
+    free(text);
+    char why[400];
+    if (entry != NULL && party_file_distinct(parties, entry, why, sizeof why) != 0) {
+        snprintf(err, err_size, "%s: %s", path, why);
+        cJSON_Delete(entry);
+        return NULL;
     }
-    cJSON_Delete(pub);
     return entry;
-fail:
-    cJSON_Delete(pub);
-    cJSON_Delete(entry);
-    return NULL;
 }
 
 static int write_text(const char *path, const char *text, char *err, size_t err_size)
@@ -244,28 +235,20 @@ static int cmd_seal(int argc, char **argv)
     if ((doc = read_json(o.study, STUDY_MAX_JSON, err, sizeof err)) == NULL)
         goto fail;
     for (size_t i = 0; i < o.num_parties; i++) {
-        cJSON *p = party_entry(o.parties[i], err, sizeof err);
+        cJSON *p = party_entry(o.parties[i], parties, err, sizeof err);
         if (p == NULL)
             goto fail;
         cJSON_AddItemToArray(parties, p);
     }
-    rc = sealed_seal(doc, parties, k.sign_sk, k.sign_pk, err, sizeof err);
+    study *s = NULL;
+    char *text = org_seal(&k, doc, parties, &s, err, sizeof err);
     parties = NULL; /* owned by doc now */
-    if (rc != 0) {
-        rc = 1;
-        goto fail;
-    }
-    char *text = cJSON_Print(doc);
     if (text == NULL || write_text(o.out, text, err, sizeof err) != 0) {
         free(text);
+        study_free(s);
         rc = 1;
         goto fail;
     }
-    study *s = NULL;
-    char why[300];
-    cJSON *plan = study_parse(text, strlen(text), STUDY_SEALED, &s, why, sizeof why) == CORE_OK
-                      ? study_plan(s)
-                      : NULL;
     free(text);
     printf("Sealed %s for %zu parties into %s.\nStudy hash: %s\n\n"
            "Send %s to every party. Each party admin checks that their dashboard shows\n"
@@ -274,11 +257,12 @@ static int cmd_seal(int argc, char **argv)
            cJSON_GetObjectItemCaseSensitive(doc, "hash")->valuestring, o.out);
     /* The plan's last line: the threshold, the linked analyses, and that
      * more groups than the small ones may be withheld. */
-    const cJSON *small = cJSON_GetArrayItem(plan, cJSON_GetArraySize(plan) - 1);
-    size_t n = cJSON_IsString(small) ? strlen(small->valuestring) * 4 + 4 : 0;
+    cJSON *plan = study_plan(s);
+    const char *small = org_small_groups_line(plan);
+    size_t n = small != NULL ? strlen(small) * 4 + 4 : 0;
     char *safe = n ? malloc(n) : NULL;
     if (safe != NULL)
-        printf("\n%s\n", safe_text_escape(small->valuestring, n / 4 - 1, safe, n));
+        printf("\n%s\n", safe_text_escape(small, n / 4 - 1, safe, n));
     free(safe);
     cJSON_Delete(plan);
     study_free(s);
@@ -334,27 +318,8 @@ static int cmd_tokens(int argc, char **argv)
                  o.study);
         goto done;
     }
-    char hash[2 * STUDY_HASH_SIZE + 1];
-    hex_encode(study_hash(s), STUDY_HASH_SIZE, hash);
-    const char *base = study_party_url(s, 0);
-    size_t row = TOKEN_TEXT_SIZE * 2 + strlen(base) + sizeof hash + 32;
-    size_t cap = 16 + o.count * row;
-    csv = malloc(cap);
-    if (csv == NULL) {
-        snprintf(err, sizeof err, "out of memory");
+    if ((csv = org_links_csv(&k, s, o.count, NULL, err, sizeof err)) == NULL)
         goto done;
-    }
-    size_t len = (size_t)snprintf(csv, cap, "token,link\n");
-    for (unsigned long i = 0; i < o.count; i++) {
-        uint8_t id[STUDY_TOKEN_ID_SIZE];
-        char t[TOKEN_TEXT_SIZE];
-        if (token_make(k.sign_sk, study_hash(s), id, t) != 0) {
-            snprintf(err, sizeof err, "signing a token failed");
-            goto done;
-        }
-        len += (size_t)snprintf(csv + len, cap - len, "%s,%s/submit#study=%s&token=%s\n", t, base,
-                                hash, t);
-    }
     if (write_text(o.out, csv, err, sizeof err) != 0)
         goto done;
     printf("Wrote %lu participation tokens to %s.\n"
@@ -373,12 +338,16 @@ done:
 
 /* The command words: `mpc WORD [SUB] OPTIONS`. A word with sub-commands
  * alone, or with --help, lists them. */
-static const char ORGANIZER_HELP[] = "usage: mpc organizer init --dir DIR\n"
-                                     "\n"
-                                     "Sub-commands:\n"
-                                     "  init  create the organizer's signing key\n"
-                                     "\n"
-                                     "Run 'mpc organizer init --help' for details.\n";
+static const char ORGANIZER_HELP[] =
+    "usage: mpc organizer init --dir DIR\n"
+    "       mpc organizer serve --dir DIR [--listen 127.0.0.1:PORT]\n"
+    "\n"
+    "Sub-commands:\n"
+    "  init   create the organizer's signing key\n"
+    "  serve  the organizer's console in your browser: the whole study, from writing it\n"
+    "         to its report\n"
+    "\n"
+    "Run 'mpc organizer init --help' or 'mpc organizer serve --help' for details.\n";
 
 static const char STUDY_HELP[] =
     "usage: mpc study seal --organizer DIR --study STUDY.json --party P.pub.json... --out "
@@ -395,6 +364,7 @@ static const struct command {
     const char *group_help; /* words with sub-commands */
 } COMMANDS[] = {
     {"organizer", "init", cmd_organizer_init, ORGANIZER_HELP},
+    {"organizer", "serve", cmd_organizer_serve, ORGANIZER_HELP},
     {"study", "seal", cmd_seal, STUDY_HELP},
     {"tokens", NULL, cmd_tokens, NULL},
     {"submit", NULL, cmd_submit, NULL},

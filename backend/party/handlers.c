@@ -34,6 +34,7 @@ ASSET(web_mpc_js)
 ASSET(web_core_js)
 ASSET(web_core_wasm)
 ASSET(web_lib_dom_js)
+ASSET(web_lib_form_js)
 ASSET(web_lib_link_js)
 ASSET(web_lib_page_error_js)
 #undef ASSET
@@ -66,6 +67,7 @@ static const struct asset {
     {"/web/mpc_core.js", web_core_js, &web_core_js_len, JS, 0},
     {"/web/mpc_core.wasm", web_core_wasm, &web_core_wasm_len, "application/wasm", 0},
     {"/web/lib/dom.js", web_lib_dom_js, &web_lib_dom_js_len, JS, 0},
+    {"/web/lib/form.js", web_lib_form_js, &web_lib_form_js_len, JS, 0},
     {"/web/lib/link.js", web_lib_link_js, &web_lib_link_js_len, JS, 0},
     {"/web/lib/page_error.js", web_lib_page_error_js, &web_lib_page_error_js_len, JS, 0},
 };
@@ -361,6 +363,36 @@ void h_status(party_app *app, const http_req *req, http_reply *out)
     cJSON *server = cJSON_AddObjectToObject(j, "server");
     add_time(server, "started_at", app->started_at);
     cJSON_AddStringToObject(server, "version", PARTY_VERSION);
+    if (!ok || !ok2) {
+        cJSON_Delete(j);
+        http_error(out, API_UNAVAILABLE, "the database cannot be read");
+        return;
+    }
+    http_json(out, 200, j);
+}
+
+/* The organizer's view of this party (its console's collection page):
+ * the study it serves, whether it approved it, how many submissions it
+ * holds and the compute's state. Counts only: never a token, a report id
+ * or an address. */
+void h_organizer_status(party_app *app, const http_req *req, http_reply *out)
+{
+    const study *s = app->study;
+    int approved = 0, ok, ok2;
+    int64_t at = 0;
+    ok = db_approval_get(app->db, study_hash(s), &approved, &at) == DB_OK;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "index", app->self);
+    cJSON_AddStringToObject(j, "name", study_party_name(s, app->self));
+    cJSON_AddStringToObject(j, "study", app->study_hash_hex);
+    cJSON_AddBoolToObject(j, "approved", approved);
+    add_time(j, "approved_at", approved ? at : 0);
+    cJSON_AddItemToObject(j, "submissions", status_submissions(app, req->now, &ok2));
+    cJSON *c = compute_status(app->compute),
+          *state = cJSON_DetachItemFromObjectCaseSensitive(c, "state");
+    cJSON_Delete(c);
+    cJSON_AddItemToObject(j, "compute", state);
+    add_time(j, "now", req->now);
     if (!ok || !ok2) {
         cJSON_Delete(j);
         http_error(out, API_UNAVAILABLE, "the database cannot be read");

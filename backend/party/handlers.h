@@ -17,6 +17,7 @@ void h_upload(party_app *app, const http_req *req, http_reply *out);
  * checked and stored; the fuzzer's entry point. */
 void upload_json(party_app *app, const char *body, size_t len, int64_t now, http_reply *out);
 void h_status(party_app *app, const http_req *req, http_reply *out);
+void h_organizer_status(party_app *app, const http_req *req, http_reply *out);
 void h_login(party_app *app, const http_req *req, http_reply *out);
 void h_logout(party_app *app, const http_req *req, http_reply *out);
 void h_session(party_app *app, const http_req *req, http_reply *out);

@@ -21,6 +21,7 @@
 #include "core.h"
 #include "fileio.h"
 #include "handlers.h"
+#include "listen.h"
 #include "log.h"
 #include "routes.h"
 
@@ -481,41 +482,13 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start / stop -------------------------------------------------------------- */
 
-static int resolve(const char *listen, struct sockaddr_storage *sa, int *v6, char *err,
-                   size_t err_size)
-{
-    char host[256];
-    const char *colon = strrchr(listen, ':');
-    if (colon == NULL || colon == listen || colon[1] == '\0' ||
-        (size_t)(colon - listen) >= sizeof host) {
-        snprintf(err, err_size, "--listen: expected HOST:PORT, e.g. 127.0.0.1:8001");
-        return -1;
-    }
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-        memmove(host, host + 1, strlen(host));
-        host[strlen(host) - 1] = '\0';
-    }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
-    int rc = getaddrinfo(host, colon + 1, &hints, &res);
-    if (rc != 0) {
-        snprintf(err, err_size, "--listen %s: %s", listen, gai_strerror(rc));
-        return -1;
-    }
-    memcpy(sa, res->ai_addr, res->ai_addrlen);
-    *v6 = res->ai_family == AF_INET6;
-    freeaddrinfo(res);
-    return 0;
-}
-
 int server_start(party_app *app, const server_options *opt, server **out, char *err,
                  size_t err_size)
 {
     *out = NULL;
     struct sockaddr_storage sa;
     int v6;
-    if (resolve(opt->listen, &sa, &v6, err, err_size) != 0)
+    if (listen_resolve(opt->listen, &sa, &v6, err, err_size) != 0)
         return -1;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)

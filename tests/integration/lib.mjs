@@ -348,3 +348,53 @@ export function assertFreshShares(opened) {
     }
   }
 }
+
+/**
+ * Starts the organizer's console on a free loopback port: {base, secret,
+ * child, out (its stdout so far), api(method, path, body, headers)}; api
+ * answers {status, json, text, headers}.
+ */
+export async function startConsole(dir, extra = []) {
+  const child = spawn(bin('mpc'), ['organizer', 'serve', '--dir', dir, '--listen', '127.0.0.1:0', ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = { child, out: '', err: '' };
+  child.stdout.on('data', (d) => { c.out += d; });
+  child.stderr.on('data', (d) => { c.err += d; });
+  c.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const link = await eventually(() => {
+    if (child.exitCode !== null) throw new Error(`mpc organizer serve exited: ${c.err}`);
+    return /http:\/\/127\.0\.0\.1:\d+\/#secret=[0-9a-f]{64}/.exec(c.out)?.[0];
+  }, 15000, 'the console\'s link');
+  c.link = link;
+  c.base = link.slice(0, link.indexOf('/#'));
+  c.secret = link.slice(link.indexOf('=') + 1);
+  c.api = async (method, urlPath, body, headers = {}) => {
+    const r = await fetch(`${c.base}${urlPath}`, {
+      method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'X-Console-Secret': c.secret, ...headers },
+    });
+    const buf = Buffer.from(await r.arrayBuffer());
+    const type = r.headers.get('content-type') ?? '';
+    return { status: r.status, headers: r.headers, body: buf, text: buf.toString('utf8'),
+      json: type.startsWith('application/json') ? JSON.parse(buf.toString('utf8')) : null };
+  };
+  c.stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return c.exited;
+  };
+  return c;
+}
+
+/** A party.pub.json document signed again with the signing key in
+ *  keyFile (party.key.json): what only the holder of that key can make. */
+export async function resignPartyFile(doc, keyFile) {
+  const { sign } = await import('node:crypto');
+  const priv = JSON.parse(fs.readFileSync(keyFile, 'utf8'));
+  const key = await ecdsaKey(priv.signing_private_key, doc.signing_public_key);
+  const members = { format: 'mpc-party/1', hpke_public_key: doc.hpke_public_key, name: doc.name,
+    signing_public_key: doc.signing_public_key, url: doc.url };
+  const canonical = JSON.stringify(Object.fromEntries(Object.keys(members).sort().map((k) => [k, members[k]])));
+  const sig = sign('sha256', Buffer.concat([Buffer.from('mpc-party/1 file'), Buffer.from(canonical)]),
+    { key, dsaEncoding: 'ieee-p1363' });
+  return { ...doc, signature: sig.toString('hex') };
+}

@@ -40,7 +40,7 @@ describe('commands', () => {
     assert.equal(fs.statSync(path.join(p.dir, 'admin.json')).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.join(study.org, 'organizer.key.json')).mode & 0o777, 0o600);
     const pub = JSON.parse(fs.readFileSync(path.join(p.dir, 'party.pub.json'), 'utf8'));
-    assert.deepEqual(Object.keys(pub).sort(), ['format', 'hpke_public_key', 'name', 'signing_public_key', 'url']);
+    assert.deepEqual(Object.keys(pub).sort(), ['format', 'hpke_public_key', 'name', 'signature', 'signing_public_key', 'url']);
     assert.equal(fs.statSync(path.join(p.dir, 'party.db')).mode & 0o777, 0o600);
   });
 

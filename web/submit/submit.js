@@ -22,12 +22,10 @@
 
 import { loadMpc, MpcError } from '/web/mpc.js';
 import { $, el, sentence, timeoutSignal } from '/web/lib/dom.js';
+import { checkField as checkFieldWith, readText, renderField } from '/web/lib/form.js';
 import { isStudyHash, readLink } from '/web/lib/link.js';
 import { PageError, showPageError } from '/web/lib/page_error.js';
 
-/** Choice fields with at most this many choices are radio buttons, longer
- *  ones a drop-down list. */
-const MAX_RADIO_CHOICES = 6;
 /** A request that has not been answered by then is retried. */
 const REQUEST_TIMEOUT_MS = 30000;
 /** How long the form waits for each party to say it still accepts answers. */
@@ -253,7 +251,9 @@ function renderStudy(study) {
   renderPrivacy(study);
 
   const container = $('fields');
-  state.fields = doc.fields.map((spec) => renderField(spec));
+  state.fields = doc.fields.map((spec) => renderField(spec, state.study.checkValue.bind(state.study), () => {
+    if (!$('error-summary').hidden) renderSummary(false);
+  }));
   for (const f of state.fields) container.append(f.wrap);
 
   $('study-form').addEventListener('submit', onSubmit);
@@ -308,141 +308,10 @@ function renderPrivacy(study) {
     el('li', {}, el('span', { class: 'party-name' }, p.name), ' ', el('span', { class: 'party-host' }, hostOf(p.url)))));
 }
 
-/**
- * One question. Returns its record: { spec, kind ('radio', 'select' or
- * 'text'), wrap (the element to insert), controls (the inputs), error (the
- * inline error element), describedBy (ids of its hints) }.
- */
-function renderField(spec) {
-  const name = spec.name;
-  const hints = [];
-  if (spec.help) hints.push(el('p', { id: `${name}-help`, class: 'hint' }, spec.help));
-  if (spec.type === 'integer') {
-    hints.push(el('p', { id: `${name}-range`, class: 'hint range' }, sentence(rangeText(spec))));
-  }
-  const describedBy = hints.map((h) => h.id);
-  const error = el('p', { id: `${name}-error`, class: 'field-error' });
-
-  let kind;
-  let controls;
-  let wrap;
-  const options = spec.type === 'boolean'
-    ? [['true', 'Yes'], ['false', 'No']]
-    : (spec.choices ?? []).map((c) => [c, c]);
-
-  if (spec.type === 'boolean' || (spec.type === 'choice' && options.length <= MAX_RADIO_CHOICES)) {
-    kind = 'radio';
-    controls = options.map(([value], i) => el('input', {
-      type: 'radio', id: `field-${name}-${i}`, name, value, required: true,
-    }));
-    const list = el('div', { class: spec.type === 'boolean' ? 'options options-inline' : 'options' },
-      ...options.map(([, label], i) => el('div', { class: 'option' },
-        controls[i], el('label', { for: controls[i].id }, label))));
-    wrap = el('fieldset', { class: 'field', 'data-field': name },
-      el('legend', { class: 'field-label' }, spec.label), ...hints, error, list);
-  } else {
-    let control;
-    if (spec.type === 'choice') {
-      kind = 'select';
-      control = el('select', { id: `field-${name}`, name, required: true },
-        el('option', { value: '' }, 'Choose…'),
-        ...options.map(([value, label]) => el('option', { value }, label)));
-    } else {
-      kind = 'text';
-      // Phones show a digit keypad for inputmode=numeric, which has no minus
-      // sign: keep the full keyboard where negative numbers are allowed.
-      control = el('input', {
-        type: 'text', id: `field-${name}`, name, required: true, autocomplete: 'off',
-        spellcheck: 'false', autocapitalize: 'off', inputmode: spec.min >= 0 ? 'numeric' : null,
-        maxlength: 40, class: 'number',
-      });
-    }
-    controls = [control];
-    wrap = el('div', { class: 'field', 'data-field': name },
-      el('label', { class: 'field-label', for: control.id }, spec.label), ...hints, error, control);
-  }
-
-  const field = { spec, kind, wrap, controls, error, describedBy };
-  setDescribedBy(field, false);
-  // Once a field shows an error, check it again as soon as it changes. A
-  // text field clears its error as soon as what is typed is valid, and
-  // never on blur: the layout would move under the pointer of a click on
-  // the next field, and that click would be lost.
-  const recheck = () => {
-    if (field.invalid) checkField(field, true);
-  };
-  const clearIfValid = () => {
-    if (field.invalid && state.study.checkValue(spec.name, readText(field)) === null) checkField(field, true);
-  };
-  for (const c of controls) c.addEventListener(kind === 'text' ? 'input' : 'change', kind === 'text' ? clearIfValid : recheck);
-  return field;
-}
-
-/** aria-describedby of a field: its hints, and its error while invalid. */
-function setDescribedBy(field, invalid) {
-  const ids = invalid ? [...field.describedBy, field.error.id] : field.describedBy;
-  const target = field.kind === 'radio' ? field.wrap : field.controls[0];
-  if (ids.length) target.setAttribute('aria-describedby', ids.join(' '));
-  else target.removeAttribute('aria-describedby');
-}
-
-// ---------------------------------------------------------------------------
-// Validation (nothing is sent unless every answer passes)
-
-/** The answer to a field as the text the core checks. */
-function readText(field) {
-  switch (field.kind) {
-    case 'radio':
-      return field.controls.find((c) => c.checked)?.value ?? '';
-    case 'select':
-      return field.controls[0].value;
-    default:
-      return field.controls[0].value.trim();
-  }
-}
-
-/** "a whole number from 0 to 1000000, digits only". */
-function rangeText(spec) {
-  const sign = spec.min < 0 ? ' (a minus sign first for a negative number)' : '';
-  return `a whole number from ${spec.min} to ${spec.max}, digits only${sign}`;
-}
-
-function rangeSentence(spec) {
-  return `Enter ${rangeText(spec)}.`;
-}
-
-/** The core's message about a field, in the words shown to the person. */
-function fieldMessage(spec, text, coreMessage) {
-  if (text === '') {
-    if (spec.type === 'integer') return rangeSentence(spec);
-    if (spec.type === 'boolean') return 'Choose Yes or No.';
-    return 'Choose one of the answers.';
-  }
-  const prefix = `${spec.name}: `;
-  const message = coreMessage.startsWith(prefix) ? coreMessage.slice(prefix.length) : coreMessage;
-  if (spec.type === 'integer') {
-    if (/whole number/.test(message)) {
-      return `${rangeSentence(spec)} Leave out commas, spaces, decimal points and currency signs.`;
-    }
-    return `${sentence(message)} ${rangeSentence(spec)}`;
-  }
-  return sentence(message);
-}
-
-/** Checks one field with the core and shows or clears its error; returns
- *  the message (null if valid). */
+/** Checks one field and shows or clears its error (and refreshes the
+ *  error summary if asked); returns the message (null if valid). */
 function checkField(field, refreshSummary = false) {
-  const text = readText(field);
-  const coreMessage = state.study.checkValue(field.spec.name, text);
-  const message = coreMessage === null ? null : fieldMessage(field.spec, text, coreMessage);
-  field.invalid = message !== null;
-  field.error.textContent = message ?? '';
-  field.wrap.classList.toggle('has-error', field.invalid);
-  for (const c of field.controls) {
-    if (field.invalid) c.setAttribute('aria-invalid', 'true');
-    else c.removeAttribute('aria-invalid');
-  }
-  setDescribedBy(field, field.invalid);
+  const message = checkFieldWith(field, state.study.checkValue.bind(state.study));
   if (refreshSummary && !$('error-summary').hidden) renderSummary(false);
   return message;
 }
