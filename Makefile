@@ -389,6 +389,8 @@ check-browser: $(WEB_OUT) $(BINS) $(TEST_TOOLS)
 	@MPC_BUILD=$(BUILD) node tests/browser/submit.mjs
 	@echo "== node tests/browser/report.mjs (headless Chromium, 3 parties)"
 	@MPC_BUILD=$(BUILD) node tests/browser/report.mjs
+	@echo "== node tests/browser/console.mjs (headless Chromium, the organizer's console, 3 parties)"
+	@MPC_BUILD=$(BUILD) node tests/browser/console.mjs
 
 # Real servers on loopback, driven through the commands of docs/DESIGN.md, section 6.
 check-integration: $(BINS) $(TEST_TOOLS)
@@ -416,10 +418,10 @@ asan: deps
 
 # Fuzzers (tests/fuzz/, libFuzzer with clang-14, ASan + UBSan, in
 # build/fuzz/): the upload parser, the study parser and compiler, HPKE
-# open, the Prio3 decoders and the peer API. Seed corpora come from
+# open, the Prio3 decoders, the peer API and party.pub.json. Seed corpora come from
 # fuzz_seeds; `make fuzz` runs each fuzzer FUZZ_RUNS times (1,000,000), and
 # `make test` runs each briefly on its corpus (check-fuzz, FUZZ_RUNS=2000).
-FUZZERS    := upload study hpke prio3 peer
+FUZZERS    := upload study hpke prio3 peer party
 FUZZ_BIN   := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_DIR   := build/fuzz
 FUZZ_RUNS  ?= 1000000

@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "study.h"
+
 #define CONSOLE_MAX_BODY ((size_t)4 << 20) /* bytes of a request body */
 #define CONSOLE_MAX_LINKS 10000            /* links made at once */
 #define CONSOLE_HISTORY 720                /* collection samples kept */
@@ -26,7 +28,7 @@
 
 typedef struct console_sample {
     int64_t at;         /* seconds since the epoch */
-    double received[8]; /* per party, -1 if unreachable */
+    double received[STUDY_MAX_PARTIES]; /* per party, -1 if unreachable */
 } console_sample;
 
 typedef struct console {

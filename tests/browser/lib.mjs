@@ -4,6 +4,7 @@
  * (console errors, page errors, CSP violations, every request), so that a
  * test can check afterwards that nothing unexpected happened.
  */
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export function launchChromium() {
@@ -47,4 +48,27 @@ export class Recorder {
     const response = await page.goto(url);
     return { page, response };
   }
+}
+
+/** Fills the form; choices by label (radio or select), booleans 'true'/'false'. */
+export async function fill(page, answer) {
+  for (const [name, value] of Object.entries(answer)) {
+    const control = page.locator(`[name="${name}"]`).first();
+    const tag = await control.evaluate((e) => `${e.tagName.toLowerCase()}:${e.type}`);
+    if (tag === 'select:select-one') await control.selectOption(value);
+    else if (tag === 'input:radio') await page.check(`input[name="${name}"][value="${value}"]`);
+    else await page.fill(`[name="${name}"]`, value);
+  }
+}
+
+/** The receipt: waits for it, returns its report id; every party confirmed. */
+export async function receipt(page, n, timeout = 30000) {
+  await page.waitForSelector('#receipt', { state: 'visible', timeout });
+  const id = (await page.textContent('#receipt-report-id')).trim();
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.notEqual((await page.textContent('#receipt-time')).trim(), '');
+  const items = page.locator('#receipt li[data-party-index]');
+  assert.equal(await items.count(), n);
+  for (let i = 0; i < n; i++) assert.match(await items.nth(i).textContent(), /confirmed/i);
+  return id;
 }

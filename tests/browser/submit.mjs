@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import {
   assertFreshShares, cleanup, login, makeStudy, openShares, startParty, status, stopParty,
 } from '../integration/lib.mjs';
-import { launchChromium, Recorder } from './lib.mjs';
+import { fill, launchChromium, receipt, Recorder } from './lib.mjs';
 
 const MEMBERS = ['ciphertext', 'enc', 'party', 'public_share', 'report_id', 'seq', 'study', 'token'];
 const check = (name) => console.log(`ok: ${name}`);
@@ -38,32 +38,9 @@ const openPage = (url, options = {}, setup = null) => recorder.open(url, options
 
 const uploads = () => requests.filter((r) => new URL(r.url).pathname === '/api/reports');
 
-/** Fills the form; choices by label (radio or select), booleans 'true'/'false'. */
-async function fill(page, answer) {
-  for (const [name, value] of Object.entries(answer)) {
-    const control = page.locator(`[name="${name}"]`).first();
-    const tag = await control.evaluate((e) => `${e.tagName.toLowerCase()}:${e.type}`);
-    if (tag === 'select:select-one') await control.selectOption(value);
-    else if (tag === 'input:radio') await page.check(`input[name="${name}"][value="${value}"]`);
-    else await page.fill(`[name="${name}"]`, value);
-  }
-}
-
 async function counts(p) {
   const s = await status(p, await login(p));
   return { received: s.submissions.received, current: s.submissions.current };
-}
-
-/** The receipt: waits for it, returns its report id; every party confirmed. */
-async function receipt(page, n, timeout = 30000) {
-  await page.waitForSelector('#receipt', { state: 'visible', timeout });
-  const id = (await page.textContent('#receipt-report-id')).trim();
-  assert.match(id, /^[0-9a-f]{32}$/);
-  assert.notEqual((await page.textContent('#receipt-time')).trim(), '');
-  const items = page.locator('#receipt li[data-party-index]');
-  assert.equal(await items.count(), n);
-  for (let i = 0; i < n; i++) assert.match(await items.nth(i).textContent(), /confirmed/i);
-  return id;
 }
 
 /** The upload bodies the page sent for one report id, by party index. */
@@ -126,6 +103,7 @@ try {
   study.parties.forEach((p, i) => assert.ok(partyList[i].includes(new URL(p.url).host)));
   assert.match(await page.textContent('#thresholds'), /fewer than 5 people/);
   assert.equal(await page.locator('#receipt').isVisible(), false);
+  assert.equal(await page.isVisible('#unreachable'), false, 'every party answered');
   check('a token link shows the form generated from the study (5 fields, plan, parties)');
 
   // 2. Invalid answers: refused in the page, nothing sent.
@@ -212,6 +190,9 @@ try {
   recorder.expectedErrors = /ERR_CONNECTION_REFUSED/;
   const { page: page2 } = await openPage(study.tokens[1].link);
   await page2.waitForSelector('#study-form', { state: 'visible', timeout: 20000 });
+  // Said on load, before anyone types.
+  assert.equal(await page2.isVisible('#unreachable'), true);
+  assert.match(await page2.textContent('#unreachable'), /^Party 3 \(127\.0\.0\.1:\d+\) cannot be reached right now\. You can still fill in the form/);
   await fill(page2, THIRD);
   await page2.click('#submit-button');
   const waiting3 = '#sending li[data-party-index="2"]';

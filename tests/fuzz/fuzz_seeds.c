@@ -3,7 +3,7 @@
  * valid inputs of each, built with the same fixture, so that each fuzzer
  * starts from messages that pass every check and mutates from there.
  *
- *   fuzz_seeds DIR      writes DIR/{upload,study,hpke,prio3,peer}/seed-*
+ *   fuzz_seeds DIR      writes DIR/{upload,study,hpke,prio3,peer,party}/seed-*
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +11,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
+
 #include "b64.h"
 #include "fileio.h"
+#include "hex.h"
 #include "fixture.h"
 #include "hpke.h"
+#include "party_file.h"
 #include "prio3.h"
 #include "random.h"
 #include "submission.h"
@@ -62,6 +66,32 @@ int main(int argc, char **argv)
     fuzz_fixture *f = fuzz_fixture_get(1);
     const study *s = f->study;
     const prio3 *v = study_prio3(s);
+
+    /* party: a party.pub.json signed by its key, and the same changed. */
+    {
+        uint8_t ssk[SIGN_SK_SIZE], spk[SIGN_PK_SIZE], hpk[HPKE_NPK] = {9};
+        char hex[2 * SIGN_PK_SIZE + 1];
+        cJSON *pub = cJSON_CreateObject();
+        if (sign_keygen(ssk, spk) != 0)
+            return 1;
+        cJSON_AddStringToObject(pub, "format", "mpc-party/1");
+        cJSON_AddStringToObject(pub, "name", "Party 1");
+        cJSON_AddStringToObject(pub, "url", "http://127.0.0.1:8001");
+        hex_encode(hpk, sizeof hpk, hex);
+        cJSON_AddStringToObject(pub, "hpke_public_key", hex);
+        hex_encode(spk, sizeof spk, hex);
+        cJSON_AddStringToObject(pub, "signing_public_key", hex);
+        if (party_file_sign(pub, ssk) != 0)
+            return 1;
+        char *pt = cJSON_Print(pub);
+        put("party", 0, pt, strlen(pt));
+        free(pt);
+        cJSON_ReplaceItemInObject(pub, "url", cJSON_CreateString("http://127.0.0.1:9"));
+        pt = cJSON_PrintUnformatted(pub);
+        put("party", 1, pt, strlen(pt));
+        free(pt);
+        cJSON_Delete(pub);
+    }
 
     /* study: the example, unsealed, and the sealed text. */
     char *text;

@@ -26,6 +26,7 @@ const state = {
   saveTimer: 0,
   collectionTimer: 0,
   computeTimer: 0,
+  announceTimer: 0,
 };
 
 // ---------------------------------------------------------------------------
@@ -77,8 +78,11 @@ async function download(method, path, body, fallbackName) {
   return name;
 }
 
+/** A message for everyone (a screen reader hears it), shown for a while. */
 function announce(text) {
   setText($('status-message'), text);
+  clearTimeout(state.announceTimer);
+  state.announceTimer = setTimeout(() => setText($('status-message'), ''), 6000);
 }
 
 // ---------------------------------------------------------------------------
@@ -407,8 +411,8 @@ function showStudyError(message, field) {
 }
 
 /** Checks the study with the core; shows its error where it belongs, or
- *  the preview and saves it. */
-function studyChanged() {
+ *  the preview, and (save) saves it. */
+function studyChanged(save = true) {
   clearErrors();
   const text = JSON.stringify(state.doc, null, 2);
   let study = null;
@@ -424,6 +428,17 @@ function studyChanged() {
   state.valid = true;
   renderPreview(study);
   study.free();
+  if (state.server.sealed) {
+    clearTimeout(state.saveTimer);
+    setText($('study-state'), 'Sealed: this is the study the parties approve.');
+    $('study-state').className = 'study-state ok';
+    return;
+  }
+  if (!save) {
+    setText($('study-state'), 'Saved in your folder (study.json). The study is valid.');
+    $('study-state').className = 'study-state ok';
+    return;
+  }
   setText($('study-state'), 'Saving…');
   $('study-state').className = 'study-state';
   clearTimeout(state.saveTimer);
@@ -431,6 +446,7 @@ function studyChanged() {
 }
 
 async function saveStudy() {
+  if (state.server.sealed) return;
   try {
     const j = await api('PUT', '/api/study', JSON.stringify(state.doc));
     state.server = j;
@@ -482,7 +498,7 @@ function bindStudyStep() {
 function renderStudyStep() {
   $('sealed-lock').hidden = !state.server.sealed;
   renderEditor();
-  if (state.doc) studyChanged();
+  if (state.doc) studyChanged(false);
 }
 
 // ---------------------------------------------------------------------------
@@ -496,7 +512,7 @@ function renderPartiesStep() {
   const parties = state.server.parties ?? [];
   const sealed = state.server.sealed;
   $('parties-empty').hidden = parties.length > 0;
-  $('party-list').replaceChildren(...parties.map((p, i) => el('li', { class: 'party-item' },
+  $('party-list').replaceChildren(...parties.map((p, i) => el('li', { class: 'party-entry' },
     el('div', { class: 'party-main' },
       el('span', { class: 'party-name' }, p.name), i === 0 ? el('span', { class: 'badge' }, 'Leader') : null,
       el('span', { class: 'party-host mono' }, p.url),
@@ -682,14 +698,14 @@ function renderChart(j) {
   const y = (v) => ht - pad + 10 - (v / max) * (ht - pad - 10);
   const lines = j.parties.map((p, i) => {
     const pts = h.filter((s) => s.received[i] >= 0).map((s) => `${x(s.at).toFixed(1)},${y(s.received[i]).toFixed(1)}`);
-    return svgEl('polyline', { points: pts.join(' '), class: `line line-${i}`, fill: 'none' });
+    return svgEl('polyline', { points: pts.join(' '), class: `line line-${i % 5}`, fill: 'none' });
   });
   const svg = svgEl('svg', { viewBox: `0 0 ${w} ${ht}`, role: 'img', 'aria-label': `Submissions received by each party over the last ${Math.round((t1 - t0) / 60)} minutes; at most ${max}.` },
     svgEl('line', { x1: pad, y1: y(0), x2: w - pad, y2: y(0), class: 'axis' }),
     svgEl('text', { x: 4, y: y(max) + 4, class: 'tick' }, String(max)),
     svgEl('text', { x: 4, y: y(0) + 4, class: 'tick' }, '0'),
     ...lines);
-  const legend = el('ul', { class: 'legend' }, ...j.parties.map((p, i) => el('li', {}, el('span', { class: `swatch line-${i}` }), p.name)));
+  const legend = el('ul', { class: 'legend' }, ...j.parties.map((p, i) => el('li', {}, el('span', { class: `swatch line-${i % 5}` }), p.name)));
   $('chart').replaceChildren(svg, legend);
 }
 

@@ -46,6 +46,7 @@ const state = {
   run: null, // the submission on its way (see startRun)
   corrections: 0, // submissions completed from this page
   countdown: null, // interval that refreshes "next try in N s"
+  unreachable: [], // the parties that did not answer when the page loaded
 };
 
 // ---------------------------------------------------------------------------
@@ -192,6 +193,7 @@ async function checkOpen(study) {
       return null;
     }
   }));
+  state.unreachable = study.parties.filter((p, i) => answers[i] === null);
   const closed = answers.find((a) => a && a.open === false);
   if (closed) {
     const when = localTime(closed.released_at);
@@ -249,6 +251,7 @@ function renderStudy(study) {
   $('study-description').textContent = doc.description ?? '';
   $('study-description').hidden = !doc.description;
   renderPrivacy(study);
+  renderUnreachable(study);
 
   const container = $('fields');
   state.fields = doc.fields.map((spec) => renderField(spec, state.study.checkValue.bind(state.study), () => {
@@ -265,6 +268,18 @@ function renderStudy(study) {
 
   $('loading').hidden = true;
   $('content').hidden = false;
+}
+
+/** Says, before anyone types, which parties did not answer on load. */
+function renderUnreachable(study) {
+  const down = state.unreachable;
+  $('unreachable').hidden = down.length === 0;
+  if (down.length === 0) return;
+  const names = nameList(down.map((p) => `${p.name} (${hostOf(p.url)})`));
+  const all = down.length === study.parties.length;
+  $('unreachable').textContent = `${names} cannot be reached right now. ${all
+    ? 'Check your connection, or try again later.'
+    : 'You can still fill in the form: when you submit, this page keeps trying until every organization has its share, so keep it open until it says your answer is complete.'}`;
 }
 
 /** The plain-words explanation of what happens to the answers. */
