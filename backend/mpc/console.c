@@ -22,6 +22,7 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 
+#include "asset.h"
 #include "buf.h"
 #include "console.h"
 #include "core.h"
@@ -35,41 +36,28 @@
 #define SECRET_BYTES 32
 #define HOSTS 3
 
-#define ASSET(name)                                                                                \
-    extern const char name[];                                                                      \
-    extern const size_t name##_len;
-ASSET(organizer_index_html)
-ASSET(organizer_css)
-ASSET(organizer_js)
-ASSET(console_submit_css)
-ASSET(console_base_css)
-ASSET(console_mpc_js)
-ASSET(console_core_js)
-ASSET(console_core_wasm)
-ASSET(console_dom_js)
-ASSET(console_form_js)
-#undef ASSET
+ASSET_DECLARE(organizer_index_html)
+ASSET_DECLARE(organizer_css)
+ASSET_DECLARE(organizer_js)
+ASSET_DECLARE(console_submit_css)
+ASSET_DECLARE(console_base_css)
+ASSET_DECLARE(console_mpc_js)
+ASSET_DECLARE(console_core_js)
+ASSET_DECLARE(console_core_wasm)
+ASSET_DECLARE(console_dom_js)
+ASSET_DECLARE(console_form_js)
 
-#define HTML "text/html; charset=utf-8"
-#define JS "text/javascript; charset=utf-8"
-#define CSS "text/css; charset=utf-8"
-
-static const struct asset {
-    const char *path;
-    const char *body;
-    const size_t *len;
-    const char *type;
-} ASSETS[] = {
-    {"/", organizer_index_html, &organizer_index_html_len, HTML},
-    {"/organizer.css", organizer_css, &organizer_css_len, CSS},
-    {"/organizer.js", organizer_js, &organizer_js_len, JS},
-    {"/submit/submit.css", console_submit_css, &console_submit_css_len, CSS},
-    {"/web/base.css", console_base_css, &console_base_css_len, CSS},
-    {"/web/mpc.js", console_mpc_js, &console_mpc_js_len, JS},
-    {"/web/mpc_core.js", console_core_js, &console_core_js_len, JS},
-    {"/web/mpc_core.wasm", console_core_wasm, &console_core_wasm_len, "application/wasm"},
-    {"/web/lib/dom.js", console_dom_js, &console_dom_js_len, JS},
-    {"/web/lib/form.js", console_form_js, &console_form_js_len, JS},
+static const asset ASSETS[] = {
+    {"/", organizer_index_html, &organizer_index_html_len, ASSET_HTML, 0},
+    {"/organizer.css", organizer_css, &organizer_css_len, ASSET_CSS, 0},
+    {"/organizer.js", organizer_js, &organizer_js_len, ASSET_JS, 0},
+    {"/submit/submit.css", console_submit_css, &console_submit_css_len, ASSET_CSS, 0},
+    {"/web/base.css", console_base_css, &console_base_css_len, ASSET_CSS, 0},
+    {"/web/mpc.js", console_mpc_js, &console_mpc_js_len, ASSET_JS, 0},
+    {"/web/mpc_core.js", console_core_js, &console_core_js_len, ASSET_JS, 0},
+    {"/web/mpc_core.wasm", console_core_wasm, &console_core_wasm_len, ASSET_WASM, 0},
+    {"/web/lib/dom.js", console_dom_js, &console_dom_js_len, ASSET_JS, 0},
+    {"/web/lib/form.js", console_form_js, &console_form_js_len, ASSET_JS, 0},
 };
 
 /* The page may run its own scripts and the WebAssembly core, and talk to
@@ -242,20 +230,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (check_caller(s, conn, api, &r) != 0)
         return send_reply(conn, &r, 0);
     if (!api) {
-        for (size_t i = 0; i < sizeof ASSETS / sizeof ASSETS[0]; i++) {
-            if (strcmp(url, ASSETS[i].path) != 0)
-                continue;
-            if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-                con_error(&r, 405, NULL, "pages are read with GET");
-                return send_reply(conn, &r, 0);
-            }
-            r.body = (char *)(uintptr_t)ASSETS[i].body;
-            r.body_len = *ASSETS[i].len;
-            r.type = ASSETS[i].type;
-            return send_reply(conn, &r, 1);
+        const asset *a = asset_find(ASSETS, sizeof ASSETS / sizeof ASSETS[0], url);
+        if (a == NULL) {
+            con_error(&r, 404, NULL, "no such page");
+            return send_reply(conn, &r, 0);
         }
-        con_error(&r, 404, NULL, "no such page");
-        return send_reply(conn, &r, 0);
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+            con_error(&r, 405, NULL, "pages are read with GET");
+            return send_reply(conn, &r, 0);
+        }
+        r.body = (char *)(uintptr_t)a->body;
+        r.body_len = *a->len;
+        r.type = a->type;
+        return send_reply(conn, &r, 1);
     }
     if (st->too_large) {
         con_error(&r, 413, NULL, "the request is larger than %zu bytes", CONSOLE_MAX_BODY);

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "asset.h"
 #include "console.h"
 #include "core.h"
 #include "fileio.h"
@@ -40,12 +41,8 @@
 #include "report_file.h"
 #include "sealed.h"
 
-#define ASSET(name)                                                                                \
-    extern const char name[];                                                                      \
-    extern const size_t name##_len;
-ASSET(template_pay_equity)
-ASSET(template_union_vote)
-#undef ASSET
+ASSET_DECLARE(template_pay_equity)
+ASSET_DECLARE(template_union_vote)
 
 #define PATH_SIZE (CONSOLE_PATH_MAX + 64)
 #define STATUS_TIMEOUT_MS 4000

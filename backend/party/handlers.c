@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asset.h"
 #include "compute.h"
 #include "core.h"
 #include "hex.h"
@@ -17,59 +18,45 @@
 
 /* The web pages and their assets (web/), embedded by the build
  * (build/gen/party_embed.c). */
-#define ASSET(name)                                                                                \
-    extern const char name[];                                                                      \
-    extern const size_t name##_len;
-ASSET(admin_index_html)
-ASSET(admin_css)
-ASSET(admin_js)
-ASSET(submit_index_html)
-ASSET(submit_css)
-ASSET(submit_js)
-ASSET(report_index_html)
-ASSET(report_css)
-ASSET(report_js)
-ASSET(web_base_css)
-ASSET(web_mpc_js)
-ASSET(web_core_js)
-ASSET(web_core_wasm)
-ASSET(web_lib_dom_js)
-ASSET(web_lib_form_js)
-ASSET(web_lib_link_js)
-ASSET(web_lib_page_error_js)
-#undef ASSET
+ASSET_DECLARE(admin_index_html)
+ASSET_DECLARE(admin_css)
+ASSET_DECLARE(admin_js)
+ASSET_DECLARE(submit_index_html)
+ASSET_DECLARE(submit_css)
+ASSET_DECLARE(submit_js)
+ASSET_DECLARE(report_index_html)
+ASSET_DECLARE(report_css)
+ASSET_DECLARE(report_js)
+ASSET_DECLARE(web_base_css)
+ASSET_DECLARE(web_mpc_js)
+ASSET_DECLARE(web_core_js)
+ASSET_DECLARE(web_core_wasm)
+ASSET_DECLARE(web_lib_dom_js)
+ASSET_DECLARE(web_lib_form_js)
+ASSET_DECLARE(web_lib_link_js)
+ASSET_DECLARE(web_lib_page_error_js)
 
-#define HTML "text/html; charset=utf-8"
-#define JS "text/javascript; charset=utf-8"
-#define CSS "text/css; charset=utf-8"
-
-static const struct asset {
-    const char *path;
-    const char *body;
-    const size_t *len;
-    const char *type;
-    int page; /* HTTP_PAGE or HTTP_PAGE_WASM: sent with the pages' CSP */
-} ASSETS[] = {
-    {"/admin", admin_index_html, &admin_index_html_len, HTML, HTTP_PAGE},
-    {"/admin/", admin_index_html, &admin_index_html_len, HTML, HTTP_PAGE},
-    {"/admin/admin.css", admin_css, &admin_css_len, CSS, 0},
-    {"/admin/admin.js", admin_js, &admin_js_len, JS, 0},
-    {"/submit", submit_index_html, &submit_index_html_len, HTML, HTTP_PAGE_WASM},
-    {"/submit/", submit_index_html, &submit_index_html_len, HTML, HTTP_PAGE_WASM},
-    {"/submit/submit.css", submit_css, &submit_css_len, CSS, 0},
-    {"/submit/submit.js", submit_js, &submit_js_len, JS, 0},
-    {"/report", report_index_html, &report_index_html_len, HTML, HTTP_PAGE},
-    {"/report/", report_index_html, &report_index_html_len, HTML, HTTP_PAGE},
-    {"/report/report.css", report_css, &report_css_len, CSS, 0},
-    {"/report/report.js", report_js, &report_js_len, JS, 0},
-    {"/web/base.css", web_base_css, &web_base_css_len, CSS, 0},
-    {"/web/mpc.js", web_mpc_js, &web_mpc_js_len, JS, 0},
-    {"/web/mpc_core.js", web_core_js, &web_core_js_len, JS, 0},
-    {"/web/mpc_core.wasm", web_core_wasm, &web_core_wasm_len, "application/wasm", 0},
-    {"/web/lib/dom.js", web_lib_dom_js, &web_lib_dom_js_len, JS, 0},
-    {"/web/lib/form.js", web_lib_form_js, &web_lib_form_js_len, JS, 0},
-    {"/web/lib/link.js", web_lib_link_js, &web_lib_link_js_len, JS, 0},
-    {"/web/lib/page_error.js", web_lib_page_error_js, &web_lib_page_error_js_len, JS, 0},
+static const asset ASSETS[] = {
+    {"/admin", admin_index_html, &admin_index_html_len, ASSET_HTML, HTTP_PAGE},
+    {"/admin/", admin_index_html, &admin_index_html_len, ASSET_HTML, HTTP_PAGE},
+    {"/admin/admin.css", admin_css, &admin_css_len, ASSET_CSS, 0},
+    {"/admin/admin.js", admin_js, &admin_js_len, ASSET_JS, 0},
+    {"/submit", submit_index_html, &submit_index_html_len, ASSET_HTML, HTTP_PAGE_WASM},
+    {"/submit/", submit_index_html, &submit_index_html_len, ASSET_HTML, HTTP_PAGE_WASM},
+    {"/submit/submit.css", submit_css, &submit_css_len, ASSET_CSS, 0},
+    {"/submit/submit.js", submit_js, &submit_js_len, ASSET_JS, 0},
+    {"/report", report_index_html, &report_index_html_len, ASSET_HTML, HTTP_PAGE},
+    {"/report/", report_index_html, &report_index_html_len, ASSET_HTML, HTTP_PAGE},
+    {"/report/report.css", report_css, &report_css_len, ASSET_CSS, 0},
+    {"/report/report.js", report_js, &report_js_len, ASSET_JS, 0},
+    {"/web/base.css", web_base_css, &web_base_css_len, ASSET_CSS, 0},
+    {"/web/mpc.js", web_mpc_js, &web_mpc_js_len, ASSET_JS, 0},
+    {"/web/mpc_core.js", web_core_js, &web_core_js_len, ASSET_JS, 0},
+    {"/web/mpc_core.wasm", web_core_wasm, &web_core_wasm_len, ASSET_WASM, 0},
+    {"/web/lib/dom.js", web_lib_dom_js, &web_lib_dom_js_len, ASSET_JS, 0},
+    {"/web/lib/form.js", web_lib_form_js, &web_lib_form_js_len, ASSET_JS, 0},
+    {"/web/lib/link.js", web_lib_link_js, &web_lib_link_js_len, ASSET_JS, 0},
+    {"/web/lib/page_error.js", web_lib_page_error_js, &web_lib_page_error_js_len, ASSET_JS, 0},
 };
 
 static void raw(http_reply *out, const char *body, size_t len, const char *type, int page)
@@ -84,14 +71,11 @@ static void raw(http_reply *out, const char *body, size_t len, const char *type,
 void h_asset(party_app *app, const http_req *req, http_reply *out)
 {
     (void)app;
-    for (size_t i = 0; i < sizeof ASSETS / sizeof ASSETS[0]; i++) {
-        const struct asset *a = &ASSETS[i];
-        if (strcmp(a->path, req->path) == 0) {
-            raw(out, a->body, *a->len, a->type, a->page);
-            return;
-        }
-    }
-    http_error(out, API_NOT_FOUND, "no such page");
+    const asset *a = asset_find(ASSETS, sizeof ASSETS / sizeof ASSETS[0], req->path);
+    if (a != NULL)
+        raw(out, a->body, *a->len, a->type, a->page);
+    else
+        http_error(out, API_NOT_FOUND, "no such page");
 }
 
 void h_root(party_app *app, const http_req *req, http_reply *out)

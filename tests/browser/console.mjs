@@ -25,11 +25,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { checkReport } from '../integration/check_report.mjs';
 import { parseCsv } from '../integration/clear_stats.mjs';
 import {
-  PASSWORD, bin, eventually, freePort, ok, randomAnswers, resignPartyFile, runAsync, seeded, startConsole,
+  bin, eventually, initParties, randomAnswers, resignPartyFile, runAsync, seeded, serveParty, startConsole,
 } from '../integration/lib.mjs';
 import { sheetNumbersProblems, workbookCells } from '../integration/workbook.mjs';
 import { fill, launchChromium, receipt, Recorder } from './lib.mjs';
@@ -73,15 +72,7 @@ async function setControl(page, pathInStudy, value) {
 }
 
 try {
-  const pw = path.join(tmp, 'pw.txt');
-  fs.writeFileSync(pw, `${PASSWORD}\n`, { mode: 0o600 });
-  for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    const pdir = path.join(tmp, `party${i + 1}`);
-    ok(bin('mpc-party'), ['init', '--dir', pdir, '--name', `Party ${i + 1}`, '--url', `http://127.0.0.1:${port}`,
-      '--admin-password-file', pw]);
-    parties.push({ dir: pdir, port, url: `http://127.0.0.1:${port}`, pub: path.join(pdir, 'party.pub.json') });
-  }
+  parties.push(...await initParties(tmp, 3));
   con = await startConsole(dir);
 
   // Without the secret: the page says how to open it, and shows nothing else.
@@ -170,13 +161,7 @@ try {
 
   // The party admins install and approve it.
   for (const p of parties) {
-    const log = fs.openSync(path.join(tmp, `${path.basename(p.dir)}.log`), 'a');
-    p.child = spawn(bin('mpc-party'), ['serve', '--dir', p.dir, '--study', sealedFile, '--listen', `127.0.0.1:${p.port}`],
-      { stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-  }
-  for (const p of parties) {
-    await eventually(async () => (await fetch(`${p.url}/api/study`).catch(() => null))?.ok, 15000, 'the party');
+    await serveParty(p, sealedFile);
     assert.equal((await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', sealedFile, '--yes'])).code, 0);
   }
 

@@ -13,7 +13,6 @@
  *   MPC_BUILD=build node --test tests/integration/console.test.mjs
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -22,7 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { parseCsv } from './clear_stats.mjs';
 import {
-  PASSWORD, bin, eventually, freePort, ok, randomAnswers, resignPartyFile, root, run, runAsync, seeded,
+  bin, eventually, initParties, randomAnswers, resignPartyFile, root, run, runAsync, seeded, serveParty,
   startConsole, writeCsv,
 } from './lib.mjs';
 import { sheetNumbersProblems, workbookCells } from './workbook.mjs';
@@ -47,21 +46,13 @@ describe('the organizer\'s console', () => {
   let tmp;
   let con;
   let dir;
-  const parties = [];
-  const pub = (i) => fs.readFileSync(path.join(parties[i].dir, 'party.pub.json'), 'utf8');
+  let parties = [];
+  const pub = (i) => fs.readFileSync(parties[i].pub, 'utf8');
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mpc-console-'));
     dir = path.join(tmp, 'organizer');
-    const pw = path.join(tmp, 'pw.txt');
-    fs.writeFileSync(pw, `${PASSWORD}\n`, { mode: 0o600 });
-    for (let i = 0; i < 4; i++) {
-      const port = await freePort();
-      const pdir = path.join(tmp, `party${i + 1}`);
-      ok(bin('mpc-party'), ['init', '--dir', pdir, '--name', `Party ${i + 1}`, '--url', `http://127.0.0.1:${port}`,
-        '--admin-password-file', pw]);
-      parties.push({ dir: pdir, port, url: `http://127.0.0.1:${port}` });
-    }
+    parties = await initParties(tmp, 4);
     con = await startConsole(dir);
   });
   after(async () => {
@@ -254,12 +245,7 @@ describe('the organizer\'s console', () => {
     let c = await con.api('GET', '/api/collection');
     assert.equal(c.status, 200);
     assert.deepEqual(c.json.parties.map((p) => p.reachable), [false, false, false]);
-    for (const p of parties.slice(0, 3)) {
-      const log = fs.openSync(path.join(tmp, `${path.basename(p.dir)}.log`), 'a');
-      p.child = spawn(bin('mpc-party'), ['serve', '--dir', p.dir, '--study', sealedFile, '--listen', `127.0.0.1:${p.port}`],
-        { stdio: ['ignore', log, log] });
-      fs.closeSync(log);
-    }
+    for (const p of parties.slice(0, 3)) await serveParty(p, sealedFile);
     c = await eventually(async () => {
       const r = await con.api('GET', '/api/collection');
       return r.json.parties.every((p) => p.reachable) && r;
