@@ -339,4 +339,11 @@ describe('the organizer\'s console', () => {
     assert.ok(fs.existsSync(path.join(dir, 'sealed-1.json')));
     assert.equal((await con.api('POST', '/api/unseal')).status, 409);
   });
+
+  test('the console stops on SIGTERM: exit 0, nothing on stderr (under ASan: no leak, no error)', async () => {
+    const { code } = await con.stop();
+    assert.equal(code, 0, con.err);
+    assert.equal(con.err, '');
+    assert.match(con.out, /Stopped\.\n$/);
+  });
 });
