@@ -8,6 +8,7 @@
 
 #include <mbedtls/sha256.h>
 
+#include "core.h"
 #include "hex.h"
 #include "random.h"
 
@@ -58,10 +59,7 @@ int reqsign_sign(const uint8_t sk[SIGN_SK_SIZE], const char *prefix, const char 
 static void approval_message(const uint8_t study_hash[32], unsigned index, uint8_t msg[36])
 {
     memcpy(msg, study_hash, 32);
-    msg[32] = (uint8_t)(index >> 24);
-    msg[33] = (uint8_t)(index >> 16);
-    msg[34] = (uint8_t)(index >> 8);
-    msg[35] = (uint8_t)index;
+    core_put_be(msg + 32, index, 4);
 }
 
 int reqsign_approval(const uint8_t sk[SIGN_SK_SIZE], const uint8_t study_hash[32], unsigned index,

@@ -18,6 +18,7 @@
 #define CONSOLE_MAX_BODY ((size_t)4 << 20) /* bytes of a request body */
 #define CONSOLE_MAX_LINKS 10000            /* links made at once */
 #define CONSOLE_HISTORY 720                /* collection samples kept */
+#define CONSOLE_MAX_FILES 1000             /* files of links in the folder */
 #define CONSOLE_PATH_MAX 4096
 
 /* Files of the console in its folder (beside the organizer's keys). */

@@ -148,7 +148,7 @@ static cJSON *links_state(const console *c)
     char dir[PATH_SIZE], name[64];
     if (con_path(c, CONSOLE_LINKS, dir, sizeof dir) != 0)
         return arr;
-    for (unsigned n = 1; n <= 1000; n++) {
+    for (unsigned n = 1; n <= CONSOLE_MAX_FILES; n++) {
         snprintf(name, sizeof name, "%s/links-%u.csv", CONSOLE_LINKS, n);
         char *text;
         size_t len;
@@ -456,7 +456,10 @@ static void api_links(console *c, const con_req *r, con_reply *out)
             con_error(out, 400, "emails", "give 1 to %d e-mail addresses", CONSOLE_MAX_LINKS);
             goto done;
         }
-        list = calloc((size_t)len, sizeof *list);
+        if ((list = calloc((size_t)len, sizeof *list)) == NULL) {
+            con_error(out, 500, NULL, "out of memory");
+            goto done;
+        }
         const cJSON *e;
         cJSON_ArrayForEach(e, emails)
         {
@@ -495,13 +498,18 @@ static void api_links(console *c, const con_req *r, con_reply *out)
     }
     pthread_mutex_lock(&c->lock);
     unsigned number = 1;
-    for (; number < 100000; number++) {
+    for (; number <= CONSOLE_MAX_FILES; number++) {
         snprintf(name, sizeof name, "%s/links-%u.csv", CONSOLE_LINKS, number);
         if (!file_exists(c, name))
             break;
     }
-    int bad = write_file(c, name, csv, strlen(csv), 0600);
+    int bad = number > CONSOLE_MAX_FILES ? -2 : write_file(c, name, csv, strlen(csv), 0600);
     pthread_mutex_unlock(&c->lock);
+    if (bad == -2) {
+        con_error(out, 409, NULL, "%s/%s already holds %d files of links", c->dir, CONSOLE_LINKS,
+                  CONSOLE_MAX_FILES);
+        goto done;
+    }
     if (bad) {
         con_error(out, 500, NULL, "cannot write %s: %s", name, strerror(errno));
         goto done;
@@ -522,7 +530,7 @@ static void api_links_file(console *c, const con_req *r, con_reply *out)
     unsigned long n = strtoul(rest, &end, 10);
     char *text;
     size_t len;
-    if (!isdigit((unsigned char)rest[0]) || *end != '\0' || n < 1 || n > 100000) {
+    if (!isdigit((unsigned char)rest[0]) || *end != '\0' || n < 1 || n > CONSOLE_MAX_FILES) {
         con_error(out, 404, NULL, "no such file of links");
         return;
     }
@@ -609,6 +617,22 @@ static cJSON *party_status(const org_ctx *o, unsigned i, const char *hash_hex)
     return p;
 }
 
+typedef struct status_job {
+    const org_ctx *o;
+    unsigned index;
+    const char *hash_hex;
+    pthread_t thread;
+    int started;
+    cJSON *out;
+} status_job;
+
+static void *status_thread(void *arg)
+{
+    status_job *job = arg;
+    job->out = party_status(job->o, job->index, job->hash_hex);
+    return NULL;
+}
+
 static void api_collection(console *c, con_reply *out)
 {
     org_ctx o;
@@ -621,17 +645,29 @@ static void api_collection(console *c, con_reply *out)
     hex_encode(study_hash(o.study), STUDY_HASH_SIZE, hex);
     cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "parties");
     console_sample now = {.at = (int64_t)time(NULL)};
-    for (unsigned i = 0; i < study_num_parties(o.study); i++) {
-        cJSON *p = party_status(&o, i, hex);
+    /* Every party at once: one that does not answer costs its timeout,
+     * not the sum of all of them. */
+    status_job jobs[STUDY_MAX_PARTIES];
+    unsigned n = study_num_parties(o.study);
+    for (unsigned i = 0; i < n; i++) {
+        jobs[i] = (status_job){.o = &o, .index = i, .hash_hex = hex};
+        jobs[i].started = pthread_create(&jobs[i].thread, NULL, status_thread, &jobs[i]) == 0;
+        if (!jobs[i].started)
+            status_thread(&jobs[i]);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (jobs[i].started)
+            pthread_join(jobs[i].thread, NULL);
+        cJSON *p = jobs[i].out != NULL ? jobs[i].out : cJSON_CreateObject();
         now.received[i] = num_of(p, "received");
         cJSON_AddItemToArray(arr, p);
     }
     /* The history: samples at least 2 s apart, then this one. */
     pthread_mutex_lock(&c->lock);
-    size_t n = c->history_len;
-    int kept = n == 0 || now.at >= c->history[n - 1].at + 2;
+    size_t len = c->history_len;
+    int kept = len == 0 || now.at >= c->history[len - 1].at + 2;
     if (kept) {
-        if (n == CONSOLE_HISTORY) {
+        if (len == CONSOLE_HISTORY) {
             memmove(c->history, c->history + 1, sizeof c->history[0] * (CONSOLE_HISTORY - 1));
             c->history_len--;
         }
@@ -642,7 +678,7 @@ static void api_collection(console *c, con_reply *out)
         const console_sample *sample = k < c->history_len ? &c->history[k] : &now;
         cJSON *s = cJSON_CreateObject(), *v = cJSON_AddArrayToObject(s, "received");
         cJSON_AddNumberToObject(s, "at", (double)sample->at);
-        for (unsigned i = 0; i < study_num_parties(o.study); i++)
+        for (unsigned i = 0; i < n; i++)
             cJSON_AddItemToArray(v, cJSON_CreateNumber(sample->received[i]));
         cJSON_AddItemToArray(hist, s);
     }

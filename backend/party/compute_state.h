@@ -192,6 +192,11 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
 uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t *state,
                         uint8_t pattern[PEER_PATTERN_SIZE], run_err *e);
 
+/* The release digest of the prepared share alone (a helper's prepare
+ * answer): RUN_OK, or why there is none. */
+run_err share_pattern(compute *c, const uint8_t id[PEER_RUN_ID_SIZE],
+                      uint8_t pattern[PEER_PATTERN_SIZE]);
+
 /* The reports in the aggregate, and those rejected, of the active run. */
 void share_tally(compute *c, uint64_t *accepted, uint64_t *rejected);
 

@@ -179,13 +179,11 @@ static void op_prepare(compute *c, const peer_msg *m, http_reply *out)
     run_err e = run_check(c, m->compute);
     char err[800];
     uint8_t pattern[PEER_PATTERN_SIZE];
-    uint8_t *share = NULL;
-    size_t os = prio3_out_share_size(study_prio3(c->app->study));
     if (e != RUN_OK) {
         refuse(out, "prepare", e, "", "");
     } else if (fanout_prepare(c, m->compute, err, sizeof err) != 0) {
         http_error(out, API_UNAVAILABLE, "prepare: %s", err);
-    } else if ((share = share_prepared(c, m->compute, NULL, pattern, &e)) == NULL) {
+    } else if ((e = share_pattern(c, m->compute, pattern)) != RUN_OK) {
         refuse(out, "prepare", e, "nothing prepared", "");
     } else {
         run_set_step(c, "ready to release");
@@ -194,7 +192,6 @@ static void op_prepare(compute *c, const peer_msg *m, http_reply *out)
         a.pattern.len = sizeof pattern;
         answer(out, PEER_PREPARE, &a);
     }
-    core_free_secret(share, share ? os : 0);
 }
 
 /* release: the prepared share, recorded before it is sent. A party that

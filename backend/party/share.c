@@ -372,13 +372,11 @@ static int release_digest(const study *s, const core_u128 *counts, uint64_t acce
     int rc = -1;
     if (be == NULL)
         return -1;
-    for (size_t i = 0; i < len; i++)
-        for (int b = 0; b < 8; b++) {
-            be[i * 16 + b] = (uint8_t)(counts[i].hi >> (8 * (7 - b)));
-            be[i * 16 + 8 + b] = (uint8_t)(counts[i].lo >> (8 * (7 - b)));
-        }
-    for (int b = 0; b < 8; b++)
-        n[b] = (uint8_t)(accepted >> (8 * (7 - b)));
+    for (size_t i = 0; i < len; i++) {
+        core_put_be(be + i * 16, counts[i].hi, 8);
+        core_put_be(be + i * 16 + 8, counts[i].lo, 8);
+    }
+    core_put_be(n, accepted, 8);
     static const char TAG[] = "mpc-release/1";
     mbedtls_sha256_init(&h);
     if (mbedtls_sha256_starts_ret(&h, 0) == 0 &&
@@ -481,6 +479,17 @@ uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t 
         return NULL;
     }
     return copy;
+}
+
+run_err share_pattern(compute *c, const uint8_t id[PEER_RUN_ID_SIZE],
+                      uint8_t pattern[PEER_PATTERN_SIZE])
+{
+    pthread_mutex_lock(&c->lock);
+    run_err e = !is_run(c, id) ? RUN_NONE : c->prepared == NULL ? RUN_ORDER : RUN_OK;
+    if (e == RUN_OK)
+        memcpy(pattern, c->pattern, PEER_PATTERN_SIZE);
+    pthread_mutex_unlock(&c->lock);
+    return e;
 }
 
 void share_tally(compute *c, uint64_t *accepted, uint64_t *rejected)

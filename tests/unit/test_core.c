@@ -49,6 +49,22 @@ START_TEST(test_ct_equal)
 }
 END_TEST
 
+START_TEST(test_put_be)
+{
+    uint8_t out[9] = {0};
+    core_put_be(out, 0x0102030405060708u, 8);
+    static const uint8_t want8[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    ck_assert_mem_eq(out, want8, 8);
+    ck_assert_int_eq(out[8], 0);
+    core_put_be(out, 0xAABBCCDDu, 4);
+    static const uint8_t want4[] = {0xAA, 0xBB, 0xCC, 0xDD};
+    ck_assert_mem_eq(out, want4, 4);
+    ck_assert_int_eq(out[4], 5); /* nothing past n written */
+    core_put_be(out, 0x1FFu, 1);
+    ck_assert_int_eq(out[0], 0xFF);
+}
+END_TEST
+
 START_TEST(test_wipe_and_alloc)
 {
     uint8_t buf[32];
@@ -69,4 +85,5 @@ START_TEST(test_wipe_and_alloc)
 }
 END_TEST
 
-TU_MAIN("core", 10, test_err_strings, test_err_unless, test_ct_equal, test_wipe_and_alloc)
+TU_MAIN("core", 10, test_err_strings, test_err_unless, test_ct_equal, test_put_be,
+        test_wipe_and_alloc)

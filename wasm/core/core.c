@@ -62,6 +62,12 @@ int core_ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
     return (int)(1 & ((uint32_t)(diff - 1) >> 8));
 }
 
+void core_put_be(uint8_t *out, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
 void *core_alloc_array(size_t count, size_t size)
 {
     if (count == 0 || size == 0 || count > SIZE_MAX / size)

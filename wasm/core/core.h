@@ -73,6 +73,9 @@ void core_wipe(void *p, size_t n);
 /* Constant-time equality of two byte strings of length n: 1 if equal. */
 int core_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
 
+/* The low n bytes (1 to 8) of v, big endian, into out. */
+void core_put_be(uint8_t *out, uint64_t v, size_t n);
+
 /* malloc that returns NULL for a zero size or when count * size overflows.
  * The result must be released with core_free_secret() or free(). */
 void *core_alloc_array(size_t count, size_t size);

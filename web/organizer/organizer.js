@@ -25,6 +25,7 @@ const state = {
   valid: false,
   saveTimer: 0,
   collectionTimer: 0,
+  collectionBusy: false,
   computeTimer: 0,
   announceTimer: 0,
 };
@@ -664,12 +665,16 @@ function yesNo(v) {
 }
 
 async function refreshCollection() {
+  if (state.collectionBusy) return; // (a party slow to answer: no pile-up)
+  state.collectionBusy = true;
   let j;
   try {
     j = await api('GET', '/api/collection');
   } catch (e) {
     setText($('collection-updated'), e.message);
     return;
+  } finally {
+    state.collectionBusy = false;
   }
   setText($('collection-updated'), `Updated ${new Date().toLocaleTimeString()}.`);
   $('collection-rows').replaceChildren(...j.parties.map((p) => el('tr', { 'data-party': p.index },
