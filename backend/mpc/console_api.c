@@ -128,12 +128,13 @@ static int load_org(console *c, org_ctx *o, char *err, size_t err_size)
     return rc;
 }
 
-/* The hash in groups of four digits, to read aloud or compare. */
+/* The hash in groups of eight digits, as the party's dashboard shows it,
+ * to read aloud or compare. */
 static void hash_groups(const char *hex, char *out, size_t size)
 {
     size_t n = 0;
     for (size_t i = 0; hex[i] != '\0' && n + 6 < size; i++) {
-        if (i > 0 && i % 4 == 0)
+        if (i > 0 && i % 8 == 0)
             out[n++] = ' ';
         out[n++] = hex[i];
     }
@@ -176,10 +177,22 @@ static void api_state(console *c, con_reply *out)
     cJSON *draft = read_json_file(c, CONSOLE_STUDY, STUDY_MAX_JSON);
     cJSON_AddItemToObject(j, "study", draft != NULL ? draft : cJSON_CreateNull());
     cJSON_AddItemToObject(j, "parties", load_parties(c));
-    char path[PATH_SIZE], err[600];
+    char path[PATH_SIZE], err[600], *text = NULL;
     study *s = NULL;
     if (sealed_exists(c) && con_path(c, CONSOLE_SEALED, path, sizeof path) == 0 &&
-        sealed_load(path, &s, NULL, err, sizeof err) == 0) {
+        sealed_load(path, &s, &text, err, sizeof err) == 0) {
+        /* Once sealed, the study and parties shown are the sealed ones
+         * (what the parties approve), whatever else the folder holds. */
+        cJSON *doc = cJSON_Parse(text);
+        free(text);
+        cJSON *parties = cJSON_DetachItemFromObjectCaseSensitive(doc, "parties");
+        static const char *const SEALING[] = {"organizer", "hash", "signature"};
+        for (size_t i = 0; i < 3; i++)
+            cJSON_DeleteItemFromObjectCaseSensitive(doc, SEALING[i]);
+        if (doc != NULL)
+            cJSON_ReplaceItemInObjectCaseSensitive(j, "study", doc);
+        if (parties != NULL)
+            cJSON_ReplaceItemInObjectCaseSensitive(j, "parties", parties);
         char hex[2 * STUDY_HASH_SIZE + 1], groups[100];
         hex_encode(study_hash(s), STUDY_HASH_SIZE, hex);
         hash_groups(hex, groups, sizeof groups);

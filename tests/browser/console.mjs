@@ -154,10 +154,10 @@ try {
   await sealedDl.saveAs(sealedFile);
   const sealed = JSON.parse(fs.readFileSync(sealedFile, 'utf8'));
   assert.equal(fs.readFileSync(sealedFile, 'utf8'), fs.readFileSync(path.join(dir, 'sealed.json'), 'utf8'));
-  assert.equal((await page.textContent('#hash-groups')).trim(), sealed.hash.match(/.{4}/g).join(' '));
+  assert.equal((await page.textContent('#hash-groups')).trim(), sealed.hash.match(/.{8}/g).join(' '));
   assert.equal(sealed.title, 'Pay equity at the council');
   await screenshots(page, 'parties-sealed', '#seal-card');
-  check('sealed: the hash in groups of four, sealed.json downloaded');
+  check('sealed: the hash in groups of eight as the dashboard shows it, sealed.json downloaded');
 
   // The party admins install and approve it.
   for (const p of parties) {
