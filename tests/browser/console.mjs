@@ -28,7 +28,7 @@ import path from 'node:path';
 import { checkReport } from '../integration/check_report.mjs';
 import { parseCsv } from '../integration/clear_stats.mjs';
 import {
-  bin, eventually, initParties, randomAnswers, resignPartyFile, runAsync, seeded, serveParty, startConsole,
+  bin, eventually, initParties, randomAnswers, resignPartyFile, root, runAsync, seeded, serveParty, startConsole,
 } from '../integration/lib.mjs';
 import { sheetNumbersProblems, workbookCells } from '../integration/workbook.mjs';
 import { fill, launchChromium, receipt, Recorder } from './lib.mjs';
@@ -100,6 +100,24 @@ try {
     && document.querySelector('#preview .preview-title').textContent === 'Pay equity at the council');
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'study.json'), 'utf8')).title, 'Pay equity at the council');
   assert.equal(await page.locator('#preview .field[data-field]').count(), 5, 'the preview draws the 5 questions');
+  // A question of another kind: no member left behind that the form
+  // cannot show (a yes/no question becomes a number and back).
+  const saved = async () => page.waitForFunction(() => /Saved/.test(document.querySelector('#study-state').textContent));
+  await page.selectOption('[data-path="fields[4].type"]', 'integer');
+  await saved();
+  assert.equal(await page.locator('[data-path="fields[4].max"]').count(), 1);
+  assert.equal(await page.locator('#preview [name="manager"]').getAttribute('type'), 'text');
+  await page.selectOption('[data-path="fields[4].type"]', 'boolean');
+  await saved();
+  await eventually(() => JSON.parse(fs.readFileSync(path.join(dir, 'study.json'), 'utf8')).fields[4].type === 'boolean'
+    && JSON.parse(fs.readFileSync(path.join(dir, 'study.json'), 'utf8')).fields[4].min === undefined, 5000, 'saved');
+  // A question renamed: the analyses that use it follow.
+  await setControl(page, 'fields[0].name', 'sex');
+  await saved();
+  await setControl(page, 'fields[0].name', 'gender');
+  await saved();
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'study.json'), 'utf8')).analyses.map((a) => a.by),
+    JSON.parse(fs.readFileSync(path.join(root, 'schema/studies/pay-equity.json'), 'utf8')).analyses.map((a) => a.by));
   assert.ok(await page.locator('#preview .plan li').count() >= 3, 'and the plan');
   await setControl(page, 'fields[3].max', '0');
   const slot = page.locator('[data-error-for="fields[3].max"]');

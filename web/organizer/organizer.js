@@ -295,6 +295,8 @@ function renderEditor() {
       }),
     ];
     parts[3].querySelector('select').dataset.structural = '1';
+    // (A rename re-draws the analyses, whose choices name the questions.)
+    parts[1].querySelector('input').dataset.structural = '1';
     if (f.type === 'choice') parts.push(control(`${p}.choices`, 'Choices, one per line', { kind: 'textarea', convert: 'lines', rows: Math.max(3, (f.choices ?? []).length) }));
     if (f.type === 'integer') {
       parts.push(el('div', { class: 'field-pair' },
@@ -352,9 +354,52 @@ function setEditorEnabled(enabled) {
   for (const b of document.querySelectorAll('[data-template]')) b.disabled = !enabled;
 }
 
+/** Removes what no control of the form shows any more (and gives a
+ *  question of a new kind what it needs), so that a change of shape never
+ *  leaves an error the organizer cannot reach: a choice question turned
+ *  into a number loses its choices, an analysis drops a question that can
+ *  no longer group it or be its number, a histogram unticked its bands,
+ *  a gap whose reference is no longer a choice of the first "by" field
+ *  goes. */
+function normalize(doc) {
+  for (const f of doc.fields ?? []) {
+    if (f.type !== 'choice') delete f.choices;
+    if (f.type !== 'integer') {
+      delete f.min;
+      delete f.max;
+    }
+    if (f.type === 'choice' && !Array.isArray(f.choices)) f.choices = ['A', 'B'];
+    if (f.type === 'integer') {
+      if (f.min === undefined) f.min = 0;
+      if (f.max === undefined) f.max = Math.max(100, Number(f.min) + 1 || 100);
+    }
+  }
+  const kind = new Map((doc.fields ?? []).map((f) => [f.name, f.type]));
+  for (const a of doc.analyses ?? []) {
+    if (a.of !== undefined && kind.get(a.of) !== 'integer') delete a.of;
+    if (Array.isArray(a.by)) {
+      a.by = a.by.filter((n) => kind.get(n) === 'choice' || kind.get(n) === 'boolean');
+      if (a.by.length === 0) delete a.by;
+    }
+    if (!(a.stats ?? []).includes('histogram')) delete a.bins;
+    const first = (doc.fields ?? []).find((f) => f.name === (a.by ?? [])[0]);
+    if (a.gap_reference !== undefined && (!a.of || first?.type !== 'choice' || !(first.choices ?? []).includes(a.gap_reference))) {
+      delete a.gap_reference;
+    }
+  }
+}
+
+function renameField(doc, from, to) {
+  for (const a of doc.analyses ?? []) {
+    if (a.of === from) a.of = to;
+    if (Array.isArray(a.by)) a.by = a.by.map((n) => (n === from ? to : n));
+  }
+}
+
 /** A change of the study's shape: re-draw the form, then check. */
 function structural(change) {
   change();
+  normalize(state.doc);
   renderEditor();
   studyChanged();
 }
@@ -367,14 +412,22 @@ function onEditorInput(event) {
     const optional = t.dataset.group.endsWith('.by');
     setPath(state.doc, t.dataset.group, optional && values.length === 0 ? undefined : values);
   } else if (t.dataset.path) {
+    const before = getPath(state.doc, t.dataset.path);
     setPath(state.doc, t.dataset.path, CONVERT[t.dataset.convert](t.value));
+    // A question renamed: the analyses follow it.
+    if (/^fields\[\d+\]\.name$/.test(t.dataset.path)) renameField(state.doc, before, t.value);
   } else {
     return;
   }
   if (t.dataset.structural) {
     const focus = t.dataset.path ?? null;
+    const caret = typeof t.selectionStart === 'number' ? [t.selectionStart, t.selectionEnd] : null;
+    normalize(state.doc);
     renderEditor();
-    if (focus) $('study-form').querySelector(`[data-path="${CSS.escape(focus)}"]`)?.focus();
+    const again = focus ? $('study-form').querySelector(`[data-path="${CSS.escape(focus)}"]`)
+      : $('study-form').querySelector(`input[data-group="${CSS.escape(t.dataset.group)}"][value="${CSS.escape(t.value)}"]`);
+    again?.focus();
+    if (again && caret) again.setSelectionRange(...caret);
   }
   studyChanged();
 }
@@ -620,14 +673,22 @@ function emailsFrom(text) {
   return cells.filter((c) => c.includes('@'));
 }
 
-async function makeLinks(body, errorId) {
+async function makeLinks(body, errorId, buttonId) {
   setText($(errorId), '');
+  const b = $(buttonId);
+  const label = b.textContent;
+  const n = body.count ?? body.emails.length;
+  b.disabled = true;
+  setText(b, `Signing ${n} link${n === 1 ? '' : 's'}…`);
   try {
     const name = await download('POST', '/api/links', body, 'links.csv');
     setServer(await api('GET', '/api/state'));
     announce(`Downloaded ${name}; a copy is in your folder.`);
   } catch (e) {
     setText($(errorId), e.message);
+  } finally {
+    b.disabled = false;
+    setText(b, label);
   }
 }
 
@@ -638,7 +699,7 @@ function bindLinksStep() {
       setText($('err-links-count'), 'Enter a whole number from 1 to 10000.');
       return;
     }
-    makeLinks({ count: n }, 'err-links-count');
+    makeLinks({ count: n }, 'err-links-count', 'links-make');
   });
   $('emails-make').addEventListener('click', () => {
     const emails = emailsFrom($('emails').value);
@@ -646,7 +707,7 @@ function bindLinksStep() {
       setText($('err-emails'), 'No e-mail address found: paste addresses, one per line, or a CSV with an email column.');
       return;
     }
-    makeLinks({ emails }, 'err-emails');
+    makeLinks({ emails }, 'err-emails', 'emails-make');
   });
   $('emails-file').addEventListener('change', async (e) => {
     const f = e.target.files[0];
