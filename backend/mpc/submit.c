@@ -65,7 +65,8 @@ static const char SUBMIT_HELP[] =
     "              (an integer beyond its bounds), multi-choice (two choices of one\n"
     "              field), no-choice, bad-proof (a tampered proof share), bad-share (one\n"
     "              party's ciphertext corrupted), public-share-mismatch (another public\n"
-    "              share to one party)\n";
+    "              share to one party), bin-value (a histogram bin that does not hold\n"
+    "              the value)\n";
 
 typedef struct submit_opts {
     const char *study, *csv, *tokens, *cacert;
@@ -543,8 +544,7 @@ static int parse_submit(int argc, char **argv, submit_opts *o)
             o->forge = study_forgery_parse(optarg);
             if (o->forge == STUDY_FORGE_NONE) {
                 fprintf(stderr,
-                        "mpc: --forge must be one of range, multi-choice, no-choice, bad-proof, "
-                        "bad-share, public-share-mismatch\n");
+                        "mpc: --forge must be one of " STUDY_FORGERY_NAMES "\n");
                 return -1;
             }
             break;

@@ -13,7 +13,7 @@ import { checkReport } from './check_report.mjs';
 import { answersFromCsv, clearStats, parseCsv } from './clear_stats.mjs';
 import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startParty, writeCsv } from './lib.mjs';
 
-const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch'];
+const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch', 'bin-value'];
 const HONEST = 60;
 const PER_KIND = 6;
 
@@ -37,7 +37,7 @@ describe('forged submissions are rejected; the result is the honest answers\' al
     writeCsv(csv, randomAnswers(1, seeded(1)));
     const r = await submit(csv, ['--forge', 'sneaky']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch/);
+    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value\n/);
   });
 
   test('honest rows and forged rows of every kind are uploaded and confirmed like any other', async () => {

@@ -87,13 +87,13 @@ START_TEST(test_examples_parse)
         study_free(s);
         cJSON_Delete(doc);
     }
-    /* The pay-equity layout: 3 + 8 + 10 + 20 + 2 field wires, 4 bins,
-     * 24 + 240 headcount cells, 30 salary cells (+ sums, squares), 12
-     * bands. */
+    /* The pay-equity layout: 3 + 8 + 10 + 20 + 2 field wires, 4 bins and
+     * their tie to the salary (2 x 20 slack bits), 24 + 240 headcount
+     * cells, 30 salary cells (+ sums, squares), 12 bands. */
     cJSON *doc = load_doc(PAY);
     study *s = parse_ok(doc);
     ck_assert_uint_eq(study_meas_count(s), 6);
-    ck_assert_uint_eq(s->num_wires, 43 + 4 + 264 + 30 + 30 + 30 + 12);
+    ck_assert_uint_eq(s->num_wires, 43 + 4 + 40 + 264 + 30 + 30 + 30 + 12);
     /* Outputs: 240 counts; 30 counts, sums, squares; 3 band counts, 12 bins. */
     ck_assert_uint_eq(prio3_output_len(study_prio3(s)), 240 + 30 * 3 + 3 + 12);
     cJSON *plan = study_plan(s);
@@ -446,6 +446,91 @@ START_TEST(test_circuit_soundness)
     free(w);
     free(good);
     flp_free(p);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* A histogram's bin is tied to the value: for every value of a small
+ * field and every bin that does not hold it (an empty bin included), no
+ * choice of the tie's two slacks makes a report the FLP accepts; the
+ * honest bin is accepted, the encoder refuses a wrong one, and
+ * study_encode_forged's bin-value is rejected on the pay-equity study. */
+START_TEST(test_bin_tied_to_value)
+{
+    cJSON *doc = cJSON_Parse(
+        "{\"format\":\"mpc-study/1\",\"id\":\"bins\",\"title\":\"Bins\",\"access\":\"open\","
+        "\"fields\":[{\"name\":\"x\",\"label\":\"X\",\"type\":\"integer\",\"min\":-2,"
+        "\"max\":5}],"
+        "\"analyses\":[{\"name\":\"h\",\"of\":\"x\",\"stats\":[\"histogram\"],"
+        "\"bins\":[-9,-4,0,3,5]}],"
+        "\"privacy\":{\"min_submissions\":1,\"min_cell_count\":1}}");
+    ck_assert_ptr_nonnull(doc);
+    study *s = parse_ok(doc);
+    const circuit *c = prio3_circuit(study_prio3(s));
+    const study_analysis *a = &s->analyses[0];
+    flp *p;
+    ck_assert_int_eq(flp_new(&p, c), CORE_OK);
+    felem *w = calloc(c->meas_len, sizeof *w);
+    const study_value *lo = &s->values[a->bin_slack], *hi = lo + 1;
+    /* Bin 0 ([-9, -4)) holds no value of [-2, 5]. */
+    static const int64_t edges[] = {-9, -4, 0, 3, 5, 6};
+    size_t accepted = 0;
+    for (int64_t x = -2; x <= 5; x++) {
+        size_t right = 0;
+        while (x >= edges[right + 1])
+            right++;
+        uint64_t meas[2] = {(uint64_t)(x + 2), right};
+        ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_OK);
+        ck_assert_int_eq(tu_flp_prove_and_verify(p, w, 2, 0), CORE_OK);
+        for (size_t bin = 0; bin < a->num_bins; bin++) {
+            if (bin == right)
+                continue;
+            meas[1] = bin;
+            ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_EMEAS);
+            for (uint64_t A = 0; A <= lo->max; A++)
+                for (uint64_t B = 0; B <= hi->max; B++) {
+                    ck_assert(circuit_encode_range_checked(FIELD128, A, lo->max, w + lo->wire));
+                    ck_assert(circuit_encode_range_checked(FIELD128, B, hi->max, w + hi->wire));
+                    accepted += tu_flp_prove_and_verify(p, w, 2, 0) == CORE_OK;
+                }
+        }
+    }
+    ck_assert_uint_eq(accepted, 0);
+    free(w);
+    flp_free(p);
+    study_free(s);
+    cJSON_Delete(doc);
+
+    /* bin-value on the pay-equity study: a salary of 85000 put in another
+     * band is refused, and the forgery leaves everything else valid. */
+    doc = load_doc(PAY);
+    s = parse_ok(doc);
+    c = prio3_circuit(study_prio3(s));
+    ck_assert_int_eq(flp_new(&p, c), CORE_OK);
+    w = calloc(c->meas_len, sizeof *w);
+    uint64_t meas[6] = {0, 4, 2, 85000, 1, 1};
+    char err[STUDY_ERR_SIZE];
+    ck_assert_int_eq(study_encode_forged(s, meas, STUDY_FORGE_BIN_VALUE, w, err, sizeof err),
+                     CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, w, 3, 0), CORE_EVERIFY);
+    ck_assert_int_eq(study_forgery_parse("bin-value"), STUDY_FORGE_BIN_VALUE);
+    ck_assert(study_forgery_encoded(STUDY_FORGE_BIN_VALUE));
+    ck_assert(!study_forgery_encoded(STUDY_FORGE_BAD_PROOF));
+    free(w);
+    flp_free(p);
+    study_free(s);
+    cJSON_Delete(doc);
+
+    /* A study without a histogram has no bin to forge. */
+    doc = load_doc(VOTE);
+    s = parse_ok(doc);
+    w = calloc(prio3_circuit(study_prio3(s))->meas_len, sizeof *w);
+    uint64_t vote[2] = {0, 0};
+    ck_assert_int_eq(study_encode_forged(s, vote, STUDY_FORGE_BIN_VALUE, w, err, sizeof err),
+                     CORE_EINVAL);
+    ck_assert_str_eq(err, "this study has no histogram with two bins to forge");
+    free(w);
     study_free(s);
     cJSON_Delete(doc);
 }
@@ -964,5 +1049,6 @@ START_TEST(test_model_size)
 END_TEST
 
 TU_MAIN("study", 120, test_examples_parse, test_hash_canonical, test_validation_errors,
-        test_encode_answers, test_circuit_soundness, test_end_to_end_statistics, test_binding,
-        test_hostile_text, test_long_labels, test_open_mask_threshold, test_model_size)
+        test_encode_answers, test_circuit_soundness, test_bin_tied_to_value,
+        test_end_to_end_statistics, test_binding, test_hostile_text, test_long_labels,
+        test_open_mask_threshold, test_model_size)

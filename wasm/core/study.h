@@ -137,18 +137,29 @@ typedef enum study_forgery {
     STUDY_FORGE_NO_CHOICE,            /* no choice in one field */
     STUDY_FORGE_BAD_PROOF,            /* a tampered proof share */
     STUDY_FORGE_BAD_SHARE,            /* one party's ciphertext corrupted */
-    STUDY_FORGE_PUBLIC_SHARE_MISMATCH /* different public shares to different parties */
+    STUDY_FORGE_PUBLIC_SHARE_MISMATCH, /* different public shares to different parties */
+    STUDY_FORGE_BIN_VALUE              /* a histogram bin that does not hold the value */
 } study_forgery;
 
 /* The forgery named `range`, `multi-choice`, `no-choice`, `bad-proof`,
- * `bad-share` or `public-share-mismatch`; STUDY_FORGE_NONE if unknown. */
+ * `bad-share`, `public-share-mismatch` or `bin-value`; STUDY_FORGE_NONE if
+ * unknown. */
 study_forgery study_forgery_parse(const char *name);
+
+/* The forgeries names of study_forgery_parse, ", "-separated (for messages). */
+#define STUDY_FORGERY_NAMES                                                                        \
+    "range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value"
+
+/* Whether kind is a forgery of the encoding (study_encode_forged makes
+ * it), not of the proof or the shares. */
+int study_forgery_encoded(study_forgery kind);
 
 /* The circuit's encoding (meas_len elements of Field128) of an answer
  * (meas from study_encode_*), made invalid as `kind` says for the
- * encoding-level forgeries (range, multi-choice, no-choice; the first
- * field of a suitable type), with every product wire consistent with the
- * altered ones, so that only the broken constraint can reject it.
+ * encoding-level forgeries (range, multi-choice, no-choice: the first
+ * field of a suitable type; bin-value: the first histogram, its value put
+ * in another bin), with every product wire consistent with the altered
+ * ones, so that only the broken constraint can reject it.
  * CORE_EINVAL with err if the study has no field for that forgery. */
 CORE_MUST_CHECK core_err study_encode_forged(const study *s, const uint64_t *meas,
                                              study_forgery kind, felem *out, char *err,

@@ -11,19 +11,25 @@
  *            the one-hot vector of an analysis's cells (outer product of its
  *            "by" fields, built as a chain of products and shared between
  *            analyses with the same prefix), cell x bin, cell x u and
- *            cell x u x u.
+ *            cell x u x u; last, the slacks (range-checked values like
+ *            the fields') that tie a bin to its value.
  *   checks   one list of quadratic constraints a * b = c (a bit is
  *            a * (a - 1) = 0), all proven with one ParallelSum(Mul) gadget
  *            and random powers of one joint randomness element per call
- *            (as the standard SumVec/Histogram range checks), plus one
- *            output per one-hot group (its sum minus one).
+ *            (as the standard SumVec/Histogram range checks), plus linear
+ *            relations, each an output that must be zero: per one-hot
+ *            group its sum minus one, and per histogram the tie of its
+ *            bin h to the value u: with [lo_j, hi_j] bin j's interval of
+ *            u, u - sum_j lo_j h_j = A and sum_j hi_j h_j - u = B for two
+ *            slacks A, B in [0, max - min]. Since h is one-hot, this says
+ *            lo_bin <= u <= hi_bin: the bin holds the value.
  *   output   per analysis: cell counts, sums and sums of squares of u, and
  *            histogram counts; decoded by study_result.c.
  *
  * Since every "by" field is encoded once and every cell vector is a
  * product of them, all analyses see the same answer: a contributor cannot
- * be a woman in one table and a man in another. (The histogram bin is not
- * tied to the value; a contributor can choose it, within the bins.)
+ * be a woman in one table and a man in another, nor put a salary of
+ * 40,000 in the band of 100,000 and above.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,16 +40,18 @@
 
 /* ---- layout ---------------------------------------------------------------- */
 
-/* Hard limits of the lists the layout grows: a constraint or a one-hot
- * group needs at least one wire of its own. */
+/* Hard limits of the lists the layout grows: a constraint or a relation
+ * needs at least one wire of its own, and a relation's terms are wires or
+ * values. */
 #define MAX_CONSTRAINTS (4 * (size_t)STUDY_MAX_WIRES)
-#define MAX_ONEHOT ((size_t)STUDY_MAX_WIRES)
+#define MAX_RELATIONS ((size_t)STUDY_MAX_WIRES)
+#define MAX_TERMS (2 * (size_t)STUDY_MAX_WIRES)
 
 typedef struct builder {
     study *s;
-    /* The study's constraint and one-hot lists as they grow (the study
-     * owns their memory: s->constraints is cons.p). */
-    buf cons, onehot_start, onehot_len;
+    /* The study's constraint, relation and term lists as they grow (the
+     * study owns their memory: s->constraints is cons.p). */
+    buf cons, rels, terms;
     /* Cell vectors built so far (by-prefix -> first wire). */
     size_t num_memo;
     struct {
@@ -84,19 +92,61 @@ static core_err add_bits(builder *b, uint32_t first, size_t n)
     return err;
 }
 
-static core_err add_onehot(builder *b, uint32_t first, size_t n)
+static felem felem_of(int64_t v)
+{
+    return v < 0 ? field_from_neg_u64(FIELD128, (uint64_t)0 - (uint64_t)v)
+                 : field_from_u64(FIELD128, (uint64_t)v);
+}
+
+/* Starts a relation with constant term c; add_term adds its terms. */
+static core_err add_relation(builder *b, int64_t c)
 {
     study *s = b->s;
-    uint32_t *st = buf_grow(&b->onehot_start, sizeof *st);
-    s->onehot_start = (uint32_t *)(void *)b->onehot_start.p;
-    uint32_t *ln = st ? buf_grow(&b->onehot_len, sizeof *ln) : NULL;
-    s->onehot_len = (uint32_t *)(void *)b->onehot_len.p;
-    if (ln == NULL)
-        return b->onehot_start.over || b->onehot_len.over ? CORE_ELIMIT : CORE_ENOMEM;
-    *st = first;
-    *ln = (uint32_t)n;
-    s->num_onehot++;
-    return add_bits(b, first, n);
+    study_relation *r = buf_grow(&b->rels, sizeof *r);
+    if (r == NULL)
+        return b->rels.over ? CORE_ELIMIT : CORE_ENOMEM;
+    *r = (study_relation){s->num_terms, 0, felem_of(c)};
+    s->relations = (study_relation *)(void *)b->rels.p;
+    s->num_relations++;
+    return CORE_OK;
+}
+
+static core_err add_term(builder *b, int64_t coef, uint32_t ref)
+{
+    study *s = b->s;
+    study_term *k = buf_grow(&b->terms, sizeof *k);
+    if (k == NULL)
+        return b->terms.over ? CORE_ELIMIT : CORE_ENOMEM;
+    *k = (study_term){felem_of(coef), ref};
+    s->terms = (study_term *)(void *)b->terms.p;
+    s->num_terms++;
+    s->relations[s->num_relations - 1].len++;
+    return CORE_OK;
+}
+
+/* n bits that sum to one. */
+static core_err add_onehot(builder *b, uint32_t first, size_t n)
+{
+    core_err err = add_relation(b, -1);
+    for (size_t i = 0; i < n && err == CORE_OK; i++)
+        err = add_term(b, 1, first + (uint32_t)i);
+    return err == CORE_OK ? add_bits(b, first, n) : err;
+}
+
+/* A new range-checked value in [0, max] (its number in *index). */
+static core_err add_value(builder *b, uint64_t max, uint32_t *index)
+{
+    study *s = b->s;
+    if (s->num_values >= STUDY_MAX_VALUES)
+        return CORE_ELIMIT;
+    study_value *v = &s->values[s->num_values];
+    unsigned bits = circuit_bit_length(max);
+    core_err err = new_wires(s, bits, &v->wire);
+    if (err != CORE_OK)
+        return err;
+    v->max = max;
+    *index = (uint32_t)s->num_values++;
+    return add_bits(b, v->wire, bits);
 }
 
 /* Products c[i * m + j] = x[i] * y[j] for i < n, j < m (y may be REF_U:
@@ -154,10 +204,50 @@ static core_err layout_fields(builder *b)
                                             : f->num_choices;
         err = new_wires(s, n, &f->wire);
         f->wires = (uint32_t)n;
+        s->values[i] =
+            (study_value){f->wire, f->type == STUDY_INTEGER ? (uint64_t)(f->max - f->min) : 0};
         if (err == CORE_OK)
             err = f->type == STUDY_INTEGER ? add_bits(b, f->wire, n) : add_onehot(b, f->wire, n);
     }
+    s->num_values = s->num_fields;
     s->meas_count = s->num_fields;
+    return err;
+}
+
+/* The interval [lo, hi] of u = value - min that bin j of a holds: lo >= 0,
+ * hi <= max - min, hi < lo if the bin can hold nobody. */
+static void bin_interval(const study *s, const study_analysis *a, size_t j, int64_t *lo,
+                         int64_t *hi)
+{
+    const study_field *f = &s->fields[a->of];
+    int64_t l = j == 0 ? 0 : a->bins[j] - f->min;
+    *lo = l < 0 ? 0 : l;
+    *hi = j + 1 < a->num_bins ? a->bins[j + 1] - 1 - f->min : f->max - f->min;
+}
+
+/* The tie of histogram a's bin to its value (the file's comment): two
+ * slacks and two relations. */
+static core_err tie_bin(builder *b, study_analysis *a)
+{
+    const study_field *f = &b->s->fields[a->of];
+    uint32_t u = REF_U | (uint32_t)a->of, lo_slack = 0, hi_slack = 0;
+    core_err err = add_value(b, (uint64_t)(f->max - f->min), &lo_slack);
+    if (err == CORE_OK)
+        err = add_value(b, (uint64_t)(f->max - f->min), &hi_slack);
+    a->bin_slack = lo_slack;
+    for (int side = 0; side < 2 && err == CORE_OK; side++) {
+        /* side 0: u - sum lo_j h_j - A = 0; side 1: sum hi_j h_j - u - B = 0. */
+        err = add_relation(b, 0);
+        if (err == CORE_OK)
+            err = add_term(b, side == 0 ? 1 : -1, u);
+        if (err == CORE_OK)
+            err = add_term(b, -1, REF_U | (side == 0 ? lo_slack : hi_slack));
+        for (size_t j = 0; j < a->num_bins && err == CORE_OK; j++) {
+            int64_t lo, hi;
+            bin_interval(b->s, a, j, &lo, &hi);
+            err = add_term(b, side == 0 ? -lo : hi, a->bin_wire + (uint32_t)j);
+        }
+    }
     return err;
 }
 
@@ -176,6 +266,8 @@ static core_err layout_analysis(builder *b, study_analysis *a)
         err = new_wires(s, a->num_bins, &a->bin_wire);
         if (err == CORE_OK)
             err = add_onehot(b, a->bin_wire, a->num_bins);
+        if (err == CORE_OK)
+            err = tie_bin(b, a);
         a->hist_wire = a->bin_wire;
         if (err == CORE_OK && a->num_by > 0)
             err = add_products(b, a->cell_wire, a->cells, a->bin_wire, a->num_bins, &a->hist_wire);
@@ -252,16 +344,13 @@ static felem ref_value(const felem *meas, const felem *u, uint32_t ref)
     return (ref & REF_U) ? u[ref & ~REF_U] : meas[ref];
 }
 
-/* u = value - min of every integer field (linear in the bits, so this
+/* The first n range-checked values: u = value - min of every integer
+ * field (0 for the others), then the slacks (linear in the bits, so this
  * also maps shares to shares). */
-static void field_values(const study *s, const felem *meas, felem *u)
+static void range_values(const study *s, const felem *meas, size_t n, felem *u)
 {
-    for (size_t i = 0; i < s->num_fields; i++) {
-        const study_field *f = &s->fields[i];
-        u[i] = f->type == STUDY_INTEGER ? circuit_decode_range_checked(FIELD128, meas + f->wire,
-                                                                       (uint64_t)(f->max - f->min))
-                                        : field_zero();
-    }
+    for (size_t i = 0; i < n; i++)
+        u[i] = circuit_decode_range_checked(FIELD128, meas + s->values[i].wire, s->values[i].max);
 }
 
 static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas,
@@ -270,8 +359,8 @@ static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas
     const study *s = c->user;
     const field_id f = FIELD128;
     felem inv = field_inv(f, field_from_u64(f, num_shares));
-    felem u[STUDY_MAX_FIELDS];
-    field_values(s, meas, u);
+    felem u[STUDY_MAX_VALUES];
+    range_values(s, meas, s->num_values, u);
     felem *in = circuit_scratch(ctx);
     felem acc = field_zero(), lin = field_zero();
     for (size_t i = 0; i < c->gadget_calls[0]; i++) {
@@ -300,10 +389,15 @@ static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas
         acc = field_add(f, acc, y);
     }
     out[0] = field_sub(f, acc, lin);
-    for (size_t g = 0; g < s->num_onehot; g++) {
-        felem sum = field_neg(f, inv);
-        for (uint32_t k = 0; k < s->onehot_len[g]; k++)
-            sum = field_add(f, sum, meas[s->onehot_start[g] + k]);
+    const felem one = field_one(f);
+    for (size_t g = 0; g < s->num_relations; g++) {
+        const study_relation *r = &s->relations[g];
+        felem sum = field_mul(f, r->constant, inv);
+        for (size_t k = r->first; k < r->first + r->len; k++) {
+            const study_term *t = &s->terms[k];
+            felem x = ref_value(meas, u, t->ref);
+            sum = field_add(f, sum, field_eq(t->coef, one) ? x : field_mul(f, t->coef, x));
+        }
         out[1 + g] = sum;
     }
     return CORE_OK;
@@ -313,7 +407,7 @@ static void study_truncate(const circuit *c, const felem *meas, felem *out)
 {
     const study *s = c->user;
     felem u[STUDY_MAX_FIELDS];
-    field_values(s, meas, u);
+    range_values(s, meas, s->num_fields, u);
     for (size_t i = 0; i < s->output_len; i++)
         out[i] = ref_value(meas, u, s->outputs[i]);
 }
@@ -322,7 +416,7 @@ void study_fill_products(const study *s, felem *w)
 {
     /* In constraint order: operands come before their products. */
     felem u[STUDY_MAX_FIELDS];
-    field_values(s, w, u);
+    range_values(s, w, s->num_fields, u);
     for (size_t k = 0; k < s->num_constraints; k++) {
         const study_constraint *con = &s->constraints[k];
         if (con->c != NO_WIRE)
@@ -344,6 +438,31 @@ static void onehot(felem *out, size_t n, uint64_t index)
     }
 }
 
+/* Encodes the slacks of histogram a's tie for value u in bin `bin`: 1 if
+ * the bin holds the value, else 0 (in constant time). With clamp set, a
+ * slack out of its range is written as its nearest bound instead (for a
+ * forged bin, whose relation is then all that is wrong). */
+static uint64_t tie_slacks(const study *s, const study_analysis *a, uint64_t u, uint64_t bin,
+                           int clamp, felem *out)
+{
+    uint64_t lo = 0, hi = 0;
+    for (size_t j = 0; j < a->num_bins; j++) {
+        int64_t l, h;
+        bin_interval(s, a, j, &l, &h);
+        uint64_t d = (uint64_t)j ^ bin, is = 0 - (((d | (0 - d)) >> 63) ^ 1);
+        lo |= is & (uint64_t)l;
+        hi |= is & (uint64_t)h;
+    }
+    const study_value *x = &s->values[a->bin_slack], *y = x + 1;
+    uint64_t vx = u - lo, vy = hi - u;
+    if (clamp) { /* (forgeries only: not constant time) */
+        vx = (int64_t)vx < 0 ? 0 : vx > x->max ? x->max : vx;
+        vy = (int64_t)vy < 0 ? 0 : vy > y->max ? y->max : vy;
+    }
+    uint64_t ok = circuit_encode_range_checked(FIELD128, vx, x->max, out + x->wire);
+    return ok & circuit_encode_range_checked(FIELD128, vy, y->max, out + y->wire);
+}
+
 static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
 {
     const study *s = c->user;
@@ -363,6 +482,7 @@ static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
         if (a->stats & STAT_HISTOGRAM) {
             ok &= ct_lt(meas[a->bin_meas], a->num_bins);
             onehot(out + a->bin_wire, a->num_bins, meas[a->bin_meas]);
+            ok &= tie_slacks(s, a, meas[a->of], meas[a->bin_meas], 0, out);
         }
     }
     study_fill_products(s, out);
@@ -374,11 +494,37 @@ static const circuit_ops STUDY_OPS = {study_encode, study_eval, study_truncate, 
 study_forgery study_forgery_parse(const char *name)
 {
     static const char *const names[] = {"range",     "multi-choice", "no-choice",
-                                        "bad-proof", "bad-share",    "public-share-mismatch"};
+                                        "bad-proof", "bad-share",    "public-share-mismatch",
+                                        "bin-value"};
     for (size_t i = 0; name != NULL && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return (study_forgery)(STUDY_FORGE_RANGE + i);
     return STUDY_FORGE_NONE;
+}
+
+int study_forgery_encoded(study_forgery kind)
+{
+    return (kind >= STUDY_FORGE_RANGE && kind <= STUDY_FORGE_NO_CHOICE) ||
+           kind >= STUDY_FORGE_BIN_VALUE;
+}
+
+/* The first histogram with a bin other than value u's that can hold
+ * someone, and that bin (*other), or NULL. */
+static const study_analysis *forgeable_histogram(const study *s, const uint64_t *meas,
+                                                 size_t *other)
+{
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        for (size_t j = 0; (a->stats & STAT_HISTOGRAM) && j < a->num_bins; j++) {
+            int64_t lo, hi;
+            bin_interval(s, a, j, &lo, &hi);
+            if (j != meas[a->bin_meas] && lo <= hi) {
+                *other = j;
+                return a;
+            }
+        }
+    }
+    return NULL;
 }
 
 /* The first field of a type (integer, or with choices), or NULL. */
@@ -401,6 +547,20 @@ core_err study_encode_forged(const study *s, const uint64_t *meas, study_forgery
     if (e != CORE_OK) {
         study_errf(err, err_size, "the answer is not valid to begin with");
         return e;
+    }
+    size_t other = 0;
+    if (kind == STUDY_FORGE_BIN_VALUE) {
+        const study_analysis *a = forgeable_histogram(s, meas, &other);
+        if (a == NULL) {
+            study_errf(err, err_size, "this study has no histogram with two bins to forge");
+            return CORE_EINVAL;
+        }
+        /* Another bin, with the slacks as near as they go: every bit and
+         * one-hot group is valid, only the tie is broken. */
+        onehot(out + a->bin_wire, a->num_bins, other);
+        (void)tie_slacks(s, a, meas[a->of], other, 1, out);
+        study_fill_products(s, out);
+        return CORE_OK;
     }
     const study_field *f = first_field(s, kind == STUDY_FORGE_RANGE);
     if (kind != STUDY_FORGE_NONE && f == NULL) {
@@ -441,8 +601,8 @@ core_err study_compile(study *s, char *err, size_t err_size)
         return CORE_ENOMEM;
     b->s = s;
     buf_init(&b->cons, MAX_CONSTRAINTS * sizeof(study_constraint));
-    buf_init(&b->onehot_start, MAX_ONEHOT * sizeof(uint32_t));
-    buf_init(&b->onehot_len, MAX_ONEHOT * sizeof(uint32_t));
+    buf_init(&b->rels, MAX_RELATIONS * sizeof(study_relation));
+    buf_init(&b->terms, MAX_TERMS * sizeof(study_term));
     core_err e = layout_fields(b);
     for (size_t i = 0; i < s->num_analyses && e == CORE_OK; i++)
         e = layout_analysis(b, &s->analyses[i]);
@@ -466,7 +626,7 @@ core_err study_compile(study *s, char *err, size_t err_size)
     c->meas_count = s->meas_count;
     c->meas_len = s->num_wires;
     c->output_len = s->output_len;
-    c->eval_output_len = 1 + s->num_onehot;
+    c->eval_output_len = 1 + s->num_relations;
     c->chunk_length = circuit_best_chunk_length(s->num_constraints);
     e = gadget_init_mul(&c->gadgets[0], c->chunk_length);
     if (e != CORE_OK)
@@ -488,12 +648,13 @@ void study_layout_free(study *s)
 {
     prio3_free(s->vdaf);
     free(s->constraints);
-    free(s->onehot_start);
-    free(s->onehot_len);
+    free(s->relations);
+    free(s->terms);
     free(s->outputs);
     s->vdaf = NULL;
     s->constraints = NULL;
-    s->onehot_start = s->onehot_len = NULL;
+    s->relations = NULL;
+    s->terms = NULL;
     s->outputs = NULL;
 }
 

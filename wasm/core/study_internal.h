@@ -25,9 +25,32 @@ enum {
 };
 
 /* A reference to a value of the encoded measurement: a wire, or (with
- * REF_U set) the offset value u = v - min of integer field (ref & ~REF_U),
- * a linear combination of its bits. */
+ * REF_U set) range-checked value number (ref & ~REF_U): for a field's
+ * index, the offset value u = v - min of that integer field (0 for other
+ * fields); past the fields, a slack of the circuit's relations. Each is a
+ * linear combination of its bits. */
 #define REF_U 0x80000000u
+/* Range-checked values: one per field, and the slacks (two per tie of a
+ * one-hot vector to a value, below). */
+#define STUDY_MAX_VALUES (STUDY_MAX_FIELDS + 2 * STUDY_MAX_ANALYSES)
+
+typedef struct study_value {
+    uint32_t wire; /* its first bit */
+    uint64_t max;  /* it lies in [0, max]; bit_length(max) bits */
+} study_value;
+
+/* A linear relation of the circuit, one of its outputs that must be zero:
+ * sum of coef * value over its terms, plus `constant` (divided among the
+ * shares). A one-hot vector's is its sum minus one. */
+typedef struct study_term {
+    felem coef;
+    uint32_t ref;
+} study_term;
+
+typedef struct study_relation {
+    size_t first, len; /* its terms */
+    felem constant;
+} study_relation;
 
 typedef struct study_field {
     const char *name, *label; /* point into the cJSON document */
@@ -56,6 +79,7 @@ typedef struct study_analysis {
     uint32_t sum_wire;  /* cell * u (num_by >= 1) */
     uint32_t sq_wire;   /* cell * u * u */
     size_t bin_meas;    /* histogram: index of the bin in the measurement */
+    uint32_t bin_slack; /* histogram: the value numbers of the bin's two slacks */
     size_t out_count, out_sum, out_sq, out_hist; /* output offsets, or SIZE_MAX */
 } study_analysis;
 
@@ -92,8 +116,11 @@ struct study {
     uint32_t num_wires;
     size_t num_constraints;
     study_constraint *constraints;
-    size_t num_onehot; /* groups of wires that sum to one */
-    uint32_t *onehot_start, *onehot_len;
+    size_t num_values; /* range-checked values: the fields', then slacks */
+    study_value values[STUDY_MAX_VALUES];
+    size_t num_relations, num_terms;
+    study_relation *relations;
+    study_term *terms;
     size_t output_len;
     uint32_t *outputs; /* a reference per output element */
     circuit circ;

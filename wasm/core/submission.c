@@ -103,7 +103,7 @@ static core_err build(const study *s, const uint64_t *meas, study_forgery forge,
         goto cleanup;
     uint8_t ctx[STUDY_CTX_SIZE];
     study_vdaf_ctx(s, ctx);
-    if (forge >= STUDY_FORGE_RANGE && forge <= STUDY_FORGE_NO_CHOICE) {
+    if (study_forgery_encoded(forge)) {
         e = study_encode_forged(s, meas, forge, forged, err, err_size);
         if (e != CORE_OK)
             goto cleanup;
