@@ -364,7 +364,13 @@ static int by_size(const void *a, const void *b)
 static int candidate_at(const study_model *m, const uint8_t *state, size_t u, size_t v, int level,
                         const uint8_t *mark)
 {
-    if (v == u || state[v] != STUDY_RELEASED)
+    /* (A unit no one can be in, such as the positive part of a field
+     * that is never positive, is 0 by the study itself, and the count of
+     * one that everyone can be in is the number of submissions, always
+     * released: withholding either, its count could never be protected
+     * in turn.) */
+    const study_unit *y = &m->units[v];
+    if (v == u || state[v] != STUDY_RELEASED || y->count == 0 || y->count == m->num_nonempty)
         return 0;
     if (level == 2)
         return 1;
@@ -373,7 +379,6 @@ static int candidate_at(const study_model *m, const uint8_t *state, size_t u, si
     for (size_t w = 0; w < m->num_units; w++)
         if (state[w] != STUDY_RELEASED && linked(m, w, v, NULL))
             return 1;
-    const study_unit *y = &m->units[v];
     for (size_t k = 0; k < y->count; k++)
         if (mark[m->members[y->first + k]])
             return 1;
@@ -445,6 +450,22 @@ static int complement(solver *sv, uint8_t *state, size_t u, double now, size_t *
     return rc;
 }
 
+/* Withholds the share parts of unit u's cell once u is withheld
+ * (study_share_units), queueing them: a part no one can be in stays
+ * released (it is 0 by the study itself). */
+static void withhold_shares(const study_model *m, uint8_t *state, size_t u, size_t *queue,
+                            size_t *tail, size_t *added)
+{
+    size_t parts[2], n = study_share_units(m->s, m->units[u].analysis, m->units[u].cell, parts);
+    for (size_t k = 0; k < n; k++)
+        if (state[parts[k]] == STUDY_RELEASED && m->units[parts[k]].count > 0) {
+            state[parts[k]] = STUDY_COMPLEMENTARY;
+            queue[(*tail)++] = parts[k];
+            if (added != NULL)
+                (*added)++;
+        }
+}
+
 int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_reports, uint8_t *state,
                      size_t *added, char *err, size_t err_size)
 {
@@ -472,6 +493,8 @@ int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_repor
         if (state[u] == STUDY_PRIMARY)
             queue[tail++] = u;
     }
+    for (size_t q = 0, primaries = tail; q < primaries; q++)
+        withhold_shares(m, state, queue[q], queue, &tail, added);
     /* Suppressing more only widens every range: a unit once protected
      * stays protected, so each unit is checked until it is. */
     solver sv = {.m = m, .num_reports = num_reports};
@@ -492,6 +515,7 @@ int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_repor
                 queue[tail++] = v; /* (each unit enters once: it is then suppressed) */
                 if (added != NULL)
                     (*added)++;
+                withhold_shares(m, state, v, queue, &tail, added);
             } else {
                 snprintf(err, err_size, "%s",
                          got == 0 ? "a small group cannot be protected even with every linked "

@@ -12,8 +12,9 @@
  * prints every finding; exit 0 iff there is none.
  *
  * The model. The finest cells are the cross product of every field any
- * analysis groups by and, for each integer field with histograms, the
- * intervals between all of its bin edges. Per finest cell f: its number of
+ * analysis groups by and, for each integer field with histograms or
+ * share_positive, the intervals between all of its bin edges (and 1, where
+ * positive values start). Per finest cell f: its number of
  * contributors n_f >= 0 and, for each integer field x whose sums a report
  * can release, the sum s_f and the sum of squares q_f of x in that cell,
  * bounded by x's bounds (within the cell's interval of x, if x is binned):
@@ -23,8 +24,11 @@
  * those values: a count; the bins (whose total is the count); a sum; a
  * mean with the count gives the sum (a mean alone: sum = mean x count); a
  * standard deviation with count and sum gives the sum of squares; a gap
- * with the reference group's mean gives the mean. The submissions accepted
- * are the count of everyone.
+ * with the reference group's mean gives the mean; a share of positive
+ * values says that the group's positive part holds that share of its
+ * count (a linear equation, whether or not the count is released), and a
+ * suppressed one hides both parts, positive and not. The submissions
+ * accepted are the count of everyone.
  *
  * The findings (a report passes when it has none):
  * - "released": a count or bin released with 1 to min_cell_count - 1
@@ -82,9 +86,10 @@ function finestDims(study) {
   const dims = study.fields.filter((f) => grouped.has(f.name)).map((f) => ({ name: f.name, size: labelsOf(f).length }));
   const edges = new Map();
   for (const a of study.analyses) {
-    if (!a.stats.includes('histogram')) continue;
+    if (!a.stats.includes('histogram') && !a.stats.includes('share_positive')) continue;
     const e = edges.get(a.of) ?? new Set();
-    for (const b of a.bins.slice(1)) e.add(b);
+    for (const b of a.stats.includes('histogram') ? a.bins.slice(1) : []) e.add(b);
+    if (a.stats.includes('share_positive')) e.add(1); // (where positive values start)
     edges.set(a.of, e);
   }
   for (const [name, e] of edges) {
@@ -148,6 +153,7 @@ function releasedValues(study, rows, model) {
   const known = (r) => r && r.note === '' && r.value !== '';
   const v = {
     counts: [], // {cells, value}
+    ratios: [], // {part, cells, ratio}: count(part) = ratio x count(cells)
     sums: [], // {field, kind: 's'|'q', cells, value}
     means: [], // {field, cells, mean}: sum = mean x count, the count unknown
     suppressed: [], // {analysis, group, statistic, kind: 'n'|'s'|'q', field, cells}
@@ -166,8 +172,8 @@ function releasedValues(study, rows, model) {
     }
     for (const c of cells) {
       const all = members(model, c);
-      // (a histogram's bins are values of their own, below)
-      const suppressed = a.stats.some((s) => s !== 'histogram' && isSuppressed(stat(c, s)));
+      // (a histogram's bins and a share's parts are values of their own, below)
+      const suppressed = a.stats.some((s) => s !== 'histogram' && s !== 'share_positive' && isSuppressed(stat(c, s)));
       let n = null;
       const cnt = stat(c, 'count');
       if (known(cnt)) n = Number(cnt.value);
@@ -190,6 +196,21 @@ function releasedValues(study, rows, model) {
           }
         }
         if (allKnown && n === null) n = total;
+      }
+      if (a.stats.includes('share_positive')) {
+        // The share of positive values: its parts' counts, a ratio of the
+        // group's count (which the report may not release).
+        const f = model.fields.get(a.of);
+        const pos = members(model, c, { field: a.of, lo: Math.max(1, f.min), hi: f.max });
+        const non = members(model, c, { field: a.of, lo: f.min, hi: Math.min(0, f.max) });
+        const r = stat(c, 'share_positive');
+        if (known(r)) v.ratios.push({ part: pos, cells: all, ratio: Number(r.value) });
+        else if (isSuppressed(r)) {
+          // (a part no value of the field can be in, such as the positive
+          // part of a field that is never positive, is 0 by the study itself)
+          if (pos.length) v.suppressed.push({ analysis: a.name, group: c.group, statistic: 'share_positive (positive)', kind: 'n', cells: pos });
+          if (non.length) v.suppressed.push({ analysis: a.name, group: c.group, statistic: 'share_positive (not positive)', kind: 'n', cells: non });
+        }
       }
       if (n !== null) {
         v.counts.push({ cells: all, value: n });
@@ -270,7 +291,13 @@ function glpsol(text) {
 /** The LP of the counts: n >= 0 (the format's default) and every released
  *  count and bin. */
 function countRows(v, p = '') {
-  return v.counts.map((c, i) => ` ${p}c${i}: ${linear(c.cells.map((f) => [1, `${p}n${f}`]))} = ${num(c.value)}`);
+  return [
+    ...v.counts.map((c, i) => ` ${p}c${i}: ${linear(c.cells.map((f) => [1, `${p}n${f}`]))} = ${num(c.value)}`),
+    ...v.ratios.map((r, i) => {
+      const inPart = new Set(r.part);
+      return ` ${p}r${i}: ${linear(r.cells.map((f) => [(inPart.has(f) ? 1 : 0) - r.ratio, `${p}n${f}`]))} = 0`;
+    }),
+  ];
 }
 
 /** The rows of one copy (prefix p) of the sums of field x, kind 's' or

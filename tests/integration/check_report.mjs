@@ -44,8 +44,15 @@ export function checkPattern(study, answers, rows, rejected = 0) {
     const want = clear.get(key);
     if (!want) { problems.push(`unexpected row ${key}`); continue; }
     // The contributors of the row's unit: a bin's own value, else the group's count.
-    const n = st.startsWith('histogram[') ? Number(want.value) : Number(clear.get(`${a}|${g}|count`)?.value ?? NaN);
-    const small = n >= 1 && n < k;
+    let n = st.startsWith('histogram[') ? Number(want.value) : Number(clear.get(`${a}|${g}|count`)?.value ?? NaN);
+    const isSmall = (x) => x >= 1 && x < k;
+    let small = isSmall(n);
+    if (st === 'share_positive') {
+      // Its group, and the group's parts not positive and positive.
+      const p = clear.parts.get(`${a}|${g}`);
+      n = p.n;
+      small = isSmall(p.n) || isSmall(p.positive) || isSmall(p.n - p.positive);
+    }
     if (note === PRIMARY || note === COMPLEMENTARY) {
       if (value !== '') problems.push(`${key}: suppressed with a value`);
       if (note === COMPLEMENTARY) complementary++;

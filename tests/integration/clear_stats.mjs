@@ -56,6 +56,8 @@ export function clearStats(study, answers, rejected = 0) {
   const labels = (f) => (f.type === 'boolean' ? ['false', 'true'] : f.choices);
   const rows = answers.map((a) => Object.fromEntries(study.fields.map((f) => [f.name, valueOf(f, a[f.name])])));
   const out = new Map();
+  // Per "analysis|group": {n, positive} (share_positive's two parts).
+  out.parts = new Map();
   const put = (a, g, s, value, note = '') => out.set(`${a}|${g}|${s}`, { value, note });
   put('_study', '', 'submissions_accepted', String(rows.length));
   put('_study', '', 'submissions_rejected', String(rejected));
@@ -93,8 +95,14 @@ export function clearStats(study, answers, rejected = 0) {
           }
           continue;
         }
+        if (s === 'share_positive') out.parts.set(`${an.name}|${g}`, { n: st.vals.length, positive: st.vals.filter((v) => v > 0n).length });
         if (st.suppressed) { put(an.name, g, s, '', 'suppressed'); continue; }
         if (s === 'count') put(an.name, g, s, String(st.n));
+        else if (s === 'share_positive') {
+          const pos = st.vals.filter((v) => v > 0n).length;
+          if (st.vals.length === 0) put(an.name, g, s, '', 'undefined');
+          else put(an.name, g, s, pos / st.vals.length);
+        }
         else if (s === 'sum') put(an.name, g, s, String(st.sum));
         else if (s === 'mean') put(an.name, g, s, st.mean === null ? '' : st.mean, st.mean === null ? 'undefined' : '');
         else if (s === 'stddev') {

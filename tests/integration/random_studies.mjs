@@ -17,7 +17,8 @@
  * fields (by [a] and by [b]) or anything else, several analyses on one
  * field, histograms of 2 to 4 bins (sometimes two on the same field with
  * different bins, the first edge sometimes below the min, the last one
- * sometimes at the max), gaps; min_cell_count 3 to 6. The answers: 20 to
+ * sometimes at the max), shares of positive values, gaps; min_cell_count
+ * 3 to 6. The answers: 20 to
  * 200, with skewed choices (some never chosen) so that many cells are
  * small, integers clustered and often on a bin edge or a bound. The finest
  * cells the auditor models (tests/integration/audit.mjs) are kept to at
@@ -110,10 +111,10 @@ function randomBins(r, f) {
 function randomStats(r, kind) {
   if (kind === 'count') return ['count'];
   if (kind === 'histogram') {
-    const extra = r.chance(0.4) ? r.shuffle(['count', 'sum', 'mean', 'stddev']).slice(0, r.int(1, 2)) : [];
+    const extra = r.chance(0.4) ? r.shuffle(['count', 'sum', 'mean', 'stddev', 'share_positive']).slice(0, r.int(1, 2)) : [];
     return r.shuffle(['histogram', ...extra]);
   }
-  const all = ['count', 'sum', 'mean', 'stddev'];
+  const all = ['count', 'sum', 'mean', 'stddev', 'share_positive'];
   let stats = all.filter(() => r.chance(0.55));
   if (stats.length === 0) stats = [r.pick(all)];
   return r.shuffle(stats);
@@ -124,7 +125,8 @@ function randomStats(r, kind) {
  *  of squares. */
 function lpsPerGroup(a) {
   const sums = a.stats.some((s) => ['sum', 'mean', 'stddev'].includes(s));
-  return 2 * (1 + (a.bins?.length ?? 0)) + (sums ? 1 : 0) + (a.stats.includes('stddev') ? 1 : 0);
+  const parts = (a.bins?.length ?? 0) + (a.stats.includes('share_positive') ? 2 : 0);
+  return 2 * (1 + parts) + (sums ? 1 : 0) + (a.stats.includes('stddev') ? 1 : 0);
 }
 
 /** One attempt at a study; null when it is too large (or one the core
@@ -235,8 +237,10 @@ export function randomAnswers(study, seed) {
     // Edges: the bounds and every bin edge in range (and the value below it).
     const edges = new Set([f.min, f.max]);
     for (const a of study.analyses) {
-      if (a.of !== f.name || !a.bins) continue;
-      for (const b of a.bins) if (b >= f.min && b <= f.max) { edges.add(b); if (b > f.min) edges.add(b - 1); }
+      if (a.of !== f.name) continue;
+      // (share_positive: 0 and 1, either side of where positive values start)
+      const cuts = [...(a.bins ?? []), ...(a.stats.includes('share_positive') ? [1] : [])];
+      for (const b of cuts) if (b >= f.min && b <= f.max) { edges.add(b); if (b > f.min) edges.add(b - 1); }
     }
     const spread = Math.max(1, Math.round((f.max - f.min) * r.pick([0.02, 0.1, 0.3])));
     return { f, edges: [...edges], center: r.int(f.min, f.max), spread };
@@ -314,6 +318,8 @@ function unsound(study, answers, rows, f) {
     const inGroup = (a) => (an.by ?? []).map((n) => `${n}=${String(a[n])}`).join(';') === f.group;
     let n = answers.filter(inGroup);
     const bin = f.statistic.match(/^histogram\[(-?\d+);(-?\d*)\)$/);
+    const part = f.statistic.match(/^share_positive \((positive|not positive)\)$/);
+    if (part) n = n.filter((a) => (a[an.of] > 0) === (part[1] === 'positive'));
     if (bin) {
       const b = an.bins.indexOf(Number(bin[1]));
       n = n.filter((a) => (b === 0 || a[an.of] >= Number(bin[1])) && (bin[2] === '' || a[an.of] < Number(bin[2])));

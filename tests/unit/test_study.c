@@ -235,7 +235,7 @@ static const bad_case BAD[] = {
     {"fields/0/min", "1", "fields[0].min: must not be present"},
     {"analyses/0/stats/0", "\"median\"",
      "analyses[0].stats[0]: must be one of \"count\", \"sum\", \"mean\", \"stddev\", "
-     "\"histogram\""},
+     "\"histogram\", \"share_positive\""},
     {"privacy/min_cell_count", "0", "privacy.min_cell_count: must be at least 1"},
     {"fields/1/name", "\"Ethnicity\"",
      "fields[1].name: must match the pattern ^[a-z][a-z0-9_]*$ (lowercase letters, digits and "
@@ -451,52 +451,95 @@ START_TEST(test_circuit_soundness)
 }
 END_TEST
 
-/* A histogram's bin is tied to the value: for every value of a small
- * field and every bin that does not hold it (an empty bin included), no
- * choice of the tie's two slacks makes a report the FLP accepts; the
- * honest bin is accepted, the encoder refuses a wrong one, and
- * study_encode_forged's bin-value is rejected on the pay-equity study. */
+/* A histogram's bin and share_positive's indicator are tied to the value:
+ * for every value of small fields (one with values on both sides of 0,
+ * one always positive, one never) and every bin or indicator that does
+ * not hold it (an empty bin included), no choice of the tie's two slacks
+ * makes a report the FLP accepts; the honest one is accepted, and the
+ * encoder refuses a wrong one. Then study_encode_forged's bin-value and
+ * positive-indicator are rejected on real studies. */
 START_TEST(test_bin_tied_to_value)
 {
     cJSON *doc = cJSON_Parse(
         "{\"format\":\"mpc-study/1\",\"id\":\"bins\",\"title\":\"Bins\",\"access\":\"open\","
         "\"fields\":[{\"name\":\"x\",\"label\":\"X\",\"type\":\"integer\",\"min\":-2,"
-        "\"max\":5}],"
-        "\"analyses\":[{\"name\":\"h\",\"of\":\"x\",\"stats\":[\"histogram\"],"
-        "\"bins\":[-9,-4,0,3,5]}],"
+        "\"max\":5},{\"name\":\"y\",\"label\":\"Y\",\"type\":\"integer\",\"min\":1,\"max\":4},"
+        "{\"name\":\"z\",\"label\":\"Z\",\"type\":\"integer\",\"min\":-5,\"max\":0}],"
+        "\"analyses\":[{\"name\":\"h\",\"of\":\"x\",\"stats\":[\"histogram\",\"share_positive\"],"
+        "\"bins\":[-9,-4,0,3,5]},{\"name\":\"py\",\"of\":\"y\",\"stats\":[\"share_positive\"]},"
+        "{\"name\":\"pz\",\"of\":\"z\",\"stats\":[\"share_positive\"]}],"
         "\"privacy\":{\"min_submissions\":1,\"min_cell_count\":1}}");
     ck_assert_ptr_nonnull(doc);
     study *s = parse_ok(doc);
     const circuit *c = prio3_circuit(study_prio3(s));
-    const study_analysis *a = &s->analyses[0];
     flp *p;
     ck_assert_int_eq(flp_new(&p, c), CORE_OK);
     felem *w = calloc(c->meas_len, sizeof *w);
-    const study_value *lo = &s->values[a->bin_slack], *hi = lo + 1;
+    ck_assert_uint_eq(study_meas_count(s), 3 + 1 + 3);
     /* Bin 0 ([-9, -4)) holds no value of [-2, 5]. */
     static const int64_t edges[] = {-9, -4, 0, 3, 5, 6};
-    size_t accepted = 0;
-    for (int64_t x = -2; x <= 5; x++) {
-        size_t right = 0;
-        while (x >= edges[right + 1])
-            right++;
-        uint64_t meas[2] = {(uint64_t)(x + 2), right};
-        ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_OK);
-        ck_assert_int_eq(tu_flp_prove_and_verify(p, w, 2, 0), CORE_OK);
-        for (size_t bin = 0; bin < a->num_bins; bin++) {
-            if (bin == right)
-                continue;
-            meas[1] = bin;
-            ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_EMEAS);
-            for (uint64_t A = 0; A <= lo->max; A++)
-                for (uint64_t B = 0; B <= hi->max; B++) {
-                    ck_assert(circuit_encode_range_checked(FIELD128, A, lo->max, w + lo->wire));
-                    ck_assert(circuit_encode_range_checked(FIELD128, B, hi->max, w + hi->wire));
-                    accepted += tu_flp_prove_and_verify(p, w, 2, 0) == CORE_OK;
-                }
+    struct {
+        size_t analysis, meas, parts;
+        uint32_t slack;
+    } ties[] = {{0, s->analyses[0].bin_meas, 5, s->analyses[0].bin_slack},
+                {0, s->analyses[0].pos_meas, 2, s->analyses[0].pos_slack},
+                {1, s->analyses[1].pos_meas, 2, s->analyses[1].pos_slack},
+                {2, s->analyses[2].pos_meas, 2, s->analyses[2].pos_slack}};
+    size_t accepted = 0, tried = 0;
+    for (size_t k = 0; k < sizeof ties / sizeof ties[0]; k++) {
+        const study_analysis *a = &s->analyses[ties[k].analysis];
+        const study_field *f = &s->fields[a->of];
+        const study_value *lo = &s->values[ties[k].slack], *hi = lo + 1;
+        for (int64_t x = f->min; x <= f->max; x++) {
+            size_t right = 0;
+            if (k == 0)
+                while (x >= edges[right + 1])
+                    right++;
+            else
+                right = x > 0;
+            /* Every field in the middle of its range, then x. */
+            uint64_t meas[7] = {2, 2, 2};
+            meas[a->of] = (uint64_t)(x - f->min);
+            char err[STUDY_ERR_SIZE];
+            char text[3][24];
+            const char *texts[3] = {text[0], text[1], text[2]};
+            for (size_t i = 0; i < 3; i++)
+                snprintf(text[i], sizeof text[i], "%lld",
+                         (long long)((int64_t)meas[i] + s->fields[i].min));
+            ck_assert_int_eq(study_encode_texts(s, texts, meas, err, sizeof err), CORE_OK);
+            ck_assert_uint_eq(meas[ties[k].meas], right);
+            ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_OK);
+            ck_assert_int_eq(tu_flp_prove_and_verify(p, w, 2, 0), CORE_OK);
+            for (size_t part = 0; part < ties[k].parts; part++) {
+                if (part == right)
+                    continue;
+                meas[ties[k].meas] = part;
+                ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_EMEAS);
+                for (uint64_t A = 0; A <= lo->max; A++)
+                    for (uint64_t B = 0; B <= hi->max; B++) {
+                        ck_assert(circuit_encode_range_checked(FIELD128, A, lo->max, w + lo->wire));
+                        ck_assert(circuit_encode_range_checked(FIELD128, B, hi->max, w + hi->wire));
+                        accepted += tu_flp_prove_and_verify(p, w, 2, 0) == CORE_OK;
+                        tried++;
+                    }
+            }
         }
     }
     ck_assert_uint_eq(accepted, 0);
+    ck_assert_uint_eq(tried, 8 * 4 * 64 + 8 * 64 + 4 * 16 + 6 * 36);
+    free(w);
+    flp_free(p);
+
+    /* positive-indicator flips the indicator of the first analysis. */
+    w = calloc(c->meas_len, sizeof *w);
+    ck_assert_int_eq(flp_new(&p, c), CORE_OK);
+    uint64_t one[7];
+    const char *texts[3] = {"0", "1", "0"};
+    char err[STUDY_ERR_SIZE];
+    ck_assert_int_eq(study_encode_texts(s, texts, one, err, sizeof err), CORE_OK);
+    ck_assert_int_eq(
+        study_encode_forged(s, one, STUDY_FORGE_POSITIVE_INDICATOR, w, err, sizeof err), CORE_OK);
+    ck_assert_int_eq(tu_flp_prove_and_verify(p, w, 2, 0), CORE_EVERIFY);
     free(w);
     flp_free(p);
     study_free(s);
@@ -510,7 +553,6 @@ START_TEST(test_bin_tied_to_value)
     ck_assert_int_eq(flp_new(&p, c), CORE_OK);
     w = calloc(c->meas_len, sizeof *w);
     uint64_t meas[6] = {0, 4, 2, 85000, 1, 1};
-    char err[STUDY_ERR_SIZE];
     ck_assert_int_eq(study_encode_forged(s, meas, STUDY_FORGE_BIN_VALUE, w, err, sizeof err),
                      CORE_OK);
     ck_assert_int_eq(tu_flp_prove_and_verify(p, w, 3, 0), CORE_EVERIFY);
@@ -530,6 +572,10 @@ START_TEST(test_bin_tied_to_value)
     ck_assert_int_eq(study_encode_forged(s, vote, STUDY_FORGE_BIN_VALUE, w, err, sizeof err),
                      CORE_EINVAL);
     ck_assert_str_eq(err, "this study has no histogram with two bins to forge");
+    ck_assert_int_eq(
+        study_encode_forged(s, vote, STUDY_FORGE_POSITIVE_INDICATOR, w, err, sizeof err),
+        CORE_EINVAL);
+    ck_assert_str_eq(err, "this study has no share_positive to forge");
     free(w);
     study_free(s);
     cJSON_Delete(doc);

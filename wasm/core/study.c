@@ -254,8 +254,9 @@ static core_err load_fields(study *s, char *err, size_t err_size)
 
 static unsigned stat_bit(const char *name)
 {
-    static const char *const names[] = {"count", "sum", "mean", "stddev", "histogram"};
-    for (unsigned i = 0; i < 5; i++)
+    static const char *const names[] = {"count",  "sum",       "mean",
+                                        "stddev", "histogram", "share_positive"};
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return 1u << i;
     return 0;

@@ -132,23 +132,25 @@ CORE_MUST_CHECK core_err study_encode_texts(const study *s, const char *const *t
  * (`mpc submit --forge KIND`; docs/DESIGN.md, section 6). */
 typedef enum study_forgery {
     STUDY_FORGE_NONE = 0,
-    STUDY_FORGE_RANGE,                /* an integer field's value beyond its bounds */
-    STUDY_FORGE_MULTI_CHOICE,         /* two choices of one field */
-    STUDY_FORGE_NO_CHOICE,            /* no choice in one field */
-    STUDY_FORGE_BAD_PROOF,            /* a tampered proof share */
-    STUDY_FORGE_BAD_SHARE,            /* one party's ciphertext corrupted */
+    STUDY_FORGE_RANGE,                 /* an integer field's value beyond its bounds */
+    STUDY_FORGE_MULTI_CHOICE,          /* two choices of one field */
+    STUDY_FORGE_NO_CHOICE,             /* no choice in one field */
+    STUDY_FORGE_BAD_PROOF,             /* a tampered proof share */
+    STUDY_FORGE_BAD_SHARE,             /* one party's ciphertext corrupted */
     STUDY_FORGE_PUBLIC_SHARE_MISMATCH, /* different public shares to different parties */
-    STUDY_FORGE_BIN_VALUE              /* a histogram bin that does not hold the value */
+    STUDY_FORGE_BIN_VALUE,             /* a histogram bin that does not hold the value */
+    STUDY_FORGE_POSITIVE_INDICATOR     /* a share_positive indicator that does not match */
 } study_forgery;
 
 /* The forgery named `range`, `multi-choice`, `no-choice`, `bad-proof`,
- * `bad-share`, `public-share-mismatch` or `bin-value`; STUDY_FORGE_NONE if
- * unknown. */
+ * `bad-share`, `public-share-mismatch`, `bin-value` or `positive-indicator`;
+ * STUDY_FORGE_NONE if unknown. */
 study_forgery study_forgery_parse(const char *name);
 
 /* The forgeries names of study_forgery_parse, ", "-separated (for messages). */
 #define STUDY_FORGERY_NAMES                                                                        \
-    "range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value"
+    "range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value, "     \
+    "positive-indicator"
 
 /* Whether kind is a forgery of the encoding (study_encode_forged makes
  * it), not of the proof or the shares. */
@@ -158,7 +160,8 @@ int study_forgery_encoded(study_forgery kind);
  * (meas from study_encode_*), made invalid as `kind` says for the
  * encoding-level forgeries (range, multi-choice, no-choice: the first
  * field of a suitable type; bin-value: the first histogram, its value put
- * in another bin), with every product wire consistent with the altered
+ * in another bin; positive-indicator: the first share_positive analysis,
+ * its indicator flipped), with every product wire consistent with the altered
  * ones, so that only the broken constraint can reject it.
  * CORE_EINVAL with err if the study has no field for that forgery. */
 CORE_MUST_CHECK core_err study_encode_forged(const study *s, const uint64_t *meas,
@@ -291,6 +294,7 @@ typedef struct study_unit {
 typedef struct study_model {
     const study *s;
     size_t num_finest, num_units;
+    size_t num_nonempty; /* finest cells that can hold someone */
     study_unit *units;
     size_t *members;
     struct study_model_dims *dims; /* (private) */
@@ -300,6 +304,13 @@ typedef struct study_model {
  * STUDY_NO_BIN for the cell's own values; SIZE_MAX if it has none). */
 size_t study_num_units(const study *s);
 size_t study_unit_of(const study *s, size_t i, size_t c, size_t bin);
+
+/* A share_positive row is released only with its cell and both of the
+ * cell's parts, not positive and positive (units of their own, after the
+ * cell's bins); once it is withheld, both parts are (so that a withheld
+ * share hides them both). The parts' units of analysis i's cell c into
+ * out: 2, or 0 if the analysis has no share_positive. */
+size_t study_share_units(const study *s, size_t i, size_t c, size_t out[2]);
 
 /* The model of s with its counts (as study_open_mask takes them): every
  * unit with its contributors and the finest cells it adds up. The finest

@@ -214,27 +214,31 @@ static core_err layout_fields(builder *b)
     return err;
 }
 
-/* The interval [lo, hi] of u = value - min that bin j of a holds: lo >= 0,
- * hi <= max - min, hi < lo if the bin can hold nobody. */
-static void bin_interval(const study *s, const study_analysis *a, size_t j, int64_t *lo,
-                         int64_t *hi)
+/* The interval [lo, hi] of u = value - min that part p of a cell holds
+ * (study_part_interval): lo >= 0, hi <= max - min, hi < lo if the part
+ * can hold nobody. */
+static void part_interval(const study *s, const study_analysis *a, size_t p, int64_t *lo,
+                          int64_t *hi)
 {
-    const study_field *f = &s->fields[a->of];
-    int64_t l = j == 0 ? 0 : a->bins[j] - f->min;
-    *lo = l < 0 ? 0 : l;
-    *hi = j + 1 < a->num_bins ? a->bins[j + 1] - 1 - f->min : f->max - f->min;
+    int64_t min = s->fields[a->of].min;
+    study_part_interval(s, a, p, lo, hi);
+    *lo -= min;
+    *hi -= min;
 }
 
-/* The tie of histogram a's bin to its value (the file's comment): two
- * slacks and two relations. */
-static core_err tie_bin(builder *b, study_analysis *a)
+/* The tie of a one-hot vector (n wires from `wire`, for the parts first..
+ * first + n - 1 of a cell: a histogram's bins, or share_positive's not
+ * positive and positive) to the value of a->of (the file's comment): two
+ * slacks (*slack, *slack + 1) and two relations. */
+static core_err tie(builder *b, const study_analysis *a, uint32_t wire, size_t first, size_t n,
+                    uint32_t *slack)
 {
     const study_field *f = &b->s->fields[a->of];
     uint32_t u = REF_U | (uint32_t)a->of, lo_slack = 0, hi_slack = 0;
     core_err err = add_value(b, (uint64_t)(f->max - f->min), &lo_slack);
     if (err == CORE_OK)
         err = add_value(b, (uint64_t)(f->max - f->min), &hi_slack);
-    a->bin_slack = lo_slack;
+    *slack = lo_slack;
     for (int side = 0; side < 2 && err == CORE_OK; side++) {
         /* side 0: u - sum lo_j h_j - A = 0; side 1: sum hi_j h_j - u - B = 0. */
         err = add_relation(b, 0);
@@ -242,10 +246,10 @@ static core_err tie_bin(builder *b, study_analysis *a)
             err = add_term(b, side == 0 ? 1 : -1, u);
         if (err == CORE_OK)
             err = add_term(b, -1, REF_U | (side == 0 ? lo_slack : hi_slack));
-        for (size_t j = 0; j < a->num_bins && err == CORE_OK; j++) {
+        for (size_t j = 0; j < n && err == CORE_OK; j++) {
             int64_t lo, hi;
-            bin_interval(b->s, a, j, &lo, &hi);
-            err = add_term(b, side == 0 ? -lo : hi, a->bin_wire + (uint32_t)j);
+            part_interval(b->s, a, first + j, &lo, &hi);
+            err = add_term(b, side == 0 ? -lo : hi, wire + (uint32_t)j);
         }
     }
     return err;
@@ -267,10 +271,21 @@ static core_err layout_analysis(builder *b, study_analysis *a)
         if (err == CORE_OK)
             err = add_onehot(b, a->bin_wire, a->num_bins);
         if (err == CORE_OK)
-            err = tie_bin(b, a);
+            err = tie(b, a, a->bin_wire, 0, a->num_bins, &a->bin_slack);
         a->hist_wire = a->bin_wire;
         if (err == CORE_OK && a->num_by > 0)
             err = add_products(b, a->cell_wire, a->cells, a->bin_wire, a->num_bins, &a->hist_wire);
+    }
+    if (err == CORE_OK && (a->stats & STAT_SHARE_POSITIVE)) {
+        a->pos_meas = s->meas_count++;
+        err = new_wires(s, 2, &a->pos_wire);
+        if (err == CORE_OK)
+            err = add_onehot(b, a->pos_wire, 2);
+        if (err == CORE_OK)
+            err = tie(b, a, a->pos_wire, STUDY_PART_NOT_POSITIVE(a), 2, &a->pos_slack);
+        a->pos_cell_wire = a->pos_wire + 1;
+        if (err == CORE_OK && a->num_by > 0)
+            err = add_products(b, a->cell_wire, a->cells, a->pos_wire + 1, 1, &a->pos_cell_wire);
     }
     if (err == CORE_OK && sums && a->num_by > 0)
         err = add_products(b, a->cell_wire, a->cells, u, 1, &a->sum_wire);
@@ -293,7 +308,7 @@ static core_err layout_outputs(study *s)
             study_analysis *a = &s->analyses[i];
             uint32_t u = a->of >= 0 ? REF_U | (uint32_t)a->of : NO_WIRE;
             int sums = (a->stats & (STAT_SUM | STAT_MEAN | STAT_STDDEV)) || a->gap_ref >= 0;
-            a->out_count = a->out_sum = a->out_sq = a->out_hist = SIZE_MAX;
+            a->out_count = a->out_sum = a->out_sq = a->out_hist = a->out_pos = SIZE_MAX;
             if (a->num_by > 0) {
                 a->out_count = n;
                 for (size_t c = 0; c < a->cells; c++, n++)
@@ -317,6 +332,12 @@ static core_err layout_outputs(study *s)
                 for (size_t c = 0; c < a->cells * a->num_bins; c++, n++)
                     if (pass)
                         s->outputs[n] = a->hist_wire + (uint32_t)c;
+            }
+            if (a->stats & STAT_SHARE_POSITIVE) {
+                a->out_pos = n;
+                for (size_t c = 0; c < a->cells; c++, n++)
+                    if (pass)
+                        s->outputs[n] = a->pos_cell_wire + (uint32_t)c;
             }
         }
         if (pass == 0) {
@@ -438,22 +459,23 @@ static void onehot(felem *out, size_t n, uint64_t index)
     }
 }
 
-/* Encodes the slacks of histogram a's tie for value u in bin `bin`: 1 if
- * the bin holds the value, else 0 (in constant time). With clamp set, a
- * slack out of its range is written as its nearest bound instead (for a
- * forged bin, whose relation is then all that is wrong). */
-static uint64_t tie_slacks(const study *s, const study_analysis *a, uint64_t u, uint64_t bin,
-                           int clamp, felem *out)
+/* Encodes the slacks (slack, slack + 1) of the tie of parts first..
+ * first + n - 1 for value u in part first + j: 1 if the part holds the
+ * value, else 0 (in constant time). With clamp set, a slack out of its
+ * range is written as its nearest bound instead (for a forged part, whose
+ * relation is then all that is wrong). */
+static uint64_t tie_slacks(const study *s, const study_analysis *a, size_t first, size_t n,
+                           uint32_t slack, uint64_t u, uint64_t bin, int clamp, felem *out)
 {
     uint64_t lo = 0, hi = 0;
-    for (size_t j = 0; j < a->num_bins; j++) {
+    for (size_t j = 0; j < n; j++) {
         int64_t l, h;
-        bin_interval(s, a, j, &l, &h);
+        part_interval(s, a, first + j, &l, &h);
         uint64_t d = (uint64_t)j ^ bin, is = 0 - (((d | (0 - d)) >> 63) ^ 1);
         lo |= is & (uint64_t)l;
         hi |= is & (uint64_t)h;
     }
-    const study_value *x = &s->values[a->bin_slack], *y = x + 1;
+    const study_value *x = &s->values[slack], *y = x + 1;
     uint64_t vx = u - lo, vy = hi - u;
     if (clamp) { /* (forgeries only: not constant time) */
         vx = (int64_t)vx < 0 ? 0 : vx > x->max ? x->max : vx;
@@ -482,7 +504,14 @@ static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
         if (a->stats & STAT_HISTOGRAM) {
             ok &= ct_lt(meas[a->bin_meas], a->num_bins);
             onehot(out + a->bin_wire, a->num_bins, meas[a->bin_meas]);
-            ok &= tie_slacks(s, a, meas[a->of], meas[a->bin_meas], 0, out);
+            ok &= tie_slacks(s, a, 0, a->num_bins, a->bin_slack, meas[a->of], meas[a->bin_meas], 0,
+                             out);
+        }
+        if (a->stats & STAT_SHARE_POSITIVE) {
+            ok &= ct_lt(meas[a->pos_meas], 2);
+            onehot(out + a->pos_wire, 2, meas[a->pos_meas]);
+            ok &= tie_slacks(s, a, STUDY_PART_NOT_POSITIVE(a), 2, a->pos_slack, meas[a->of],
+                             meas[a->pos_meas], 0, out);
         }
     }
     study_fill_products(s, out);
@@ -493,9 +522,9 @@ static const circuit_ops STUDY_OPS = {study_encode, study_eval, study_truncate, 
 
 study_forgery study_forgery_parse(const char *name)
 {
-    static const char *const names[] = {"range",     "multi-choice", "no-choice",
-                                        "bad-proof", "bad-share",    "public-share-mismatch",
-                                        "bin-value"};
+    static const char *const names[] = {"range",     "multi-choice",      "no-choice",
+                                        "bad-proof", "bad-share",         "public-share-mismatch",
+                                        "bin-value", "positive-indicator"};
     for (size_t i = 0; name != NULL && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return (study_forgery)(STUDY_FORGE_RANGE + i);
@@ -517,7 +546,7 @@ static const study_analysis *forgeable_histogram(const study *s, const uint64_t 
         const study_analysis *a = &s->analyses[i];
         for (size_t j = 0; (a->stats & STAT_HISTOGRAM) && j < a->num_bins; j++) {
             int64_t lo, hi;
-            bin_interval(s, a, j, &lo, &hi);
+            study_part_interval(s, a, j, &lo, &hi);
             if (j != meas[a->bin_meas] && lo <= hi) {
                 *other = j;
                 return a;
@@ -558,7 +587,25 @@ core_err study_encode_forged(const study *s, const uint64_t *meas, study_forgery
         /* Another bin, with the slacks as near as they go: every bit and
          * one-hot group is valid, only the tie is broken. */
         onehot(out + a->bin_wire, a->num_bins, other);
-        (void)tie_slacks(s, a, meas[a->of], other, 1, out);
+        (void)tie_slacks(s, a, 0, a->num_bins, a->bin_slack, meas[a->of], other, 1, out);
+        study_fill_products(s, out);
+        return CORE_OK;
+    }
+    if (kind == STUDY_FORGE_POSITIVE_INDICATOR) {
+        const study_analysis *a = NULL;
+        for (size_t i = 0; i < s->num_analyses && a == NULL; i++)
+            if (s->analyses[i].stats & STAT_SHARE_POSITIVE)
+                a = &s->analyses[i];
+        if (a == NULL) {
+            study_errf(err, err_size, "this study has no share_positive to forge");
+            return CORE_EINVAL;
+        }
+        /* The indicator flipped (a bonus of 0 counted as received, or one
+         * received counted as none), the slacks as near as they go. */
+        uint64_t flipped = meas[a->pos_meas] ^ 1;
+        onehot(out + a->pos_wire, 2, flipped);
+        (void)tie_slacks(s, a, STUDY_PART_NOT_POSITIVE(a), 2, a->pos_slack, meas[a->of], flipped, 1,
+                         out);
         study_fill_products(s, out);
         return CORE_OK;
     }
@@ -666,6 +713,27 @@ const prio3 *study_prio3(const study *s)
 size_t study_meas_count(const study *s)
 {
     return s->meas_count;
+}
+
+size_t study_cell_parts(const study_analysis *a)
+{
+    return a->num_bins + ((a->stats & STAT_SHARE_POSITIVE) ? 2 : 0);
+}
+
+void study_part_interval(const study *s, const study_analysis *a, size_t p, int64_t *lo,
+                         int64_t *hi)
+{
+    const study_field *f = &s->fields[a->of];
+    if (p < a->num_bins) {
+        *lo = p == 0 || a->bins[p] < f->min ? f->min : a->bins[p];
+        *hi = p + 1 < a->num_bins ? a->bins[p + 1] - 1 : f->max;
+    } else if (p == STUDY_PART_NOT_POSITIVE(a)) {
+        *lo = f->min;
+        *hi = f->max < 0 ? f->max : 0;
+    } else {
+        *lo = f->min > 1 ? f->min : 1;
+        *hi = f->max;
+    }
 }
 
 size_t study_bin_of(const study_analysis *a, int64_t v)
@@ -791,15 +859,17 @@ static core_err encode_value(const study_field *f, const cJSON *v, const char *t
     }
 }
 
-/* Sets the histogram bins from the integer values. */
+/* Sets the histogram bins and positive indicators from the integer
+ * values. */
 static void encode_bins(const study *s, uint64_t *meas)
 {
     for (size_t i = 0; i < s->num_analyses; i++) {
         const study_analysis *a = &s->analyses[i];
-        if (a->stats & STAT_HISTOGRAM) {
-            const study_field *f = &s->fields[a->of];
-            meas[a->bin_meas] = study_bin_of(a, (int64_t)meas[a->of] + f->min);
-        }
+        int64_t v = a->of >= 0 ? (int64_t)meas[a->of] + s->fields[a->of].min : 0;
+        if (a->stats & STAT_HISTOGRAM)
+            meas[a->bin_meas] = study_bin_of(a, v);
+        if (a->stats & STAT_SHARE_POSITIVE)
+            meas[a->pos_meas] = v > 0;
     }
 }
 

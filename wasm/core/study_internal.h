@@ -21,7 +21,8 @@ enum {
     STAT_SUM = 1u << 1,
     STAT_MEAN = 1u << 2,
     STAT_STDDEV = 1u << 3,
-    STAT_HISTOGRAM = 1u << 4
+    STAT_HISTOGRAM = 1u << 4,
+    STAT_SHARE_POSITIVE = 1u << 5
 };
 
 /* A reference to a value of the encoded measurement: a wire, or (with
@@ -80,7 +81,11 @@ typedef struct study_analysis {
     uint32_t sq_wire;   /* cell * u * u */
     size_t bin_meas;    /* histogram: index of the bin in the measurement */
     uint32_t bin_slack; /* histogram: the value numbers of the bin's two slacks */
-    size_t out_count, out_sum, out_sq, out_hist; /* output offsets, or SIZE_MAX */
+    /* share_positive: the one-hot (not positive, positive) of the value,
+     * its index in the measurement, its tie's slacks, cell x positive. */
+    uint32_t pos_wire, pos_slack, pos_cell_wire;
+    size_t pos_meas;
+    size_t out_count, out_sum, out_sq, out_hist, out_pos; /* output offsets, or SIZE_MAX */
 } study_analysis;
 
 /* One constraint of the circuit: a * b = c (c == NO_WIRE: a * (a - 1) = 0,
@@ -138,11 +143,29 @@ void study_fill_products(const study *s, felem *w);
 /* Bin of value v (>= bins[0]) in an analysis. */
 size_t study_bin_of(const study_analysis *a, int64_t v);
 
+/* The parts of a cell that are units of release of their own (study.h,
+ * "the release model"): its histogram bins (a->num_bins, 0 without a
+ * histogram), then with share_positive its contributors whose value is
+ * not positive and those whose value is. */
+size_t study_cell_parts(const study_analysis *a);
+#define STUDY_PART_NOT_POSITIVE(a) ((a)->num_bins)
+#define STUDY_PART_POSITIVE(a) ((a)->num_bins + 1)
+
+/* The values [lo, hi] of field a->of that part p of a cell holds, within
+ * the field's bounds (hi < lo: none). */
+void study_part_interval(const study *s, const study_analysis *a, size_t p, int64_t *lo,
+                         int64_t *hi);
+
+/* The contributors of part p of cell c (from the counts). */
+uint64_t study_part_count(const study *s, const study_analysis *a, const core_u128 *agg,
+                          uint64_t num_reports, size_t c, size_t p);
+
 /* snprintf into err (always terminated; err may be NULL). */
 /* Room for a statistic's name: "histogram[LO;HI)". */
 #define STUDY_STAT_SIZE 96
-/* The most rows of one cell: every bin, count, sum, mean, stddev, gap. */
-#define STUDY_CELL_STATS (STUDY_MAX_BINS + 5)
+/* The most rows of one cell: every bin, count, sum, mean, stddev,
+ * share_positive, gap. */
+#define STUDY_CELL_STATS (STUDY_MAX_BINS + 6)
 
 /* The choice indices of cell c of a (row-major, first field slowest). */
 void study_cell_choices(const study *s, const study_analysis *a, size_t c,

@@ -6,7 +6,8 @@
  *
  * The finest cells are the cross product of every field some analysis
  * groups by (in the study's field order) and, for each integer field with
- * histograms, the intervals between all of its histogram bins' edges. A
+ * histograms or share_positive, the intervals between all of its
+ * histogram bins' edges (and 1, where positive values start). A
  * finest cell's index is mixed-radix over those dimensions, the first the
  * slowest. An interval can be empty (a bin edge outside the field's
  * bounds): its finest cells hold nobody and belong to no unit.
@@ -34,10 +35,7 @@ static int has_cell_unit(const study_analysis *a)
 
 static size_t analysis_units(const study_analysis *a)
 {
-    size_t n = has_cell_unit(a) ? a->cells : 0;
-    if (a->stats & STAT_HISTOGRAM)
-        n += a->cells * a->num_bins;
-    return n;
+    return (has_cell_unit(a) ? a->cells : 0) + a->cells * study_cell_parts(a);
 }
 
 size_t study_unit_base(const study *s, size_t i)
@@ -54,7 +52,17 @@ size_t study_unit_of(const study *s, size_t i, size_t c, size_t bin)
     size_t base = study_unit_base(s, i);
     if (bin == STUDY_NO_BIN)
         return has_cell_unit(a) ? base + c : SIZE_MAX;
-    return base + (has_cell_unit(a) ? a->cells : 0) + c * a->num_bins + bin;
+    return base + (has_cell_unit(a) ? a->cells : 0) + c * study_cell_parts(a) + bin;
+}
+
+size_t study_share_units(const study *s, size_t i, size_t c, size_t out[2])
+{
+    const study_analysis *a = &s->analyses[i];
+    if (!(a->stats & STAT_SHARE_POSITIVE))
+        return 0;
+    out[0] = study_unit_of(s, i, c, STUDY_PART_NOT_POSITIVE(a));
+    out[1] = study_unit_of(s, i, c, STUDY_PART_POSITIVE(a));
+    return 2;
 }
 
 size_t study_num_units(const study *s)
@@ -68,7 +76,39 @@ static size_t mul_sat(size_t a, size_t b)
     return a != 0 && b > SIZE_MAX / a ? SIZE_MAX : a * b;
 }
 
-static int cmp_i64(const void *x, const void *y);
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* The cuts of field f's values (the lower edges of every part but the
+ * first: histogram bins' edges, and 1 for share_positive), sorted and
+ * distinct, into cuts; their number, or -1 if f is not cut at all. */
+#define MAX_CUTS (STUDY_MAX_ANALYSES * STUDY_MAX_BINS + STUDY_MAX_ANALYSES)
+static long field_cuts(const study *s, size_t f, int64_t cuts[MAX_CUTS])
+{
+    size_t n = 0;
+    int cut = 0;
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        if (a->of != (int)f || study_cell_parts(a) == 0)
+            continue;
+        cut = 1;
+        for (size_t b = 1; b < a->num_bins; b++)
+            cuts[n++] = a->bins[b];
+        if (a->stats & STAT_SHARE_POSITIVE)
+            cuts[n++] = 1;
+    }
+    if (!cut)
+        return -1;
+    qsort(cuts, n, sizeof cuts[0], cmp_i64);
+    size_t u = 0;
+    for (size_t k = 0; k < n; k++)
+        if (u == 0 || cuts[k] != cuts[u - 1])
+            cuts[u++] = cuts[k];
+    return (long)u;
+}
 
 size_t study_finest_count(const study *s)
 {
@@ -80,32 +120,12 @@ size_t study_finest_count(const study *s)
     for (size_t f = 0; f < s->num_fields; f++) {
         if (grouped[f])
             n = mul_sat(n, s->fields[f].num_choices);
-        int64_t cuts[STUDY_MAX_ANALYSES * STUDY_MAX_BINS];
-        size_t m = 0;
-        int binned = 0;
-        for (size_t i = 0; i < s->num_analyses; i++) {
-            const study_analysis *a = &s->analyses[i];
-            if (!(a->stats & STAT_HISTOGRAM) || a->of != (int)f)
-                continue;
-            binned = 1;
-            for (size_t b = 1; b < a->num_bins; b++)
-                cuts[m++] = a->bins[b];
-        }
-        if (!binned)
-            continue;
-        qsort(cuts, m, sizeof cuts[0], cmp_i64);
-        size_t u = 0;
-        for (size_t k = 0; k < m; k++)
-            u += k == 0 || cuts[k] != cuts[k - 1];
-        n = mul_sat(n, u + 1);
+        int64_t cuts[MAX_CUTS];
+        long u = field_cuts(s, f, cuts);
+        if (u >= 0)
+            n = mul_sat(n, (size_t)u + 1);
     }
     return n;
-}
-
-static int cmp_i64(const void *x, const void *y)
-{
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return (a > b) - (a < b);
 }
 
 /* The dimensions of the finest cells; -1 if out of memory. */
@@ -120,24 +140,11 @@ static int make_dims(const study *s, struct study_model_dims *dims)
         if (grouped[f])
             dims->d[dims->num++] = (model_dim){(int)f, s->fields[f].num_choices, NULL, NULL};
     for (size_t f = 0; f < s->num_fields; f++) {
-        int64_t cuts[STUDY_MAX_ANALYSES * STUDY_MAX_BINS];
-        size_t n = 0;
-        for (size_t i = 0; i < s->num_analyses; i++) {
-            const study_analysis *a = &s->analyses[i];
-            if ((a->stats & STAT_HISTOGRAM) && a->of == (int)f)
-                for (size_t b = 1; b < a->num_bins; b++)
-                    cuts[n++] = a->bins[b];
-        }
-        int binned = 0;
-        for (size_t i = 0; i < s->num_analyses; i++)
-            binned |= (s->analyses[i].stats & STAT_HISTOGRAM) && s->analyses[i].of == (int)f;
-        if (!binned)
+        int64_t cuts[MAX_CUTS];
+        long cut = field_cuts(s, f, cuts);
+        if (cut < 0)
             continue;
-        qsort(cuts, n, sizeof cuts[0], cmp_i64);
-        size_t u = 0;
-        for (size_t k = 0; k < n; k++)
-            if (u == 0 || cuts[k] != cuts[u - 1])
-                cuts[u++] = cuts[k];
+        size_t u = (size_t)cut;
         model_dim *d = &dims->d[dims->num];
         d->field = (int)f;
         d->size = u + 1;
@@ -228,9 +235,8 @@ static int member(const study *s, const struct study_model_dims *dims, const stu
             return 0;
     if (bin == STUDY_NO_BIN)
         return 1;
-    const study_field *fd = &s->fields[a->of];
-    int64_t blo = bin == 0 ? fd->min : a->bins[bin];
-    int64_t bhi = bin + 1 < a->num_bins ? a->bins[bin + 1] - 1 : fd->max;
+    int64_t blo, bhi;
+    study_part_interval(s, a, bin, &blo, &bhi);
     size_t k = dim_of(dims, a->of, 1);
     return dims->d[k].lo[c[k]] >= blo && dims->d[k].hi[c[k]] <= bhi;
 }
@@ -270,6 +276,7 @@ core_err study_model_new(const study *s, const core_u128 *counts, uint64_t num_r
     for (size_t f = 0; f < m->num_finest; f++) {
         coords_of(m->dims, f, c + f * m->dims->num);
         empty[f] = (uint8_t)empty_cell(m->dims, c + f * m->dims->num);
+        m->num_nonempty += !empty[f];
     }
     /* Two passes: the sizes, then the members. */
     size_t total = 0;
@@ -279,7 +286,7 @@ core_err study_model_new(const study *s, const core_u128 *counts, uint64_t num_r
         size_t at = 0, u = 0;
         for (size_t i = 0; i < s->num_analyses; i++) {
             const study_analysis *a = &s->analyses[i];
-            size_t nbins = (a->stats & STAT_HISTOGRAM) ? a->num_bins : 0;
+            size_t nbins = study_cell_parts(a);
             for (size_t part = 0; part < 2; part++) {
                 if (part == 0 && !has_cell_unit(a))
                     continue;
@@ -292,9 +299,8 @@ core_err study_model_new(const study *s, const core_u128 *counts, uint64_t num_r
                         un->cell = cell;
                         un->bin = bin;
                         un->first = at;
-                        un->n = part == 0
-                                    ? study_cell_count(s, a, counts, num_reports, cell)
-                                    : (uint64_t)counts[a->out_hist + cell * a->num_bins + b].lo;
+                        un->n = part == 0 ? study_cell_count(s, a, counts, num_reports, cell)
+                                          : study_part_count(s, a, counts, num_reports, cell, b);
                         un->field = part == 0 && (a->stats & (STAT_SUM | STAT_MEAN | STAT_STDDEV))
                                         ? a->of
                                         : -1;

@@ -29,7 +29,8 @@ static void add_list(text *t, const char *const *items, size_t n)
 }
 
 /* Whether analyses a and b are linked: they group by a common field, one
- * covers every contributor, or one bands the field the other sums. The
+ * covers every contributor, or one bands the field the other sums (a
+ * histogram, or share_positive: not positive and positive). The
  * shared fields' labels into shared (*n of them). */
 static int linked(const study *s, const study_analysis *a, const study_analysis *b,
                   const char **shared, size_t *n)
@@ -39,10 +40,11 @@ static int linked(const study *s, const study_analysis *a, const study_analysis 
         for (size_t j = 0; j < b->num_by; j++)
             if (a->by[i] == b->by[j])
                 shared[(*n)++] = s->fields[a->by[i]].label;
-    int sums = STAT_SUM | STAT_MEAN | STAT_STDDEV;
-    int banded = a->of >= 0 && a->of == b->of &&
-                 (((a->stats & STAT_HISTOGRAM) && (b->stats & sums)) ||
-                  ((b->stats & STAT_HISTOGRAM) && (a->stats & sums)));
+    unsigned sums = STAT_SUM | STAT_MEAN | STAT_STDDEV,
+             bands = STAT_HISTOGRAM | STAT_SHARE_POSITIVE;
+    int banded =
+        a->of >= 0 && a->of == b->of &&
+        (((a->stats & bands) && (b->stats & sums)) || ((b->stats & bands) && (a->stats & sums)));
     return *n > 0 || a->num_by == 0 || b->num_by == 0 || banded;
 }
 
@@ -138,6 +140,12 @@ cJSON *study_plan(const study *s)
                 add(&t, num);
             }
             add(&t, ")");
+        }
+        if (a->stats & STAT_SHARE_POSITIVE) {
+            add(&t, nw || (a->stats & STAT_HISTOGRAM) ? "; the share of contributors whose "
+                                                      : "the share of contributors whose ");
+            add(&t, s->fields[a->of].label);
+            add(&t, " is above 0");
         }
         if (a->num_by > 0) {
             const char *labels[STUDY_MAX_BY];

@@ -110,6 +110,18 @@ uint64_t study_cell_count(const study *s, const study_analysis *a, const core_u1
     return n;
 }
 
+uint64_t study_part_count(const study *s, const study_analysis *a, const core_u128 *agg,
+                          uint64_t num_reports, size_t c, size_t p)
+{
+    if (p < a->num_bins)
+        return agg[a->out_hist + c * a->num_bins + p].lo;
+    uint64_t pos = agg[a->out_pos + c].lo;
+    if (p == STUDY_PART_POSITIVE(a))
+        return pos;
+    uint64_t n = study_cell_count(s, a, agg, num_reports, c);
+    return n > pos ? n - pos : 0;
+}
+
 static cell_stats cell_of(const study *s, const study_analysis *a, const core_u128 *agg,
                           uint64_t num_reports, size_t c)
 {
@@ -211,7 +223,25 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
                 }
                 continue;
             }
-            if (cs == STUDY_RELEASED) {
+            if (strcmp(k, "share_positive") == 0) {
+                /* With the cell, both of its parts (not positive,
+                 * positive) must be released; the note says why not,
+                 * a group's own small size first. */
+                uint8_t ps = cs;
+                for (size_t p = STUDY_PART_NOT_POSITIVE(a); p <= STUDY_PART_POSITIVE(a); p++) {
+                    uint8_t x = state[study_unit_of(s, i, c, p)];
+                    if (x == STUDY_PRIMARY || ps == STUDY_RELEASED)
+                        ps = ps == STUDY_PRIMARY ? ps : x;
+                }
+                note = state_note(ps);
+                if (ps == STUDY_RELEASED && st.n == 0)
+                    note = "undefined";
+                else if (ps == STUDY_RELEASED)
+                    fmt_double((double)study_part_count(s, a, agg, num_reports, c,
+                                                        STUDY_PART_POSITIVE(a)) /
+                                   (double)st.n,
+                               value, sizeof value);
+            } else if (cs == STUDY_RELEASED) {
                 if (strcmp(k, "count") == 0) {
                     snprintf(value, sizeof value, "%llu", (unsigned long long)st.n);
                 } else if (strcmp(k, "sum") == 0) {
@@ -252,7 +282,8 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
 }
 
 /* The cell rule's states (study_result, study_open_mask): a cell with
- * fewer than min_cell_count contributors is suppressed, its bins with it.
+ * fewer than min_cell_count contributors is suppressed, its parts (bins,
+ * not positive and positive) with it.
  * A new buffer of study_num_units(s) bytes, or NULL. */
 static uint8_t *cell_rule_states(const study *s, const core_u128 *agg, uint64_t num_reports)
 {
@@ -269,7 +300,7 @@ static uint8_t *cell_rule_states(const study *s, const core_u128 *agg, uint64_t 
             size_t u = study_unit_of(s, i, c, STUDY_NO_BIN);
             if (u != SIZE_MAX)
                 state[u] = v;
-            for (size_t b = 0; (a->stats & STAT_HISTOGRAM) && b < a->num_bins; b++)
+            for (size_t b = 0; b < study_cell_parts(a); b++)
                 state[study_unit_of(s, i, c, b)] = v;
         }
     }
@@ -326,6 +357,8 @@ void study_count_outputs(const study *s, uint8_t *is_count)
             memset(is_count + a->out_count, 1, a->cells);
         if (a->out_hist != SIZE_MAX)
             memset(is_count + a->out_hist, 1, a->cells * a->num_bins);
+        if (a->out_pos != SIZE_MAX)
+            memset(is_count + a->out_pos, 1, a->cells);
     }
 }
 
