@@ -65,7 +65,7 @@ int report_csv(FILE *f, const cJSON *rows)
 /* ---- XLSX --------------------------------------------------------------------- */
 
 typedef struct formats {
-    lxw_format *title, *bold, *header, *count, *number, *ratio, *muted, *wrap;
+    lxw_format *title, *bold, *header, *count, *number, *ratio, *percent, *muted, *wrap;
 } formats;
 
 /* A sheet name Excel accepts: at most 31 characters, none of []:*?/\ . */
@@ -100,6 +100,8 @@ static void write_value(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const c
         f = fm->count;
     else if (strcmp(stat, "gap") == 0)
         f = fm->ratio;
+    else if (strcmp(stat, "share_positive") == 0)
+        f = fm->percent;
     worksheet_write_number(ws, row, col, d, f);
 }
 
@@ -188,6 +190,8 @@ lxw_error report_xlsx(const char *path, const study *s, const cJSON *result,
     format_set_num_format(fm.number, "#,##0.00");
     fm.ratio = workbook_add_format(wb);
     format_set_num_format(fm.ratio, "0.0000");
+    fm.percent = workbook_add_format(wb);
+    format_set_num_format(fm.percent, "0.0%");
     fm.muted = workbook_add_format(wb);
     format_set_italic(fm.muted);
     format_set_font_color(fm.muted, 0x666666);
@@ -285,9 +289,14 @@ lxw_error report_xlsx(const char *path, const study *s, const cJSON *result,
     worksheet_write_string(
         m, row++, 0,
         "What the parties learned: these statistics, and the number of contributors in every "
-        "group (the counts are opened first, to decide which groups to suppress). The mean is "
-        "the sum divided by the count; the standard deviation is the sample one (n - 1); the "
-        "gap is a group's mean divided by the reference group's mean in the same cell.",
+        "group, band and share (the counts are opened first, to decide which groups to "
+        "suppress). The mean is the sum divided by the count; the standard deviation is the "
+        "sample one (n - 1); the gap is a group's mean divided by the reference group's mean in "
+        "the same cell, and the pay gap is (the reference group's mean minus the group's) "
+        "divided by the reference group's mean, in percent, as the pay-transparency laws "
+        "define it; the share above 0 is the part of a group whose value is above 0 (for "
+        "a bonus: the share receiving one), withheld when either part, above 0 or not, is "
+        "small.",
         NULL);
     row++;
     worksheet_write_string(m, row++, 0, "The statistics computed", fm.bold);

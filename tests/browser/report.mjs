@@ -93,6 +93,13 @@ function assertCell(shown, row) {
     return;
   }
   assert.ok(shown !== 'suppressed' && shown !== 'withheld', where);
+  if (row.statistic === 'gap_percent' || row.statistic === 'share_positive') {
+    // percent, to 1 decimal (a share is a fraction of 1 in the CSV)
+    assert.match(shown, /^-?\d{1,3}(,\d{3})*\.\d%$/, `${where}: a percent to 1 decimal`);
+    const want = Number(row.value) * (row.statistic === 'share_positive' ? 100 : 1);
+    assert.ok(Math.abs(Number(shown.replaceAll(',', '').replace('%', '')) - want) <= 0.05 + 1e-9, `${where}: shown ${shown}, CSV ${row.value}`);
+    return;
+  }
   if (/^-?\d+$/.test(row.value) && row.statistic !== 'gap' && row.statistic !== 'mean' && row.statistic !== 'stddev') {
     assert.match(shown, /^-?\d{1,3}(,\d{3})*$/, `${where}: thousands separators`);
     assert.equal(shown.replaceAll(',', ''), row.value, where);

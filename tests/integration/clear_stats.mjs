@@ -115,10 +115,11 @@ export function clearStats(study, answers, rejected = 0) {
         const inner = cells / sizes[0];
         const ref = labels(by[0]).indexOf(an.gap_reference) * inner + (c % inner);
         const r = stat[ref];
-        if (st.suppressed || r.suppressed) put(an.name, g, 'gap', '', 'suppressed');
-        else if (st.mean === null || r.mean === null || r.mean === 0) put(an.name, g, 'gap', '', 'undefined');
-        else if (ref === c) put(an.name, g, 'gap', '1');
-        else put(an.name, g, 'gap', st.mean / r.mean);
+        const both = (value, pct, note = '') => { put(an.name, g, 'gap', value, note); put(an.name, g, 'gap_percent', pct, note); };
+        if (st.suppressed || r.suppressed) both('', '', 'suppressed');
+        else if (st.mean === null || r.mean === null || r.mean === 0) both('', '', 'undefined');
+        else if (ref === c) both('1', '0');
+        else both(st.mean / r.mean, ((r.mean - st.mean) / r.mean) * 100);
       }
     }
   }

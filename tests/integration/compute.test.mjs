@@ -130,7 +130,7 @@ describe('the whole flow: submit, compute, report (3 parties)', () => {
     assert.equal(cells['Submissions incomplete (not used)'], 1);
     assert.equal(cells['Plan hash'], study.hash);
     const salary = wb.getWorksheet('salary');
-    assert.deepEqual(salary.getRow(3).values.slice(1), ['Gender', 'Job category', 'count', 'sum', 'mean', 'stddev', 'gap']);
+    assert.deepEqual(salary.getRow(3).values.slice(1), ['Gender', 'Job category', 'count', 'sum', 'mean', 'stddev', 'gap', 'gap_percent']);
     const csvRows = parseCsv(fs.readFileSync(path.join(study.dir, 'report.csv'), 'utf8'));
     const mean = csvRows.find((x) => x[0] === 'salary' && x[1] === 'gender=Woman;job=Professionals' && x[2] === 'mean');
     const row = salary.getRows(4, 30).find((x) => x.getCell(1).value === 'Woman' && x.getCell(2).value === 'Professionals');

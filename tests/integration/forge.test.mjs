@@ -13,7 +13,7 @@ import { checkReport } from './check_report.mjs';
 import { answersFromCsv, clearStats, parseCsv } from './clear_stats.mjs';
 import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startParty, writeCsv } from './lib.mjs';
 
-const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch', 'bin-value'];
+const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch', 'bin-value', 'positive-indicator'];
 const HONEST = 60;
 const PER_KIND = 6;
 
@@ -23,7 +23,8 @@ describe('forged submissions are rejected; the result is the honest answers\' al
   const submit = (csv, extra = []) => runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', csv, ...extra]);
 
   before(async () => {
-    study = await makeStudy({ n: 3, tokens: 0, edit: (doc) => { doc.access = 'open'; } });
+    // (the salary's share above 0 too, for positive-indicator)
+    study = await makeStudy({ n: 3, tokens: 0, edit: (doc) => { doc.access = 'open'; doc.analyses[1].stats.push('share_positive'); } });
     for (const p of study.parties) {
       await startParty(study, p);
       const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
@@ -37,12 +38,13 @@ describe('forged submissions are rejected; the result is the honest answers\' al
     writeCsv(csv, randomAnswers(1, seeded(1)));
     const r = await submit(csv, ['--forge', 'sneaky']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value\n/);
+    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value, positive-indicator\n/);
   });
 
   test('honest rows and forged rows of every kind are uploaded and confirmed like any other', async () => {
     const honest = path.join(study.dir, 'honest.csv');
-    writeCsv(honest, randomAnswers(HONEST, seeded(7)));
+    // (every fifth with a salary of 0: a share above 0 below 1)
+    writeCsv(honest, randomAnswers(HONEST, seeded(7)).map((a, i) => (i % 5 ? a : { ...a, salary: 0 })));
     let r = await submit(honest);
     assert.equal(r.code, 0, r.stderr);
     for (const [k, kind] of KINDS.entries()) {

@@ -301,7 +301,7 @@ function unsound(study, answers, rows, f) {
   const problems = [];
   const k = study.privacy.min_cell_count;
   const where = `${f.kind} finding on ${f.analysis}, ${f.group || '(everyone)'}, ${f.statistic}`;
-  const groupRows = rows.slice(1).filter((r) => r[0] === f.analysis && r[1] === f.group && r[2] !== 'gap');
+  const groupRows = rows.slice(1).filter((r) => r[0] === f.analysis && r[1] === f.group && r[2] !== 'gap' && r[2] !== 'gap_percent');
   const row = groupRows.find((r) => r[2] === f.statistic);
   if (f.kind === 'released') {
     const value = row ? Number(row[3]) : NaN;

@@ -103,7 +103,9 @@ START_TEST(test_examples_parse)
     ck_assert_str_eq(cJSON_GetArrayItem(plan, 1)->valuestring,
                      "salary: the number of contributors, the sum, the mean and the standard "
                      "deviation of Annual salary (USD), by Gender and Job category (30 groups); "
-                     "and each group's mean as a ratio to the mean of \"Man\" (the gap).");
+                     "and each group's mean as a ratio to the mean of \"Man\" (the gap), and as "
+                     "the pay gap in percent (the mean of \"Man\" minus the group's, divided by "
+                     "the mean of \"Man\").");
     ck_assert_str_eq(cJSON_GetArrayItem(plan, 2)->valuestring,
                      "salary_bands: how many contributors fall in each band of Annual salary "
                      "(USD) (0 to 49999, 50000 to 99999, 100000 to 199999, 200000 and above), by "
@@ -714,8 +716,9 @@ START_TEST(test_end_to_end_statistics)
     cJSON *out;
     ck_assert_int_eq(study_result(s, agg, 5, 0, &out), CORE_EINVAL); /* < min_submissions */
     ck_assert_int_eq(study_result(s, agg, N_REPORTS, 3, &out), CORE_OK);
-    /* 2 + 240 + 30 * 5 (count, sum, mean, stddev, gap) + 3 * 4 bins. */
-    ck_assert_int_eq(cJSON_GetArraySize(out), 2 + 240 + 150 + 12);
+    /* 2 + 240 + 30 * 6 (count, sum, mean, stddev, gap, gap_percent) + 3 * 4
+     * bins. */
+    ck_assert_int_eq(cJSON_GetArraySize(out), 2 + 240 + 180 + 12);
     expect(out, "_study", "", "submissions_accepted", 0, N_REPORTS, 1);
     expect(out, "_study", "", "submissions_rejected", 0, 3, 1);
     const uint64_t k = study_min_cell_count(s);
@@ -763,6 +766,8 @@ START_TEST(test_end_to_end_statistics)
                 expect(out, "salary", group, "mean", sup, mean, 0);
                 expect(out, "salary", group, "stddev", sup, sqrt(ss / (n - 1)), 0);
                 expect(out, "salary", group, "gap", sup || ref_sup, mean / mean_ref, 0);
+                expect(out, "salary", group, "gap_percent", sup || ref_sup,
+                       (mean_ref - mean) / mean_ref * 100, 0);
             }
         }
     }
@@ -793,15 +798,15 @@ START_TEST(test_end_to_end_statistics)
     ck_assert_int_eq(refs[nrows - 1].analysis, 2);
     ck_assert_uint_eq(refs[nrows - 1].cell, 2);
     ck_assert_uint_eq(refs[nrows - 1].stat, 3);
-    ck_assert_uint_eq(refs[2 + 240 + 7].cell, 1); /* salary: 5 rows per cell */
-    ck_assert_uint_eq(refs[2 + 240 + 7].stat, 2);
-    cJSON *row = cJSON_GetArrayItem(out, 2 + 240 + 7);
+    ck_assert_uint_eq(refs[2 + 240 + 8].cell, 1); /* salary: 6 rows per cell */
+    ck_assert_uint_eq(refs[2 + 240 + 8].stat, 2);
+    cJSON *row = cJSON_GetArrayItem(out, 2 + 240 + 8);
     cJSON_ReplaceItemInObject(row, "value", cJSON_CreateString("=1+1"));
     ck_assert_int_eq(study_check_rows(s, out, NULL, err, sizeof err), CORE_EDECODE);
-    ck_assert_str_eq(err, "result row 250: value \"=1+1\" of \"mean\" is not a number");
+    ck_assert_str_eq(err, "result row 251: value \"=1+1\" of \"mean\" is not a number");
     cJSON_ReplaceItemInObject(row, "group", cJSON_CreateString("gender=Woman;job=Nobody"));
     ck_assert_int_eq(study_check_rows(s, out, NULL, err, sizeof err), CORE_EDECODE);
-    ck_assert_str_eq(err, "result row 250: group \"gender=Woman;job=Nobody\" is not a group of "
+    ck_assert_str_eq(err, "result row 251: group \"gender=Woman;job=Nobody\" is not a group of "
                           "analysis \"salary\"");
     free(refs);
     cJSON_Delete(out);

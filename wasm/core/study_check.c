@@ -91,8 +91,10 @@ static size_t cell_stat_names(const study_analysis *a, const cJSON *spec,
             snprintf(names[n++], STUDY_STAT_SIZE, "%s", name->valuestring);
         }
     }
-    if (a->gap_ref >= 0 && n < STUDY_CELL_STATS)
+    if (a->gap_ref >= 0 && n + 1 < STUDY_CELL_STATS) {
         snprintf(names[n++], STUDY_STAT_SIZE, "gap");
+        snprintf(names[n++], STUDY_STAT_SIZE, "gap_percent");
+    }
     return n;
 }
 

@@ -164,8 +164,8 @@ uint64_t study_part_count(const study *s, const study_analysis *a, const core_u1
 /* Room for a statistic's name: "histogram[LO;HI)". */
 #define STUDY_STAT_SIZE 96
 /* The most rows of one cell: every bin, count, sum, mean, stddev,
- * share_positive, gap. */
-#define STUDY_CELL_STATS (STUDY_MAX_BINS + 6)
+ * share_positive, gap, gap_percent. */
+#define STUDY_CELL_STATS (STUDY_MAX_BINS + 7)
 
 /* The choice indices of cell c of a (row-major, first field slowest). */
 void study_cell_choices(const study *s, const study_analysis *a, size_t c,

@@ -161,7 +161,11 @@ cJSON *study_plan(const study *s)
         if (a->gap_ref >= 0) {
             add(&t, "; and each group's mean as a ratio to the mean of \"");
             add(&t, s->fields[a->by[0]].choices[a->gap_ref]);
-            add(&t, "\" (the gap)");
+            add(&t, "\" (the gap), and as the pay gap in percent (the mean of \"");
+            add(&t, s->fields[a->by[0]].choices[a->gap_ref]);
+            add(&t, "\" minus the group's, divided by the mean of \"");
+            add(&t, s->fields[a->by[0]].choices[a->gap_ref]);
+            add(&t, "\")");
         }
         add(&t, ".");
         cJSON *line = buf_ok(&t) ? cJSON_CreateString((const char *)t.p) : NULL;

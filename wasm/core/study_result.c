@@ -275,6 +275,14 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
             else
                 fmt_double(st.mean / ref.mean, value, sizeof value);
             err = add_row(rows, a->name, group, "gap", value, note);
+            /* The gap as the pay-transparency laws define it: (reference
+             * - group) / reference, in percent. */
+            if (value[0] != '\0' && r == c)
+                snprintf(value, sizeof value, "0");
+            else if (value[0] != '\0')
+                fmt_double((ref.mean - st.mean) / ref.mean * 100, value, sizeof value);
+            if (err == CORE_OK)
+                err = add_row(rows, a->name, group, "gap_percent", value, note);
         }
     }
     buf_free(&gb);

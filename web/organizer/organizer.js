@@ -14,8 +14,10 @@ const SECRET_KEY = 'mpc-console-secret';
 const SAVE_DELAY_MS = 400;
 const COLLECTION_EVERY_MS = 3000;
 const COMPUTE_EVERY_MS = 500;
-const STATS = ['count', 'sum', 'mean', 'stddev', 'histogram'];
-const STAT_LABELS = { count: 'count', sum: 'sum', mean: 'mean', stddev: 'standard deviation', histogram: 'histogram' };
+const STATS = ['count', 'sum', 'mean', 'stddev', 'histogram', 'share_positive'];
+const STAT_LABELS = {
+  count: 'count', sum: 'sum', mean: 'mean', stddev: 'standard deviation', histogram: 'histogram', share_positive: 'share above 0',
+};
 
 const state = {
   secret: '',

@@ -341,6 +341,8 @@ function statInfo(statistic, a) {
     case 'sum': return { heading: 'Total', kind: 'integer' };
     case 'mean': return { heading: 'Average', kind: 'decimal' };
     case 'stddev': return { heading: 'Spread (std. dev.)', kind: 'decimal' };
+    case 'share_positive': return { heading: 'Share above 0', kind: 'share' };
+    case 'gap_percent': return { heading: a.gapReference ? `Pay gap (% below ${a.gapReference})` : 'Pay gap (% below the reference)', kind: 'percent' };
     case 'gap': return { heading: a.gapReference ? `Gap (${a.gapReference} = 1)` : 'Gap (reference = 1)', kind: 'gap' };
     default: return { heading: statistic, kind: 'auto' };
   }
@@ -366,6 +368,8 @@ function formatValue(kind, value) {
   if (!Number.isFinite(n)) return { main: value };
   if (kind === 'decimal') return { main: decimal2.format(n) };
   if (kind === 'gap') return { main: decimal3.format(n), extra: gapDifference(n) };
+  if (kind === 'share') return { main: `${percent1.format(n * 100)}%` };
+  if (kind === 'percent') return { main: `${percent1.format(n)}%` };
   return { main: /^-?\d+$/.test(value) ? formatIntegerText(value) : plainNumber.format(n) };
 }
 
@@ -554,6 +558,10 @@ function legendItems(a, data, states) {
     const ref = a.gapReference ? `“${a.gapReference}”` : 'the reference group';
     const within = a.by.length > 1 ? ` in the same ${listFormat.format(a.by.slice(1).map((b) => b.label))}` : '';
     say('Gap', `the group’s average divided by the average for ${ref}${within}. 1.000 means the same; 0.900 means 10% lower; 1.100 means 10% higher.`);
+    say('Pay gap', `the gap as the pay-transparency laws define it: (the average for ${ref} minus the group’s) divided by the average for ${ref}, in percent. 10.0% means the group’s average is 10% lower; a negative gap means higher.`);
+  }
+  if (a.stats.includes('share_positive')) {
+    say('Share above 0', `the part of the group whose ${of} is above 0 (for a bonus: the share of people receiving one). It is withheld when the people above 0, or those not above 0, are too few.`);
   }
   if (a.stats.some((s) => parseBin(s))) {
     say('Bands', `each column counts the people whose ${of} is in that band.`);
