@@ -126,7 +126,10 @@ try {
   study = await makeStudy({
     n: 3,
     tokens: 200,
-    edit: (d) => { d.fields.find((f) => f.name === 'job').choices = d.fields.find((f) => f.name === 'job').choices.map((c) => JOBS[c] ?? c); },
+    edit: (d) => {
+      d.fields.find((f) => f.name === 'job').choices = d.fields.find((f) => f.name === 'job').choices.map((c) => JOBS[c] ?? c);
+      d.analyses[1].stats.push('share_positive'); // (shown as a percent, like the pay gap)
+    },
   });
   for (const p of study.parties) await startParty(study, p);
   const [leader] = study.parties;
@@ -138,7 +141,7 @@ try {
   }
   const answers = writeCsv(path.join(study.dir, 'answers.csv'),
     // (seed 4: suppressed groups, and figures withheld to protect them)
-    randomAnswers(N, seeded(4)).map((a) => ({ ...a, job: JOBS[a.job] ?? a.job })));
+    randomAnswers(N, seeded(4)).map((a, i) => ({ ...a, job: JOBS[a.job] ?? a.job, salary: i % 6 ? a.salary : 0 })));
   const submitted = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', answers,
     '--tokens', path.join(study.dir, 'tokens.csv')]);
   assert.equal(submitted.code, 0, submitted.stderr);
@@ -217,7 +220,7 @@ try {
   }
   assert.ok(suppressed > 0, 'the data has suppressed cells');
   assert.ok(withheld > 0, 'the data has cells withheld to protect others');
-  assert.match(await page.textContent('#summary'), new RegExp(`some other groups may be withheld as well, shown as “withheld”: they were never released either; this report has ${withheld} withheld figures`));
+  assert.match(await page.textContent('#summary'), new RegExp(`some other groups may be withheld as well, shown as “withheld”: they were never released either; this report has ${withheld} withheld figure${withheld === 1 ? "" : "s"}`));
   assert.ok(statRows.some((r) => r.value !== '' && Number(r.value) >= 1000), 'the data has numbers with separators');
   check(`every one of the ${statRows.length} values equals the CSV (${suppressed} say "suppressed", ${withheld} "withheld")`);
 
