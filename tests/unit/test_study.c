@@ -478,6 +478,14 @@ START_TEST(test_bin_tied_to_value)
     ck_assert_int_eq(flp_new(&p, c), CORE_OK);
     felem *w = calloc(c->meas_len, sizeof *w);
     ck_assert_uint_eq(study_meas_count(s), 3 + 1 + 3);
+    cJSON *plan = study_plan(s);
+    ck_assert_str_eq(cJSON_GetArrayItem(plan, 0)->valuestring,
+                     "h: how many contributors fall in each band of X (-9 to -5, -4 to -1, 0 to 2, "
+                     "3 to 4, 5 and above); the share of contributors whose X is above 0, over all "
+                     "contributors.");
+    ck_assert_str_eq(cJSON_GetArrayItem(plan, 1)->valuestring,
+                     "py: the share of contributors whose Y is above 0, over all contributors.");
+    cJSON_Delete(plan);
     /* Bin 0 ([-9, -4)) holds no value of [-2, 5]. */
     static const int64_t edges[] = {-9, -4, 0, 3, 5, 6};
     struct {
