@@ -1,7 +1,9 @@
 /*
  * clear_aggregate.h - the aggregate of a study's answers computed in the
  * clear, as the parties' shares would add up to it: each answer encoded
- * (study_encode_answer) and truncated by the study's circuit, the outputs
+ * (study_encode_answer), its encoding checked by the study circuit's FLP
+ * (an honest answer must be accepted: the encoder and the circuit's
+ * checks agree), and truncated by the study's circuit, the outputs
  * summed in the field and decoded (prio3_unshard of the sum as one party's
  * share). For the tests that need a study's counts and sums without any
  * party: tests/integration/clear_report.c, tests/unit/test_suppress.c.
