@@ -342,6 +342,17 @@ describe('the organizer\'s console', () => {
     }, 10000, 'party 3 unreachable');
     assert.match(c.json.parties[2].error, /./);
     assert.equal(c.json.parties[0].compute, 'released');
+    // The leader down: the compute's progress and the report answer 502
+    // with the reason, and the folder's report is left as it was.
+    const kept = fs.readFileSync(path.join(dir, 'report.csv'), 'utf8');
+    parties[0].child.kill('SIGKILL');
+    await eventually(async () => (await con.api('GET', '/api/collection')).json.parties[0].reachable === false, 10000, 'the leader unreachable');
+    for (const [method, p] of [['GET', '/api/compute'], ['POST', '/api/compute'], ['GET', '/api/report.csv'], ['GET', '/api/report.xlsx']]) {
+      const r = await con.api(method, p);
+      assert.equal(r.status, 502, `${method} ${p}: ${r.text}`);
+      assert.match(r.json.error, new RegExp(parties[0].url.replace(/[.]/g, '\\.')), `${method} ${p} names the leader: ${r.json.error}`);
+    }
+    assert.equal(fs.readFileSync(path.join(dir, 'report.csv'), 'utf8'), kept);
   });
 
   test('a sealed study can be set aside to change it; the old seal is kept', async () => {
