@@ -459,29 +459,49 @@ static void onehot(felem *out, size_t n, uint64_t index)
     }
 }
 
-/* Encodes the slacks (slack, slack + 1) of the tie of parts first..
- * first + n - 1 for value u in part first + j: 1 if the part holds the
- * value, else 0 (in constant time). With clamp set, a slack out of its
- * range is written as its nearest bound instead (for a forged part, whose
- * relation is then all that is wrong). */
-static uint64_t tie_slacks(const study *s, const study_analysis *a, size_t first, size_t n,
-                           uint32_t slack, uint64_t u, uint64_t bin, int clamp, felem *out)
+/* A one-hot vector tied to its analysis's value (tie): its wires, its
+ * first slack, its index in the measurement and the cell parts it stands
+ * for (first .. first + n - 1). */
+typedef struct tied {
+    uint32_t wire, slack;
+    size_t meas, first, n;
+} tied;
+
+static tied tied_bins(const study_analysis *a)
+{
+    return (tied){a->bin_wire, a->bin_slack, a->bin_meas, 0, a->num_bins};
+}
+
+static tied tied_positive(const study_analysis *a)
+{
+    return (tied){a->pos_wire, a->pos_slack, a->pos_meas, STUDY_PART_NOT_POSITIVE(a), 2};
+}
+
+/* Encodes vector t for value u in its part number `bin` (the one-hot and
+ * its two slacks): 1 if that part holds the value, else 0 (in constant
+ * time). With clamp set, a slack out of its range is written as its
+ * nearest bound instead (for a forged part, whose relation is then all
+ * that is wrong). */
+static uint64_t encode_tied(const study *s, const study_analysis *a, tied t, uint64_t u,
+                            uint64_t bin, int clamp, felem *out)
 {
     uint64_t lo = 0, hi = 0;
-    for (size_t j = 0; j < n; j++) {
+    for (size_t j = 0; j < t.n; j++) {
         int64_t l, h;
-        part_interval(s, a, first + j, &l, &h);
+        part_interval(s, a, t.first + j, &l, &h);
         uint64_t d = (uint64_t)j ^ bin, is = 0 - (((d | (0 - d)) >> 63) ^ 1);
         lo |= is & (uint64_t)l;
         hi |= is & (uint64_t)h;
     }
-    const study_value *x = &s->values[slack], *y = x + 1;
+    onehot(out + t.wire, t.n, bin);
+    const study_value *x = &s->values[t.slack], *y = x + 1;
     uint64_t vx = u - lo, vy = hi - u;
     if (clamp) { /* (forgeries only: not constant time) */
         vx = (int64_t)vx < 0 ? 0 : vx > x->max ? x->max : vx;
         vy = (int64_t)vy < 0 ? 0 : vy > y->max ? y->max : vy;
     }
-    uint64_t ok = circuit_encode_range_checked(FIELD128, vx, x->max, out + x->wire);
+    uint64_t ok =
+        ct_lt(bin, t.n) & circuit_encode_range_checked(FIELD128, vx, x->max, out + x->wire);
     return ok & circuit_encode_range_checked(FIELD128, vy, y->max, out + y->wire);
 }
 
@@ -501,18 +521,10 @@ static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
     }
     for (size_t i = 0; i < s->num_analyses; i++) {
         const study_analysis *a = &s->analyses[i];
-        if (a->stats & STAT_HISTOGRAM) {
-            ok &= ct_lt(meas[a->bin_meas], a->num_bins);
-            onehot(out + a->bin_wire, a->num_bins, meas[a->bin_meas]);
-            ok &= tie_slacks(s, a, 0, a->num_bins, a->bin_slack, meas[a->of], meas[a->bin_meas], 0,
-                             out);
-        }
-        if (a->stats & STAT_SHARE_POSITIVE) {
-            ok &= ct_lt(meas[a->pos_meas], 2);
-            onehot(out + a->pos_wire, 2, meas[a->pos_meas]);
-            ok &= tie_slacks(s, a, STUDY_PART_NOT_POSITIVE(a), 2, a->pos_slack, meas[a->of],
-                             meas[a->pos_meas], 0, out);
-        }
+        if (a->stats & STAT_HISTOGRAM)
+            ok &= encode_tied(s, a, tied_bins(a), meas[a->of], meas[a->bin_meas], 0, out);
+        if (a->stats & STAT_SHARE_POSITIVE)
+            ok &= encode_tied(s, a, tied_positive(a), meas[a->of], meas[a->pos_meas], 0, out);
     }
     study_fill_products(s, out);
     return core_err_unless(ok, CORE_EMEAS);
@@ -586,8 +598,7 @@ core_err study_encode_forged(const study *s, const uint64_t *meas, study_forgery
         }
         /* Another bin, with the slacks as near as they go: every bit and
          * one-hot group is valid, only the tie is broken. */
-        onehot(out + a->bin_wire, a->num_bins, other);
-        (void)tie_slacks(s, a, 0, a->num_bins, a->bin_slack, meas[a->of], other, 1, out);
+        (void)encode_tied(s, a, tied_bins(a), meas[a->of], other, 1, out);
         study_fill_products(s, out);
         return CORE_OK;
     }
@@ -602,10 +613,7 @@ core_err study_encode_forged(const study *s, const uint64_t *meas, study_forgery
         }
         /* The indicator flipped (a bonus of 0 counted as received, or one
          * received counted as none), the slacks as near as they go. */
-        uint64_t flipped = meas[a->pos_meas] ^ 1;
-        onehot(out + a->pos_wire, 2, flipped);
-        (void)tie_slacks(s, a, STUDY_PART_NOT_POSITIVE(a), 2, a->pos_slack, meas[a->of], flipped, 1,
-                         out);
+        (void)encode_tied(s, a, tied_positive(a), meas[a->of], meas[a->pos_meas] ^ 1, 1, out);
         study_fill_products(s, out);
         return CORE_OK;
     }

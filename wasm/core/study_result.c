@@ -188,6 +188,15 @@ static uint8_t cell_state(const study *s, const uint8_t *state, size_t i, size_t
     return u == SIZE_MAX ? STUDY_RELEASED : state[u];
 }
 
+/* Of two states, the one a row's note gives: a small size of its own
+ * first, then a withholding to protect another group. */
+static uint8_t withheld_first(uint8_t x, uint8_t y)
+{
+    return x == STUDY_PRIMARY || y == STUDY_PRIMARY               ? STUDY_PRIMARY
+           : x == STUDY_COMPLEMENTARY || y == STUDY_COMPLEMENTARY ? STUDY_COMPLEMENTARY
+                                                                  : STUDY_RELEASED;
+}
+
 static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const core_u128 *agg,
                               uint64_t num_reports, const uint8_t *state, cJSON *rows)
 {
@@ -228,11 +237,8 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
                  * positive) must be released; the note says why not,
                  * a group's own small size first. */
                 uint8_t ps = cs;
-                for (size_t p = STUDY_PART_NOT_POSITIVE(a); p <= STUDY_PART_POSITIVE(a); p++) {
-                    uint8_t x = state[study_unit_of(s, i, c, p)];
-                    if (x == STUDY_PRIMARY || ps == STUDY_RELEASED)
-                        ps = ps == STUDY_PRIMARY ? ps : x;
-                }
+                for (size_t p = STUDY_PART_NOT_POSITIVE(a); p <= STUDY_PART_POSITIVE(a); p++)
+                    ps = withheld_first(ps, state[study_unit_of(s, i, c, p)]);
                 note = state_note(ps);
                 if (ps == STUDY_RELEASED && st.n == 0)
                     note = "undefined";
