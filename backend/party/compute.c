@@ -79,6 +79,8 @@ static void drop_run(compute *c)
     c->agg = c->prepared = NULL;
     free(c->unit_state);
     c->unit_state = NULL;
+    study_search_free(c->search);
+    c->search = NULL;
     core_wipe(c->vk, sizeof c->vk);
     c->active = 0;
     c->gen++;

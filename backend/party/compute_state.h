@@ -52,6 +52,7 @@ struct compute {
     uint8_t *prepared;                  /* the aggregate share to release, sums withheld */
     uint8_t *unit_state;                /* with it: every unit's state (suppress_pattern) */
     uint8_t pattern[PEER_PATTERN_SIZE]; /* and the release digest */
+    study_search *search;               /* the quantiles' search of the prepared release */
     /* The leader's thread. */
     pthread_t thread;
     int thread_started;
@@ -197,6 +198,27 @@ uint8_t *share_prepared(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t 
 run_err share_pattern(compute *c, const uint8_t id[PEER_RUN_ID_SIZE],
                       uint8_t pattern[PEER_PATTERN_SIZE]);
 
+/* ---- share.c: the quantiles' search (docs/COMPUTE.md, "Quantiles") ----------- */
+/* The steps of the prepared release's search (0: no quantile to find). */
+size_t share_search_steps(compute *c);
+/* This party's shares of step `step`'s probes, as a new buffer
+ * (core_free_secret) of *n x PEER_VALUE_SIZE bytes (*n may be 0), and the
+ * probes' digest. With `expect` (another party's request) the step's
+ * probes must be the ones it names: a party only opens what its own view
+ * of the search asks for. RUN_ORDER before the step is planned here
+ * (step not yet reached), RUN_REFUSED for other probes. */
+run_err share_probe(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t step,
+                    const uint8_t *expect, uint8_t digest[PEER_PROBES_SIZE], uint8_t **values,
+                    size_t *n);
+/* Opens step `step` (the next one here) from every party's shares of it
+ * (parties x n x PEER_VALUE_SIZE): RUN_OK, RUN_ORDER, or RUN_REFUSED if
+ * they do not combine into prefix counts. */
+run_err share_search_open(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t step,
+                          const uint8_t *all, size_t n);
+/* The report rows of the release (the leader): study_result_states with
+ * this party's search. */
+run_err share_result(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const core_u128 *agg,
+                     const uint8_t *state, cJSON **rows);
 /* The reports in the aggregate, and those rejected, of the active run. */
 void share_tally(compute *c, uint64_t *accepted, uint64_t *rejected);
 
@@ -243,5 +265,10 @@ void fanout_free(fanout *f);
  * (signed requests, each party from each other: no party relies on
  * another's word for the counts), then share_prepare. 0, or -1 with err. */
 int fanout_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], char *err, size_t err_size);
+/* Step `step` of this party's quantiles' search: its own shares of the
+ * step's probes and every other party's (signed requests, from each party
+ * directly, as the counts), opened. 0, or -1 with err. */
+int fanout_search(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t step, char *err,
+                  size_t err_size);
 
 #endif

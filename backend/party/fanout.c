@@ -197,3 +197,55 @@ int fanout_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], char *err, si
     core_free_secret(all, parties * os);
     return err[0] == '\0' ? 0 : -1;
 }
+
+int fanout_search(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t step, char *err,
+                  size_t err_size)
+{
+    const party_app *app = c->app;
+    const study *s = app->study;
+    unsigned parties = study_num_parties(s);
+    uint8_t digest[PEER_PROBES_SIZE], *own = NULL, *all = NULL;
+    size_t n = 0;
+    err[0] = '\0';
+    run_err e = share_probe(c, id, step, NULL, digest, &own, &n);
+    if (e != RUN_OK)
+        snprintf(err, err_size, "%s",
+                 e == RUN_NOMEM ? "out of memory"
+                                : "the search for medians and quartiles is not at this step here");
+    else if ((all = core_calloc_array(parties, (n ? n : 1) * PEER_VALUE_SIZE)) == NULL)
+        snprintf(err, err_size, "out of memory");
+    else
+        memcpy(all + app->self * n * PEER_VALUE_SIZE, own, n * PEER_VALUE_SIZE);
+    peer_msg req = {0};
+    memcpy(req.compute, id, PEER_RUN_ID_SIZE);
+    req.step = step;
+    req.probes.p = digest;
+    req.probes.len = sizeof digest;
+    /* A step without probes (every search narrowed down) asks nobody. */
+    for (unsigned i = 0; i < parties && n > 0 && err[0] == '\0'; i++) {
+        if (i == app->self)
+            continue;
+        char why[700];
+        peer_msg ans;
+        int rc = fanout_ask(app, i, PEER_PROBE, &req, 0, 0, &ans, why, sizeof why);
+        if (rc != 0)
+            snprintf(err, err_size, "%s%s",
+                     rc == -1 ? "the medians' and quartiles' probes could not be fetched: " : "",
+                     why);
+        else if (ans.values.len != n * PEER_VALUE_SIZE)
+            snprintf(err, err_size, "%s sent %zu probe shares, this party asked for %zu",
+                     study_party_name(s, i), ans.values.len / PEER_VALUE_SIZE, n);
+        else
+            memcpy(all + i * n * PEER_VALUE_SIZE, ans.values.p, ans.values.len);
+        peer_msg_free(&ans);
+    }
+    if (err[0] == '\0' && (e = share_search_open(c, id, step, all, n)) != RUN_OK)
+        snprintf(err, err_size, "%s",
+                 e == RUN_REFUSED ? "the probe shares do not combine into counts (a party sent a "
+                                    "wrong share); nothing was released"
+                 : e == RUN_NOMEM ? "out of memory"
+                                  : "the run stopped meanwhile");
+    core_free_secret(own, n * PEER_VALUE_SIZE);
+    core_free_secret(all, all ? parties * (n ? n : 1) * PEER_VALUE_SIZE : 0);
+    return err[0] == '\0' ? 0 : -1;
+}

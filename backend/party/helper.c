@@ -242,6 +242,47 @@ static void op_release(compute *c, const peer_msg *m, http_reply *out)
     core_free_secret(share, os);
 }
 
+/* search: one step of this party's search for medians and quartiles
+ * (the leader says when: every party has opened the step before). */
+static void op_search(compute *c, const peer_msg *m, http_reply *out)
+{
+    run_err e = run_check(c, m->compute);
+    char err[800];
+    if (e != RUN_OK) {
+        refuse(out, "search", e, "", "");
+    } else if (fanout_search(c, m->compute, m->step, err, sizeof err) != 0) {
+        http_error(out, API_UNAVAILABLE, "search: %s", err);
+    } else {
+        run_set_step(c, "finding medians and quartiles");
+        peer_msg a = {0};
+        answer(out, PEER_SEARCH, &a);
+    }
+}
+
+/* probe: this party's shares of a step's probes, if they are the ones its
+ * own search asks for (from any party). */
+static void op_probe(compute *c, const peer_msg *m, http_reply *out)
+{
+    uint8_t digest[PEER_PROBES_SIZE];
+    peer_msg a = {0};
+    size_t n = 0;
+    run_err e = share_probe(c, m->compute, m->step, m->probes.p, digest, &a.values.p, &n);
+    if (e == RUN_REFUSED) {
+        http_error(out, API_CONFLICT,
+                   "probe: the probes asked for are not the ones this party's search opens at "
+                   "step %llu; nothing is sent",
+                   (unsigned long long)m->step);
+        log_warn("probe refused: another party asked for other probes than this party's search");
+        return;
+    }
+    a.values.len = n * PEER_VALUE_SIZE;
+    if (e != RUN_OK)
+        refuse(out, "probe", e, "the search has not reached that step here", "");
+    else
+        answer(out, PEER_PROBE, &a);
+    core_free_secret(a.values.p, a.values.len);
+}
+
 static void op_abort(compute *c, const peer_msg *m, http_reply *out)
 {
     run_err e = run_abort(c, m->compute,
@@ -266,6 +307,7 @@ static const struct peer_route {
     {PEER_COMMIT, FROM_LEADER, op_commit},    {PEER_AGGREGATE, FROM_LEADER, op_aggregate},
     {PEER_COUNTS, FROM_ANY_PARTY, op_counts}, {PEER_PREPARE, FROM_LEADER, op_prepare},
     {PEER_RELEASE, FROM_LEADER, op_release},  {PEER_ABORT, FROM_LEADER, op_abort},
+    {PEER_SEARCH, FROM_LEADER, op_search},    {PEER_PROBE, FROM_ANY_PARTY, op_probe},
 };
 
 void h_peer_compute(party_app *app, const http_req *req, http_reply *out)

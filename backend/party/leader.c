@@ -388,6 +388,28 @@ static void release_all(run *r, uint64_t incomplete)
                  study_party_name(r->s, i));
         peer_msg_free(&ans);
     }
+    /* The medians and quartiles: step by step, every party opens its
+     * search's probes (each from every other party directly); a step
+     * begins once every party has opened the one before. */
+    size_t steps = r->err[0] ? 0 : share_search_steps(c);
+    if (steps > 0)
+        run_set_step(c, "finding medians and quartiles");
+    for (size_t t = 0; t < steps && !r->err[0]; t++) {
+        peer_msg req = request(r);
+        req.step = t;
+        fanout f;
+        double waited;
+        char others[800];
+        if (fanout_start(&f, r->app, PEER_SEARCH, &req, 0, err, sizeof err) != 0) {
+            fail(r, "%s; nothing was released", err);
+            break;
+        }
+        int mine = fanout_search(c, r->id, t, err, sizeof err);
+        int helpers = fanout_finish(&f, &waited, others, sizeof others);
+        fanout_free(&f);
+        if (mine != 0 || helpers != 0)
+            fail(r, "%s; nothing was released", mine != 0 ? err : others);
+    }
     /* From here on a helper that answered has released its share. */
     for (unsigned i = 1; i < r->parties && !r->err[0]; i++) {
         peer_msg req = request(r), ans;
@@ -405,7 +427,7 @@ static void release_all(run *r, uint64_t incomplete)
     share_tally(c, &accepted, &rejected);
     cJSON *rows = NULL;
     if (prio3_unshard(r->v, all, r->parties * os, accepted, agg) != CORE_OK ||
-        study_result_states(r->s, agg, accepted, rejected, state, &rows) != CORE_OK) {
+        share_result(c, r->id, agg, state, &rows) != RUN_OK) {
         fail(r, "the aggregate shares do not combine (or fewer than %llu valid submissions)",
              (unsigned long long)study_min_submissions(r->s));
         goto done;

@@ -53,6 +53,9 @@ typedef enum member_id {
     M_COUNTS,
     M_AGGREGATE,
     M_PATTERN,
+    M_STEP,
+    M_PROBES,
+    M_VALUES,
     M_COUNT
 } member_id;
 
@@ -98,6 +101,10 @@ static const struct member {
     [M_AGGREGATE] = {"aggregate", K_BLOB, offsetof(peer_msg, aggregate), S_OUT_SHARE, 0, 0, NULL},
     [M_PATTERN] = {"pattern", K_BLOB, offsetof(peer_msg, pattern), S_FIXED, PEER_PATTERN_SIZE, 0,
                    NULL},
+    [M_STEP] = {"step", K_UINT, offsetof(peer_msg, step), S_NONE, 0, 0, NULL},
+    [M_PROBES] = {"probes", K_BLOB, offsetof(peer_msg, probes), S_FIXED, PEER_PROBES_SIZE, 0, NULL},
+    [M_VALUES] = {"values", K_BLOB, offsetof(peer_msg, values), S_LIST, PEER_VALUE_SIZE, 0,
+                  "probe shares"},
 };
 
 /* Every operation: its name, the members of its request (required and
@@ -120,6 +127,9 @@ static const struct op {
     [PEER_RELEASE] = {"release", B(M_COMPUTE) | B(M_PATTERN), B(M_INCOMPLETE), B(M_AGGREGATE),
                       "a malformed aggregate share"},
     [PEER_ABORT] = {"abort", B(M_COMPUTE), B(M_ERROR), 0, "a malformed answer"},
+    [PEER_SEARCH] = {"search", B(M_COMPUTE) | B(M_STEP), 0, 0, "a malformed answer"},
+    [PEER_PROBE] = {"probe", B(M_COMPUTE) | B(M_STEP) | B(M_PROBES), 0, B(M_VALUES),
+                    "malformed probe shares"},
 };
 
 const char *peer_op_name(peer_op op)

@@ -31,6 +31,9 @@
  * are withheld (share_prepare), on which the parties agree. */
 #define PEER_PATTERN_SIZE 32
 #define PEER_MAX_RECORDS (((size_t)64 << 20) / PEER_RECORD)
+/* The digest of a step's probes (share.c), and the size of a probe's share. */
+#define PEER_PROBES_SIZE 32
+#define PEER_VALUE_SIZE 16
 
 typedef enum peer_op {
     PEER_START,     /* every party's approval, the verification key; answer: the reports held */
@@ -41,6 +44,8 @@ typedef enum peer_op {
     PEER_PREPARE,   /* fetch the counts, decide what is withheld; answer: its digest */
     PEER_RELEASE,   /* the leader's digest; answer: the prepared aggregate share */
     PEER_ABORT,     /* the run stops (with the leader's reason) */
+    PEER_SEARCH,    /* a step of the quantiles' search: fetch every party's probes, open them */
+    PEER_PROBE,     /* a step and its probes' digest; answer: this party's shares of them */
     PEER_OPS
 } peer_op;
 
@@ -56,6 +61,7 @@ typedef struct peer_blob {
 typedef struct peer_msg {
     uint8_t compute[PEER_RUN_ID_SIZE]; /* the run (32 hex digits) */
     uint64_t batch, total, incomplete, accepted;
+    uint64_t step;               /* search, probe: the step of the quantiles' search */
     int last;                    /* aggregate: the last batch */
     char error[PEER_ERROR_SIZE]; /* abort: why */
     peer_blob enc, key;          /* start: the sealed verification key */
@@ -67,6 +73,8 @@ typedef struct peer_msg {
     peer_blob valid;             /* commit's answer: a flag per report */
     peer_blob counts, aggregate; /* counts', release's answer: an output share */
     peer_blob pattern;           /* prepare's answer, release: the release digest (32 bytes) */
+    peer_blob probes;            /* probe: the digest of the step's probes (32 bytes) */
+    peer_blob values;            /* probe's answer: a share per probe (16 bytes each) */
     unsigned present;            /* (parsed: which optional members were there) */
     int owned;                   /* (the blobs belong to the message: peer_msg_free) */
 } peer_msg;

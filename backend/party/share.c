@@ -401,6 +401,7 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
     uint8_t *open = malloc(len), *share = malloc(os), *state = malloc(units ? units : 1);
     core_u128 *counts = core_calloc_array(len, sizeof *counts);
     uint8_t digest[PEER_PATTERN_SIZE];
+    study_search *search = NULL;
     run_err e = RUN_NOMEM;
     uint64_t accepted = 0, gen = 0;
     why[0] = '\0';
@@ -426,7 +427,8 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
         e = RUN_REFUSED;
     }
     double suppress_ms = compute_ms() - t0;
-    if (e == RUN_OK && release_digest(s, counts, accepted, state, digest) != 0)
+    if (e == RUN_OK && (release_digest(s, counts, accepted, state, digest) != 0 ||
+                        study_search_new(s, counts, accepted, state, &search) != CORE_OK))
         e = RUN_NOMEM;
     if (e == RUN_OK) {
         study_open_mask_states(s, state, open);
@@ -438,17 +440,21 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
         if (e == RUN_OK) {
             core_free_secret(c->prepared, c->prepared ? os : 0);
             free(c->unit_state);
+            study_search_free(c->search);
             c->prepared = share;
             c->unit_state = state;
+            c->search = search;
             memcpy(c->pattern, digest, sizeof digest);
             c->ms_suppress += suppress_ms;
             share = state = NULL;
+            search = NULL;
         }
         pthread_mutex_unlock(&c->lock);
         if (e == RUN_OK)
             log_info("release pattern decided: %zu groups withheld to protect others", added);
     }
     core_free_secret(share, share ? os : 0);
+    study_search_free(search);
     free(state);
     free(open);
     free(counts);
@@ -488,6 +494,107 @@ run_err share_pattern(compute *c, const uint8_t id[PEER_RUN_ID_SIZE],
     run_err e = !is_run(c, id) ? RUN_NONE : c->prepared == NULL ? RUN_ORDER : RUN_OK;
     if (e == RUN_OK)
         memcpy(pattern, c->pattern, PEER_PATTERN_SIZE);
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+/* ---- the quantiles' search ------------------------------------------------------ */
+
+size_t share_search_steps(compute *c)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t t = c->search ? study_search_steps(c->search) : 0;
+    pthread_mutex_unlock(&c->lock);
+    return t;
+}
+
+/* SHA-256 of "mpc-search/1", the step (8 bytes, big endian) and its
+ * probes (search number and grid cell, 4 bytes each, big endian). */
+static int probes_digest(uint64_t step, const uint32_t *p, size_t n,
+                         uint8_t out[PEER_PROBES_SIZE])
+{
+    static const char TAG[] = "mpc-search/1";
+    mbedtls_sha256_context h;
+    uint8_t b[8];
+    int ok;
+    mbedtls_sha256_init(&h);
+    core_put_be(b, step, 8);
+    ok = mbedtls_sha256_starts_ret(&h, 0) == 0 &&
+         mbedtls_sha256_update_ret(&h, (const uint8_t *)TAG, sizeof TAG - 1) == 0 &&
+         mbedtls_sha256_update_ret(&h, b, 8) == 0;
+    for (size_t k = 0; k < 2 * n && ok; k++) {
+        core_put_be(b, p[k], 4);
+        ok = mbedtls_sha256_update_ret(&h, b, 4) == 0;
+    }
+    ok = ok && mbedtls_sha256_finish_ret(&h, out) == 0;
+    mbedtls_sha256_free(&h);
+    return ok ? 0 : -1;
+}
+
+run_err share_probe(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t step,
+                    const uint8_t *expect, uint8_t digest[PEER_PROBES_SIZE], uint8_t **values,
+                    size_t *n)
+{
+    *values = NULL;
+    *n = 0;
+    pthread_mutex_lock(&c->lock);
+    run_err e = !is_run(c, id)                  ? RUN_NONE
+                : c->search == NULL             ? RUN_ORDER
+                : step >= study_search_steps(c->search) ||
+                        step > study_search_done(c->search)
+                    ? RUN_ORDER
+                    : RUN_OK;
+    const uint32_t *p = e == RUN_OK ? study_search_probes(c->search, (size_t)step, n) : NULL;
+    if (e == RUN_OK && probes_digest(step, p, *n, digest) != 0)
+        e = RUN_NOMEM;
+    if (e == RUN_OK && expect != NULL && !core_ct_equal(expect, digest, PEER_PROBES_SIZE))
+        e = RUN_REFUSED;
+    if (e == RUN_OK && (*values = core_alloc_array(*n ? *n : 1, PEER_VALUE_SIZE)) == NULL)
+        e = RUN_NOMEM;
+    if (e == RUN_OK && study_search_share(c->search, (size_t)step, c->agg, *values) != CORE_OK)
+        e = RUN_NOMEM; /* (this party's own share is made of field elements) */
+    pthread_mutex_unlock(&c->lock);
+    if (e != RUN_OK) {
+        core_free_secret(*values, *values ? (*n ? *n : 1) * PEER_VALUE_SIZE : 0);
+        *values = NULL;
+        *n = 0;
+    }
+    return e;
+}
+
+run_err share_search_open(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t step,
+                          const uint8_t *all, size_t n)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t have = 0;
+    run_err e = !is_run(c, id)                                 ? RUN_NONE
+                : c->search == NULL                            ? RUN_ORDER
+                : step != study_search_done(c->search) ||
+                        step >= study_search_steps(c->search) ? RUN_ORDER
+                                                               : RUN_OK;
+    if (e == RUN_OK)
+        (void)study_search_probes(c->search, (size_t)step, &have);
+    if (e == RUN_OK && have != n)
+        e = RUN_ORDER;
+    if (e == RUN_OK) {
+        core_err ce = study_search_open(c->search, all, study_num_parties(c->app->study));
+        e = ce == CORE_OK ? RUN_OK : ce == CORE_ENOMEM ? RUN_NOMEM : RUN_REFUSED;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+run_err share_result(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const core_u128 *agg,
+                     const uint8_t *state, cJSON **rows)
+{
+    *rows = NULL;
+    pthread_mutex_lock(&c->lock);
+    run_err e = !is_run(c, id) ? RUN_NONE : c->search == NULL ? RUN_ORDER : RUN_OK;
+    if (e == RUN_OK && study_search_done(c->search) != study_search_steps(c->search))
+        e = RUN_ORDER;
+    if (e == RUN_OK && study_result_states(c->app->study, agg, c->accepted, c->rejected, state,
+                                           c->search, rows) != CORE_OK)
+        e = RUN_REFUSED;
     pthread_mutex_unlock(&c->lock);
     return e;
 }

@@ -27,8 +27,14 @@
  * with the reference group's mean gives the mean; a share of positive
  * values says that the group's positive part holds that share of its
  * count (a linear equation, whether or not the count is released), and a
- * suppressed one hides both parts, positive and not. The submissions
- * accepted are the count of everyone.
+ * suppressed one hides both parts, positive and not. A released quantile
+ * (median, quartile_1, quartile_3: the lowest value v of the grid cell of
+ * the value at rank ceil(q n)) says that fewer than q n of the group's
+ * contributors lie below v and at least q n up to v + grid - 1: two linear
+ * inequalities in the counts (4 C(v - 1) <= k n and 4 C(v + grid - 1) >=
+ * k n for quartile k, the strict one relaxed), with the finest cells also
+ * cut at v and v + grid. The submissions accepted are the count of
+ * everyone.
  *
  * The findings (a report passes when it has none):
  * - "released": a count or bin released with 1 to min_cell_count - 1
@@ -63,8 +69,8 @@ const labelsOf = (f) => (f.type === 'boolean' ? ['false', 'true'] : f.choices);
 
 /** The finest cells of a study: dims (the grouping fields, then the binned
  *  fields' intervals) and helpers to enumerate them. */
-function finest(study) {
-  const { dims, fields } = finestDims(study);
+function finest(study, rows = null) {
+  const { dims, fields } = finestDims(study, rows ? quantileCuts(study, rows) : new Map());
   const total = dims.reduce((x, d) => x * d.size, 1);
   if (total > MAX_FINEST) throw new Error(`audit: ${total} finest cells, more than ${MAX_FINEST}`);
   const coords = (i) => {
@@ -80,7 +86,24 @@ export function finestCells(study) {
   return finestDims(study).dims.reduce((x, d) => x * d.size, 1);
 }
 
-function finestDims(study) {
+/** The released quantiles' grid edges, per field: field -> Set of cuts. */
+function quantileCuts(study, rows) {
+  const cuts = new Map();
+  for (const [a, , s, value, note] of rows.slice(1)) {
+    if (!QUANTILES[s] || note !== '' || value === '') continue;
+    const an = study.analyses.find((x) => x.name === a);
+    if (!an) continue;
+    const e = cuts.get(an.of) ?? new Set();
+    e.add(Number(value));
+    e.add(Number(value) + an.grid);
+    cuts.set(an.of, e);
+  }
+  return cuts;
+}
+
+const QUANTILES = { quartile_1: 1, median: 2, quartile_3: 3 };
+
+function finestDims(study, extra = new Map()) {
   const fields = new Map(study.fields.map((f) => [f.name, f]));
   const grouped = new Set(study.analyses.flatMap((a) => a.by ?? []));
   const dims = study.fields.filter((f) => grouped.has(f.name)).map((f) => ({ name: f.name, size: labelsOf(f).length }));
@@ -92,9 +115,10 @@ function finestDims(study) {
     if (a.stats.includes('share_positive')) e.add(1); // (where positive values start)
     edges.set(a.of, e);
   }
+  for (const [name, e] of extra) edges.set(name, new Set([...(edges.get(name) ?? []), ...e]));
   for (const [name, e] of edges) {
     const f = fields.get(name);
-    const cuts = [...e].sort((x, y) => x - y);
+    const cuts = [...e].filter((c) => c > f.min && c <= f.max).sort((x, y) => x - y);
     const intervals = [];
     let lo = f.min;
     for (const c of cuts) { intervals.push([lo, c - 1]); lo = c; }
@@ -154,6 +178,7 @@ function releasedValues(study, rows, model) {
   const v = {
     counts: [], // {cells, value}
     ratios: [], // {part, cells, ratio}: count(part) = ratio x count(cells)
+    quantiles: [], // {below, upto, cells, quarter}: 4 count(below) <= quarter count(cells) <= 4 count(upto)
     sums: [], // {field, kind: 's'|'q', cells, value}
     means: [], // {field, cells, mean}: sum = mean x count, the count unknown
     suppressed: [], // {analysis, group, statistic, kind: 'n'|'s'|'q', field, cells}
@@ -172,8 +197,10 @@ function releasedValues(study, rows, model) {
     }
     for (const c of cells) {
       const all = members(model, c);
-      // (a histogram's bins and a share's parts are values of their own, below)
-      const suppressed = a.stats.some((s) => s !== 'histogram' && s !== 'share_positive' && isSuppressed(stat(c, s)));
+      // (a histogram's bins and a share's parts are values of their own,
+      // below; a quantile may be withheld while its group is released)
+      const own = (s) => !['histogram', 'share_positive', 'median', 'quartiles'].includes(s);
+      const suppressed = a.stats.some((s) => own(s) && isSuppressed(stat(c, s)));
       let n = null;
       const cnt = stat(c, 'count');
       if (known(cnt)) n = Number(cnt.value);
@@ -196,6 +223,15 @@ function releasedValues(study, rows, model) {
           }
         }
         if (allKnown && n === null) n = total;
+      }
+      for (const [s, quarter] of Object.entries(QUANTILES)) {
+        const r = stat(c, s);
+        if (!known(r)) continue;
+        const f = model.fields.get(a.of);
+        const lo = Number(r.value);
+        const below = lo > f.min ? members(model, c, { field: a.of, lo: f.min, hi: lo - 1 }) : [];
+        const upto = members(model, c, { field: a.of, lo: f.min, hi: lo + a.grid - 1 });
+        v.quantiles.push({ below, upto, cells: all, quarter });
       }
       if (a.stats.includes('share_positive')) {
         // The share of positive values: its parts' counts, a ratio of the
@@ -297,6 +333,14 @@ function countRows(v, p = '') {
       const inPart = new Set(r.part);
       return ` ${p}r${i}: ${linear(r.cells.map((f) => [(inPart.has(f) ? 1 : 0) - r.ratio, `${p}n${f}`]))} = 0`;
     }),
+    ...v.quantiles.flatMap((q, i) => {
+      const below = new Set(q.below);
+      const upto = new Set(q.upto);
+      return [
+        ` ${p}ql${i}: ${linear(q.cells.map((f) => [(below.has(f) ? 4 : 0) - q.quarter, `${p}n${f}`]))} <= 0`,
+        ` ${p}qh${i}: ${linear(q.cells.map((f) => [(upto.has(f) ? 4 : 0) - q.quarter, `${p}n${f}`]))} >= 0`,
+      ];
+    }),
   ];
 }
 
@@ -337,7 +381,7 @@ function freeVars(model, kind, p) {
  * statistic, range, need}], suppressed, released, solved}.
  */
 export function audit(study, rows) {
-  const model = finest(study);
+  const model = finest(study, rows);
   const v = releasedValues(study, rows, model);
   const k = study.privacy.min_cell_count;
   const findings = [];

@@ -56,7 +56,7 @@ export function checkPattern(study, answers, rows, rejected = 0) {
     if (note === PRIMARY || note === COMPLEMENTARY) {
       if (value !== '') problems.push(`${key}: suppressed with a value`);
       if (note === COMPLEMENTARY) complementary++;
-      const gap = st === 'gap' || st === 'gap_percent'; // (suppressed with its cell or its reference's)
+      const gap = st === 'gap' || st.endsWith('gap_percent'); // (suppressed with its cell or its reference's)
       if (note === PRIMARY && !Number.isNaN(n) && !small && !gap) problems.push(`${key}: "${note}" for ${n} contributors`);
       if (note === COMPLEMENTARY && small && !gap) problems.push(`${key}: ${n} contributors, but not suppressed for its own size`);
       continue;

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
         uint8_t *state = malloc(study_num_units(s) + 1);
         size_t added = 0;
         if (state == NULL || suppress_pattern(s, result, n, state, &added, err, sizeof err) != 0 ||
-            study_result_states(s, result, n, 0, state, &rows) != CORE_OK)
+            study_result_states(s, result, n, 0, state, NULL, &rows) != CORE_OK)
             die("the suppression", state == NULL ? "out of memory" : err);
         fprintf(stderr, "complementary suppressions: %zu\n", added);
         free(state);

@@ -4,7 +4,15 @@
  * the same answers, as the reference the released report must match
  * (docs/DESIGN.md, section 7): counts and sums exact, means, standard deviations
  * and gaps to 1e-9 relative, suppression included. Written independently
- * of the C code that decodes the aggregate (wasm/core/study_result.c).
+ * of the C code that decodes the aggregate (wasm/core/study_result.c) and
+ * searches for the quantiles (wasm/core/study_search.c).
+ *
+ * Quantiles (docs/STUDY.md): the q-quantile of a group of n is the value
+ * at rank ceil(q n) in increasing order (the lower median when n is
+ * even; ties are one value), reported as the lowest value of its grid
+ * cell: min + floor((x - min) / grid) * grid. They are withheld (to
+ * protect another group) when a histogram bin or share part of the same
+ * field is withheld anywhere.
  *
  * clearStats suppresses by the cell rule alone (the primary suppression);
  * check_report.mjs compares a released report, with its complementary
@@ -62,6 +70,20 @@ export function clearStats(study, answers, rejected = 0) {
   put('_study', '', 'submissions_accepted', String(rows.length));
   put('_study', '', 'submissions_rejected', String(rejected));
   const k = BigInt(study.privacy.min_cell_count);
+  // Fields with a withheld part (a bin or share of a suppressed cell): no quantile of them is released.
+  const partWithheld = new Set();
+  for (const an of study.analyses) {
+    if (!an.stats.includes('histogram') && !an.stats.includes('share_positive')) continue;
+    const by = (an.by ?? []).map((n) => fields[n]);
+    const sizes = by.map((f) => labels(f).length);
+    const counts = new Map();
+    for (const r of rows) {
+      const c = by.reduce((x, f, i) => x * sizes[i] + r[f.name], 0);
+      counts.set(c, (counts.get(c) ?? 0n) + 1n);
+    }
+    const cells = sizes.reduce((x, y) => x * y, 1);
+    for (let c = 0; c < cells; c++) if ((counts.get(c) ?? 0n) < k) partWithheld.add(an.of);
+  }
   for (const an of study.analyses) {
     const by = (an.by ?? []).map((n) => fields[n]);
     const sizes = by.map((f) => labels(f).length);
@@ -95,6 +117,16 @@ export function clearStats(study, answers, rejected = 0) {
           }
           continue;
         }
+        if (s === 'median' || s === 'quartiles') {
+          const names = s === 'median' ? [['median', 2]] : [['quartile_1', 1], ['median', 2], ['quartile_3', 3]];
+          for (const [label, quarter] of names) {
+            if (st.suppressed) put(an.name, g, label, '', 'suppressed');
+            else if (partWithheld.has(an.of)) put(an.name, g, label, '', 'suppressed (to protect another group)');
+            else if (st.vals.length === 0) put(an.name, g, label, '', 'undefined');
+            else put(an.name, g, label, String(quantile(st.vals, quarter, BigInt(fields[an.of].min), BigInt(an.grid))));
+          }
+          continue;
+        }
         if (s === 'share_positive') out.parts.set(`${an.name}|${g}`, { n: st.vals.length, positive: st.vals.filter((v) => v > 0n).length });
         if (st.suppressed) { put(an.name, g, s, '', 'suppressed'); continue; }
         if (s === 'count') put(an.name, g, s, String(st.n));
@@ -120,10 +152,29 @@ export function clearStats(study, answers, rejected = 0) {
         else if (st.mean === null || r.mean === null || r.mean === 0) both('', '', 'undefined');
         else if (ref === c) both('1', '0');
         else both(st.mean / r.mean, ((r.mean - st.mean) / r.mean) * 100);
+        if (an.stats.includes('median') || an.stats.includes('quartiles')) {
+          const med = (x) => quantile(x.vals, 2, BigInt(fields[an.of].min), BigInt(an.grid));
+          const key = 'median_gap_percent';
+          if (st.suppressed || r.suppressed) put(an.name, g, key, '', 'suppressed');
+          else if (partWithheld.has(an.of)) put(an.name, g, key, '', 'suppressed (to protect another group)');
+          else if (st.vals.length === 0 || r.vals.length === 0 || med(r) === 0n) put(an.name, g, key, '', 'undefined');
+          else if (ref === c) put(an.name, g, key, '0');
+          else put(an.name, g, key, (Number(med(r) - med(st)) / Number(med(r))) * 100);
+        }
       }
     }
   }
   return out;
+}
+
+/** The quarter-th quartile (2: the median) of values (BigInts) on a grid
+ *  of step `grid` from `min`: the lowest value of the grid cell of the
+ *  value at rank ceil(quarter n / 4). */
+export function quantile(vals, quarter, min, grid) {
+  const sorted = [...vals].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const rank = Math.ceil((quarter * sorted.length) / 4);
+  const x = sorted[rank - 1];
+  return min + ((x - min) / grid) * grid;
 }
 
 /** Differences between a report's rows (parsed CSV with header) and the

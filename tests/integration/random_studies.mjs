@@ -178,6 +178,12 @@ function attempt(r, seed) {
       a.bins = used && r.chance(0.3) ? [...used] : randomBins(r, f);
       hists.set(of, a.bins);
     }
+    if (kind === 'stats' && r.chance(0.4)) {
+      // A median or quartiles, on a grid of 1 to a third of the field's range.
+      const f = ints.find((x) => x.name === of);
+      a.stats.splice(r.int(0, a.stats.length), 0, r.pick(['median', 'quartiles']));
+      a.grid = r.int(1, Math.max(1, Math.floor((f.max - f.min) / r.pick([3, 10, 40]))));
+    }
     if (a.of && by.length && a.stats.some((s) => s !== 'count' && s !== 'histogram') && r.chance(0.35)) {
       a.gap_reference = r.pick(labelsOf(cats.find((c) => c.name === by[0])));
     }
@@ -239,7 +245,9 @@ export function randomAnswers(study, seed) {
     for (const a of study.analyses) {
       if (a.of !== f.name) continue;
       // (share_positive: 0 and 1, either side of where positive values start)
-      const cuts = [...(a.bins ?? []), ...(a.stats.includes('share_positive') ? [1] : [])];
+      // (a grid: its first edges)
+      const grid = a.grid ? [1, 2, 3].map((k) => f.min + k * a.grid) : [];
+      const cuts = [...(a.bins ?? []), ...(a.stats.includes('share_positive') ? [1] : []), ...grid];
       for (const b of cuts) if (b >= f.min && b <= f.max) { edges.add(b); if (b > f.min) edges.add(b - 1); }
     }
     const spread = Math.max(1, Math.round((f.max - f.min) * r.pick([0.02, 0.1, 0.3])));
@@ -301,7 +309,9 @@ function unsound(study, answers, rows, f) {
   const problems = [];
   const k = study.privacy.min_cell_count;
   const where = `${f.kind} finding on ${f.analysis}, ${f.group || '(everyone)'}, ${f.statistic}`;
-  const groupRows = rows.slice(1).filter((r) => r[0] === f.analysis && r[1] === f.group && r[2] !== 'gap' && r[2] !== 'gap_percent');
+  // (a gap goes with its reference group too; a quantile may be withheld alone)
+  const own = (s) => s !== 'gap' && !s.endsWith('gap_percent') && !['quartile_1', 'median', 'quartile_3'].includes(s);
+  const groupRows = rows.slice(1).filter((r) => r[0] === f.analysis && r[1] === f.group && own(r[2]));
   const row = groupRows.find((r) => r[2] === f.statistic);
   if (f.kind === 'released') {
     const value = row ? Number(row[3]) : NaN;

@@ -148,7 +148,7 @@ START_TEST(test_linked_analyses)
     ck_assert_uint_eq(closed, 2); /* by_role's sums of those two cells */
     /* The rows: the primary and the complementary note. */
     cJSON *rows = NULL;
-    ck_assert_int_eq(study_result_states(s, counts, n, 0, state, &rows), CORE_OK);
+    ck_assert_int_eq(study_result_states(s, counts, n, 0, state, NULL, &rows), CORE_OK);
     int primary = 0, other = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, rows)

@@ -255,7 +255,8 @@ static core_err load_fields(study *s, char *err, size_t err_size)
 static unsigned stat_bit(const char *name)
 {
     static const char *const names[] = {"count",  "sum",       "mean",
-                                        "stddev", "histogram", "share_positive"};
+                                        "stddev", "histogram", "share_positive",
+                                        "median", "quartiles"};
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return 1u << i;
@@ -308,6 +309,44 @@ static core_err load_bins(study *s, study_analysis *an, size_t i, const cJSON *a
                    i, of->name, (long long)of->min);
         return CORE_EDECODE;
     }
+    return CORE_OK;
+}
+
+/* The grid of median and quartiles: required with them, refused
+ * without; at most STUDY_MAX_GRID grid cells over the field's range. */
+static core_err load_grid(study *s, study_analysis *an, size_t i, const cJSON *a, char *err,
+                          size_t err_size)
+{
+    const cJSON *grid = cJSON_GetObjectItemCaseSensitive(a, "grid");
+    int wants = (an->stats & STAT_QUANTILES) != 0;
+    if (!wants && grid != NULL) {
+        study_errf(err, err_size,
+                   "analyses[%zu].grid: only allowed with the \"median\" or \"quartiles\" stat",
+                   i);
+        return CORE_EDECODE;
+    }
+    if (!wants)
+        return CORE_OK;
+    if (grid == NULL) {
+        study_errf(err, err_size,
+                   "analyses[%zu]: \"median\" and \"quartiles\" need \"grid\", the resolution "
+                   "they are reported at (for example 500: every 500 of the field's unit)",
+                   i);
+        return CORE_EDECODE;
+    }
+    const study_field *of = &s->fields[an->of];
+    an->grid = (int64_t)grid->valuedouble;
+    uint64_t k = (uint64_t)(of->max - of->min) / (uint64_t)an->grid + 1;
+    if (k > STUDY_MAX_GRID) {
+        study_errf(err, err_size,
+                   "analyses[%zu].grid: a grid of %lld over \"%s\" (%lld to %lld) has %llu grid "
+                   "cells, more than the limit of %d; use a grid of at least %lld",
+                   i, (long long)an->grid, of->name, (long long)of->min, (long long)of->max,
+                   (unsigned long long)k, STUDY_MAX_GRID,
+                   (long long)((of->max - of->min) / STUDY_MAX_GRID + 1));
+        return CORE_ELIMIT;
+    }
+    an->grid_cells = (size_t)k;
     return CORE_OK;
 }
 
@@ -372,7 +411,16 @@ static core_err load_analysis(study *s, size_t i, const cJSON *a, char *err, siz
             return CORE_EDECODE;
         }
     }
+    if ((an->stats & STAT_QUANTILES) == STAT_QUANTILES) {
+        study_errf(err, err_size,
+                   "analyses[%zu].stats: \"quartiles\" already includes the median; list only "
+                   "one of them",
+                   i);
+        return CORE_EDECODE;
+    }
     core_err e = load_bins(s, an, i, a, err, err_size);
+    if (e == CORE_OK)
+        e = load_grid(s, an, i, a, err, err_size);
     if (e != CORE_OK)
         return e;
     const char *gap = get_str(a, "gap_reference");
@@ -402,6 +450,13 @@ static core_err load_analysis(study *s, size_t i, const cJSON *a, char *err, siz
                    "analyses[%zu]: %zu groups%s is more than the limit of %d; group by fewer "
                    "fields",
                    i, cells, an->num_bins ? " (times bins)" : "", STUDY_MAX_CELLS);
+        return CORE_ELIMIT;
+    }
+    if (an->grid_cells > STUDY_MAX_CELLS / an->cells) {
+        study_errf(err, err_size,
+                   "analyses[%zu]: %zu groups times %zu grid cells is more than the limit of %d; "
+                   "use a coarser grid or group by fewer fields",
+                   i, an->cells, an->grid_cells, STUDY_MAX_CELLS);
         return CORE_ELIMIT;
     }
     return CORE_OK;

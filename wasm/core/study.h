@@ -35,6 +35,7 @@
 #define STUDY_MAX_BY 4
 #define STUDY_MAX_CHOICES 64
 #define STUDY_MAX_BINS 64
+#define STUDY_MAX_GRID 4096 /* grid cells of a median's or quartiles' field */
 #define STUDY_MAX_CELLS 10000  /* cells (times bins) of one analysis */
 #define STUDY_MAX_WIRES 200000 /* encoded measurement length */
 #define STUDY_MAX_ABS ((int64_t)1 << 50)
@@ -44,6 +45,7 @@
 #define STUDY_ERR_SIZE 256
 
 typedef struct study study;
+typedef struct study_search study_search; /* medians and quartiles (below) */
 
 typedef enum study_field_type {
     STUDY_CHOICE = 1,
@@ -139,18 +141,20 @@ typedef enum study_forgery {
     STUDY_FORGE_BAD_SHARE,             /* one party's ciphertext corrupted */
     STUDY_FORGE_PUBLIC_SHARE_MISMATCH, /* different public shares to different parties */
     STUDY_FORGE_BIN_VALUE,             /* a histogram bin that does not hold the value */
-    STUDY_FORGE_POSITIVE_INDICATOR     /* a share_positive indicator that does not match */
+    STUDY_FORGE_POSITIVE_INDICATOR,    /* a share_positive indicator that does not match */
+    STUDY_FORGE_GRID_VALUE,            /* a median's grid cell that does not hold the value */
+    STUDY_FORGE_GRID_TWO_CELLS         /* a median's value counted in two grid cells */
 } study_forgery;
 
 /* The forgery named `range`, `multi-choice`, `no-choice`, `bad-proof`,
- * `bad-share`, `public-share-mismatch`, `bin-value` or `positive-indicator`;
- * STUDY_FORGE_NONE if unknown. */
+ * `bad-share`, `public-share-mismatch`, `bin-value`, `positive-indicator`,
+ * `grid-value` or `grid-two-cells`; STUDY_FORGE_NONE if unknown. */
 study_forgery study_forgery_parse(const char *name);
 
 /* The forgeries names of study_forgery_parse, ", "-separated (for messages). */
 #define STUDY_FORGERY_NAMES                                                                        \
     "range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value, "     \
-    "positive-indicator"
+    "positive-indicator, grid-value, grid-two-cells"
 
 /* Whether kind is a forgery of the encoding (study_encode_forged makes
  * it), not of the proof or the shares. */
@@ -161,7 +165,9 @@ int study_forgery_encoded(study_forgery kind);
  * encoding-level forgeries (range, multi-choice, no-choice: the first
  * field of a suitable type; bin-value: the first histogram, its value put
  * in another bin; positive-indicator: the first share_positive analysis,
- * its indicator flipped), with every product wire consistent with the altered
+ * its indicator flipped; grid-value: the first median or quartiles, its
+ * value put in another grid cell; grid-two-cells: there, a second grid
+ * cell set as well), with every product wire consistent with the altered
  * ones, so that only the broken constraint can reject it.
  * CORE_EINVAL with err if the study has no field for that forgery. */
 CORE_MUST_CHECK core_err study_encode_forged(const study *s, const uint64_t *meas,
@@ -213,13 +219,16 @@ enum { STUDY_RELEASED = 0, STUDY_PRIMARY = 1, STUDY_COMPLEMENTARY = 2 };
 #define STUDY_NOTE_COMPLEMENTARY "suppressed (to protect another group)"
 
 /* study_result with every unit's state given (state: study_num_units(s)
- * bytes, as backend/lib/suppress.c decides them); study_result itself uses
+ * bytes, as backend/lib/suppress.c decides them) and the medians and
+ * quartiles found by `search` (done; NULL: searched here on the
+ * aggregate, which must then hold the grid's counts); study_result itself uses
  * the cell rule: a cell with fewer than min_cell_count contributors is
  * suppressed with its bins. A gap is suppressed with its cell or with its
  * reference cell (then with that cell's note). */
 CORE_MUST_CHECK core_err study_result_states(const study *s, const core_u128 *aggregate,
                                              uint64_t num_reports, uint64_t num_rejected,
-                                             const uint8_t *state, cJSON **rows);
+                                             const uint8_t *state, const study_search *search,
+                                             cJSON **rows);
 
 /* The analyses, in the study's order: the name, the "by" fields (field
  * indices, in order) and the cells (the cross product of the "by" fields'
@@ -328,6 +337,57 @@ void study_model_free(study_model *m);
  * finest cell f can hold nobody (an empty interval). */
 void study_model_bounds(const study_model *m, int field, size_t f, int64_t *lo, int64_t *hi);
 int study_model_empty(const study_model *m, size_t f);
+
+/* ---- medians and quartiles (study_search.c; docs/COMPUTE.md, "Quantiles") -- */
+
+/* The search for every released group's quantiles: made by every party
+ * from the counts and the units' states alone, it then opens one prefix
+ * count per group and quantile at each of study_search_steps steps (a
+ * binary search over the grid), never the grid's counts themselves. */
+/* Whether analysis i's cell c releases its median and quartiles: it is
+ * released and no part (histogram bin, not positive or positive) of the
+ * same field is withheld in any analysis (a quantile bounds those). */
+int study_quantiles_released(const study *s, const uint8_t *state, size_t i, size_t c);
+
+/* A new search (study_search_free) over the groups whose quantiles are
+ * released and not empty: CORE_OK or CORE_ENOMEM. */
+CORE_MUST_CHECK core_err study_search_new(const study *s, const core_u128 *counts,
+                                          uint64_t num_reports, const uint8_t *state,
+                                          study_search **out);
+void study_search_free(study_search *q);
+
+/* The number of steps, and those done (opened) so far. */
+size_t study_search_steps(const study_search *q);
+size_t study_search_done(const study_search *q);
+
+/* The probes of step `step` (at most the step being done): *n pairs
+ * (search number, grid cell j: the prefix count C(j) it opens), or NULL
+ * with *n = 0. They depend only on what is opened before that step. */
+const uint32_t *study_search_probes(const study_search *q, size_t step, size_t *n);
+
+/* One party's shares of step `step`'s probes from its aggregate share
+ * (an output share): *n Field128 elements (16 bytes each) into values.
+ * CORE_EDECODE if the share is not made of field elements. */
+CORE_MUST_CHECK core_err study_search_share(const study_search *q, size_t step,
+                                            const uint8_t *out_share, uint8_t *values);
+
+/* Opens the current step from every party's shares of it (values:
+ * parties x the step's probes x 16 bytes, party by party) and plans the
+ * next. CORE_EINVAL if a prefix count does not lie between 0 and its
+ * group's count (a party sent a wrong share), CORE_EDECODE, CORE_ENOMEM;
+ * the search is then not advanced. */
+CORE_MUST_CHECK core_err study_search_open(study_search *q, const uint8_t *values,
+                                           unsigned parties);
+
+/* The whole search on a combined aggregate that holds the grid's counts
+ * (a test's computation in the clear, or study_result). */
+CORE_MUST_CHECK core_err study_search_run_clear(study_search *q, const core_u128 *aggregate);
+
+/* The q-th quartile (quarter 2: the median) of analysis i's cell c once
+ * the search is done: 1 and the lowest value of its grid cell, or 0 if it
+ * was not searched (withheld or empty). */
+int study_search_value(const study_search *q, size_t analysis, size_t cell, unsigned quarter,
+                       int64_t *value);
 
 /* The analysis plan in plain language: a new cJSON array of strings, one
  * per analysis ("NAME: ..."), then one on how small groups are protected

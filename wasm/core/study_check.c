@@ -84,16 +84,15 @@ static size_t cell_stat_names(const study_analysis *a, const cJSON *spec,
     const cJSON *name;
     cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(spec, "stats"))
     {
-        if (strcmp(name->valuestring, "histogram") == 0) {
-            for (size_t b = 0; b < a->num_bins && n < STUDY_CELL_STATS; b++)
-                study_bin_name(a, b, names[n++], STUDY_STAT_SIZE);
-        } else if (n < STUDY_CELL_STATS) {
-            snprintf(names[n++], STUDY_STAT_SIZE, "%s", name->valuestring);
-        }
+        size_t need = strcmp(name->valuestring, "histogram") == 0 ? a->num_bins : 3;
+        if (n + need <= STUDY_CELL_STATS)
+            n += study_stat_rows(a, name->valuestring, names + n);
     }
-    if (a->gap_ref >= 0 && n + 1 < STUDY_CELL_STATS) {
+    if (a->gap_ref >= 0 && n + 3 <= STUDY_CELL_STATS) {
         snprintf(names[n++], STUDY_STAT_SIZE, "gap");
         snprintf(names[n++], STUDY_STAT_SIZE, "gap_percent");
+        if (a->stats & STAT_QUANTILES)
+            snprintf(names[n++], STUDY_STAT_SIZE, "median_gap_percent");
     }
     return n;
 }
@@ -145,9 +144,10 @@ static int check_value(const char *stat, const char *value, const char *note, in
                  stat, shown(note, v1));
         return -1;
     }
-    int whole = strcmp(stat, "count") == 0 || strcmp(stat, "sum") == 0 ||
+    int quantile = strcmp(stat, "median") == 0 || strncmp(stat, "quartile_", 9) == 0;
+    int whole = strcmp(stat, "count") == 0 || strcmp(stat, "sum") == 0 || quantile ||
                 strncmp(stat, "histogram[", 10) == 0 || study_row;
-    int digits = whole && strcmp(stat, "sum") != 0; /* counts: no sign */
+    int digits = whole && strcmp(stat, "sum") != 0 && !quantile; /* counts: no sign */
     if (!study_is_number(value) || (whole && strpbrk(value, ".eE") != NULL) ||
         (digits && value[0] == '-')) {
         snprintf(why, size, "value \"%s\" of \"%s\" is not a %s", shown(value, v1), stat,

@@ -226,12 +226,48 @@ static void part_interval(const study *s, const study_analysis *a, size_t p, int
     *hi -= min;
 }
 
-/* The tie of a one-hot vector (n wires from `wire`, for the parts first..
- * first + n - 1 of a cell: a histogram's bins, or share_positive's not
- * positive and positive) to the value of a->of (the file's comment): two
- * slacks (*slack, *slack + 1) and two relations. */
-static core_err tie(builder *b, const study_analysis *a, uint32_t wire, size_t first, size_t n,
-                    uint32_t *slack)
+/* A one-hot vector tied to its analysis's value (tie): its wires, its
+ * first slack, its index in the measurement, and what its entries stand
+ * for: the cell parts first .. first + n - 1, or (grid set) the grid
+ * cells of a median or quartiles. */
+typedef struct tied {
+    uint32_t wire, slack;
+    size_t meas, first, n;
+    int grid;
+} tied;
+
+static tied tied_bins(const study_analysis *a)
+{
+    return (tied){a->bin_wire, a->bin_slack, a->bin_meas, 0, a->num_bins, 0};
+}
+
+static tied tied_positive(const study_analysis *a)
+{
+    return (tied){a->pos_wire, a->pos_slack, a->pos_meas, STUDY_PART_NOT_POSITIVE(a), 2, 0};
+}
+
+static tied tied_grid(const study_analysis *a)
+{
+    return (tied){a->grid_wire, a->grid_slack, a->grid_meas, 0, a->grid_cells, 1};
+}
+
+/* The interval [lo, hi] of u = value - min that entry j of t holds. */
+static void tied_interval(const study *s, const study_analysis *a, tied t, size_t j, int64_t *lo,
+                          int64_t *hi)
+{
+    if (t.grid) {
+        int64_t range = s->fields[a->of].max - s->fields[a->of].min;
+        *lo = (int64_t)j * a->grid;
+        *hi = *lo + a->grid - 1 < range ? *lo + a->grid - 1 : range;
+    } else {
+        part_interval(s, a, t.first + j, lo, hi);
+    }
+}
+
+/* The tie of a one-hot vector t (a histogram's bins, share_positive's
+ * not positive and positive, or a grid) to the value of a->of (the
+ * file's comment): two slacks (*slack, *slack + 1) and two relations. */
+static core_err tie(builder *b, const study_analysis *a, tied t, uint32_t *slack)
 {
     const study_field *f = &b->s->fields[a->of];
     uint32_t u = REF_U | (uint32_t)a->of, lo_slack = 0, hi_slack = 0;
@@ -246,10 +282,10 @@ static core_err tie(builder *b, const study_analysis *a, uint32_t wire, size_t f
             err = add_term(b, side == 0 ? 1 : -1, u);
         if (err == CORE_OK)
             err = add_term(b, -1, REF_U | (side == 0 ? lo_slack : hi_slack));
-        for (size_t j = 0; j < n && err == CORE_OK; j++) {
+        for (size_t j = 0; j < t.n && err == CORE_OK; j++) {
             int64_t lo, hi;
-            part_interval(b->s, a, first + j, &lo, &hi);
-            err = add_term(b, side == 0 ? -lo : hi, wire + (uint32_t)j);
+            tied_interval(b->s, a, t, j, &lo, &hi);
+            err = add_term(b, side == 0 ? -lo : hi, t.wire + (uint32_t)j);
         }
     }
     return err;
@@ -271,7 +307,7 @@ static core_err layout_analysis(builder *b, study_analysis *a)
         if (err == CORE_OK)
             err = add_onehot(b, a->bin_wire, a->num_bins);
         if (err == CORE_OK)
-            err = tie(b, a, a->bin_wire, 0, a->num_bins, &a->bin_slack);
+            err = tie(b, a, tied_bins(a), &a->bin_slack);
         a->hist_wire = a->bin_wire;
         if (err == CORE_OK && a->num_by > 0)
             err = add_products(b, a->cell_wire, a->cells, a->bin_wire, a->num_bins, &a->hist_wire);
@@ -282,10 +318,22 @@ static core_err layout_analysis(builder *b, study_analysis *a)
         if (err == CORE_OK)
             err = add_onehot(b, a->pos_wire, 2);
         if (err == CORE_OK)
-            err = tie(b, a, a->pos_wire, STUDY_PART_NOT_POSITIVE(a), 2, &a->pos_slack);
+            err = tie(b, a, tied_positive(a), &a->pos_slack);
         a->pos_cell_wire = a->pos_wire + 1;
         if (err == CORE_OK && a->num_by > 0)
             err = add_products(b, a->cell_wire, a->cells, a->pos_wire + 1, 1, &a->pos_cell_wire);
+    }
+    if (err == CORE_OK && (a->stats & STAT_QUANTILES)) {
+        a->grid_meas = s->meas_count++;
+        err = new_wires(s, a->grid_cells, &a->grid_wire);
+        if (err == CORE_OK)
+            err = add_onehot(b, a->grid_wire, a->grid_cells);
+        if (err == CORE_OK)
+            err = tie(b, a, tied_grid(a), &a->grid_slack);
+        a->grid_cell_wire = a->grid_wire;
+        if (err == CORE_OK && a->num_by > 0)
+            err = add_products(b, a->cell_wire, a->cells, a->grid_wire, a->grid_cells,
+                               &a->grid_cell_wire);
     }
     if (err == CORE_OK && sums && a->num_by > 0)
         err = add_products(b, a->cell_wire, a->cells, u, 1, &a->sum_wire);
@@ -308,7 +356,8 @@ static core_err layout_outputs(study *s)
             study_analysis *a = &s->analyses[i];
             uint32_t u = a->of >= 0 ? REF_U | (uint32_t)a->of : NO_WIRE;
             int sums = (a->stats & (STAT_SUM | STAT_MEAN | STAT_STDDEV)) || a->gap_ref >= 0;
-            a->out_count = a->out_sum = a->out_sq = a->out_hist = a->out_pos = SIZE_MAX;
+            a->out_count = a->out_sum = a->out_sq = a->out_hist = a->out_pos = a->out_grid =
+                SIZE_MAX;
             if (a->num_by > 0) {
                 a->out_count = n;
                 for (size_t c = 0; c < a->cells; c++, n++)
@@ -338,6 +387,12 @@ static core_err layout_outputs(study *s)
                 for (size_t c = 0; c < a->cells; c++, n++)
                     if (pass)
                         s->outputs[n] = a->pos_cell_wire + (uint32_t)c;
+            }
+            if (a->stats & STAT_QUANTILES) {
+                a->out_grid = n;
+                for (size_t c = 0; c < a->cells * a->grid_cells; c++, n++)
+                    if (pass)
+                        s->outputs[n] = a->grid_cell_wire + (uint32_t)c;
             }
         }
         if (pass == 0) {
@@ -459,24 +514,6 @@ static void onehot(felem *out, size_t n, uint64_t index)
     }
 }
 
-/* A one-hot vector tied to its analysis's value (tie): its wires, its
- * first slack, its index in the measurement and the cell parts it stands
- * for (first .. first + n - 1). */
-typedef struct tied {
-    uint32_t wire, slack;
-    size_t meas, first, n;
-} tied;
-
-static tied tied_bins(const study_analysis *a)
-{
-    return (tied){a->bin_wire, a->bin_slack, a->bin_meas, 0, a->num_bins};
-}
-
-static tied tied_positive(const study_analysis *a)
-{
-    return (tied){a->pos_wire, a->pos_slack, a->pos_meas, STUDY_PART_NOT_POSITIVE(a), 2};
-}
-
 /* Encodes vector t for value u in its part number `bin` (the one-hot and
  * its two slacks): 1 if that part holds the value, else 0 (in constant
  * time). With clamp set, a slack out of its range is written as its
@@ -488,7 +525,7 @@ static uint64_t encode_tied(const study *s, const study_analysis *a, tied t, uin
     uint64_t lo = 0, hi = 0;
     for (size_t j = 0; j < t.n; j++) {
         int64_t l, h;
-        part_interval(s, a, t.first + j, &l, &h);
+        tied_interval(s, a, t, j, &l, &h);
         uint64_t d = (uint64_t)j ^ bin, is = 0 - (((d | (0 - d)) >> 63) ^ 1);
         lo |= is & (uint64_t)l;
         hi |= is & (uint64_t)h;
@@ -525,6 +562,8 @@ static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
             ok &= encode_tied(s, a, tied_bins(a), meas[a->of], meas[a->bin_meas], 0, out);
         if (a->stats & STAT_SHARE_POSITIVE)
             ok &= encode_tied(s, a, tied_positive(a), meas[a->of], meas[a->pos_meas], 0, out);
+        if (a->stats & STAT_QUANTILES)
+            ok &= encode_tied(s, a, tied_grid(a), meas[a->of], meas[a->grid_meas], 0, out);
     }
     study_fill_products(s, out);
     return core_err_unless(ok, CORE_EMEAS);
@@ -536,7 +575,8 @@ study_forgery study_forgery_parse(const char *name)
 {
     static const char *const names[] = {"range",     "multi-choice",      "no-choice",
                                         "bad-proof", "bad-share",         "public-share-mismatch",
-                                        "bin-value", "positive-indicator"};
+                                        "bin-value", "positive-indicator",
+                                        "grid-value", "grid-two-cells"};
     for (size_t i = 0; name != NULL && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return (study_forgery)(STUDY_FORGE_RANGE + i);
@@ -599,6 +639,26 @@ core_err study_encode_forged(const study *s, const uint64_t *meas, study_forgery
         /* Another bin, with the slacks as near as they go: every bit and
          * one-hot group is valid, only the tie is broken. */
         (void)encode_tied(s, a, tied_bins(a), meas[a->of], other, 1, out);
+        study_fill_products(s, out);
+        return CORE_OK;
+    }
+    if (kind == STUDY_FORGE_GRID_VALUE || kind == STUDY_FORGE_GRID_TWO_CELLS) {
+        const study_analysis *a = NULL;
+        for (size_t i = 0; i < s->num_analyses && a == NULL; i++)
+            if ((s->analyses[i].stats & STAT_QUANTILES) && s->analyses[i].grid_cells > 1)
+                a = &s->analyses[i];
+        if (a == NULL) {
+            study_errf(err, err_size, "this study has no median or quartiles with two grid cells");
+            return CORE_EINVAL;
+        }
+        /* A neighbouring grid cell: instead of the value's (its slacks as
+         * near as they go: only the tie is broken), or besides it (only the
+         * one-hot sum is broken, and the tie). */
+        size_t g = meas[a->grid_meas], next = g + 1 < a->grid_cells ? g + 1 : g - 1;
+        if (kind == STUDY_FORGE_GRID_VALUE)
+            (void)encode_tied(s, a, tied_grid(a), meas[a->of], next, 1, out);
+        else
+            out[a->grid_wire + next] = field_one(FIELD128);
         study_fill_products(s, out);
         return CORE_OK;
     }
@@ -878,6 +938,8 @@ static void encode_bins(const study *s, uint64_t *meas)
             meas[a->bin_meas] = study_bin_of(a, v);
         if (a->stats & STAT_SHARE_POSITIVE)
             meas[a->pos_meas] = v > 0;
+        if (a->stats & STAT_QUANTILES)
+            meas[a->grid_meas] = meas[a->of] / (uint64_t)a->grid;
     }
 }
 

@@ -22,8 +22,11 @@ enum {
     STAT_MEAN = 1u << 2,
     STAT_STDDEV = 1u << 3,
     STAT_HISTOGRAM = 1u << 4,
-    STAT_SHARE_POSITIVE = 1u << 5
+    STAT_SHARE_POSITIVE = 1u << 5,
+    STAT_MEDIAN = 1u << 6,
+    STAT_QUARTILES = 1u << 7
 };
+#define STAT_QUANTILES (STAT_MEDIAN | STAT_QUARTILES)
 
 /* A reference to a value of the encoded measurement: a wire, or (with
  * REF_U set) range-checked value number (ref & ~REF_U): for a field's
@@ -73,6 +76,10 @@ typedef struct study_analysis {
     size_t num_bins;
     int64_t bins[STUDY_MAX_BINS];
     size_t cells; /* product of the by fields' sizes (1 without by) */
+    /* median, quartiles: the grid's step and number of grid cells (grid
+     * cell k holds the values min + k * grid .. min + (k + 1) * grid - 1). */
+    int64_t grid;
+    size_t grid_cells;
     /* Layout. */
     uint32_t cell_wire; /* cells' one-hot wires (num_by >= 1) */
     uint32_t bin_wire;  /* histogram: the bin's one-hot wires */
@@ -85,7 +92,11 @@ typedef struct study_analysis {
      * its index in the measurement, its tie's slacks, cell x positive. */
     uint32_t pos_wire, pos_slack, pos_cell_wire;
     size_t pos_meas;
-    size_t out_count, out_sum, out_sq, out_hist, out_pos; /* output offsets, or SIZE_MAX */
+    /* median, quartiles: the value's grid cell (one-hot), its index in the
+     * measurement, its tie's slacks, cell x grid cell. */
+    uint32_t grid_wire, grid_slack, grid_cell_wire;
+    size_t grid_meas;
+    size_t out_count, out_sum, out_sq, out_hist, out_pos, out_grid; /* offsets, or SIZE_MAX */
 } study_analysis;
 
 /* One constraint of the circuit: a * b = c (c == NO_WIRE: a * (a - 1) = 0,
@@ -164,8 +175,15 @@ uint64_t study_part_count(const study *s, const study_analysis *a, const core_u1
 /* Room for a statistic's name: "histogram[LO;HI)". */
 #define STUDY_STAT_SIZE 96
 /* The most rows of one cell: every bin, count, sum, mean, stddev,
- * share_positive, gap, gap_percent. */
-#define STUDY_CELL_STATS (STUDY_MAX_BINS + 7)
+ * share_positive, quartile_1, median, quartile_3, gap, gap_percent,
+ * median_gap_percent. */
+#define STUDY_CELL_STATS (STUDY_MAX_BINS + 11)
+
+/* The rows a statistic of the study file makes in a cell, in order: its
+ * name, or the histogram's bins, or quartiles' quartile_1, median,
+ * quartile_3. Returns how many (at most STUDY_MAX_BINS). */
+size_t study_stat_rows(const study_analysis *a, const char *stat,
+                       char names[][STUDY_STAT_SIZE]);
 
 /* The choice indices of cell c of a (row-major, first field slowest). */
 void study_cell_choices(const study *s, const study_analysis *a, size_t c,

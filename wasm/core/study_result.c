@@ -197,8 +197,87 @@ static uint8_t withheld_first(uint8_t x, uint8_t y)
                                                                   : STUDY_RELEASED;
 }
 
+size_t study_stat_rows(const study_analysis *a, const char *stat, char names[][STUDY_STAT_SIZE])
+{
+    static const char *const quartiles[] = {"quartile_1", "median", "quartile_3"};
+    if (strcmp(stat, "histogram") == 0) {
+        for (size_t b = 0; b < a->num_bins; b++)
+            study_bin_name(a, b, names[b], STUDY_STAT_SIZE);
+        return a->num_bins;
+    }
+    if (strcmp(stat, "quartiles") == 0) {
+        for (size_t k = 0; k < 3; k++)
+            snprintf(names[k], STUDY_STAT_SIZE, "%s", quartiles[k]);
+        return 3;
+    }
+    snprintf(names[0], STUDY_STAT_SIZE, "%s", stat);
+    return 1;
+}
+
+/* The state of analysis i's cell c's quantiles: the cell's, or withheld
+ * to protect a part of the same field (study_quantiles_released). */
+static uint8_t quantile_state(const study *s, const uint8_t *state, size_t i, size_t c)
+{
+    uint8_t cs = cell_state(s, state, i, c);
+    return cs != STUDY_RELEASED                      ? cs
+           : study_quantiles_released(s, state, i, c) ? STUDY_RELEASED
+                                                       : STUDY_COMPLEMENTARY;
+}
+
+/* The rows of a median or quartiles of cell c (stat: its name in the
+ * study file). */
+static core_err quantile_rows(const study *s, size_t i, size_t c, const char *stat, uint64_t n,
+                              const uint8_t *state, const study_search *q, const char *group,
+                              cJSON *rows)
+{
+    const study_analysis *a = &s->analyses[i];
+    char names[3][STUDY_STAT_SIZE], value[32];
+    size_t m = study_stat_rows(a, stat, names);
+    uint8_t qs = quantile_state(s, state, i, c);
+    core_err err = CORE_OK;
+    for (size_t j = 0; j < m && err == CORE_OK; j++) {
+        int64_t v;
+        const char *note = state_note(qs);
+        value[0] = '\0';
+        if (qs == STUDY_RELEASED && n == 0)
+            note = "undefined";
+        else if (qs == STUDY_RELEASED && !study_search_value(q, i, c, m == 1 ? 2 : (unsigned)j + 1, &v))
+            return CORE_EINVAL; /* (a search not done, or made for other counts) */
+        else if (qs == STUDY_RELEASED)
+            snprintf(value, sizeof value, "%lld", (long long)v);
+        err = add_row(rows, a->name, group, names[j], value, note);
+    }
+    return err;
+}
+
+/* The median gap of cell c against its reference cell r, in percent. */
+static core_err median_gap_row(const study *s, size_t i, size_t c, size_t r,
+                               const core_u128 *agg, uint64_t num_reports, const uint8_t *state,
+                               const study_search *q, const char *group, cJSON *rows)
+{
+    const study_analysis *a = &s->analyses[i];
+    uint8_t cs = quantile_state(s, state, i, c), rs = quantile_state(s, state, i, r);
+    int64_t m = 0, ref = 0;
+    char value[64] = "";
+    const char *note = "";
+    if (cs != STUDY_RELEASED || rs != STUDY_RELEASED)
+        note = state_note(withheld_first(cs, rs));
+    else if (!study_search_value(q, i, c, 2, &m) || !study_search_value(q, i, r, 2, &ref) ||
+             ref == 0)
+        note = study_cell_count(s, a, agg, num_reports, c) == 0 ||
+                       study_cell_count(s, a, agg, num_reports, r) == 0 || ref == 0
+                   ? "undefined"
+                   : NULL;
+    else
+        fmt_double(r == c ? 0 : (double)(ref - m) / (double)ref * 100, value, sizeof value);
+    if (note == NULL)
+        return CORE_EINVAL;
+    return add_row(rows, a->name, group, "median_gap_percent", value, note);
+}
+
 static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const core_u128 *agg,
-                              uint64_t num_reports, const uint8_t *state, cJSON *rows)
+                              uint64_t num_reports, const uint8_t *state, const study_search *q,
+                              cJSON *rows)
 {
     const study_analysis *a = &s->analyses[i];
     core_err err = CORE_OK;
@@ -230,6 +309,10 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
                                  (unsigned long long)agg[a->out_hist + c * a->num_bins + b].lo);
                     err = add_row(rows, a->name, group, stat, value, state_note(bs));
                 }
+                continue;
+            }
+            if (strcmp(k, "median") == 0 || strcmp(k, "quartiles") == 0) {
+                err = quantile_rows(s, i, c, k, st.n, state, q, group, rows);
                 continue;
             }
             if (strcmp(k, "share_positive") == 0) {
@@ -289,6 +372,8 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
                 fmt_double((ref.mean - st.mean) / ref.mean * 100, value, sizeof value);
             if (err == CORE_OK)
                 err = add_row(rows, a->name, group, "gap_percent", value, note);
+            if (err == CORE_OK && (a->stats & STAT_QUANTILES))
+                err = median_gap_row(s, i, c, r, agg, num_reports, state, q, group, rows);
         }
     }
     buf_free(&gb);
@@ -328,20 +413,34 @@ core_err study_result(const study *s, const core_u128 *aggregate, uint64_t num_r
     uint8_t *state = cell_rule_states(s, aggregate, num_reports);
     if (state == NULL)
         return CORE_ENOMEM;
-    core_err e = study_result_states(s, aggregate, num_reports, num_rejected, state, out);
+    core_err e = study_result_states(s, aggregate, num_reports, num_rejected, state, NULL, out);
     free(state);
     return e;
 }
 
 core_err study_result_states(const study *s, const core_u128 *aggregate, uint64_t num_reports,
-                             uint64_t num_rejected, const uint8_t *state, cJSON **out)
+                             uint64_t num_rejected, const uint8_t *state,
+                             const study_search *search, cJSON **out)
 {
     *out = NULL;
     if (num_reports < s->min_submissions)
         return CORE_EINVAL;
+    study_search *own = NULL;
+    if (search == NULL) {
+        core_err e = study_search_new(s, aggregate, num_reports, state, &own);
+        if (e == CORE_OK)
+            e = study_search_run_clear(own, aggregate);
+        if (e != CORE_OK) {
+            study_search_free(own);
+            return e;
+        }
+        search = own;
+    }
     cJSON *rows = cJSON_CreateArray();
-    if (rows == NULL)
+    if (rows == NULL) {
+        study_search_free(own);
         return CORE_ENOMEM;
+    }
     char v[32];
     snprintf(v, sizeof v, "%llu", (unsigned long long)num_reports);
     core_err err = add_row(rows, "_study", "", "submissions_accepted", v, "");
@@ -351,7 +450,8 @@ core_err study_result_states(const study *s, const core_u128 *aggregate, uint64_
     const cJSON *spec = cJSON_GetObjectItemCaseSensitive(s->doc, "analyses");
     for (size_t i = 0; i < s->num_analyses && err == CORE_OK; i++)
         err = analysis_rows(s, i, cJSON_GetArrayItem(spec, (int)i), aggregate, num_reports, state,
-                            rows);
+                            search, rows);
+    study_search_free(own);
     if (err != CORE_OK) {
         cJSON_Delete(rows);
         return err;
