@@ -242,7 +242,7 @@ int fanout_search(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t step,
     if (err[0] == '\0' && (e = share_search_open(c, id, step, all, n)) != RUN_OK)
         snprintf(err, err_size, "%s",
                  e == RUN_REFUSED ? "the probe shares do not combine into counts (a party sent a "
-                                    "wrong share); nothing was released"
+                                    "wrong share)"
                  : e == RUN_NOMEM ? "out of memory"
                                   : "the run stopped meanwhile");
     core_free_secret(own, n * PEER_VALUE_SIZE);

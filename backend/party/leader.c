@@ -389,26 +389,23 @@ static void release_all(run *r, uint64_t incomplete)
         peer_msg_free(&ans);
     }
     /* The medians and quartiles: step by step, every party opens its
-     * search's probes (each from every other party directly); a step
-     * begins once every party has opened the one before. */
+     * search's probes (each from every other party directly), the leader
+     * first, then each helper in turn: a step begins once every party has
+     * opened the one before. */
     size_t steps = r->err[0] ? 0 : share_search_steps(c);
     if (steps > 0)
         run_set_step(c, "finding medians and quartiles");
     for (size_t t = 0; t < steps && !r->err[0]; t++) {
-        peer_msg req = request(r);
-        req.step = t;
-        fanout f;
-        double waited;
-        char others[800];
-        if (fanout_start(&f, r->app, PEER_SEARCH, &req, 0, err, sizeof err) != 0) {
+        if (fanout_search(c, r->id, t, err, sizeof err) != 0) {
             fail(r, "%s; nothing was released", err);
             break;
         }
-        int mine = fanout_search(c, r->id, t, err, sizeof err);
-        int helpers = fanout_finish(&f, &waited, others, sizeof others);
-        fanout_free(&f);
-        if (mine != 0 || helpers != 0)
-            fail(r, "%s; nothing was released", mine != 0 ? err : others);
+        for (unsigned i = 1; i < r->parties && !r->err[0]; i++) {
+            peer_msg req = request(r), ans;
+            req.step = t;
+            ask(r, i, PEER_SEARCH, &req, &ans);
+            peer_msg_free(&ans);
+        }
     }
     /* From here on a helper that answered has released its share. */
     for (unsigned i = 1; i < r->parties && !r->err[0]; i++) {

@@ -2,7 +2,8 @@
  * faults.test.mjs - faults during the compute (issue 8). Three real
  * parties, each behind a proxy (proxy.mjs) that the study names, so every
  * party-to-party request to Party 3 passes through it. At each protocol
- * step (start, verify, commit, aggregate, counts, prepare, release) Party 3
+ * step (start, verify, commit, aggregate, counts, prepare, the quartiles'
+ * search and its probes, release) Party 3
  * is killed, cut off, silent past the timeout, answers an error, answers
  * garbage, or answers the right shape with damaged values; at counts it
  * also claims one report more than it aggregated, nothing else changed. Every time:
@@ -63,6 +64,17 @@ const FAULTS = {
       return { status: st, body: Buffer.from(JSON.stringify({ ...j, accepted: j.accepted + 1 })) };
     },
   }),
+  // probe only: Party 3's probe shares replaced by others of the same
+  // size (well formed, wrong: what a party steering the search would send).
+  'wrong shares': () => ({
+    rewrite: (st, body) => {
+      const j = JSON.parse(body.toString('utf8'));
+      const values = Buffer.from(j.values, 'base64');
+      for (let i = 0; i < values.length; i++) values[i] = (i * 37 + 11) & 0xff;
+      values.forEach((_, i) => { if (i % 16 === 15) values[i] = 0x0f; }); // (below the field's modulus)
+      return { status: st, body: Buffer.from(JSON.stringify({ ...j, values: values.toString('base64') })) };
+    },
+  }),
   // prepare only: Party 3 answers another release digest (other counts,
   // or another suppression pattern), well formed.
   'other pattern': () => ({
@@ -83,10 +95,11 @@ function flipped(b64) {
 /** The steps, as the request Party 3 gets. `counts` is asked first by the
  *  leader (before it asks the helpers to prepare), then by Party 2 during
  *  its own prepare (`counts from Party 2`). */
-const OPS = ['start', 'verify', 'commit', 'aggregate', 'counts', 'counts from Party 2', 'prepare', 'release'];
+const OPS = ['start', 'verify', 'commit', 'aggregate', 'counts', 'counts from Party 2', 'prepare', 'probe',
+  'search', 'probe from Party 2', 'release'];
 const STEP = (op) => ({
   path: `/api/peer/compute/${op.split(' ')[0]}`,
-  from: op === 'counts from Party 2' ? '1' : '0', // X-MPC-Party
+  from: op.endsWith('from Party 2') ? '1' : '0', // X-MPC-Party
 });
 
 /** The message `mpc compute` must print for a fault at a step. */
@@ -94,10 +107,14 @@ function expected(op, fault) {
   if (op === 'counts from Party 2') {
     return `Party 2 refused \\(prepare, HTTP 503\\): prepare: ${expected('counts', fault)}`;
   }
+  if (op === 'probe from Party 2') {
+    return `Party 2 refused \\(search, HTTP 503\\): search: ${expected('probe', fault)}`;
+  }
   if (fault === 'miscounted') return `Party 3 aggregated ${N + 1} reports, this party ${N}`;
   if (fault === 'other pattern') return 'Party 3 decided another release \\(other counts, or another suppression pattern\\)';
+  if (fault === 'wrong shares') return 'the probe shares do not combine into counts \\(a party sent a wrong share\\)';
   const P3 = 'Party 3 \\(http://127\\.0\\.0\\.1:\\d+\\)';
-  const prefix = op === 'counts' ? 'the counts could not be fetched: ' : '';
+  const prefix = { counts: 'the counts could not be fetched: ', probe: "the medians' and quartiles' probes could not be fetched: " }[op] ?? '';
   if (fault === 'killed' || fault === 'cut off') return `${prefix}${P3} did not answer \\(${op}\\)`;
   if (fault === 'silent') return `${prefix}${P3} did not answer \\(${op}\\): .*[Tt]ime`;
   if (fault === 'error') return `${prefix}Party 3 refused \\(${op}, HTTP 500\\): the disk is full`;
@@ -109,6 +126,7 @@ function expected(op, fault) {
     aggregate: 'Party 3 aggregated another number of reports than the leader',
     counts: 'Party 3 sent malformed counts',
     prepare: 'Party 3 sent a malformed release digest',
+    probe: 'Party 3 sent malformed probe shares',
     release: 'Party 3 sent a malformed aggregate share',
   }[op];
 }
@@ -122,7 +140,15 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
   const org = (cmd, args = []) => runAsync(bin('mpc'), [cmd, '--organizer', study.org, '--study', study.sealed, ...args]);
 
   before(async () => {
-    study = await makeStudy({ n: 3, proxied: true, edit: (d) => { d.access = 'open'; } });
+    // (quartiles of the salary, for the search; no histogram of it, whose
+    // small bins would withhold them)
+    study = await makeStudy({
+      n: 3, proxied: true, edit: (d) => {
+        d.access = 'open';
+        d.analyses = d.analyses.filter((a) => !a.stats.includes('histogram'));
+        d.analyses.push({ name: 'salary_quartiles', of: 'salary', stats: ['quartiles'], grid: 1000 });
+      },
+    });
     for (const p of study.parties) {
       proxies.push(await proxy(p.port, p.listenPort));
       await startParty(study, p, SERVE(p));
@@ -163,6 +189,8 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
     for (const fault of Object.keys(FAULTS)) {
       if (fault === 'miscounted' && !op.startsWith('counts')) continue;
       if (fault === 'other pattern' && op !== 'prepare') continue;
+      if (fault === 'damaged' && op === 'search') continue; // (its answer is {}: nothing to damage)
+      if (fault === 'wrong shares' && !op.startsWith('probe')) continue;
       test(`Party 3 ${fault} at ${op}: fails cleanly, nothing released`, async () => {
         const { r, hit } = await computeWith(op, fault);
         assert.ok(hit, `no ${op} request reached Party 3`);
@@ -201,6 +229,43 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
     assert.equal(forged.json.aggregate, undefined);
     assert.match(readLog(study, study.parties[2]), /the leader's release digest differed from this party's/);
     outcomes.push(`  release with another digest -> Party 3: ${forged.json.error}`);
+  });
+
+  test("a probe for other probes than the search's: the party refuses it and sends no share", async () => {
+    // Signed with Party 2's key (as a party that would steer the search
+    // would send it), to Party 3 while the leader's search request to it
+    // is held: at step 0 with the real probes' digest (as Party 2 asked
+    // it), with another digest, and at a step not reached.
+    let tries;
+    proxies[2].plan = (req, body) => {
+      if (tries || req.url !== '/api/peer/compute/search' || req.headers['x-mpc-party'] !== '0') return undefined;
+      tries = 'pending';
+      return {
+        before: async () => {
+          const { compute } = JSON.parse(body.toString('utf8'));
+          const real = proxies[2].requests.find((q) => q.url === '/api/peer/compute/probe' && q.headers['x-mpc-party'] === '1'
+            && JSON.parse(q.body).compute === compute);
+          const { probes } = JSON.parse(real.body);
+          const ask = (step, digest) => signedRequest(study, 1, 2, 'POST', '/api/peer/compute/probe',
+            JSON.stringify({ compute, step, probes: digest }));
+          tries = { same: await ask(0, probes), other: await ask(0, flipped(probes)), later: await ask(9, probes) };
+        },
+        reset: true,
+      };
+    };
+    const r = await org('compute');
+    proxies[2].plan = undefined;
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /Nothing was released/);
+    assert.equal(tries.same.status, 200, JSON.stringify(tries.same.json));
+    assert.ok(Buffer.from(tries.same.json.values, 'base64').length > 0);
+    assert.equal(tries.other.status, 409, JSON.stringify(tries.other.json));
+    assert.match(tries.other.json.error, /probe: the probes asked for are not the ones this party's search opens at step 0; nothing is sent/);
+    assert.equal(tries.other.json.values, undefined);
+    assert.equal(tries.later.status, 409, JSON.stringify(tries.later.json));
+    assert.match(tries.later.json.error, /the search has not reached that step here/);
+    assert.match(readLog(study, study.parties[2]), /probe refused: another party asked for other probes/);
+    outcomes.push(`  probe for other probes -> Party 3: ${tries.other.json.error}`);
   });
 
   test('the leader holds no result after all of these', async () => {

@@ -13,7 +13,11 @@ import { checkReport } from './check_report.mjs';
 import { answersFromCsv, clearStats, parseCsv } from './clear_stats.mjs';
 import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startParty, writeCsv } from './lib.mjs';
 
-const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch', 'bin-value', 'positive-indicator'];
+const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch', 'bin-value', 'positive-indicator',
+  'grid-value', 'grid-two-cells'];
+const COLUMNS = ['gender', 'ethnicity', 'job', 'salary', 'manager', 'bonus'];
+/** Answers with a bonus too (0 for about a third). */
+const withBonus = (answers, random) => answers.map((a) => ({ ...a, bonus: random() < 0.35 ? 0 : Math.floor(random() * 30001) }));
 const HONEST = 60;
 const PER_KIND = 6;
 
@@ -23,8 +27,16 @@ describe('forged submissions are rejected; the result is the honest answers\' al
   const submit = (csv, extra = []) => runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', csv, ...extra]);
 
   before(async () => {
-    // (the salary's share above 0 too, for positive-indicator)
-    study = await makeStudy({ n: 3, tokens: 0, edit: (doc) => { doc.access = 'open'; doc.analyses[1].stats.push('share_positive'); } });
+    // (the salary's share above 0 too, for positive-indicator; a bonus's
+    // quartiles by manager, for grid-value and grid-two-cells)
+    study = await makeStudy({
+      n: 3, tokens: 0, edit: (doc) => {
+        doc.access = 'open';
+        doc.analyses[1].stats.push('share_positive');
+        doc.fields.push({ name: 'bonus', label: 'Bonus (USD)', type: 'integer', min: 0, max: 50000 });
+        doc.analyses.push({ name: 'bonus', of: 'bonus', by: ['manager'], stats: ['count', 'quartiles'], grid: 1000 });
+      },
+    });
     for (const p of study.parties) {
       await startParty(study, p);
       const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
@@ -35,21 +47,21 @@ describe('forged submissions are rejected; the result is the honest answers\' al
 
   test('--forge refuses unknown kinds and studies without a field to forge, sending nothing', async () => {
     const csv = path.join(study.dir, 'one.csv');
-    writeCsv(csv, randomAnswers(1, seeded(1)));
+    writeCsv(csv, withBonus(randomAnswers(1, seeded(1)), seeded(2)), COLUMNS);
     const r = await submit(csv, ['--forge', 'sneaky']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value, positive-indicator\n/);
+    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value, positive-indicator, grid-value, grid-two-cells\n/);
   });
 
   test('honest rows and forged rows of every kind are uploaded and confirmed like any other', async () => {
     const honest = path.join(study.dir, 'honest.csv');
     // (every fifth with a salary of 0: a share above 0 below 1)
-    writeCsv(honest, randomAnswers(HONEST, seeded(7)).map((a, i) => (i % 5 ? a : { ...a, salary: 0 })));
+    writeCsv(honest, withBonus(randomAnswers(HONEST, seeded(7)).map((a, i) => (i % 5 ? a : { ...a, salary: 0 })), seeded(8)), COLUMNS);
     let r = await submit(honest);
     assert.equal(r.code, 0, r.stderr);
     for (const [k, kind] of KINDS.entries()) {
       const csv = path.join(study.dir, `${kind}.csv`);
-      writeCsv(csv, randomAnswers(PER_KIND, seeded(100 + k)));
+      writeCsv(csv, withBonus(randomAnswers(PER_KIND, seeded(100 + k)), seeded(200 + k)), COLUMNS);
       r = await submit(csv, ['--forge', kind]);
       assert.equal(r.code, 0, `${kind}: ${r.stderr}`);
       assert.match(r.stderr, /Forging: every row is sent as a deliberately invalid report/);
@@ -74,6 +86,14 @@ describe('forged submissions are rejected; the result is the honest answers\' al
     const rows = parseCsv(fs.readFileSync(csv, 'utf8'));
     assert.deepEqual(checkReport(doc, honest, rows, KINDS.length * PER_KIND), []);
     assert.equal(rows.length - 1, expected.size);
+    // The bonus's quartiles are released (no part of the bonus is withheld)
+    // and equal the honest answers' in the clear.
+    const quartiles = rows.filter((x) => x[0] === 'bonus' && x[2].match(/^(quartile_1|median|quartile_3)$/));
+    assert.equal(quartiles.length, 6);
+    for (const [a, g, s, value, note] of quartiles) {
+      assert.equal(note, '', `${g} ${s}`);
+      assert.equal(value, expected.get(`${a}|${g}|${s}`).value);
+    }
   });
 });
 

@@ -235,9 +235,9 @@ static const bad_case BAD[] = {
      "fields[0].choices: items must be unique (item 1 repeats item 0)"},
     {"fields/0/choices", "[\"Only\"]", "fields[0].choices: must have at least 2 items"},
     {"fields/0/min", "1", "fields[0].min: must not be present"},
-    {"analyses/0/stats/0", "\"median\"",
+    {"analyses/0/stats/0", "\"mode\"",
      "analyses[0].stats[0]: must be one of \"count\", \"sum\", \"mean\", \"stddev\", "
-     "\"histogram\", \"share_positive\""},
+     "\"histogram\", \"share_positive\", \"median\", \"quartiles\""},
     {"privacy/min_cell_count", "0", "privacy.min_cell_count: must be at least 1"},
     {"fields/1/name", "\"Ethnicity\"",
      "fields[1].name: must match the pattern ^[a-z][a-z0-9_]*$ (lowercase letters, digits and "
@@ -273,6 +273,15 @@ static const bad_case BAD[] = {
      "groups)"},
     {"analyses/2/name", "\"salary\"",
      "analyses[2].name: \"salary\" is already the name of analyses[1]"},
+    {"analyses/1/grid", "500",
+     "analyses[1].grid: only allowed with the \"median\" or \"quartiles\" stat"},
+    {"analyses/1/stats/4", "\"median\"",
+     "analyses[1]: \"median\" and \"quartiles\" need \"grid\", the resolution they are "
+     "reported at (for example 500: every 500 of the field's unit)"},
+    {"analyses/1/stats", "[\"median\",\"quartiles\"]",
+     "analyses[1].stats: \"quartiles\" already includes the median; list only one of them"},
+    {"analyses/0/stats/1", "\"median\"",
+     "analyses[0].stats: \"median\" needs \"of\", the integer field it is computed over"},
 };
 
 START_TEST(test_validation_errors)
@@ -289,6 +298,27 @@ START_TEST(test_validation_errors)
         ck_assert_msg(strcmp(err, c->error) == 0, "case %zu (%s):\n got  %s\n want %s", i, c->path,
                       err, c->error);
         cJSON_Delete(doc);
+    }
+    /* A grid of more than STUDY_MAX_GRID cells, and groups times grid
+     * cells above STUDY_MAX_CELLS (30 groups x 501 grid cells). */
+    static const struct {
+        const char *grid, *error;
+    } grids[] = {
+        {"100", "analyses[1].grid: a grid of 100 over \"salary\" (0 to 1000000) has 10001 grid "
+                "cells, more than the limit of 4096; use a grid of at least 245"},
+        {"2000", "analyses[1]: 30 groups times 501 grid cells is more than the limit of 10000; "
+                 "use a coarser grid or group by fewer fields"},
+    };
+    for (size_t i = 0; i < sizeof grids / sizeof grids[0]; i++) {
+        cJSON *d = load_doc(PAY);
+        apply(d, "analyses/1/stats/4", "\"quartiles\"");
+        apply(d, "analyses/1/grid", grids[i].grid);
+        char err[STUDY_ERR_SIZE];
+        study *s = (study *)1;
+        ck_assert_int_eq(parse_doc(d, 0, &s, err), CORE_ELIMIT);
+        ck_assert_ptr_null(s);
+        ck_assert_str_eq(err, grids[i].error);
+        cJSON_Delete(d);
     }
     /* Too many cells: 3 x 64 x 64 x 2. */
     cJSON *doc = load_doc(PAY);
@@ -1107,7 +1137,189 @@ START_TEST(test_model_size)
 }
 END_TEST
 
+/* A small study with quartiles: x in [-3, 8] on a grid of 3 (grid cells
+ * -3..-1, 0..2, 3..5, 6..8) by g (2 groups). */
+static const char GRID_STUDY[] =
+    "{\"format\":\"mpc-study/1\",\"id\":\"grid\",\"title\":\"Grid\",\"access\":\"open\","
+    "\"fields\":[{\"name\":\"g\",\"label\":\"G\",\"type\":\"choice\",\"choices\":[\"a\",\"b\"]},"
+    "{\"name\":\"x\",\"label\":\"X\",\"type\":\"integer\",\"min\":-3,\"max\":8}],"
+    "\"analyses\":[{\"name\":\"q\",\"of\":\"x\",\"by\":[\"g\"],\"stats\":[\"count\","
+    "\"quartiles\"],\"grid\":3}],\"privacy\":{\"min_submissions\":1,\"min_cell_count\":1}}";
+
+/* The grid cell of a median or quartiles is tied to the value: for every
+ * value and every grid cell that does not hold it, no choice of the
+ * tie's two slacks makes a report the FLP accepts; the honest one is
+ * accepted, the encoder refuses a wrong one, and grid-value and
+ * grid-two-cells are rejected. */
+START_TEST(test_grid_tied_to_value)
+{
+    cJSON *doc = cJSON_Parse(GRID_STUDY);
+    study *s = parse_ok(doc);
+    const study_analysis *a = &s->analyses[0];
+    ck_assert_uint_eq(a->grid_cells, 4);
+    const circuit *c = prio3_circuit(study_prio3(s));
+    flp *p;
+    ck_assert_int_eq(flp_new(&p, c), CORE_OK);
+    felem *w = calloc(c->meas_len, sizeof *w);
+    const study_value *lo = &s->values[a->grid_slack], *hi = lo + 1;
+    size_t accepted = 0, tried = 0;
+    for (int64_t x = -3; x <= 8; x++) {
+        char text[24];
+        snprintf(text, sizeof text, "%lld", (long long)x);
+        const char *texts[2] = {"b", text};
+        uint64_t meas[3];
+        char err[STUDY_ERR_SIZE];
+        ck_assert_int_eq(study_encode_texts(s, texts, meas, err, sizeof err), CORE_OK);
+        size_t right = (size_t)(x + 3) / 3;
+        ck_assert_uint_eq(meas[a->grid_meas], right);
+        ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_OK);
+        ck_assert_int_eq(tu_flp_prove_and_verify(p, w, 2, 0), CORE_OK);
+        for (study_forgery k = STUDY_FORGE_GRID_VALUE; k <= STUDY_FORGE_GRID_TWO_CELLS; k++) {
+            ck_assert_int_eq(study_encode_forged(s, meas, k, w, err, sizeof err), CORE_OK);
+            ck_assert_int_eq(tu_flp_prove_and_verify(p, w, 2, 0), CORE_EVERIFY);
+        }
+        for (size_t j = 0; j < a->grid_cells; j++) {
+            if (j == right)
+                continue;
+            meas[a->grid_meas] = j;
+            ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_EMEAS);
+            for (uint64_t A = 0; A <= lo->max; A++)
+                for (uint64_t B = 0; B <= hi->max; B++) {
+                    ck_assert(circuit_encode_range_checked(FIELD128, A, lo->max, w + lo->wire));
+                    ck_assert(circuit_encode_range_checked(FIELD128, B, hi->max, w + hi->wire));
+                    accepted += tu_flp_prove_and_verify(p, w, 2, 0) == CORE_OK;
+                    tried++;
+                }
+        }
+    }
+    ck_assert_uint_eq(accepted, 0);
+    ck_assert_uint_eq(tried, 12 * 3 * 12 * 12);
+    free(w);
+    flp_free(p);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
+/* The q-quartile of a sorted group: the lowest value of the grid cell of
+ * the value at rank ceil(q n / 4). */
+static int64_t brute_quartile(const int64_t *sorted, size_t n, unsigned q)
+{
+    int64_t x = sorted[(q * n + 3) / 4 - 1];
+    return -3 + (x + 3) / 3 * 3;
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* The search on random answers: in the clear, and from three parties'
+ * shares step by step (each step's probes depend on the steps before),
+ * both give the quartiles computed by sorting; a share that does not
+ * combine into a prefix count is refused and the search stays where it
+ * was. */
+START_TEST(test_quantile_search)
+{
+    cJSON *doc = cJSON_Parse(GRID_STUDY);
+    study *s = parse_ok(doc);
+    const circuit *c = prio3_circuit(study_prio3(s));
+    size_t len = c->output_len;
+    felem *w = calloc(c->meas_len, sizeof *w), *out = calloc(len, sizeof *out);
+    felem *sum = calloc(len, sizeof *sum);
+    int64_t vals[2][64];
+    size_t n[2] = {0, 0};
+    for (int r = 0; r < 2 + (int)tu_rand_below(60); r++) {
+        size_t g = r < 2 ? (size_t)r : (size_t)tu_rand_below(2);
+        int64_t x = (int64_t)tu_rand_below(12) - 3;
+        uint64_t meas[3];
+        char text[24], err[STUDY_ERR_SIZE];
+        snprintf(text, sizeof text, "%lld", (long long)x);
+        const char *texts[2] = {g ? "b" : "a", text};
+        ck_assert_int_eq(study_encode_texts(s, texts, meas, err, sizeof err), CORE_OK);
+        ck_assert_int_eq(c->ops->encode(c, meas, w), CORE_OK);
+        c->ops->truncate(c, w, out);
+        field_vec_add(FIELD128, sum, out, len);
+        vals[g][n[g]++] = x;
+    }
+    core_u128 *agg = calloc(len, sizeof *agg);
+    for (size_t i = 0; i < len; i++)
+        agg[i] = field_to_u128(FIELD128, sum[i]);
+    uint8_t state[8] = {0};
+    ck_assert_uint_le(study_num_units(s), sizeof state);
+    uint64_t reports = n[0] + n[1];
+    /* Three shares of the aggregate, encoded as output shares. */
+    const size_t elem = 16;
+    uint8_t *shares = calloc(3, len * elem);
+    felem *last = calloc(len, sizeof *last);
+    memcpy(last, sum, len * sizeof *sum);
+    for (int j = 0; j < 2; j++) {
+        felem *r = calloc(len, sizeof *r);
+        for (size_t i = 0; i < len; i++)
+            r[i] = tu_rand_elem(FIELD128);
+        field_vec_sub(FIELD128, last, r, len);
+        field_vec_encode(FIELD128, r, len, shares + (size_t)j * len * elem);
+        free(r);
+    }
+    field_vec_encode(FIELD128, last, len, shares + 2 * len * elem);
+    study_search *clear, *split, *bad;
+    ck_assert_int_eq(study_search_new(s, agg, reports, state, &clear), CORE_OK);
+    ck_assert_int_eq(study_search_new(s, agg, reports, state, &split), CORE_OK);
+    ck_assert_int_eq(study_search_new(s, agg, reports, state, &bad), CORE_OK);
+    ck_assert_uint_eq(study_search_steps(clear), 2); /* 4 grid cells */
+    ck_assert_int_eq(study_search_run_clear(clear, agg), CORE_OK);
+    for (size_t t = 0; t < study_search_steps(split); t++) {
+        size_t k;
+        ck_assert_ptr_null(study_search_probes(split, t + 1, &k)); /* not planned yet */
+        ck_assert_uint_eq(k, 0);
+        const uint32_t *probes = study_search_probes(split, t, &k);
+        ck_assert_uint_eq(k, 6); /* 2 groups x 3 quartiles */
+        ck_assert_ptr_nonnull(probes);
+        uint8_t *values = calloc(3, k * elem);
+        for (int j = 0; j < 3; j++)
+            ck_assert_int_eq(study_search_share(split, t, shares + (size_t)j * len * elem,
+                                                values + (size_t)j * k * elem),
+                             CORE_OK);
+        ck_assert_int_eq(study_search_open(split, values, 3), CORE_OK);
+        ck_assert_uint_eq(study_search_done(split), t + 1);
+        if (t == 0) {
+            /* One party's shares replaced: no prefix count, refused. */
+            tu_rand_bytes(values, k * elem);
+            for (size_t i = 0; i < k; i++)
+                values[i * elem + 15] &= 0x0f;
+            ck_assert_int_eq(study_search_open(bad, values, 3), CORE_EINVAL);
+            ck_assert_uint_eq(study_search_done(bad), 0);
+        }
+        free(values);
+    }
+    ck_assert_int_eq(study_search_open(split, shares, 3), CORE_EINVAL); /* done */
+    for (size_t g = 0; g < 2; g++) {
+        qsort(vals[g], n[g], sizeof vals[g][0], cmp_i64);
+        for (unsigned q = 1; q <= 3; q++) {
+            int64_t v1, v2;
+            ck_assert(study_search_value(clear, 0, g, q, &v1));
+            ck_assert(study_search_value(split, 0, g, q, &v2));
+            ck_assert_int_eq(v1, brute_quartile(vals[g], n[g], q));
+            ck_assert_int_eq(v2, v1);
+        }
+    }
+    study_search_free(clear);
+    study_search_free(split);
+    study_search_free(bad);
+    free(shares);
+    free(last);
+    free(agg);
+    free(sum);
+    free(out);
+    free(w);
+    study_free(s);
+    cJSON_Delete(doc);
+}
+END_TEST
+
 TU_MAIN("study", 120, test_examples_parse, test_hash_canonical, test_validation_errors,
         test_encode_answers, test_circuit_soundness, test_bin_tied_to_value,
+        test_grid_tied_to_value, test_quantile_search,
         test_end_to_end_statistics, test_binding, test_hostile_text, test_long_labels,
         test_open_mask_threshold, test_model_size)
