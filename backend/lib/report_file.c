@@ -95,8 +95,9 @@ static void write_value(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const c
         return;
     }
     lxw_format *f = fm->number;
-    if (strcmp(stat, "count") == 0 || strcmp(stat, "sum") == 0 ||
-        strncmp(stat, "histogram", 9) == 0 || strncmp(stat, "submissions", 11) == 0)
+    if (strcmp(stat, "count") == 0 || strcmp(stat, "sum") == 0 || strcmp(stat, "median") == 0 ||
+        strncmp(stat, "quartile_", 9) == 0 || strncmp(stat, "histogram", 9) == 0 ||
+        strncmp(stat, "submissions", 11) == 0)
         f = fm->count;
     else if (strcmp(stat, "gap") == 0)
         f = fm->ratio;

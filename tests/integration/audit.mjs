@@ -30,10 +30,10 @@
  * suppressed one hides both parts, positive and not. A released quantile
  * (median, quartile_1, quartile_3: the lowest value v of the grid cell of
  * the value at rank ceil(q n)) says that fewer than q n of the group's
- * contributors lie below v and at least q n up to v + grid - 1: two linear
- * inequalities in the counts (4 C(v - 1) <= k n and 4 C(v + grid - 1) >=
- * k n for quartile k, the strict one relaxed), with the finest cells also
- * cut at v and v + grid. The submissions accepted are the count of
+ * contributors lie below v and at least q n up to w - 1, w the next grid
+ * edge: two linear inequalities in the counts (4 C(v - 1) <= k n and
+ * 4 C(w - 1) >= k n for quartile k, the strict one relaxed), with the
+ * finest cells also cut at v and w. The submissions accepted are the count of
  * everyone.
  *
  * The findings (a report passes when it has none):
@@ -60,7 +60,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsv } from './clear_stats.mjs';
+import { gridEdges, parseCsv } from './clear_stats.mjs';
 
 const MAX_FINEST = 200000;
 const EPS = 1e-6;
@@ -95,13 +95,21 @@ function quantileCuts(study, rows) {
     if (!an) continue;
     const e = cuts.get(an.of) ?? new Set();
     e.add(Number(value));
-    e.add(Number(value) + an.grid);
+    e.add(nextEdge(study, an, Number(value)));
     cuts.set(an.of, e);
   }
   return cuts;
 }
 
 const QUANTILES = { quartile_1: 1, median: 2, quartile_3: 3 };
+
+/** The grid edge after v (a grid cell's lowest value) of analysis an: the
+ *  next cell's lowest value, or the field's max + 1. */
+function nextEdge(study, an, v) {
+  const f = study.fields.find((x) => x.name === an.of);
+  const next = gridEdges(f, an.grid).find((e) => e > BigInt(v));
+  return next === undefined ? f.max + 1 : Number(next);
+}
 
 function finestDims(study, extra = new Map()) {
   const fields = new Map(study.fields.map((f) => [f.name, f]));
@@ -230,7 +238,7 @@ function releasedValues(study, rows, model) {
         const f = model.fields.get(a.of);
         const lo = Number(r.value);
         const below = lo > f.min ? members(model, c, { field: a.of, lo: f.min, hi: lo - 1 }) : [];
-        const upto = members(model, c, { field: a.of, lo: f.min, hi: lo + a.grid - 1 });
+        const upto = members(model, c, { field: a.of, lo: f.min, hi: nextEdge(study, a, lo) - 1 });
         v.quantiles.push({ below, upto, cells: all, quarter });
       }
       if (a.stats.includes('share_positive')) {

@@ -10,7 +10,9 @@
  * Quantiles (docs/STUDY.md): the q-quantile of a group of n is the value
  * at rank ceil(q n) in increasing order (the lower median when n is
  * even; ties are one value), reported as the lowest value of its grid
- * cell: min + floor((x - min) / grid) * grid. They are withheld (to
+ * cell (gridEdges: every `grid` from the field's min, or the min, then
+ * `from` and each next edge percent % above the last, rounded down, at
+ * least 1 above). They are withheld (to
  * protect another group) when a histogram bin or share part of the same
  * field is withheld anywhere.
  *
@@ -123,7 +125,7 @@ export function clearStats(study, answers, rejected = 0) {
             if (st.suppressed) put(an.name, g, label, '', 'suppressed');
             else if (partWithheld.has(an.of)) put(an.name, g, label, '', 'suppressed (to protect another group)');
             else if (st.vals.length === 0) put(an.name, g, label, '', 'undefined');
-            else put(an.name, g, label, String(quantile(st.vals, quarter, BigInt(fields[an.of].min), BigInt(an.grid))));
+            else put(an.name, g, label, String(quantile(st.vals, quarter, gridEdges(fields[an.of], an.grid))));
           }
           continue;
         }
@@ -153,7 +155,7 @@ export function clearStats(study, answers, rejected = 0) {
         else if (ref === c) both('1', '0');
         else both(st.mean / r.mean, ((r.mean - st.mean) / r.mean) * 100);
         if (an.stats.includes('median') || an.stats.includes('quartiles')) {
-          const med = (x) => quantile(x.vals, 2, BigInt(fields[an.of].min), BigInt(an.grid));
+          const med = (x) => quantile(x.vals, 2, gridEdges(fields[an.of], an.grid));
           const key = 'median_gap_percent';
           if (st.suppressed || r.suppressed) put(an.name, g, key, '', 'suppressed');
           else if (partWithheld.has(an.of)) put(an.name, g, key, '', 'suppressed (to protect another group)');
@@ -167,14 +169,32 @@ export function clearStats(study, answers, rejected = 0) {
   return out;
 }
 
+/** The lowest values of the grid cells of an integer field (BigInts, from
+ *  its min up to its max) for a study's "grid": a step, or {percent, from}. */
+export function gridEdges(field, grid) {
+  const min = BigInt(field.min);
+  const max = BigInt(field.max);
+  const edges = [];
+  for (let e = min; e <= max;) {
+    edges.push(e);
+    if (typeof grid === 'number') e += BigInt(grid);
+    else if (e < BigInt(grid.from)) e = BigInt(grid.from);
+    else {
+      const d = (e * BigInt(grid.percent)) / 100n;
+      e += d > 0n ? d : 1n;
+    }
+  }
+  return edges;
+}
+
 /** The quarter-th quartile (2: the median) of values (BigInts) on a grid
- *  of step `grid` from `min`: the lowest value of the grid cell of the
- *  value at rank ceil(quarter n / 4). */
-export function quantile(vals, quarter, min, grid) {
+ *  (gridEdges): the lowest value of the grid cell of the value at rank
+ *  ceil(quarter n / 4). */
+export function quantile(vals, quarter, edges) {
   const sorted = [...vals].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   const rank = Math.ceil((quarter * sorted.length) / 4);
   const x = sorted[rank - 1];
-  return min + ((x - min) / grid) * grid;
+  return edges.findLast((e) => e <= x);
 }
 
 /** Differences between a report's rows (parsed CSV with header) and the

@@ -47,7 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { audit, describe, finestCells } from './audit.mjs';
 import { checkPattern } from './check_report.mjs';
-import { clearStats, compareReport } from './clear_stats.mjs';
+import { clearStats, compareReport, gridEdges } from './clear_stats.mjs';
 import { build } from './lib.mjs';
 
 export const MAX_FINEST = 400;
@@ -179,10 +179,12 @@ function attempt(r, seed) {
       hists.set(of, a.bins);
     }
     if (kind === 'stats' && r.chance(0.4)) {
-      // A median or quartiles, on a grid of 1 to a third of the field's range.
+      // A median or quartiles, on a grid of 1 to a third of the field's
+      // range, or (a third of the time) 5 to 60 percent apart.
       const f = ints.find((x) => x.name === of);
       a.stats.splice(r.int(0, a.stats.length), 0, r.pick(['median', 'quartiles']));
-      a.grid = r.int(1, Math.max(1, Math.floor((f.max - f.min) / r.pick([3, 10, 40]))));
+      a.grid = r.chance(0.33) ? { percent: r.int(5, 60), from: r.int(1, Math.max(1, f.max)) }
+        : r.int(1, Math.max(1, Math.floor((f.max - f.min) / r.pick([3, 10, 40]))));
     }
     if (a.of && by.length && a.stats.some((s) => s !== 'count' && s !== 'histogram') && r.chance(0.35)) {
       a.gap_reference = r.pick(labelsOf(cats.find((c) => c.name === by[0])));
@@ -200,7 +202,8 @@ function attempt(r, seed) {
     privacy: { min_submissions: r.int(1, 20), min_cell_count: r.int(3, 6) },
   };
   const byCells = (a) => (a.by ?? []).reduce((x, n) => x * labelsOf(cats.find((c) => c.name === n)).length, 1);
-  if (finestCells(study) > MAX_FINEST || analyses.some((a) => byCells(a) > MAX_CELLS)
+  const gridCells = (a) => (a.grid ? gridEdges(ints.find((x) => x.name === a.of), a.grid).length : 1);
+  if (finestCells(study) > MAX_FINEST || analyses.some((a) => byCells(a) > MAX_CELLS || byCells(a) * gridCells(a) > 10000)
     || analyses.reduce((x, a) => x + byCells(a) * lpsPerGroup(a), 0) > MAX_LPS) return null;
   return study;
 }
@@ -246,7 +249,7 @@ export function randomAnswers(study, seed) {
       if (a.of !== f.name) continue;
       // (share_positive: 0 and 1, either side of where positive values start)
       // (a grid: its first edges)
-      const grid = a.grid ? [1, 2, 3].map((k) => f.min + k * a.grid) : [];
+      const grid = a.grid ? gridEdges(f, a.grid).slice(1, 4).map(Number) : [];
       const cuts = [...(a.bins ?? []), ...(a.stats.includes('share_positive') ? [1] : []), ...grid];
       for (const b of cuts) if (b >= f.min && b <= f.max) { edges.add(b); if (b > f.min) edges.add(b - 1); }
     }

@@ -284,6 +284,13 @@ static const bad_case BAD[] = {
      "analyses[0].stats: \"median\" needs \"of\", the integer field it is computed over"},
 };
 
+/* The edge a 10% grid puts after e (rounded down, at least e + 1). */
+static int64_t next_edge_after(int64_t e)
+{
+    int64_t d = e / 10;
+    return e + (d > 0 ? d : 1);
+}
+
 START_TEST(test_validation_errors)
 {
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
@@ -308,6 +315,9 @@ START_TEST(test_validation_errors)
                 "cells, more than the limit of 4096; use a grid of at least 245"},
         {"2000", "analyses[1]: 30 groups times 501 grid cells is more than the limit of 10000; "
                  "use a coarser grid or group by fewer fields"},
+        {"{\"percent\":1,\"from\":1}",
+         "analyses[1]: 30 groups times 1083 grid cells is more than the limit of 10000; use a "
+         "coarser grid or group by fewer fields"},
     };
     for (size_t i = 0; i < sizeof grids / sizeof grids[0]; i++) {
         cJSON *d = load_doc(PAY);
@@ -320,6 +330,25 @@ START_TEST(test_validation_errors)
         ck_assert_str_eq(err, grids[i].error);
         cJSON_Delete(d);
     }
+    /* A relative grid: the min, then `from`, then 10% apart (rounded
+     * down), up to the max. */
+    cJSON *rel = load_doc(PAY);
+    apply(rel, "analyses/2/stats/1", "\"median\"");
+    apply(rel, "analyses/2/grid", "{\"percent\":10,\"from\":1000}");
+    study *rs = parse_ok(rel);
+    static const int64_t first[] = {0, 1000, 1100, 1210, 1331, 1464, 1610};
+    const study_analysis *ra = &rs->analyses[2];
+    for (size_t k = 0; k < sizeof first / sizeof first[0]; k++)
+        ck_assert_int_eq(ra->grid_edges[k], first[k]);
+    ck_assert_int_le(ra->grid_edges[ra->grid_cells - 1], 1000000);
+    ck_assert_int_gt(next_edge_after(ra->grid_edges[ra->grid_cells - 1]), 1000000);
+    ck_assert_uint_eq(study_grid_cell(ra, 999), 0);
+    ck_assert_uint_eq(study_grid_cell(ra, 1000), 1);
+    ck_assert_uint_eq(study_grid_cell(ra, 1099), 1);
+    ck_assert_uint_eq(study_grid_cell(ra, 1100), 2);
+    ck_assert_uint_eq(study_grid_cell(ra, 1000000), ra->grid_cells - 1);
+    study_free(rs);
+    cJSON_Delete(rel);
     /* Too many cells: 3 x 64 x 64 x 2. */
     cJSON *doc = load_doc(PAY);
     apply(doc, "analyses/0/by/3", "\"manager\"");
@@ -1157,6 +1186,23 @@ START_TEST(test_grid_tied_to_value)
     study *s = parse_ok(doc);
     const study_analysis *a = &s->analyses[0];
     ck_assert_uint_eq(a->grid_cells, 4);
+    for (size_t k = 0; k < 4; k++)
+        ck_assert_int_eq(a->grid_edges[k], -3 + 3 * (int64_t)k);
+    cJSON *plan = study_plan(s);
+    ck_assert_str_eq(cJSON_GetArrayItem(plan, 0)->valuestring,
+                     "q: the number of contributors; the quartiles (25th, 50th and 75th "
+                     "percentiles) of X to the nearest 3 below (on a grid of 3 from -3), by G (2 "
+                     "groups). To find the quartiles, the computing parties learn, for each group "
+                     "and quartile, one count per step of a binary search over the grid (2 "
+                     "steps): how many of the group lie below a grid value; never the group's "
+                     "whole distribution, and the report shows none of these counts.");
+    ck_assert_str_eq(cJSON_GetArrayItem(plan, 1)->valuestring,
+                     "Small groups: none is suppressed (the study's minimum group size is 1). "
+                     "Medians and quartiles are released only for groups whose figures are "
+                     "released, and none of a value's while any band or share of that value is "
+                     "withheld (a quartile tells where the group's values lie, and could narrow a "
+                     "withheld band; marked \"suppressed (to protect another group)\").");
+    cJSON_Delete(plan);
     const circuit *c = prio3_circuit(study_prio3(s));
     flp *p;
     ck_assert_int_eq(flp_new(&p, c), CORE_OK);

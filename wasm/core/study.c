@@ -312,6 +312,14 @@ static core_err load_bins(study *s, study_analysis *an, size_t i, const cJSON *a
     return CORE_OK;
 }
 
+/* The next edge of a relative grid after e (> 0): e + percent % of e,
+ * at least e + 1. */
+static int64_t next_relative(int64_t e, int64_t percent)
+{
+    int64_t d = e / 100 * percent + e % 100 * percent / 100;
+    return e + (d > 0 ? d : 1);
+}
+
 /* The grid of median and quartiles: required with them, refused
  * without; at most STUDY_MAX_GRID grid cells over the field's range. */
 static core_err load_grid(study *s, study_analysis *an, size_t i, const cJSON *a, char *err,
@@ -335,18 +343,49 @@ static core_err load_grid(study *s, study_analysis *an, size_t i, const cJSON *a
         return CORE_EDECODE;
     }
     const study_field *of = &s->fields[an->of];
-    an->grid = (int64_t)grid->valuedouble;
-    uint64_t k = (uint64_t)(of->max - of->min) / (uint64_t)an->grid + 1;
-    if (k > STUDY_MAX_GRID) {
+    if (cJSON_IsNumber(grid)) {
+        an->grid_step = (int64_t)grid->valuedouble;
+    } else {
+        an->grid_percent = (int64_t)cJSON_GetObjectItemCaseSensitive(grid, "percent")->valuedouble;
+        an->grid_from = (int64_t)cJSON_GetObjectItemCaseSensitive(grid, "from")->valuedouble;
+    }
+    uint64_t steps = an->grid_step ? (uint64_t)(of->max - of->min) / (uint64_t)an->grid_step + 1 : 0;
+    if (steps > STUDY_MAX_GRID) {
         study_errf(err, err_size,
                    "analyses[%zu].grid: a grid of %lld over \"%s\" (%lld to %lld) has %llu grid "
                    "cells, more than the limit of %d; use a grid of at least %lld",
-                   i, (long long)an->grid, of->name, (long long)of->min, (long long)of->max,
-                   (unsigned long long)k, STUDY_MAX_GRID,
+                   i, (long long)an->grid_step, of->name, (long long)of->min, (long long)of->max,
+                   (unsigned long long)steps, STUDY_MAX_GRID,
                    (long long)((of->max - of->min) / STUDY_MAX_GRID + 1));
         return CORE_ELIMIT;
     }
-    an->grid_cells = (size_t)k;
+    /* Count the cells first (without storing them), then store them. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k = 0;
+        int64_t e = of->min;
+        while (e <= of->max) {
+            if (k == STUDY_MAX_GRID) {
+                study_errf(err, err_size,
+                           "analyses[%zu].grid: it cuts \"%s\" (%lld to %lld) into more than %d "
+                           "grid cells; use a larger percent or from",
+                           i, of->name, (long long)of->min, (long long)of->max, STUDY_MAX_GRID);
+                return CORE_ELIMIT;
+            }
+            if (pass)
+                an->grid_edges[k] = e;
+            k++;
+            if (an->grid_step)
+                e += an->grid_step;
+            else
+                e = e < an->grid_from ? an->grid_from : next_relative(e, an->grid_percent);
+        }
+        if (pass == 0) {
+            an->grid_edges = core_alloc_array(k, sizeof *an->grid_edges);
+            if (an->grid_edges == NULL)
+                return CORE_ENOMEM;
+            an->grid_cells = k;
+        }
+    }
     return CORE_OK;
 }
 
@@ -688,6 +727,8 @@ void study_free(study *s)
     if (s == NULL)
         return;
     study_layout_free(s);
+    for (size_t i = 0; i < s->num_analyses; i++)
+        free(s->analyses[i].grid_edges);
     cJSON_Delete(s->doc);
     free(s);
 }

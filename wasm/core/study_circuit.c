@@ -256,9 +256,9 @@ static void tied_interval(const study *s, const study_analysis *a, tied t, size_
                           int64_t *hi)
 {
     if (t.grid) {
-        int64_t range = s->fields[a->of].max - s->fields[a->of].min;
-        *lo = (int64_t)j * a->grid;
-        *hi = *lo + a->grid - 1 < range ? *lo + a->grid - 1 : range;
+        const study_field *f = &s->fields[a->of];
+        *lo = a->grid_edges[j] - f->min;
+        *hi = (j + 1 < a->grid_cells ? a->grid_edges[j + 1] - 1 : f->max) - f->min;
     } else {
         part_interval(s, a, t.first + j, lo, hi);
     }
@@ -804,6 +804,19 @@ void study_part_interval(const study *s, const study_analysis *a, size_t p, int6
     }
 }
 
+size_t study_grid_cell(const study_analysis *a, int64_t v)
+{
+    size_t lo = 0, hi = a->grid_cells - 1; /* edges[lo] <= v */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        if (a->grid_edges[mid] <= v)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
 size_t study_bin_of(const study_analysis *a, int64_t v)
 {
     size_t bin = 0;
@@ -939,7 +952,7 @@ static void encode_bins(const study *s, uint64_t *meas)
         if (a->stats & STAT_SHARE_POSITIVE)
             meas[a->pos_meas] = v > 0;
         if (a->stats & STAT_QUANTILES)
-            meas[a->grid_meas] = meas[a->of] / (uint64_t)a->grid;
+            meas[a->grid_meas] = study_grid_cell(a, v);
     }
 }
 

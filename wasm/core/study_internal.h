@@ -76,10 +76,14 @@ typedef struct study_analysis {
     size_t num_bins;
     int64_t bins[STUDY_MAX_BINS];
     size_t cells; /* product of the by fields' sizes (1 without by) */
-    /* median, quartiles: the grid's step and number of grid cells (grid
-     * cell k holds the values min + k * grid .. min + (k + 1) * grid - 1). */
-    int64_t grid;
+    /* median, quartiles: the grid (docs/STUDY.md): its cells' lowest
+     * values, increasing from the field's min (grid cell k holds
+     * grid_edges[k] .. grid_edges[k + 1] - 1, the last up to the max), and
+     * how it was declared: a step (grid_percent 0), or grid_percent apart
+     * from grid_from. */
+    int64_t *grid_edges;
     size_t grid_cells;
+    int64_t grid_step, grid_from, grid_percent;
     /* Layout. */
     uint32_t cell_wire; /* cells' one-hot wires (num_by >= 1) */
     uint32_t bin_wire;  /* histogram: the bin's one-hot wires */
@@ -150,6 +154,10 @@ void study_layout_free(study *s);
 /* Sets every product wire of the encoded measurement w from the wires
  * it is the product of (the encoder's last step). */
 void study_fill_products(const study *s, felem *w);
+
+/* The grid cell of value v (within the field's bounds) of a median or
+ * quartiles. */
+size_t study_grid_cell(const study_analysis *a, int64_t v);
 
 /* Bin of value v (>= bins[0]) in an analysis. */
 size_t study_bin_of(const study_analysis *a, int64_t v);

@@ -90,11 +90,19 @@ static cJSON *protection_line(const study *s)
         }
     if (links)
         add(&t, ". ");
+    int quantiles = 0;
+    for (size_t i = 0; i < s->num_analyses; i++)
+        quantiles |= (s->analyses[i].stats & STAT_QUANTILES) != 0;
     if (k > 1)
         add(&t, "Because a suppressed group's figures could be worked out by subtracting released "
                 "figures (of its own analysis, of linked analyses, or from the number of "
                 "submissions), more groups than the small ones alone may be withheld to protect "
                 "them, the smallest first; they are marked \"" STUDY_NOTE_COMPLEMENTARY "\".");
+    if (quantiles)
+        add(&t, " Medians and quartiles are released only for groups whose figures are released, "
+                "and none of a value's while any band or share of that value is withheld (a "
+                "quartile tells where the group's values lie, and could narrow a withheld band; "
+                "marked \"" STUDY_NOTE_COMPLEMENTARY "\").");
     cJSON *line = buf_ok(&t) ? cJSON_CreateString((const char *)t.p) : NULL;
     buf_free(&t);
     return line;
@@ -147,6 +155,24 @@ cJSON *study_plan(const study *s)
             add(&t, s->fields[a->of].label);
             add(&t, " is above 0");
         }
+        if (a->stats & STAT_QUANTILES) {
+            int first = !nw && !(a->stats & (STAT_HISTOGRAM | STAT_SHARE_POSITIVE));
+            add(&t, first ? "" : "; ");
+            add(&t, (a->stats & STAT_QUARTILES)
+                        ? "the quartiles (25th, 50th and 75th percentiles) of "
+                        : "the median of ");
+            add(&t, s->fields[a->of].label);
+            if (a->grid_step)
+                snprintf(num, sizeof num, " to the nearest %lld below (on a grid of %lld from %lld)",
+                         (long long)a->grid_step, (long long)a->grid_step,
+                         (long long)s->fields[a->of].min);
+            else
+                snprintf(num, sizeof num,
+                         " rounded down to a grid %lld%% apart from %lld (%lld below that)",
+                         (long long)a->grid_percent, (long long)a->grid_from,
+                         (long long)s->fields[a->of].min);
+            add(&t, num);
+        }
         if (a->num_by > 0) {
             const char *labels[STUDY_MAX_BY];
             for (size_t k = 0; k < a->num_by; k++)
@@ -166,6 +192,21 @@ cJSON *study_plan(const study *s)
             add(&t, "\" minus the group's, divided by the mean of \"");
             add(&t, s->fields[a->by[0]].choices[a->gap_ref]);
             add(&t, "\")");
+            if (a->stats & STAT_QUANTILES)
+                add(&t, ", and the median gap in percent likewise");
+        }
+        if (a->stats & STAT_QUANTILES) {
+            size_t steps = 0;
+            while (((size_t)1 << steps) < a->grid_cells)
+                steps++;
+            snprintf(num, sizeof num, "%zu step%s", steps, steps == 1 ? "" : "s");
+            add(&t, ". To find ");
+            add(&t, (a->stats & STAT_QUARTILES) ? "the quartiles" : "the median");
+            add(&t, ", the computing parties learn, for each group and quartile, one count per "
+                    "step of a binary search over the grid (");
+            add(&t, num);
+            add(&t, "): how many of the group lie below a grid value; never the group's whole "
+                    "distribution, and the report shows none of these counts");
         }
         add(&t, ".");
         cJSON *line = buf_ok(&t) ? cJSON_CreateString((const char *)t.p) : NULL;

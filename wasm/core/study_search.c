@@ -279,6 +279,6 @@ int study_search_value(const study_search *q, size_t analysis, size_t cell, unsi
     if (x == NULL)
         return 0;
     const study_analysis *a = &q->s->analyses[analysis];
-    *value = q->s->fields[a->of].min + (int64_t)x->lo * a->grid;
+    *value = a->grid_edges[x->lo];
     return 1;
 }

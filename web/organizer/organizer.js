@@ -14,9 +14,10 @@ const SECRET_KEY = 'mpc-console-secret';
 const SAVE_DELAY_MS = 400;
 const COLLECTION_EVERY_MS = 3000;
 const COMPUTE_EVERY_MS = 500;
-const STATS = ['count', 'sum', 'mean', 'stddev', 'histogram', 'share_positive'];
+const STATS = ['count', 'sum', 'mean', 'stddev', 'histogram', 'share_positive', 'median', 'quartiles'];
 const STAT_LABELS = {
   count: 'count', sum: 'sum', mean: 'mean', stddev: 'standard deviation', histogram: 'histogram', share_positive: 'share above 0',
+  median: 'median', quartiles: 'quartiles (and median)',
 };
 
 const state = {
@@ -324,6 +325,9 @@ function renderEditor() {
     if ((a.stats ?? []).includes('histogram')) {
       parts.push(control(`${p}.bins`, 'Histogram bands: lower edges', { convert: 'numbers', hint: 'Increasing whole numbers, separated by commas; the first at or below the smallest answer.' }));
     }
+    if ((a.stats ?? []).some((s) => s === 'median' || s === 'quartiles')) {
+      parts.push(control(`${p}.grid`, 'Median and quartiles: to the nearest', { convert: 'number', hint: 'A whole number, for example 500: each is reported rounded down to a multiple of it (counted from the smallest answer).' }));
+    }
     if (a.of && refChoices.length) {
       parts.push(control(`${p}.gap_reference`, 'Gap: compare each group\'s mean with', {
         kind: 'select', convert: 'select', options: [['', '(no gap)'], ...refChoices.map((c) => [c, c])],
@@ -384,6 +388,11 @@ function normalize(doc) {
       if (a.by.length === 0) delete a.by;
     }
     if (!(a.stats ?? []).includes('histogram')) delete a.bins;
+    const quantiles = (a.stats ?? []).filter((s) => s === 'median' || s === 'quartiles');
+    if (quantiles.length === 0) delete a.grid;
+    else if (a.grid === undefined) a.grid = 1000;
+    // (the quartiles include the median: with both ticked, the quartiles stay)
+    if (quantiles.length === 2) a.stats = a.stats.filter((s) => s !== 'median');
     const first = (doc.fields ?? []).find((f) => f.name === (a.by ?? [])[0]);
     if (a.gap_reference !== undefined && (!a.of || first?.type !== 'choice' || !(first.choices ?? []).includes(a.gap_reference))) {
       delete a.gap_reference;

@@ -281,6 +281,7 @@ function buildAnalyses(rows, studyDoc) {
     }
     a.of = a.spec?.of ? (fields.get(a.spec.of)?.label || a.spec.of) : null;
     a.gapReference = typeof a.spec?.gap_reference === 'string' ? a.spec.gap_reference : null;
+    a.grid = Number.isSafeInteger(a.spec?.grid) ? a.spec.grid : null;
   }
   return [...byName.values()];
 }
@@ -344,6 +345,10 @@ function statInfo(statistic, a) {
     case 'share_positive': return { heading: 'Share above 0', kind: 'share' };
     case 'gap_percent': return { heading: a.gapReference ? `Pay gap (% below ${a.gapReference})` : 'Pay gap (% below the reference)', kind: 'percent' };
     case 'gap': return { heading: a.gapReference ? `Gap (${a.gapReference} = 1)` : 'Gap (reference = 1)', kind: 'gap' };
+    case 'quartile_1': return { heading: 'Lower quartile', kind: 'integer' };
+    case 'median': return { heading: 'Median', kind: 'integer' };
+    case 'quartile_3': return { heading: 'Upper quartile', kind: 'integer' };
+    case 'median_gap_percent': return { heading: a.gapReference ? `Median pay gap (% below ${a.gapReference})` : 'Median pay gap (% below the reference)', kind: 'percent' };
     default: return { heading: statistic, kind: 'auto' };
   }
 }
@@ -565,6 +570,15 @@ function legendItems(a, data, states) {
   }
   if (a.stats.some((s) => parseBin(s))) {
     say('Bands', `each column counts the people whose ${of} is in that band.`);
+  }
+  if (a.stats.includes('median')) {
+    const grid = a.grid ? ` to the nearest ${formatIntegerText(String(a.grid))} below` : '';
+    const quartiles = a.stats.includes('quartile_1') ? ' The lower and upper quartiles likewise, with a quarter and three quarters of the group.' : '';
+    say('Median', `the middle ${of} of the group: half of the group has that much or less${grid} (for an even number of people, the lower of the two middle values).${quartiles} It is withheld while any band of ${of} is.`);
+  }
+  if (a.stats.includes('median_gap_percent')) {
+    const ref = a.gapReference ? `“${a.gapReference}”` : 'the reference group';
+    say('Median pay gap', `(the median for ${ref} minus the group’s) divided by the median for ${ref}, in percent.`);
   }
   if (states.has('primary')) {
     const why = Number.isFinite(minCell) ? tooFew(minCell) : 'too few contributors';
