@@ -33,7 +33,8 @@
  * contributors lie below v and at least q n up to w - 1, w the next grid
  * edge: two linear inequalities in the counts (4 C(v - 1) <= k n and
  * 4 C(w - 1) >= k n for quartile k, the strict one relaxed), with the
- * finest cells also cut at v and w. The submissions accepted are the count of
+ * finest cells also cut at v and w (among the values above 0 only, with
+ * "quantiles_among": "positive": every count within the positive part). The submissions accepted are the count of
  * everyone.
  *
  * The findings (a report passes when it has none):
@@ -237,9 +238,12 @@ function releasedValues(study, rows, model) {
         if (!known(r)) continue;
         const f = model.fields.get(a.of);
         const lo = Number(r.value);
-        const below = lo > f.min ? members(model, c, { field: a.of, lo: f.min, hi: lo - 1 }) : [];
-        const upto = members(model, c, { field: a.of, lo: f.min, hi: nextEdge(study, a, lo) - 1 });
-        v.quantiles.push({ below, upto, cells: all, quarter });
+        // (among the values above 0 only: every set within the positive part)
+        const from = a.quantiles_among === 'positive' ? Math.max(1, f.min) : f.min;
+        const below = lo > from ? members(model, c, { field: a.of, lo: from, hi: lo - 1 }) : [];
+        const upto = members(model, c, { field: a.of, lo: from, hi: nextEdge(study, a, lo) - 1 });
+        const among = from > f.min ? members(model, c, { field: a.of, lo: from, hi: f.max }) : all;
+        v.quantiles.push({ below, upto, cells: among, quarter });
       }
       if (a.stats.includes('share_positive')) {
         // The share of positive values: its parts' counts, a ratio of the

@@ -9,7 +9,8 @@
  *
  * Quantiles (docs/STUDY.md): the q-quantile of a group of n is the value
  * at rank ceil(q n) in increasing order (the lower median when n is
- * even; ties are one value), reported as the lowest value of its grid
+ * even; ties are one value; with "quantiles_among": "positive", among the
+ * values above 0 alone), reported as the lowest value of its grid
  * cell (gridEdges: every `grid` from the field's min, or the min, then
  * `from` and each next edge percent % above the last, rounded down, at
  * least 1 above). They are withheld (to
@@ -121,11 +122,12 @@ export function clearStats(study, answers, rejected = 0) {
         }
         if (s === 'median' || s === 'quartiles') {
           const names = s === 'median' ? [['median', 2]] : [['quartile_1', 1], ['median', 2], ['quartile_3', 3]];
+          const among = among_(an, st.vals);
           for (const [label, quarter] of names) {
             if (st.suppressed) put(an.name, g, label, '', 'suppressed');
             else if (partWithheld.has(an.of)) put(an.name, g, label, '', 'suppressed (to protect another group)');
-            else if (st.vals.length === 0) put(an.name, g, label, '', 'undefined');
-            else put(an.name, g, label, String(quantile(st.vals, quarter, gridEdges(fields[an.of], an.grid))));
+            else if (among.length === 0) put(an.name, g, label, '', 'undefined');
+            else put(an.name, g, label, String(quantile(among, quarter, gridEdges(fields[an.of], an.grid))));
           }
           continue;
         }
@@ -155,11 +157,11 @@ export function clearStats(study, answers, rejected = 0) {
         else if (ref === c) both('1', '0');
         else both(st.mean / r.mean, ((r.mean - st.mean) / r.mean) * 100);
         if (an.stats.includes('median') || an.stats.includes('quartiles')) {
-          const med = (x) => quantile(x.vals, 2, gridEdges(fields[an.of], an.grid));
+          const med = (x) => quantile(among_(an, x.vals), 2, gridEdges(fields[an.of], an.grid));
           const key = 'median_gap_percent';
           if (st.suppressed || r.suppressed) put(an.name, g, key, '', 'suppressed');
           else if (partWithheld.has(an.of)) put(an.name, g, key, '', 'suppressed (to protect another group)');
-          else if (st.vals.length === 0 || r.vals.length === 0 || med(r) === 0n) put(an.name, g, key, '', 'undefined');
+          else if (among_(an, st.vals).length === 0 || among_(an, r.vals).length === 0 || med(r) === 0n) put(an.name, g, key, '', 'undefined');
           else if (ref === c) put(an.name, g, key, '0');
           else put(an.name, g, key, (Number(med(r) - med(st)) / Number(med(r))) * 100);
         }
@@ -167,6 +169,12 @@ export function clearStats(study, answers, rejected = 0) {
     }
   }
   return out;
+}
+
+/** The values a median or quartiles is taken among: all, or (quantiles_among
+ *  "positive") those above 0. */
+function among_(an, vals) {
+  return an.quantiles_among === 'positive' ? vals.filter((v) => v > 0n) : vals;
 }
 
 /** The lowest values of the grid cells of an integer field (BigInts, from

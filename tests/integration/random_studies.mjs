@@ -185,6 +185,7 @@ function attempt(r, seed) {
       a.stats.splice(r.int(0, a.stats.length), 0, r.pick(['median', 'quartiles']));
       a.grid = r.chance(0.33) ? { percent: r.int(5, 60), from: r.int(1, Math.max(1, f.max)) }
         : r.int(1, Math.max(1, Math.floor((f.max - f.min) / r.pick([3, 10, 40]))));
+      if (a.stats.includes('share_positive') && r.chance(0.5)) a.quantiles_among = 'positive';
     }
     if (a.of && by.length && a.stats.some((s) => s !== 'count' && s !== 'histogram') && r.chance(0.35)) {
       a.gap_reference = r.pick(labelsOf(cats.find((c) => c.name === by[0])));

@@ -333,6 +333,13 @@ static core_err load_grid(study *s, study_analysis *an, size_t i, const cJSON *a
                    i);
         return CORE_EDECODE;
     }
+    if (!wants && cJSON_GetObjectItemCaseSensitive(a, "quantiles_among") != NULL) {
+        study_errf(err, err_size,
+                   "analyses[%zu].quantiles_among: only allowed with the \"median\" or "
+                   "\"quartiles\" stat",
+                   i);
+        return CORE_EDECODE;
+    }
     if (!wants)
         return CORE_OK;
     if (grid == NULL) {
@@ -343,6 +350,15 @@ static core_err load_grid(study *s, study_analysis *an, size_t i, const cJSON *a
         return CORE_EDECODE;
     }
     const study_field *of = &s->fields[an->of];
+    const char *among = get_str(a, "quantiles_among");
+    an->quantiles_positive = among != NULL && strcmp(among, "positive") == 0;
+    if (an->quantiles_positive && !(an->stats & STAT_SHARE_POSITIVE)) {
+        study_errf(err, err_size,
+                   "analyses[%zu].quantiles_among: \"positive\" needs the \"share_positive\" stat "
+                   "too (its count of values above 0)",
+                   i);
+        return CORE_EDECODE;
+    }
     if (cJSON_IsNumber(grid)) {
         an->grid_step = (int64_t)grid->valuedouble;
     } else {

@@ -291,6 +291,17 @@ static core_err tie(builder *b, const study_analysis *a, tied t, uint32_t *slack
     return err;
 }
 
+/* An earlier analysis with a median or quartiles of the same field on the
+ * same grid, or NULL. */
+static const study_analysis *same_grid(const study *s, const study_analysis *a)
+{
+    for (const study_analysis *x = s->analyses; x < a; x++)
+        if ((x->stats & STAT_QUANTILES) && x->of == a->of && x->grid_cells == a->grid_cells &&
+            memcmp(x->grid_edges, a->grid_edges, a->grid_cells * sizeof *a->grid_edges) == 0)
+            return x;
+    return NULL;
+}
+
 static core_err layout_analysis(builder *b, study_analysis *a)
 {
     study *s = b->s;
@@ -324,12 +335,21 @@ static core_err layout_analysis(builder *b, study_analysis *a)
             err = add_products(b, a->cell_wire, a->cells, a->pos_wire + 1, 1, &a->pos_cell_wire);
     }
     if (err == CORE_OK && (a->stats & STAT_QUANTILES)) {
-        a->grid_meas = s->meas_count++;
-        err = new_wires(s, a->grid_cells, &a->grid_wire);
-        if (err == CORE_OK)
-            err = add_onehot(b, a->grid_wire, a->grid_cells);
-        if (err == CORE_OK)
-            err = tie(b, a, tied_grid(a), &a->grid_slack);
+        /* One grid vector (and tie) per field and grid, shared by the
+         * analyses that use it. */
+        const study_analysis *same = same_grid(s, a);
+        if (same != NULL) {
+            a->grid_meas = same->grid_meas;
+            a->grid_wire = same->grid_wire;
+            a->grid_slack = same->grid_slack;
+        } else {
+            a->grid_meas = s->meas_count++;
+            err = new_wires(s, a->grid_cells, &a->grid_wire);
+            if (err == CORE_OK)
+                err = add_onehot(b, a->grid_wire, a->grid_cells);
+            if (err == CORE_OK)
+                err = tie(b, a, tied_grid(a), &a->grid_slack);
+        }
         a->grid_cell_wire = a->grid_wire;
         if (err == CORE_OK && a->num_by > 0)
             err = add_products(b, a->cell_wire, a->cells, a->grid_wire, a->grid_cells,

@@ -84,6 +84,7 @@ typedef struct study_analysis {
     int64_t *grid_edges;
     size_t grid_cells;
     int64_t grid_step, grid_from, grid_percent;
+    int quantiles_positive; /* "quantiles_among": "positive" */
     /* Layout. */
     uint32_t cell_wire; /* cells' one-hot wires (num_by >= 1) */
     uint32_t bin_wire;  /* histogram: the bin's one-hot wires */
@@ -154,6 +155,11 @@ void study_layout_free(study *s);
 /* Sets every product wire of the encoded measurement w from the wires
  * it is the product of (the encoder's last step). */
 void study_fill_products(const study *s, felem *w);
+
+/* The contributors of cell c a median or quartiles is taken among: the
+ * cell's, or (quantiles_among "positive") those whose value is above 0. */
+uint64_t study_quantile_count(const study *s, const study_analysis *a, const core_u128 *agg,
+                              uint64_t num_reports, size_t c);
 
 /* The grid cell of value v (within the field's bounds) of a median or
  * quartiles. */

@@ -162,6 +162,8 @@ cJSON *study_plan(const study *s)
                         ? "the quartiles (25th, 50th and 75th percentiles) of "
                         : "the median of ");
             add(&t, s->fields[a->of].label);
+            if (a->quantiles_positive)
+                add(&t, " (among the values above 0)");
             if (a->grid_step)
                 snprintf(num, sizeof num, " to the nearest %lld below (on a grid of %lld from %lld)",
                          (long long)a->grid_step, (long long)a->grid_step,

@@ -264,8 +264,8 @@ static core_err median_gap_row(const study *s, size_t i, size_t c, size_t r,
         note = state_note(withheld_first(cs, rs));
     else if (!study_search_value(q, i, c, 2, &m) || !study_search_value(q, i, r, 2, &ref) ||
              ref == 0)
-        note = study_cell_count(s, a, agg, num_reports, c) == 0 ||
-                       study_cell_count(s, a, agg, num_reports, r) == 0 || ref == 0
+        note = study_quantile_count(s, a, agg, num_reports, c) == 0 ||
+                       study_quantile_count(s, a, agg, num_reports, r) == 0 || ref == 0
                    ? "undefined"
                    : NULL;
     else
@@ -312,7 +312,9 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
                 continue;
             }
             if (strcmp(k, "median") == 0 || strcmp(k, "quartiles") == 0) {
-                err = quantile_rows(s, i, c, k, st.n, state, q, group, rows);
+                err = quantile_rows(s, i, c, k,
+                                    study_quantile_count(s, a, agg, num_reports, c), state, q,
+                                    group, rows);
                 continue;
             }
             if (strcmp(k, "share_positive") == 0) {

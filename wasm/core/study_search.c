@@ -44,6 +44,14 @@ static size_t steps_for(size_t k)
     return t;
 }
 
+uint64_t study_quantile_count(const study *s, const study_analysis *a, const core_u128 *agg,
+                              uint64_t num_reports, size_t c)
+{
+    return a->quantiles_positive
+               ? study_part_count(s, a, agg, num_reports, c, STUDY_PART_POSITIVE(a))
+               : study_cell_count(s, a, agg, num_reports, c);
+}
+
 int study_quantiles_released(const study *s, const uint8_t *state, size_t i, size_t c)
 {
     const study_analysis *a = &s->analyses[i];
@@ -102,14 +110,17 @@ core_err study_search_new(const study *s, const core_u128 *counts, uint64_t num_
         for (size_t i = 0; i < s->num_analyses; i++) {
             const study_analysis *a = &s->analyses[i];
             for (size_t c = 0; c < a->cells; c++) {
+                /* Among the positive values only, the others (all below
+                 * them) come first: the rank is shifted by their number. */
                 uint64_t n = study_cell_count(s, a, counts, num_reports, c);
-                if (n == 0 || !study_quantiles_released(s, state, i, c))
+                uint64_t m = study_quantile_count(s, a, counts, num_reports, c), below = n - m;
+                if (m == 0 || !study_quantiles_released(s, state, i, c))
                     continue;
                 for (unsigned k = 1; k <= 3; k++) {
                     if (k != 2 && !(a->stats & STAT_QUARTILES))
                         continue;
                     if (pass)
-                        q->list[q->num] = (search){i, c, k, n, (k * n + 3) / 4, 0,
+                        q->list[q->num] = (search){i, c, k, n, below + (k * m + 3) / 4, 0,
                                                   a->grid_cells - 1};
                     q->num++;
                 }
