@@ -319,6 +319,7 @@ bench: deps
 	@node bench/client.mjs $(BUILD)
 	@node bench/ingest.mjs $(BUILD)
 	@node bench/compute.mjs $(BUILD)
+	@node bench/compute.mjs $(BUILD) 100000 eu-pay-transparency
 	@node bench/summary.mjs $(BUILD)
 
 $(INTEROP_BIN): $(BUILD)/obj/tests/wasm/interop_native.o $(CORE_OBJ) $(LIB_OBJ)

@@ -7,7 +7,9 @@
  *     client (npm @divviup/prio3, the baseline);
  *   - one pay-equity submission (encode, prove, shard, seal for 3 parties)
  *     natively, in Node and in headless Chromium;
- *   - the bytes of that submission's upload to the leader and to a helper.
+ *   - the bytes of that submission's upload to the leader and to a helper;
+ *   - the same for one EU pay transparency submission
+ *     (schema/studies/eu-pay-transparency.json), as ratios to the pay-equity one.
  * Merges its keys into BUILD/bench/results.json and prints a table.
  *
  *   node bench/client.mjs BUILD_DIR [ITERATIONS]
@@ -20,6 +22,8 @@ import { Prio3Histogram, Prio3SumVec } from '@divviup/prio3';
 import { launchChromium } from '../tests/browser/lib.mjs';
 import { serve } from '../tests/browser/server.mjs';
 import { ANSWER, cleanup, makeStudy } from '../tests/integration/lib.mjs';
+
+const EU_ANSWER = { gender: 'Woman', category: 'Professional', basic_pay: 52000, variable_pay: 3000 };
 import { mergeResults } from './results.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -57,33 +61,38 @@ hist.free();
 vec.free();
 const nativeShard = native('shard', n);
 
-/* ---- one pay-equity submission -------------------------------------------- */
-const study = await makeStudy({ n: 3, tokens: 1 });
-let sub;
-try {
-  const text = readFileSync(study.sealed, 'utf8');
-  const token = study.tokens[0].token;
-  const s = mpc.study(text);
-  const wasmSubmission = await timeIt(() => s.submission(ANSWER, { token }));
-  const { bodies } = s.submission(ANSWER, { token });
-  s.free();
-  const nativeSub = native('submission', study.sealed, n);
-  const server = await serve({ '/web/': web, '/bench/': here });
-  const browser = await launchChromium();
-  let chromiumMs;
+/* ---- one submission of each example study -------------------------------- */
+/** Encode, prove, shard and seal one answer of a study for its 3 parties:
+ *  natively, in Node and in Chromium, and the upload bodies' bytes. */
+async function oneSubmission(studyFile, answer) {
+  const study = await makeStudy({ n: 3, tokens: 1, studyFile });
   try {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/bench/chromium.html`);
-    await page.waitForFunction(() => window.benchReady === true);
-    chromiumMs = await page.evaluate(([t, k, m]) => window.benchSubmission(t, k, m), [text, token, n]);
+    const text = readFileSync(study.sealed, 'utf8');
+    const token = study.tokens[0].token;
+    const s = mpc.study(text);
+    const wasmSubmission = await timeIt(() => s.submission(answer, { token }));
+    const { bodies } = s.submission(answer, { token });
+    s.free();
+    const nativeSub = native('submission', study.sealed, n, JSON.stringify(answer));
+    const server = await serve({ '/web/': web, '/bench/': here });
+    const browser = await launchChromium();
+    let chromiumMs;
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/bench/chromium.html`);
+      await page.waitForFunction(() => window.benchReady === true);
+      chromiumMs = await page.evaluate(([t, k, m, a]) => window.benchSubmission(t, k, m, a), [text, token, n, answer]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+    return { wasmSubmission, nativeSub, chromiumMs, leader: bodies[0].length, helper: bodies[1].length };
   } finally {
-    await browser.close();
-    await server.close();
+    cleanup(study);
   }
-  sub = { wasmSubmission, nativeSub, chromiumMs, leader: bodies[0].length, helper: bodies[1].length };
-} finally {
-  cleanup(study);
 }
+const sub = await oneSubmission('schema/studies/pay-equity.json', ANSWER);
+const eu = await oneSubmission('schema/studies/eu-pay-transparency.json', EU_ANSWER);
 
 /* ---- results -------------------------------------------------------------- */
 const results = mergeResults(build, {
@@ -91,6 +100,8 @@ const results = mergeResults(build, {
   shard_sumvec240x20_ms: { native: nativeShard.shard_sumvec240x20_ms, wasm: wasmVec, divviup_ts: divviupVec },
   submission_encode_ms: { native: sub.nativeSub.submission_encode_ms, wasm_node: sub.wasmSubmission, chromium: sub.chromiumMs },
   submission_upload_bytes: { leader: sub.leader, helper: sub.helper },
+  eu_submission_encode_ms: { native: eu.nativeSub.submission_encode_ms, wasm_node: eu.wasmSubmission, chromium: eu.chromiumMs },
+  eu_submission_upload_bytes: { leader: eu.leader, helper: eu.helper },
   wasm_module_bytes: statSync(path.join(web, 'mpc_core.wasm')).size,
   client_iterations: n,
   node: process.version,
@@ -113,4 +124,11 @@ console.log(`    native                           ${ms(se.native)}  1.00x`);
 console.log(`    WebAssembly in Node              ${ms(se.wasm_node)}  ${ratio(se.wasm_node, se.native)}`);
 console.log(`    WebAssembly in Chromium          ${ms(se.chromium)}  ${ratio(se.chromium, se.native)}`);
 console.log(`  Upload bodies: leader ${results.submission_upload_bytes.leader} bytes, helper ${results.submission_upload_bytes.helper} bytes (target: under 20 KB each)`);
+const eus = results.eu_submission_encode_ms;
+const eub = results.eu_submission_upload_bytes;
+console.log('  One EU pay transparency submission (schema/studies/eu-pay-transparency.json), against the pay-equity one');
+console.log(`    native                           ${ms(eus.native)}  ${ratio(eus.native, se.native)}`);
+console.log(`    WebAssembly in Node              ${ms(eus.wasm_node)}  ${ratio(eus.wasm_node, se.wasm_node)}`);
+console.log(`    WebAssembly in Chromium          ${ms(eus.chromium)}  ${ratio(eus.chromium, se.chromium)}`);
+console.log(`    upload bodies: leader ${eub.leader} bytes (${ratio(eub.leader, results.submission_upload_bytes.leader)}), helper ${eub.helper} bytes`);
 console.log(`  WebAssembly module: ${(results.wasm_module_bytes / 1024).toFixed(1)} KiB`);

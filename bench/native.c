@@ -6,7 +6,7 @@
  *   native shard ITERATIONS
  *       3-party Prio3Histogram(240) and Prio3SumVec(240 entries of 20 bits)
  *       shard, median milliseconds of each
- *   native submission SEALED.json ITERATIONS
+ *   native submission SEALED.json ITERATIONS [ANSWER.json text]
  *       one pay-equity answer encoded, proved, sharded and sealed for every
  *       party (submission_build), median milliseconds, and the bytes of the
  *       leader's and a helper's upload bodies
@@ -85,7 +85,8 @@ static int bench_shard(int iterations, cJSON *out)
     return 0;
 }
 
-static int bench_submission(const char *path, int iterations, cJSON *out)
+static int bench_submission(const char *path, int iterations, const char *answer_json,
+                            cJSON *out)
 {
     char err[512];
     study *s;
@@ -93,8 +94,15 @@ static int bench_submission(const char *path, int iterations, cJSON *out)
         fprintf(stderr, "native: %s\n", err);
         return 1;
     }
-    cJSON *answer = cJSON_Parse("{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":\"Sales\","
-                                "\"salary\":85000,\"manager\":false}");
+    cJSON *answer = cJSON_Parse(answer_json != NULL
+                                    ? answer_json
+                                    : "{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":"
+                                      "\"Sales\",\"salary\":85000,\"manager\":false}");
+    if (answer == NULL) {
+        fprintf(stderr, "native: the answer is not JSON\n");
+        study_free(s);
+        return 1;
+    }
     uint64_t *meas = calloc(study_meas_count(s), sizeof *meas);
     size_t rn = submission_rand_size(s);
     uint8_t *rand = malloc(rn), rid[STUDY_REPORT_ID_SIZE];
@@ -136,15 +144,16 @@ static int bench_submission(const char *path, int iterations, cJSON *out)
 int main(int argc, char **argv)
 {
     int shard = argc == 3 && strcmp(argv[1], "shard") == 0;
-    int sub = argc == 4 && strcmp(argv[1], "submission") == 0;
+    int sub = (argc == 4 || argc == 5) && strcmp(argv[1], "submission") == 0;
     int iterations = shard ? atoi(argv[2]) : sub ? atoi(argv[3]) : 0;
     if ((!shard && !sub) || iterations < 1 || iterations > 100000) {
         fprintf(stderr, "usage: native shard ITERATIONS | native submission SEALED.json "
-                        "ITERATIONS\n");
+                        "ITERATIONS [ANSWER_JSON]\n");
         return 2;
     }
     cJSON *out = cJSON_CreateObject();
-    int rc = shard ? bench_shard(iterations, out) : bench_submission(argv[2], iterations, out);
+    int rc = shard ? bench_shard(iterations, out)
+                   : bench_submission(argv[2], iterations, argc == 5 ? argv[4] : NULL, out);
     cJSON_AddNumberToObject(out, "iterations", iterations);
     char *text = cJSON_PrintUnformatted(out);
     if (rc == 0)

@@ -9,7 +9,12 @@
  * integers uniformly in their range, except a field named "salary": a
  * level that grows with the job category's position, a 7% lower level for
  * the first gender choice, and a spread of about 20%, clipped to the
- * field's bounds. Deterministic for a given seed.
+ * field's bounds. The EU pay transparency example's fields likewise: a
+ * field named "basic_pay" as "salary", by the position of "category" (the
+ * last category the highest paid); "variable_pay" received by 45% of the
+ * second gender and 35% of the first, about 8% of the basic pay (up to
+ * about 25% for the top category), 0 for the others. Deterministic for a
+ * given seed.
  */
 import fs from 'node:fs';
 
@@ -33,6 +38,17 @@ const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.
 const quote = (v) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
 
 const names = study.fields.map((f) => f.name);
+const categories = study.fields.find((g) => g.name === 'category')?.choices.length ?? 1;
+/** Basic pay: 32,000 EUR for the first category, 1.55 times more for each
+ *  next one, 11% lower for the first gender, a spread of about 25%. Drawn
+ *  once per row (variable pay is a share of it). */
+function basicPay(row) {
+  if (row.basic === undefined) {
+    const gap = row.gender === 0 ? 0.89 : 1;
+    row.basic = Math.max(12000, Math.round(32000 * 1.55 ** (row.category ?? 0) * gap * Math.exp(0.25 * normal())));
+  }
+  return row.basic;
+}
 const lines = [names.join(',')];
 for (let i = 0; i < Number(countText); i++) {
   const row = {};
@@ -49,6 +65,12 @@ for (let i = 0; i < Number(countText); i++) {
       const gender = study.fields.find((g) => g.name === 'gender');
       const gap = gender && row.gender === 0 ? 0.93 : 1;
       v = Math.round(level * gap * (1 + 0.2 * normal()));
+    } else if (f.name === 'basic_pay') {
+      v = basicPay(row);
+    } else if (f.name === 'variable_pay') {
+      const rate = row.gender === 0 ? 0.35 : 0.45;
+      const top = (row.category ?? 0) / Math.max(1, categories - 1);
+      v = random() < rate ? Math.round(basicPay(row) * (0.08 + 0.17 * top) * Math.exp(0.5 * normal())) : 0;
     } else {
       v = f.min + Math.floor(random() * (f.max - f.min + 1));
     }
