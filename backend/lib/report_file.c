@@ -96,12 +96,12 @@ static void write_value(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const c
     }
     lxw_format *f = fm->number;
     if (strcmp(stat, "count") == 0 || strcmp(stat, "sum") == 0 || strcmp(stat, "median") == 0 ||
-        strncmp(stat, "quartile_", 9) == 0 || strncmp(stat, "histogram", 9) == 0 ||
-        strncmp(stat, "submissions", 11) == 0)
+        strcmp(stat, "quartile_1") == 0 || strcmp(stat, "quartile_3") == 0 ||
+        strncmp(stat, "histogram", 9) == 0 || strncmp(stat, "submissions", 11) == 0)
         f = fm->count;
     else if (strcmp(stat, "gap") == 0)
         f = fm->ratio;
-    else if (strcmp(stat, "share_positive") == 0)
+    else if (strcmp(stat, "share_positive") == 0 || strncmp(stat, "quartile_band_", 14) == 0)
         f = fm->percent;
     worksheet_write_number(ws, row, col, d, f);
 }

@@ -34,8 +34,11 @@
  * edge: two linear inequalities in the counts (4 C(v - 1) <= k n and
  * 4 C(w - 1) >= k n for quartile k, the strict one relaxed), with the
  * finest cells also cut at v and w (among the values above 0 only, with
- * "quantiles_among": "positive": every count within the positive part). The submissions accepted are the count of
- * everyone.
+ * "quantiles_among": "positive": every count within the positive part).
+ * A released quartile band's share s of a group says that the group's
+ * contributors in the band are s times everyone's in it (a linear
+ * equation), the band's limits from the released quartiles of everyone.
+ * The submissions accepted are the count of everyone.
  *
  * The findings (a report passes when it has none):
  * - "released": a count or bin released with 1 to min_cell_count - 1
@@ -208,7 +211,7 @@ function releasedValues(study, rows, model) {
       const all = members(model, c);
       // (a histogram's bins and a share's parts are values of their own,
       // below; a quantile may be withheld while its group is released)
-      const own = (s) => !['histogram', 'share_positive', 'median', 'quartiles'].includes(s);
+      const own = (s) => !['histogram', 'share_positive', 'median', 'quartiles', 'quartile_bands'].includes(s);
       const suppressed = a.stats.some((s) => own(s) && isSuppressed(stat(c, s)));
       let n = null;
       const cnt = stat(c, 'count');
@@ -232,6 +235,24 @@ function releasedValues(study, rows, model) {
           }
         }
         if (allKnown && n === null) n = total;
+      }
+      if (a.stats.includes('quartile_bands')) {
+        // A band's share of the group: count(group in band) = share x
+        // count(everyone in band), the band's limits from the released
+        // quartiles of everyone (the companion analysis).
+        const z = study.analyses.find((x) => !(x.by ?? []).length && x.of === a.of && x.stats.includes('quartiles')
+          && x.quantiles_among !== 'positive' && JSON.stringify(x.grid) === JSON.stringify(a.grid));
+        const f = model.fields.get(a.of);
+        const limits = ['quartile_1', 'median', 'quartile_3'].map((s) => get(z.name, '', s));
+        for (let b = 0; b < 4; b++) {
+          const r = stat(c, `quartile_band_${b + 1}`);
+          if (!known(r)) continue;
+          if (!limits.every(known)) throw new Error(`audit: ${a.name}'s bands are released without their limits`);
+          const lo = b === 0 ? f.min : nextEdge(study, a, Number(limits[b - 1].value));
+          const hi = b === 3 ? f.max : nextEdge(study, a, Number(limits[b].value)) - 1;
+          const band = { field: a.of, lo, hi };
+          v.ratios.push({ part: members(model, c, band), cells: members(model, { by: [], idx: [] }, band), ratio: Number(r.value) });
+        }
       }
       for (const [s, quarter] of Object.entries(QUANTILES)) {
         const r = stat(c, s);

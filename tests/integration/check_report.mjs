@@ -47,6 +47,10 @@ export function checkPattern(study, answers, rows, rejected = 0) {
     let n = st.startsWith('histogram[') ? Number(want.value) : Number(clear.get(`${a}|${g}|count`)?.value ?? NaN);
     const isSmall = (x) => x >= 1 && x < k;
     let small = isSmall(n);
+    // A band's share: never released with 1 to k - 1 of the group in the
+    // band (but withheld as protecting another group when the bands were not
+    // searched: then nobody knew the band's counts).
+    const bandSmall = st.startsWith('quartile_band_') && isSmall(clear.bands.get(key));
     if (st === 'share_positive') {
       // Its group, and the group's parts not positive and positive.
       const p = clear.parts.get(`${a}|${g}`);
@@ -57,11 +61,11 @@ export function checkPattern(study, answers, rows, rejected = 0) {
       if (value !== '') problems.push(`${key}: suppressed with a value`);
       if (note === COMPLEMENTARY) complementary++;
       const gap = st === 'gap' || st.endsWith('gap_percent'); // (suppressed with its cell or its reference's)
-      if (note === PRIMARY && !Number.isNaN(n) && !small && !gap) problems.push(`${key}: "${note}" for ${n} contributors`);
+      if (note === PRIMARY && !Number.isNaN(n) && !small && !bandSmall && !gap) problems.push(`${key}: "${note}" for ${n} contributors`);
       if (note === COMPLEMENTARY && small && !gap) problems.push(`${key}: ${n} contributors, but not suppressed for its own size`);
       continue;
     }
-    if (small) problems.push(`${key}: released with ${n} contributors`);
+    if (small || bandSmall) problems.push(`${key}: released with ${bandSmall ? clear.bands.get(key) : n} contributors${bandSmall ? ' in the band' : ''}`);
     if (note !== want.note) problems.push(`${key}: note "${note}", expected "${want.note}"`);
     else if (typeof want.value === 'number') {
       if (!(Math.abs(Number(value) - want.value) <= 1e-9 * Math.abs(want.value))) problems.push(`${key}: ${value}, expected ${want.value}`);

@@ -87,6 +87,8 @@ export function clearStats(study, answers, rejected = 0) {
     const cells = sizes.reduce((x, y) => x * y, 1);
     for (let c = 0; c < cells; c++) if ((counts.get(c) ?? 0n) < k) partWithheld.add(an.of);
   }
+  // Per "analysis|group|quartile_band_b": the group's contributors in the band.
+  out.bands = new Map();
   for (const an of study.analyses) {
     const by = (an.by ?? []).map((n) => fields[n]);
     const sizes = by.map((f) => labels(f).length);
@@ -118,6 +120,10 @@ export function clearStats(study, answers, rejected = 0) {
             const count = st.vals.filter((v) => (b === 0 || v >= lo) && (hi === null || v < hi)).length;
             put(an.name, g, label, st.suppressed ? '' : String(count), st.suppressed ? 'suppressed' : '');
           }
+          continue;
+        }
+        if (s === 'quartile_bands') {
+          bandRows(study, an, rows, stat, c, g, k, partWithheld, put, out.bands);
           continue;
         }
         if (s === 'median' || s === 'quartiles') {
@@ -169,6 +175,41 @@ export function clearStats(study, answers, rejected = 0) {
     }
   }
   return out;
+}
+
+/** The quartile band rows of analysis an's cell c (group g): the share of
+ *  each band's contributors that are the cell's. The bands' limits are
+ *  the quartiles of everyone (the analysis without "by" on the same grid):
+ *  band b holds the values whose grid cell lies after that of the
+ *  (b - 1)-th quartile and up to that of the b-th. A band is released as a
+ *  whole, only if every group and the quartiles of everyone are released
+ *  and every group's count in it is 0 or at least k: a group with 1 to
+ *  k - 1 in it is suppressed, the others withheld to protect it. */
+function bandRows(study, an, rows, stat, c, g, k, partWithheld, put, counts) {
+  const f = study.fields.find((x) => x.name === an.of);
+  const edges = gridEdges(f, an.grid);
+  const everyone = rows.map((r) => r[an.of]);
+  const limits = [1, 2, 3].map((q) => {
+    const v = quantile(everyone, q, edges);
+    return edges.find((e) => e > v) ?? BigInt(f.max) + 1n; // (the next grid cell's lowest value)
+  });
+  const bandOf = (x) => limits.filter((l) => x >= l).length; // 0 to 3
+  const inBand = (vals, b) => vals.filter((x) => bandOf(x) === b).length;
+  const searched = rows.length > 0 && BigInt(rows.length) >= k && !partWithheld.has(an.of) && stat.every((x) => !x.suppressed);
+  for (let b = 0; b < 4; b++) {
+    const label = `quartile_band_${b + 1}`;
+    const mine = inBand(stat[c].vals, b);
+    counts.set(`${an.name}|${g}|${label}`, mine);
+    const all = stat.map((x) => inBand(x.vals, b));
+    const total = all.reduce((x, y) => x + y, 0);
+    const small = (n) => n > 0 && BigInt(n) < k;
+    if (stat[c].suppressed) put(an.name, g, label, '', 'suppressed');
+    else if (partWithheld.has(an.of)) put(an.name, g, label, '', 'suppressed (to protect another group)');
+    else if (searched && small(mine)) put(an.name, g, label, '', 'suppressed');
+    else if (!searched || all.some(small)) put(an.name, g, label, '', 'suppressed (to protect another group)');
+    else if (total === 0) put(an.name, g, label, '', 'undefined');
+    else put(an.name, g, label, mine / total);
+  }
 }
 
 /** The values a median or quartiles is taken among: all, or (quantiles_among

@@ -7,7 +7,8 @@
  * the same answers, the auditor finding nothing suppressed it can work
  * out, the Article 9 indicators released (the mean and median pay gaps, of
  * basic and of variable pay among those who receive it, the share
- * receiving variable pay, the quartiles of everyone, the gap by category),
+ * receiving variable pay, the quartiles of everyone and each gender's share
+ * of each quartile pay band, the gap by category),
  * and the spreadsheet's numbers the CSV's.
  *
  *   MPC_BUILD=build node --test tests/integration/eu_study.test.mjs
@@ -78,6 +79,13 @@ describe('the EU pay transparency example, end to end', () => {
     // The quartiles of everyone (the limits of the quartile pay bands).
     const q = ['quartile_1', 'median', 'quartile_3'].map((s) => value('pay_quartiles', '', s));
     assert.ok(q[0] <= q[1] && q[1] <= q[2], q.join(' '));
+    // (f): the proportion of women and men in each quartile pay band (fewer women in the top one).
+    for (let b = 1; b <= 4; b++) {
+      const w = value('pay_bands', 'gender=Woman', `quartile_band_${b}`);
+      const m = value('pay_bands', 'gender=Man', `quartile_band_${b}`);
+      assert.ok(Math.abs(w + m - 1) < 1e-9, `band ${b}: ${w} + ${m}`);
+    }
+    assert.ok(value('pay_bands', 'gender=Woman', 'quartile_band_4') < value('pay_bands', 'gender=Woman', 'quartile_band_1'));
     // (g): the gap by category of workers, of basic and of variable pay.
     value('category_pay_gap', 'gender=Woman;category=Operational', 'gap_percent');
     value('category_variable_pay_gap', 'gender=Woman;category=Operational', 'gap_percent');

@@ -191,6 +191,14 @@ function attempt(r, seed) {
       a.gap_reference = r.pick(labelsOf(cats.find((c) => c.name === by[0])));
     }
     analyses.push(a);
+    if (a.grid && by.length && r.chance(0.5)) {
+      // Quartile bands of the same field by the same groups, and the
+      // quartiles of everyone that are their limits.
+      analyses.push({ name: `a${i + 1}_bands`, of: a.of, by: [...by], stats: ['quartile_bands'], grid: a.grid });
+      if (!analyses.some((x) => !(x.by ?? []).length && x.of === a.of && x.stats.includes('quartiles') && JSON.stringify(x.grid) === JSON.stringify(a.grid))) {
+        analyses.push({ name: `a${i + 1}_quartiles`, of: a.of, stats: ['quartiles'], grid: a.grid });
+      }
+    }
   }
   const study = {
     format: 'mpc-study/1',
@@ -314,7 +322,7 @@ function unsound(study, answers, rows, f) {
   const k = study.privacy.min_cell_count;
   const where = `${f.kind} finding on ${f.analysis}, ${f.group || '(everyone)'}, ${f.statistic}`;
   // (a gap goes with its reference group too; a quantile may be withheld alone)
-  const own = (s) => s !== 'gap' && !s.endsWith('gap_percent') && !['quartile_1', 'median', 'quartile_3'].includes(s);
+  const own = (s) => s !== 'gap' && !s.endsWith('gap_percent') && !['quartile_1', 'median', 'quartile_3'].includes(s) && !s.startsWith('quartile_band_');
   const groupRows = rows.slice(1).filter((r) => r[0] === f.analysis && r[1] === f.group && own(r[2]));
   const row = groupRows.find((r) => r[2] === f.statistic);
   if (f.kind === 'released') {

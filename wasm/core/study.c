@@ -256,7 +256,7 @@ static unsigned stat_bit(const char *name)
 {
     static const char *const names[] = {"count",  "sum",       "mean",
                                         "stddev", "histogram", "share_positive",
-                                        "median", "quartiles"};
+                                        "median", "quartiles", "quartile_bands"};
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return 1u << i;
@@ -326,7 +326,7 @@ static core_err load_grid(study *s, study_analysis *an, size_t i, const cJSON *a
                           size_t err_size)
 {
     const cJSON *grid = cJSON_GetObjectItemCaseSensitive(a, "grid");
-    int wants = (an->stats & STAT_QUANTILES) != 0;
+    int wants = (an->stats & STAT_GRID) != 0;
     if (!wants && grid != NULL) {
         study_errf(err, err_size,
                    "analyses[%zu].grid: only allowed with the \"median\" or \"quartiles\" stat",
@@ -513,6 +513,41 @@ static core_err load_analysis(study *s, size_t i, const cJSON *a, char *err, siz
                    "use a coarser grid or group by fewer fields",
                    i, an->cells, an->grid_cells, STUDY_MAX_CELLS);
         return CORE_ELIMIT;
+    }
+    return CORE_OK;
+}
+
+/* Each quartile_bands analysis: by at least one field, and an analysis of
+ * the quartiles of everyone (no "by", among all values) of the same field
+ * on the same grid, whose quartiles are the bands' limits (band_ref). */
+static core_err link_bands(study *s, char *err, size_t err_size)
+{
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        study_analysis *a = &s->analyses[i];
+        if (!(a->stats & STAT_BANDS))
+            continue;
+        if (a->num_by == 0) {
+            study_errf(err, err_size,
+                       "analyses[%zu].stats: \"quartile_bands\" needs \"by\" (the groups whose "
+                       "shares of each band are released)",
+                       i);
+            return CORE_EDECODE;
+        }
+        a->band_ref = SIZE_MAX;
+        for (size_t j = 0; j < s->num_analyses && a->band_ref == SIZE_MAX; j++) {
+            const study_analysis *z = &s->analyses[j];
+            if (z->num_by == 0 && (z->stats & STAT_QUARTILES) && !z->quantiles_positive &&
+                study_grids_equal(z, a))
+                a->band_ref = j;
+        }
+        if (a->band_ref == SIZE_MAX) {
+            study_errf(err, err_size,
+                       "analyses[%zu]: \"quartile_bands\" needs an analysis of the \"quartiles\" "
+                       "of \"%s\" without \"by\", on the same grid: its quartiles are the bands' "
+                       "limits",
+                       i, s->fields[a->of].name);
+            return CORE_EDECODE;
+        }
     }
     return CORE_OK;
 }
@@ -718,7 +753,8 @@ core_err study_parse(const char *json, size_t len, unsigned flags, study **out, 
             goto cleanup;
         s->num_analyses++;
     }
-    if ((e = check_model_size(s, err, err_size)) != CORE_OK)
+    if ((e = link_bands(s, err, err_size)) != CORE_OK ||
+        (e = check_model_size(s, err, err_size)) != CORE_OK)
         goto cleanup;
     if ((e = load_parties(s, err, err_size)) != CORE_OK)
         goto cleanup;

@@ -389,6 +389,12 @@ CORE_MUST_CHECK core_err study_search_run_clear(study_search *q, const core_u128
 int study_search_value(const study_search *q, size_t analysis, size_t cell, unsigned quarter,
                        int64_t *value);
 
+/* Analysis i's quartile bands once the search is done: 1 and the number
+ * of cell c's contributors up to the grid cell of the limit-th quartile of
+ * everyone (limit 1 to 3), or 0 if they were not searched. */
+int study_search_band(const study_search *q, size_t analysis, size_t cell, unsigned limit,
+                      uint64_t *count);
+
 /* The analysis plan in plain language: a new cJSON array of strings, one
  * per analysis ("NAME: ..."), then one on how small groups are protected
  * (the threshold, the linked analyses, and that more groups than the

@@ -84,7 +84,7 @@ static size_t cell_stat_names(const study_analysis *a, const cJSON *spec,
     const cJSON *name;
     cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(spec, "stats"))
     {
-        size_t need = strcmp(name->valuestring, "histogram") == 0 ? a->num_bins : 3;
+        size_t need = strcmp(name->valuestring, "histogram") == 0 ? a->num_bins : 4;
         if (n + need <= STUDY_CELL_STATS)
             n += study_stat_rows(a, name->valuestring, names + n);
     }
@@ -144,7 +144,8 @@ static int check_value(const char *stat, const char *value, const char *note, in
                  stat, shown(note, v1));
         return -1;
     }
-    int quantile = strcmp(stat, "median") == 0 || strncmp(stat, "quartile_", 9) == 0;
+    int quantile = strcmp(stat, "median") == 0 || strcmp(stat, "quartile_1") == 0 ||
+                   strcmp(stat, "quartile_3") == 0;
     int whole = strcmp(stat, "count") == 0 || strcmp(stat, "sum") == 0 || quantile ||
                 strncmp(stat, "histogram[", 10) == 0 || study_row;
     int digits = whole && strcmp(stat, "sum") != 0 && !quantile; /* counts: no sign */

@@ -293,11 +293,17 @@ static core_err tie(builder *b, const study_analysis *a, tied t, uint32_t *slack
 
 /* An earlier analysis with a median or quartiles of the same field on the
  * same grid, or NULL. */
+int study_grids_equal(const study_analysis *x, const study_analysis *a)
+{
+    return (x->stats & STAT_GRID) && (a->stats & STAT_GRID) && x->of == a->of &&
+           x->grid_cells == a->grid_cells &&
+           memcmp(x->grid_edges, a->grid_edges, a->grid_cells * sizeof *a->grid_edges) == 0;
+}
+
 static const study_analysis *same_grid(const study *s, const study_analysis *a)
 {
     for (const study_analysis *x = s->analyses; x < a; x++)
-        if ((x->stats & STAT_QUANTILES) && x->of == a->of && x->grid_cells == a->grid_cells &&
-            memcmp(x->grid_edges, a->grid_edges, a->grid_cells * sizeof *a->grid_edges) == 0)
+        if (study_grids_equal(x, a))
             return x;
     return NULL;
 }
@@ -334,7 +340,7 @@ static core_err layout_analysis(builder *b, study_analysis *a)
         if (err == CORE_OK && a->num_by > 0)
             err = add_products(b, a->cell_wire, a->cells, a->pos_wire + 1, 1, &a->pos_cell_wire);
     }
-    if (err == CORE_OK && (a->stats & STAT_QUANTILES)) {
+    if (err == CORE_OK && (a->stats & STAT_GRID)) {
         /* One grid vector (and tie) per field and grid, shared by the
          * analyses that use it. */
         const study_analysis *same = same_grid(s, a);
@@ -351,7 +357,16 @@ static core_err layout_analysis(builder *b, study_analysis *a)
                 err = tie(b, a, tied_grid(a), &a->grid_slack);
         }
         a->grid_cell_wire = a->grid_wire;
-        if (err == CORE_OK && a->num_by > 0)
+        /* The groups' grid counts too, when an earlier analysis has them
+         * (same grid, same groups). */
+        const study_analysis *cells = NULL;
+        for (const study_analysis *x = s->analyses; x < a && a->num_by > 0; x++)
+            if (study_grids_equal(x, a) && x->num_by == a->num_by &&
+                memcmp(x->by, a->by, a->num_by * sizeof *a->by) == 0)
+                cells = x;
+        if (cells != NULL)
+            a->grid_cell_wire = cells->grid_cell_wire;
+        else if (err == CORE_OK && a->num_by > 0)
             err = add_products(b, a->cell_wire, a->cells, a->grid_wire, a->grid_cells,
                                &a->grid_cell_wire);
     }
@@ -408,7 +423,7 @@ static core_err layout_outputs(study *s)
                     if (pass)
                         s->outputs[n] = a->pos_cell_wire + (uint32_t)c;
             }
-            if (a->stats & STAT_QUANTILES) {
+            if (a->stats & STAT_GRID) {
                 a->out_grid = n;
                 for (size_t c = 0; c < a->cells * a->grid_cells; c++, n++)
                     if (pass)
@@ -582,7 +597,7 @@ static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
             ok &= encode_tied(s, a, tied_bins(a), meas[a->of], meas[a->bin_meas], 0, out);
         if (a->stats & STAT_SHARE_POSITIVE)
             ok &= encode_tied(s, a, tied_positive(a), meas[a->of], meas[a->pos_meas], 0, out);
-        if (a->stats & STAT_QUANTILES)
+        if (a->stats & STAT_GRID)
             ok &= encode_tied(s, a, tied_grid(a), meas[a->of], meas[a->grid_meas], 0, out);
     }
     study_fill_products(s, out);
@@ -665,7 +680,7 @@ core_err study_encode_forged(const study *s, const uint64_t *meas, study_forgery
     if (kind == STUDY_FORGE_GRID_VALUE || kind == STUDY_FORGE_GRID_TWO_CELLS) {
         const study_analysis *a = NULL;
         for (size_t i = 0; i < s->num_analyses && a == NULL; i++)
-            if ((s->analyses[i].stats & STAT_QUANTILES) && s->analyses[i].grid_cells > 1)
+            if ((s->analyses[i].stats & STAT_GRID) && s->analyses[i].grid_cells > 1)
                 a = &s->analyses[i];
         if (a == NULL) {
             study_errf(err, err_size, "this study has no median or quartiles with two grid cells");
@@ -971,7 +986,7 @@ static void encode_bins(const study *s, uint64_t *meas)
             meas[a->bin_meas] = study_bin_of(a, v);
         if (a->stats & STAT_SHARE_POSITIVE)
             meas[a->pos_meas] = v > 0;
-        if (a->stats & STAT_QUANTILES)
+        if (a->stats & STAT_GRID)
             meas[a->grid_meas] = study_grid_cell(a, v);
     }
 }

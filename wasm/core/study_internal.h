@@ -24,9 +24,12 @@ enum {
     STAT_HISTOGRAM = 1u << 4,
     STAT_SHARE_POSITIVE = 1u << 5,
     STAT_MEDIAN = 1u << 6,
-    STAT_QUARTILES = 1u << 7
+    STAT_QUARTILES = 1u << 7,
+    STAT_BANDS = 1u << 8 /* quartile_bands */
 };
 #define STAT_QUANTILES (STAT_MEDIAN | STAT_QUARTILES)
+/* The statistics that need the value's grid cell in each group. */
+#define STAT_GRID (STAT_QUANTILES | STAT_BANDS)
 
 /* A reference to a value of the encoded measurement: a wire, or (with
  * REF_U set) range-checked value number (ref & ~REF_U): for a field's
@@ -85,6 +88,10 @@ typedef struct study_analysis {
     size_t grid_cells;
     int64_t grid_step, grid_from, grid_percent;
     int quantiles_positive; /* "quantiles_among": "positive" */
+    /* quartile_bands: the analysis of the quartiles of everyone (no "by")
+     * of the same field on the same grid, whose quartiles are the bands'
+     * limits. */
+    size_t band_ref;
     /* Layout. */
     uint32_t cell_wire; /* cells' one-hot wires (num_by >= 1) */
     uint32_t bin_wire;  /* histogram: the bin's one-hot wires */
@@ -161,6 +168,10 @@ void study_fill_products(const study *s, felem *w);
 uint64_t study_quantile_count(const study *s, const study_analysis *a, const core_u128 *agg,
                               uint64_t num_reports, size_t c);
 
+/* Whether analyses x and a have a grid of the same field with the same
+ * edges. */
+int study_grids_equal(const study_analysis *x, const study_analysis *a);
+
 /* The grid cell of value v (within the field's bounds) of a median or
  * quartiles. */
 size_t study_grid_cell(const study_analysis *a, int64_t v);
@@ -189,9 +200,9 @@ uint64_t study_part_count(const study *s, const study_analysis *a, const core_u1
 /* Room for a statistic's name: "histogram[LO;HI)". */
 #define STUDY_STAT_SIZE 96
 /* The most rows of one cell: every bin, count, sum, mean, stddev,
- * share_positive, quartile_1, median, quartile_3, gap, gap_percent,
- * median_gap_percent. */
-#define STUDY_CELL_STATS (STUDY_MAX_BINS + 11)
+ * share_positive, quartile_1, median, quartile_3, the four quartile
+ * bands, gap, gap_percent, median_gap_percent. */
+#define STUDY_CELL_STATS (STUDY_MAX_BINS + 15)
 
 /* The rows a statistic of the study file makes in a cell, in order: its
  * name, or the histogram's bins, or quartiles' quartile_1, median,

@@ -210,6 +210,11 @@ size_t study_stat_rows(const study_analysis *a, const char *stat, char names[][S
             snprintf(names[k], STUDY_STAT_SIZE, "%s", quartiles[k]);
         return 3;
     }
+    if (strcmp(stat, "quartile_bands") == 0) {
+        for (size_t k = 0; k < 4; k++)
+            snprintf(names[k], STUDY_STAT_SIZE, "quartile_band_%zu", k + 1);
+        return 4;
+    }
     snprintf(names[0], STUDY_STAT_SIZE, "%s", stat);
     return 1;
 }
@@ -246,6 +251,61 @@ static core_err quantile_rows(const study *s, size_t i, size_t c, const char *st
         else if (qs == STUDY_RELEASED)
             snprintf(value, sizeof value, "%lld", (long long)v);
         err = add_row(rows, a->name, group, names[j], value, note);
+    }
+    return err;
+}
+
+/* Cell c's contributors in quartile band b (1 to 4) of analysis i: those
+ * whose grid cell lies after that of the (b - 1)-th quartile of everyone
+ * and up to that of the b-th. 0 and *ok 0 if the bands were not searched. */
+static uint64_t band_count(const study *s, size_t i, size_t c, unsigned b, const core_u128 *agg,
+                           uint64_t num_reports, const study_search *q, int *ok)
+{
+    uint64_t hi = 0, lo = 0;
+    *ok = b == 4 ? (hi = study_cell_count(s, &s->analyses[i], agg, num_reports, c), 1)
+                 : study_search_band(q, i, c, b, &hi);
+    if (*ok && b > 1)
+        *ok = study_search_band(q, i, c, b - 1, &lo);
+    return *ok && hi >= lo ? hi - lo : 0;
+}
+
+/* The rows of analysis i's quartile bands in cell c: the share of each
+ * band's contributors that are the cell's. A band is released only as a
+ * whole (its shares add up to 1, so one alone could be worked out from
+ * the others): when it was searched and every cell's count in it is 0 or
+ * at least min_cell_count; a cell with 1 to min_cell_count - 1 in it is
+ * suppressed, the band's other cells withheld to protect it. */
+static core_err band_rows(const study *s, size_t i, size_t c, const core_u128 *agg,
+                          uint64_t num_reports, const uint8_t *state, const study_search *q,
+                          const char *group, cJSON *rows)
+{
+    const study_analysis *a = &s->analyses[i];
+    core_err err = CORE_OK;
+    for (unsigned b = 1; b <= 4 && err == CORE_OK; b++) {
+        char stat[32], value[64] = "";
+        uint64_t total = 0, mine = 0;
+        int ok = 1, small = 0;
+        for (size_t d = 0; d < a->cells && ok; d++) {
+            uint64_t n = band_count(s, i, d, b, agg, num_reports, q, &ok);
+            small |= n > 0 && n < s->min_cell_count;
+            total += n;
+            if (d == c)
+                mine = n;
+        }
+        uint8_t st = quantile_state(s, state, i, c);
+        const char *note = "";
+        if (st != STUDY_RELEASED)
+            note = state_note(st);
+        else if (ok && mine > 0 && mine < s->min_cell_count)
+            note = STUDY_NOTE_PRIMARY;
+        else if (!ok || small)
+            note = STUDY_NOTE_COMPLEMENTARY;
+        else if (total == 0)
+            note = "undefined";
+        else
+            fmt_double((double)mine / (double)total, value, sizeof value);
+        snprintf(stat, sizeof stat, "quartile_band_%u", b);
+        err = add_row(rows, a->name, group, stat, value, note);
     }
     return err;
 }
@@ -309,6 +369,10 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
                                  (unsigned long long)agg[a->out_hist + c * a->num_bins + b].lo);
                     err = add_row(rows, a->name, group, stat, value, state_note(bs));
                 }
+                continue;
+            }
+            if (strcmp(k, "quartile_bands") == 0) {
+                err = band_rows(s, i, c, agg, num_reports, state, q, group, rows);
                 continue;
             }
             if (strcmp(k, "median") == 0 || strcmp(k, "quartiles") == 0) {

@@ -18,16 +18,24 @@
 
 #include "study_internal.h"
 
+/* A search for a quantile, or (quarter 4 + b) a quartile band's probe:
+ * the group's contributors up to the grid cell of the b-th quartile of
+ * everyone (search number ref, of the analysis of those quartiles). */
 typedef struct search {
     size_t analysis, cell;
-    unsigned quarter; /* 1, 2 (the median) or 3 */
+    unsigned quarter; /* 1, 2 (the median) or 3; 5 to 7 for a band's limit 1 to 3 */
     uint64_t n, rank; /* the group's count, and the quantile's rank in it */
     size_t lo, hi; /* the answer lies in grid cells [lo, hi] */
+    size_t ref;
+    uint64_t opened; /* a band's probe: its count */
 } search;
+
+#define BAND 4
 
 struct study_search {
     const study *s;
     size_t num, steps, done;
+    size_t bin_steps; /* the binary searches' steps; then the bands' step, if any */
     search *list;
     /* Per step: its probes, each a search index and the grid cell j whose
      * prefix count C(j) it opens. */
@@ -56,7 +64,7 @@ int study_quantiles_released(const study *s, const uint8_t *state, size_t i, siz
 {
     const study_analysis *a = &s->analyses[i];
     size_t u = study_unit_of(s, i, c, STUDY_NO_BIN);
-    if (!(a->stats & STAT_QUANTILES) || (u != SIZE_MAX && state[u] != STUDY_RELEASED))
+    if (!(a->stats & STAT_GRID) || (u != SIZE_MAX && state[u] != STUDY_RELEASED))
         return 0;
     /* A quantile says where the group's values lie, and so bounds the
      * parts of the same field (bins, not positive and positive) of its
@@ -79,8 +87,12 @@ static core_err plan_step(study_search *q)
     size_t t = q->done, n = 0;
     if (t >= q->steps)
         return CORE_OK;
+    /* Binary steps: the middle of every search not narrowed down; the
+     * bands' step (every binary search is done): each band probe at its
+     * limit's grid cell. */
+    int bands = t == q->bin_steps;
     for (size_t k = 0; k < q->num; k++)
-        n += q->list[k].lo < q->list[k].hi;
+        n += bands ? q->list[k].quarter > BAND : q->list[k].lo < q->list[k].hi;
     q->probes[t] = core_alloc_array(n ? n : 1, 2 * sizeof(uint32_t));
     if (q->probes[t] == NULL)
         return CORE_ENOMEM;
@@ -88,14 +100,32 @@ static core_err plan_step(study_search *q)
     n = 0;
     for (size_t k = 0; k < q->num; k++) {
         const search *x = &q->list[k];
-        if (x->lo < x->hi) {
+        if (bands ? x->quarter > BAND : x->lo < x->hi) {
             q->probes[t][2 * n] = (uint32_t)k;
-            q->probes[t][2 * n + 1] = (uint32_t)(x->lo + (x->hi - x->lo) / 2);
+            q->probes[t][2 * n + 1] =
+                (uint32_t)(bands ? q->list[x->ref].lo : x->lo + (x->hi - x->lo) / 2);
             n++;
         }
     }
     return CORE_OK;
 }
+
+/* Whether analysis i's quartile bands are searched: every group's
+ * quantiles may be released, and the quartiles of everyone that are
+ * their limits. */
+static int bands_searched(const study *s, const uint8_t *state, uint64_t num_reports, size_t i)
+{
+    const study_analysis *a = &s->analyses[i];
+    if (!(a->stats & STAT_BANDS) || num_reports == 0 ||
+        !study_quantiles_released(s, state, a->band_ref, 0))
+        return 0;
+    for (size_t c = 0; c < a->cells; c++)
+        if (!study_quantiles_released(s, state, i, c))
+            return 0;
+    return 1;
+}
+
+static int cmp_search(const void *pa, const void *pb);
 
 core_err study_search_new(const study *s, const core_u128 *counts, uint64_t num_reports,
                           const uint8_t *state, study_search **out)
@@ -105,6 +135,7 @@ core_err study_search_new(const study *s, const core_u128 *counts, uint64_t num_
     if (q == NULL)
         return CORE_ENOMEM;
     q->s = s;
+    int bands = 0;
     for (int pass = 0; pass < 2; pass++) {
         q->num = 0;
         for (size_t i = 0; i < s->num_analyses; i++) {
@@ -114,20 +145,27 @@ core_err study_search_new(const study *s, const core_u128 *counts, uint64_t num_
                  * them) come first: the rank is shifted by their number. */
                 uint64_t n = study_cell_count(s, a, counts, num_reports, c);
                 uint64_t m = study_quantile_count(s, a, counts, num_reports, c), below = n - m;
-                if (m == 0 || !study_quantiles_released(s, state, i, c))
-                    continue;
-                for (unsigned k = 1; k <= 3; k++) {
+                int quantiles = (a->stats & STAT_QUANTILES) && m > 0 &&
+                                study_quantiles_released(s, state, i, c);
+                for (unsigned k = 1; k <= 3 && quantiles; k++) {
                     if (k != 2 && !(a->stats & STAT_QUARTILES))
                         continue;
                     if (pass)
                         q->list[q->num] = (search){i, c, k, n, below + (k * m + 3) / 4, 0,
-                                                  a->grid_cells - 1};
+                                                  a->grid_cells - 1, 0, 0};
                     q->num++;
                 }
-                if (steps_for(a->grid_cells) > q->steps)
-                    q->steps = steps_for(a->grid_cells);
+                if (quantiles && steps_for(a->grid_cells) > q->bin_steps)
+                    q->bin_steps = steps_for(a->grid_cells);
+                for (unsigned b = 1; b <= 3 && bands_searched(s, state, num_reports, i); b++) {
+                    if (pass)
+                        q->list[q->num] = (search){i, c, BAND + b, n, 0, 0, 0, 0, 0};
+                    q->num++;
+                    bands = 1;
+                }
             }
         }
+        q->steps = q->bin_steps + (size_t)bands;
         if (pass == 0) {
             q->list = core_alloc_array(q->num ? q->num : 1, sizeof *q->list);
             q->num_probes = core_calloc_array(q->steps + 1, sizeof *q->num_probes);
@@ -136,6 +174,15 @@ core_err study_search_new(const study *s, const core_u128 *counts, uint64_t num_
                 study_search_free(q);
                 return CORE_ENOMEM;
             }
+        }
+    }
+    /* Each band probe's limit: the search of the quartile of everyone. */
+    for (size_t k = 0; k < q->num; k++) {
+        search *x = &q->list[k];
+        if (x->quarter > BAND) {
+            search key = {s->analyses[x->analysis].band_ref, 0, x->quarter - BAND, 0, 0, 0, 0, 0, 0};
+            const search *z = bsearch(&key, q->list, q->num, sizeof *q->list, cmp_search);
+            x->ref = (size_t)(z - q->list); /* (searched: bands_searched) */
         }
     }
     core_err e = plan_step(q);
@@ -210,7 +257,9 @@ static core_err advance(study_search *q, const uint64_t *counts)
     const uint32_t *p = study_search_probes(q, q->done, &n);
     for (size_t k = 0; k < n; k++) {
         search *x = &q->list[p[2 * k]];
-        if (counts[k] >= x->rank)
+        if (x->quarter > BAND)
+            x->opened = counts[k];
+        else if (counts[k] >= x->rank)
             x->hi = p[2 * k + 1];
         else
             x->lo = (size_t)p[2 * k + 1] + 1;
@@ -285,11 +334,24 @@ int study_search_value(const study_search *q, size_t analysis, size_t cell, unsi
     if (q == NULL || q->done < q->steps)
         return 0;
     /* The searches are in the order of (analysis, cell, quarter). */
-    search key = {analysis, cell, quarter, 0, 0, 0, 0};
+    search key = {analysis, cell, quarter, 0, 0, 0, 0, 0, 0};
     const search *x = bsearch(&key, q->list, q->num, sizeof *q->list, cmp_search);
     if (x == NULL)
         return 0;
     const study_analysis *a = &q->s->analyses[analysis];
     *value = a->grid_edges[x->lo];
+    return 1;
+}
+
+int study_search_band(const study_search *q, size_t analysis, size_t cell, unsigned limit,
+                      uint64_t *count)
+{
+    if (q == NULL || q->done < q->steps)
+        return 0;
+    search key = {analysis, cell, BAND + limit, 0, 0, 0, 0, 0, 0};
+    const search *x = bsearch(&key, q->list, q->num, sizeof *q->list, cmp_search);
+    if (x == NULL)
+        return 0;
+    *count = x->opened;
     return 1;
 }
