@@ -237,7 +237,7 @@ static const bad_case BAD[] = {
     {"fields/0/min", "1", "fields[0].min: must not be present"},
     {"analyses/0/stats/0", "\"mode\"",
      "analyses[0].stats[0]: must be one of \"count\", \"sum\", \"mean\", \"stddev\", "
-     "\"histogram\", \"share_positive\", \"median\", \"quartiles\""},
+     "\"histogram\", \"share_positive\", \"median\", \"quartiles\", \"quartile_bands\""},
     {"privacy/min_cell_count", "0", "privacy.min_cell_count: must be at least 1"},
     {"fields/1/name", "\"Ethnicity\"",
      "fields[1].name: must match the pattern ^[a-z][a-z0-9_]*$ (lowercase letters, digits and "
@@ -282,6 +282,8 @@ static const bad_case BAD[] = {
      "analyses[1].stats: \"quartiles\" already includes the median; list only one of them"},
     {"analyses/0/stats/1", "\"median\"",
      "analyses[0].stats: \"median\" needs \"of\", the integer field it is computed over"},
+    {"analyses/1/quantiles_among", "\"positive\"",
+     "analyses[1].quantiles_among: only allowed with the \"median\" or \"quartiles\" stat"},
 };
 
 /* The edge a 10% grid puts after e (rounded down, at least e + 1). */
@@ -328,6 +330,44 @@ START_TEST(test_validation_errors)
         ck_assert_int_eq(parse_doc(d, 0, &s, err), CORE_ELIMIT);
         ck_assert_ptr_null(s);
         ck_assert_str_eq(err, grids[i].error);
+        cJSON_Delete(d);
+    }
+    /* Quartile bands need groups, and the quartiles of everyone on the
+     * same grid (their limits); with them, the study compiles. */
+    static const struct {
+        const char *by, *companion, *error;
+    } bands[] = {
+        {"[\"gender\"]", NULL,
+         "analyses[2]: \"quartile_bands\" needs an analysis of the \"quartiles\" of \"salary\" "
+         "without \"by\", on the same grid: its quartiles are the bands' limits"},
+        {"[\"gender\"]", "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":1000}",
+         "analyses[2]: \"quartile_bands\" needs an analysis of the \"quartiles\" of \"salary\" "
+         "without \"by\", on the same grid: its quartiles are the bands' limits"},
+        {NULL, "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":500}",
+         "analyses[2].stats: \"quartile_bands\" needs \"by\" (the groups whose shares of each band "
+         "are released)"},
+        {"[\"gender\"]", "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":500}",
+         NULL},
+    };
+    for (size_t i = 0; i < sizeof bands / sizeof bands[0]; i++) {
+        cJSON *d = load_doc(PAY);
+        apply(d, "analyses/2/stats/0", "\"quartile_bands\"");
+        apply(d, "analyses/2/bins", NULL);
+        apply(d, "analyses/2/grid", "500");
+        apply(d, "analyses/2/by", bands[i].by);
+        if (bands[i].companion != NULL)
+            apply(d, "analyses/3", bands[i].companion);
+        char err[STUDY_ERR_SIZE];
+        study *s = NULL;
+        core_err e = parse_doc(d, 0, &s, err);
+        if (bands[i].error == NULL) {
+            ck_assert_msg(e == CORE_OK, "%s", err);
+            ck_assert_uint_eq(s->analyses[2].band_ref, 3);
+        } else {
+            ck_assert_int_eq(e, CORE_EDECODE);
+            ck_assert_str_eq(err, bands[i].error);
+        }
+        study_free(s);
         cJSON_Delete(d);
     }
     /* A relative grid: the min, then `from`, then 10% apart (rounded

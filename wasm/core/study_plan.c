@@ -175,6 +175,15 @@ cJSON *study_plan(const study *s)
                          (long long)s->fields[a->of].min);
             add(&t, num);
         }
+        if (a->stats & STAT_BANDS) {
+            int first = !nw && !(a->stats & (STAT_HISTOGRAM | STAT_SHARE_POSITIVE | STAT_QUANTILES));
+            add(&t, first ? "" : "; ");
+            add(&t, "each group's share of each quartile pay band of ");
+            add(&t, s->fields[a->of].label);
+            add(&t, " (everyone ranked by it and cut at the quartiles of \"");
+            add(&t, s->analyses[a->band_ref].name);
+            add(&t, "\")");
+        }
         if (a->num_by > 0) {
             const char *labels[STUDY_MAX_BY];
             for (size_t k = 0; k < a->num_by; k++)
@@ -197,6 +206,11 @@ cJSON *study_plan(const study *s)
             if (a->stats & STAT_QUANTILES)
                 add(&t, ", and the median gap in percent likewise");
         }
+        if (a->stats & STAT_BANDS)
+            add(&t, ". To find the bands, the computing parties learn each group's number of "
+                    "contributors up to each quartile of everyone, and release a band for every "
+                    "group or none (none when a group has 1 to the smallest released group size "
+                    "minus 1 in it)");
         if (a->stats & STAT_QUANTILES) {
             size_t steps = 0;
             while (((size_t)1 << steps) < a->grid_cells)
@@ -204,8 +218,12 @@ cJSON *study_plan(const study *s)
             snprintf(num, sizeof num, "%zu step%s", steps, steps == 1 ? "" : "s");
             add(&t, ". To find ");
             add(&t, (a->stats & STAT_QUARTILES) ? "the quartiles" : "the median");
-            add(&t, ", the computing parties learn, for each group and quartile, one count per "
-                    "step of a binary search over the grid (");
+            add(&t, (a->stats & STAT_QUARTILES) ? ", the computing parties learn, for each group and "
+                                                  "quartile, one count per step of a binary "
+                                                  "search over the grid ("
+                                                : ", the computing parties learn, for each "
+                                                  "group, one count per step of a binary search "
+                                                  "over the grid (");
             add(&t, num);
             add(&t, "): how many of the group lie below a grid value; never the group's whole "
                     "distribution, and the report shows none of these counts");

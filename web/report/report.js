@@ -348,6 +348,10 @@ function statInfo(statistic, a) {
     case 'quartile_1': return { heading: 'Lower quartile', kind: 'integer' };
     case 'median': return { heading: 'Median', kind: 'integer' };
     case 'quartile_3': return { heading: 'Upper quartile', kind: 'integer' };
+    case 'quartile_band_1': return { heading: 'Share of the lowest quarter', kind: 'share' };
+    case 'quartile_band_2': return { heading: 'Share of the lower middle quarter', kind: 'share' };
+    case 'quartile_band_3': return { heading: 'Share of the upper middle quarter', kind: 'share' };
+    case 'quartile_band_4': return { heading: 'Share of the highest quarter', kind: 'share' };
     case 'median_gap_percent': return { heading: a.gapReference ? `Median pay gap (% below ${a.gapReference})` : 'Median pay gap (% below the reference)', kind: 'percent' };
     default: return { heading: statistic, kind: 'auto' };
   }
@@ -575,6 +579,9 @@ function legendItems(a, data, states) {
     const grid = a.grid ? ` to the nearest ${formatIntegerText(String(a.grid))} below` : '';
     const quartiles = a.stats.includes('quartile_1') ? ' The lower and upper quartiles likewise, with a quarter and three quarters of the group.' : '';
     say('Median', `the middle ${of} of the group: half of the group has that much or less${grid} (for an even number of people, the lower of the two middle values).${quartiles} It is withheld while any band of ${of} is.`);
+  }
+  if (a.stats.includes('quartile_band_1')) {
+    say('Quartile pay bands', `everyone ranked by ${of} and cut into four bands at the quartiles of everyone (each band about a quarter of all people; people on a band’s limit, to the study’s grid, go to the lower band). Each column is the part of that band who are in the group: the groups’ shares of a band add up to 100%. A band is shown for every group or for none: it is withheld when a group has too few people in it.`);
   }
   if (a.stats.includes('median_gap_percent')) {
     const ref = a.gapReference ? `“${a.gapReference}”` : 'the reference group';
