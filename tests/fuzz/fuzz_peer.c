@@ -2,12 +2,14 @@
  * fuzz_peer.c - the peer API's parsers at a helper (party 2 of the sealed
  * pay-equity study, its database holding a few honest reports, a compute
  * started by the leader). The first input byte chooses:
- *   0-6  the body of POST /api/peer/compute/{start, verify, commit,
- *        aggregate, counts, release, abort} (h_peer_compute), from the
- *        leader, or (second byte odd) from another party
- *   7    the signature headers of a peer request (auth_peer_verify):
+ *   0-8  the body of POST /api/peer/compute/{start, verify, commit,
+ *        aggregate, counts, release, abort, search, probe}
+ *        (h_peer_compute), from the leader, or (second byte odd) from
+ *        another party
+ *   9    the signature headers of a peer request (auth_peer_verify):
  *        party, time, nonce, signature and body separated by newlines
- * "prepare" is left out: it makes requests to the other parties.
+ * "prepare" is left out: it makes requests to the other parties ("search"
+ * would too, but with nothing prepared it is refused before any).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,17 +116,17 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const ops[] = {"start",  "verify",  "commit", "aggregate",
-                                      "counts", "release", "abort"};
+    static const char *const ops[] = {"start",   "verify", "commit", "aggregate", "counts",
+                                      "release", "abort",  "search", "probe"};
     if (f == NULL)
         setup();
     if (size < 2)
         return 0;
-    unsigned mode = data[0] % 8;
+    unsigned mode = data[0] % 10;
     int sender = data[1] & 1 ? 2 : 0;
     const char *body = (const char *)data + 2;
     size_t len = size - 2;
-    if (mode < 7) {
+    if (mode < 9) {
         ensure_running();
         call(ops[mode], sender, body, len);
         return 0;

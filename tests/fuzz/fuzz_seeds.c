@@ -185,16 +185,19 @@ int main(int argc, char **argv)
         "\"last\":true}",
         "{\"compute\":\"00112233445566778899aabbccddeeff\"}",
         "{\"compute\":\"00112233445566778899aabbccddeeff\",\"error\":\"stopped\"}",
+        "{\"compute\":\"00112233445566778899aabbccddeeff\",\"step\":0}",
+        "{\"compute\":\"00112233445566778899aabbccddeeff\",\"step\":1,"
+        "\"probes\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"}",
     };
-    const int modes[] = {1, 2, 3, 4, 6};
-    for (int i = 0; i < 5; i++)
+    const int modes[] = {1, 2, 3, 4, 6, 7, 8};
+    for (int i = 0; i < 7; i++)
         put_mode("peer", i, modes[i], peer[i], strlen(peer[i]));
     const char hdr[] = "0\n1700000000\n00112233445566778899aabbccddeeff\n00\n{}";
-    put_mode("peer", 5, 7, hdr, sizeof hdr - 1);
+    put_mode("peer", 7, 9, hdr, sizeof hdr - 1);
     /* start: a sealed key and every party's approval statement (the
      * fuzzer mutates them from valid ones). */
     char *start = fuzz_fixture_start_body(f, "00112233445566778899aabbccddeeff", 4);
-    put_mode("peer", 6, 0, start, strlen(start));
+    put_mode("peer", 8, 0, start, strlen(start));
     free(start);
     free(rand);
     free(pub);
