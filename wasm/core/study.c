@@ -779,7 +779,9 @@ void study_free(study *s)
     if (s == NULL)
         return;
     study_layout_free(s);
-    for (size_t i = 0; i < s->num_analyses; i++)
+    /* (every analysis, parsed or not: one refused after its grid was
+     * read holds its edges too) */
+    for (size_t i = 0; i < STUDY_MAX_ANALYSES; i++)
         free(s->analyses[i].grid_edges);
     cJSON_Delete(s->doc);
     free(s);
