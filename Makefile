@@ -390,6 +390,8 @@ check-browser: $(WEB_OUT) $(BINS) $(TEST_TOOLS)
 	@MPC_BUILD=$(BUILD) node tests/browser/submit.mjs
 	@echo "== node tests/browser/report.mjs (headless Chromium, 3 parties)"
 	@MPC_BUILD=$(BUILD) node tests/browser/report.mjs
+	@echo "== node tests/browser/eu_report.mjs (headless Chromium, the EU example's report, 3 parties)"
+	@MPC_BUILD=$(BUILD) node tests/browser/eu_report.mjs
 	@echo "== node tests/browser/console.mjs (headless Chromium, the organizer's console, 3 parties)"
 	@MPC_BUILD=$(BUILD) node tests/browser/console.mjs
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hex.h"
 
@@ -49,15 +50,48 @@ static void csv_cell(FILE *f, const char *v, int last)
     fputc(last ? '\n' : ',', f);
 }
 
-int report_csv(FILE *f, const cJSON *rows)
+/* Where a row is listed in the CSV: 0 for the _study rows, 1 + the
+ * indicators' table it is under (sections in order, their tables in
+ * order), then past every table the other rows. */
+static size_t csv_place(const study *s, const study_row_ref *ref, size_t *k, size_t *t)
+{
+    if (ref->analysis < 0)
+        return 0;
+    if (study_row_indicator(s, ref, k, t))
+        return 1 + *k * STUDY_MAX_TABLES + *t;
+    return 1 + STUDY_MAX_SECTIONS * STUDY_MAX_TABLES;
+}
+
+/* "HEADING" or "HEADING: LABEL" of table t of section k. */
+static void indicator_name(const study *s, size_t k, size_t t, char *out, size_t size)
+{
+    const char *label = study_table_label(s, k, t);
+    snprintf(out, size, "%s%s%s", study_section_heading(s, k), label ? ": " : "",
+             label ? label : "");
+}
+
+int report_csv(FILE *f, const study *s, const cJSON *rows, const study_row_ref *refs)
 {
     static const char *const cols[] = {"analysis", "group", "statistic", "value", "note"};
-    fputs("analysis,group,statistic,value,note\n", f);
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows)
-    {
-        for (int i = 0; i < 5; i++)
-            csv_cell(f, str(r, cols[i]), i == 4);
+    fputs("analysis,group,statistic,value,note,indicator\n", f);
+    for (size_t place = 0; place <= 1 + STUDY_MAX_SECTIONS * STUDY_MAX_TABLES; place++) {
+        size_t i = 0, k = 0, t = 0;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, rows)
+        {
+            if (csv_place(s, &refs[i++], &k, &t) != place)
+                continue;
+            for (int c = 0; c < 5; c++)
+                csv_cell(f, str(r, cols[c]), 0);
+            char name[2 * 256];
+            name[0] = '\0';
+            if (place > 0 && place <= STUDY_MAX_SECTIONS * STUDY_MAX_TABLES)
+                indicator_name(s, k, t, name, sizeof name);
+            csv_cell(f, name, 1);
+        }
+        /* (without indicators, only the _study rows and the others) */
+        if (place == 0 && study_num_sections(s) == 0)
+            place = STUDY_MAX_SECTIONS * STUDY_MAX_TABLES;
     }
     return ferror(f) ? -1 : 0;
 }
@@ -65,7 +99,7 @@ int report_csv(FILE *f, const cJSON *rows)
 /* ---- XLSX --------------------------------------------------------------------- */
 
 typedef struct formats {
-    lxw_format *title, *bold, *header, *count, *number, *ratio, *percent, *muted, *wrap;
+    lxw_format *title, *heading, *bold, *header, *count, *number, *ratio, *percent, *muted, *wrap;
 } formats;
 
 /* A sheet name Excel accepts: at most 31 characters, none of []:*?/\ . */
@@ -75,7 +109,9 @@ static void sheet_name(const char *name, size_t index, char out[32])
     for (char *p = out; *p; p++)
         if (strchr("[]:*?/\\", *p))
             *p = '_';
-    if (strcmp(out, "Summary") == 0 || strcmp(out, "Method") == 0 || out[0] == '\0')
+    /* (Excel compares sheet names without case) */
+    if (strcasecmp(out, "Summary") == 0 || strcasecmp(out, "Method") == 0 ||
+        strcasecmp(out, "Indicators") == 0 || out[0] == '\0')
         snprintf(out, 32, "%.24s (%u)", name, (unsigned)(index % STUDY_MAX_ANALYSES) + 1);
 }
 
@@ -106,37 +142,48 @@ static void write_value(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const c
     worksheet_write_number(ws, row, col, d, f);
 }
 
-/* Analysis ai: a row per cell, a column per "by" field (the choices of
- * the study's own cells, never split out of the group's text) and per
- * statistic. refs: where each row belongs (study_check_rows). */
-static void analysis_sheet(lxw_workbook *wb, const study *s, size_t ai, const cJSON *rows,
-                           const study_row_ref *refs, const formats *fm)
+/* Which columns of an analysis's cells a table shows: all of them, or
+ * those of table t of the indicators' section k. */
+typedef struct columns {
+    const study *s;
+    size_t k, t;
+    int all;
+} columns;
+
+static int shows(const columns *cols, size_t stat)
 {
-    char name[32];
-    const char *analysis = study_analysis_name(s, ai);
-    sheet_name(analysis, ai, name);
-    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
-    size_t nby = study_analysis_num_by(s, ai), cells = study_analysis_cells(s, ai);
-    worksheet_write_string(ws, 0, 0, analysis, fm->title);
+    return cols->all || study_table_shows(cols->s, cols->k, cols->t, stat);
+}
+
+/* Analysis ai's cells as a table with its header at row `top`: a row per
+ * cell, a column per "by" field (the choices of the study's own cells,
+ * never split out of the group's text) and per statistic shown. refs:
+ * where each row belongs (study_check_rows). Returns the number of
+ * statistics' columns (by-columns: *by_cols). */
+static size_t write_cells(lxw_worksheet *ws, lxw_row_t top, size_t ai, const cJSON *rows,
+                          const study_row_ref *refs, const columns *cols, const formats *fm,
+                          lxw_col_t *by_cols)
+{
+    const study *s = cols->s;
+    size_t nby = study_analysis_num_by(s, ai);
     for (size_t b = 0; b < nby; b++)
-        worksheet_write_string(ws, 2, (lxw_col_t)b,
+        worksheet_write_string(ws, top, (lxw_col_t)b,
                                study_field_label(s, study_analysis_by(s, ai, b)), fm->header);
     lxw_col_t col = (lxw_col_t)(nby ? nby : 1);
     if (nby == 0)
-        worksheet_write_string(ws, 2, 0, "Group", fm->header);
-    size_t nstats = 0, i = 0;
+        worksheet_write_string(ws, top, 0, "Group", fm->header);
+    /* Each statistic's column: how many shown columns come before it. */
+    size_t place[STUDY_CELL_STATS], nstats = 0;
+    for (size_t c = 0; c < STUDY_CELL_STATS; c++)
+        place[c] = shows(cols, c) ? nstats++ : SIZE_MAX;
+    size_t used = 0, i = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, rows)
     {
         const study_row_ref *ref = &refs[i++];
-        if (ref->analysis != (int)ai)
+        if (ref->analysis != (int)ai || ref->stat >= STUDY_CELL_STATS)
             continue;
-        lxw_row_t row = (lxw_row_t)(3 + ref->cell);
-        if (ref->cell == 0) {
-            worksheet_write_string(ws, 2, (lxw_col_t)(col + ref->stat), str(r, "statistic"),
-                                   fm->header);
-            nstats = ref->stat + 1;
-        }
+        lxw_row_t row = (lxw_row_t)(top + 1 + ref->cell);
         if (ref->stat == 0) {
             if (nby == 0)
                 worksheet_write_string(ws, row, 0, "everyone", NULL);
@@ -144,8 +191,32 @@ static void analysis_sheet(lxw_workbook *wb, const study *s, size_t ai, const cJ
                 worksheet_write_string(ws, row, (lxw_col_t)b,
                                        study_cell_choice(s, ai, ref->cell, b), NULL);
         }
-        write_value(ws, row, (lxw_col_t)(col + ref->stat), r, fm);
+        if (place[ref->stat] == SIZE_MAX)
+            continue;
+        lxw_col_t at = (lxw_col_t)(col + place[ref->stat]);
+        if (ref->cell == 0) {
+            worksheet_write_string(ws, top, at, str(r, "statistic"), fm->header);
+            used = place[ref->stat] + 1;
+        }
+        write_value(ws, row, at, r, fm);
     }
+    *by_cols = col;
+    return used;
+}
+
+/* Analysis ai: its whole table on a sheet of its own. */
+static void analysis_sheet(lxw_workbook *wb, const study *s, size_t ai, const cJSON *rows,
+                           const study_row_ref *refs, const formats *fm)
+{
+    char name[32];
+    const char *analysis = study_analysis_name(s, ai);
+    sheet_name(analysis, ai, name);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    size_t cells = study_analysis_cells(s, ai);
+    worksheet_write_string(ws, 0, 0, analysis, fm->title);
+    columns all = {.s = s, .all = 1};
+    lxw_col_t col;
+    size_t nstats = write_cells(ws, 2, ai, rows, refs, &all, fm, &col);
     worksheet_set_column(ws, 0, (lxw_col_t)(col - 1), 24, NULL);
     worksheet_set_column(ws, col, (lxw_col_t)(col + nstats), 16, NULL);
     worksheet_freeze_panes(ws, 3, col);
@@ -154,6 +225,38 @@ static void analysis_sheet(lxw_workbook *wb, const study *s, size_t ai, const cJ
                            "size. \"" STUDY_NOTE_COMPLEMENTARY "\": withheld so that no "
                            "suppressed figure can be worked out from the released ones. Neither "
                            "was opened by the parties.",
+                           fm->muted);
+}
+
+/* The indicators (docs/STUDY.md): the study's title for them, then per
+ * section its heading and its tables, each under its label if it has one
+ * and the name of its analysis. */
+static void indicators_sheet(lxw_workbook *wb, const study *s, const cJSON *rows,
+                             const study_row_ref *refs, const formats *fm)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(wb, "Indicators");
+    worksheet_set_column(ws, 0, 3, 24, NULL);
+    worksheet_set_column(ws, 4, 12, 16, NULL);
+    worksheet_write_string(ws, 0, 0, study_indicators_title(s), fm->title);
+    lxw_row_t row = 2;
+    for (size_t k = 0; k < study_num_sections(s); k++) {
+        worksheet_write_string(ws, row++, 0, study_section_heading(s, k), fm->heading);
+        for (size_t t = 0; t < study_section_tables(s, k); t++) {
+            size_t ai = study_table_analysis(s, k, t);
+            const char *label = study_table_label(s, k, t);
+            char what[400];
+            snprintf(what, sizeof what, "%s%s(analysis %s)", label ? label : "", label ? " " : "",
+                     study_analysis_name(s, ai));
+            worksheet_write_string(ws, row++, 0, what, fm->muted);
+            columns one = {.s = s, .k = k, .t = t};
+            lxw_col_t col;
+            write_cells(ws, row, ai, rows, refs, &one, fm, &col);
+            row = (lxw_row_t)(row + 2 + study_analysis_cells(s, ai));
+        }
+    }
+    worksheet_write_string(ws, row, 0,
+                           "The same figures as on the analyses' own sheets, under the headings "
+                           "the study gives them.",
                            fm->muted);
 }
 
@@ -179,6 +282,9 @@ lxw_error report_xlsx(const char *path, const study *s, const cJSON *result,
     fm.title = workbook_add_format(wb);
     format_set_bold(fm.title);
     format_set_font_size(fm.title, 14);
+    fm.heading = workbook_add_format(wb);
+    format_set_bold(fm.heading);
+    format_set_font_size(fm.heading, 12);
     fm.bold = workbook_add_format(wb);
     format_set_bold(fm.bold);
     fm.header = workbook_add_format(wb);
@@ -238,7 +344,9 @@ lxw_error report_xlsx(const char *path, const study *s, const cJSON *result,
         worksheet_write_string(sum, row++, 1, study_party_name(s, i), NULL);
     }
 
-    /* One sheet per analysis. */
+    /* The indicators, if the study has them; one sheet per analysis. */
+    if (study_num_sections(s) > 0)
+        indicators_sheet(wb, s, rows, refs, &fm);
     cJSON *plan = study_plan(s);
     for (size_t i = 0; i < study_num_analyses(s); i++)
         analysis_sheet(wb, s, i, rows, refs, &fm);

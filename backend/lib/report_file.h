@@ -21,8 +21,11 @@
 int report_check(const study *s, const cJSON *result, study_row_ref **refs, char *err,
                  size_t err_size);
 
-/* The CSV of the rows (result's "rows") to f: 0, or -1 on a write error. */
-int report_csv(FILE *f, const cJSON *rows);
+/* The CSV of a checked result's rows (refs from report_check) to f
+ * (docs/DESIGN.md, section 7: the _study rows, the rows under the
+ * study's indicators in their order, then the others): 0, or -1 on a
+ * write error. */
+int report_csv(FILE *f, const study *s, const cJSON *rows, const study_row_ref *refs);
 
 /* The spreadsheet of a checked result (refs from report_check) written to
  * path. */

@@ -769,7 +769,7 @@ static void api_report(console *c, const con_req *r, con_reply *out)
         bad = report_xlsx(tmp, o.study, j, refs) != LXW_NO_ERROR;
     } else {
         FILE *f = fopen(tmp, "w");
-        bad = f == NULL || report_csv(f, cJSON_GetObjectItemCaseSensitive(j, "rows")) != 0;
+        bad = f == NULL || report_csv(f, o.study, cJSON_GetObjectItemCaseSensitive(j, "rows"), refs) != 0;
         if (f != NULL && fclose(f) != 0)
             bad = 1;
     }

@@ -21,7 +21,7 @@ static const char REPORT_HELP[] =
     "Downloads the statistics the parties released for the study (after mpc compute)\n"
     "and writes them as a spreadsheet (--xlsx: a summary, one table per analysis, and\n"
     "how it was computed) and/or as CSV (--csv: one row per statistic, the columns\n"
-    "analysis,group,statistic,value,note). Without either, prints the CSV.\n";
+    "analysis,group,statistic,value,note,indicator). Without either, prints the CSV.\n";
 
 /* "FILE.partial": where a file is written before it is renamed to FILE. */
 static void partial_name(const char *path, char *out, size_t size)
@@ -55,7 +55,7 @@ int cmd_report(int argc, char **argv)
     if (opts.csv != NULL) {
         partial_name(opts.csv, csv_tmp, sizeof csv_tmp);
         FILE *f = fopen(csv_tmp, "w");
-        int bad = f == NULL || report_csv(f, rows) != 0;
+        int bad = f == NULL || report_csv(f, o.study, rows, refs) != 0;
         if (f != NULL && fclose(f) != 0)
             bad = 1;
         if (bad) {
@@ -81,7 +81,7 @@ int cmd_report(int argc, char **argv)
         printf("Wrote %s (%d rows).\n", opts.csv, cJSON_GetArraySize(rows));
     if (opts.xlsx != NULL)
         printf("Wrote %s.\n", opts.xlsx);
-    if (opts.csv == NULL && opts.xlsx == NULL && report_csv(stdout, rows) != 0) {
+    if (opts.csv == NULL && opts.xlsx == NULL && report_csv(stdout, o.study, rows, refs) != 0) {
         snprintf(err, sizeof err, "cannot write the CSV");
         goto done;
     }

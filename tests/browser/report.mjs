@@ -33,6 +33,7 @@ import {
   PASSWORD, bin, cleanup, ecdsaKey, makeStudy, randomAnswers, runAsync, seeded, startParty, writeCsv,
 } from '../integration/lib.mjs';
 import { launchChromium, Recorder } from './lib.mjs';
+import { PROTECTING, assertCell, linkIn, tableCells } from './report_lib.mjs';
 
 const N = 150;
 const ANALYSES = ['headcount', 'salary', 'salary_bands'];
@@ -60,55 +61,6 @@ async function reportLink(study) {
   const message = Buffer.concat([Buffer.from('mpc-report/1'), Buffer.from(study.hash, 'hex')]);
   const sig = crypto.sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' });
   return `${study.parties[0].url}/report#study=${study.hash}&key=${sig.toString('hex')}`;
-}
-
-/** The link after "The report page ... private):" or "Or open the report page ...:". */
-function linkIn(stdout) {
-  const m = /report page \(keep this link private\):\s+(\S+)/.exec(stdout);
-  assert.ok(m, `no report link in: ${stdout}`);
-  return m[1];
-}
-
-/** Every statistic cell of the page's tables. */
-function tableCells(page) {
-  return page.evaluate(() => [...document.querySelectorAll('section.analysis')].flatMap((section) =>
-    [...section.querySelectorAll('table tbody tr[data-group]')].flatMap((tr) =>
-      [...tr.querySelectorAll('td[data-statistic]')].map((td) => ({
-        analysis: section.dataset.analysis,
-        group: tr.dataset.group,
-        statistic: td.dataset.statistic,
-        text: (td.querySelector('.value') ?? td).textContent.trim(),
-      })))));
-}
-
-const PROTECTING = 'suppressed (to protect another group)';
-
-/** Checks one shown cell against its CSV row: integers exactly (with
- *  thousands separators), means and spreads to 2 decimals, gaps to 3. */
-function assertCell(shown, row) {
-  const where = `${row.analysis} ${row.group} ${row.statistic}`;
-  if (row.value === '') {
-    const says = { suppressed: 'suppressed', [PROTECTING]: 'withheld' }[row.note] ?? 'not defined';
-    assert.equal(shown, says, where);
-    return;
-  }
-  assert.ok(shown !== 'suppressed' && shown !== 'withheld', where);
-  if (row.statistic === 'gap_percent' || row.statistic === 'share_positive') {
-    // percent, to 1 decimal (a share is a fraction of 1 in the CSV)
-    assert.match(shown, /^-?\d{1,3}(,\d{3})*\.\d%$/, `${where}: a percent to 1 decimal`);
-    const want = Number(row.value) * (row.statistic === 'share_positive' ? 100 : 1);
-    assert.ok(Math.abs(Number(shown.replaceAll(',', '').replace('%', '')) - want) <= 0.05 + 1e-9, `${where}: shown ${shown}, CSV ${row.value}`);
-    return;
-  }
-  if (/^-?\d+$/.test(row.value) && row.statistic !== 'gap' && row.statistic !== 'mean' && row.statistic !== 'stddev') {
-    assert.match(shown, /^-?\d{1,3}(,\d{3})*$/, `${where}: thousands separators`);
-    assert.equal(shown.replaceAll(',', ''), row.value, where);
-    return;
-  }
-  const digits = row.statistic === 'gap' ? 3 : 2;
-  assert.match(shown, new RegExp(`^-?\\d{1,3}(,\\d{3})*\\.\\d{${digits}}$`), `${where}: ${digits} decimals`);
-  const diff = Math.abs(Number(shown.replaceAll(',', '')) - Number(row.value));
-  assert.ok(diff <= 0.5 * 10 ** -digits + 1e-9, `${where}: shown ${shown}, CSV ${row.value}`);
 }
 
 /** Waits for #report-error; checks its text; no report, no table. */
@@ -173,7 +125,7 @@ try {
   assert.ok(linkIn(reported.stdout).startsWith(`${leader.url}/report#study=${study.hash}&key=`));
   const csvText = fs.readFileSync(csvFile, 'utf8');
   const [header, ...csvRows] = parseCsv(csvText);
-  assert.deepEqual(header, ['analysis', 'group', 'statistic', 'value', 'note']);
+  assert.deepEqual(header, ['analysis', 'group', 'statistic', 'value', 'note', 'indicator']);
   const rows = csvRows.map(([analysis, group, statistic, value, note]) => ({ analysis, group: unquote(group), statistic, value, note }));
   // The report against the answers in the clear, and the auditor.
   const problems = checkReport(JSON.parse(fs.readFileSync(study.sealed, 'utf8')),
@@ -248,7 +200,7 @@ try {
     page.waitForEvent('download'),
     page.click('section[data-analysis="salary"] a.download'),
   ]);
-  const salaryCsv = ['analysis,group,statistic,value,note',
+  const salaryCsv = ['analysis,group,statistic,value,note,indicator',
     ...csvText.trimEnd().split('\n').filter((l) => l.startsWith('salary,'))].join('\n');
   assert.equal(fs.readFileSync(await one.path(), 'utf8'), `${salaryCsv}\n`);
   check('CSV downloads equal mpc report --csv (whole report and one analysis)');

@@ -251,7 +251,7 @@ export function quantile(vals, quarter, edges) {
 export function compareReport(expected, reportRows) {
   const [header, ...rows] = reportRows;
   const problems = [];
-  if (header.join(',') !== 'analysis,group,statistic,value,note') problems.push(`header: ${header.join(',')}`);
+  if (header.join(',') !== 'analysis,group,statistic,value,note,indicator') problems.push(`header: ${header.join(',')}`);
   const seen = new Set();
   for (const [a, g, s, value, note] of rows) {
     const key = `${a}|${g}|${s}`;
@@ -267,5 +267,47 @@ export function compareReport(expected, reportRows) {
     } else if (value !== want.value) problems.push(`${key}: "${value}", expected "${want.value}"`);
   }
   for (const key of expected.keys()) if (!seen.has(key)) problems.push(`missing row ${key}`);
+  return problems;
+}
+
+/** The indicator a report row is under (docs/STUDY.md, "Indicators"), from
+ *  the study file alone: {place, name} with place 1 + section * 4 + table
+ *  and name "HEADING" or "HEADING: LABEL"; or null. A table shows a row
+ *  whose statistic it lists, or whose statistic a listed statistic of the
+ *  analysis's makes (histogram, quartiles, quartile_bands). */
+export function indicatorOf(doc, analysis, statistic) {
+  const makes = {
+    histogram: (s) => s.startsWith('histogram['),
+    quartiles: (s) => ['quartile_1', 'median', 'quartile_3'].includes(s),
+    quartile_bands: (s) => /^quartile_band_[1-4]$/.test(s),
+  };
+  const spec = doc.analyses.find((a) => a.name === analysis);
+  for (const [k, sec] of (doc.indicators?.sections ?? []).entries()) {
+    for (const [t, table] of sec.tables.entries()) {
+      if (table.analysis !== analysis) continue;
+      const shown = table.statistics.some((x) => x === statistic
+        || (spec.stats.includes(x) && makes[x]?.(statistic)));
+      if (shown) return { place: 1 + k * 4 + t, name: table.label ? `${sec.heading}: ${table.label}` : sec.heading };
+    }
+  }
+  return null;
+}
+
+/** The problems (none: []) of a report CSV (parsed, header first) with
+ *  the study's indicators: each row's indicator column, and the order:
+ *  the _study rows, the rows under the indicators in their order, then
+ *  the others. */
+export function indicatorProblems(doc, csvRows) {
+  const [header, ...rows] = csvRows;
+  const problems = [];
+  const col = header.indexOf('indicator');
+  if (col !== 5) return [`no indicator column: ${header.join(',')}`];
+  let last = -1;
+  for (const r of rows) {
+    const want = r[0] === '_study' ? { place: 0, name: '' } : (indicatorOf(doc, r[0], r[2]) ?? { place: 65, name: '' });
+    if (r[col] !== want.name) problems.push(`${r[0]} ${r[1]} ${r[2]}: indicator "${r[col]}", expected "${want.name}"`);
+    if (want.place < last) problems.push(`${r[0]} ${r[1]} ${r[2]}: listed after a row of a later place`);
+    last = Math.max(last, want.place);
+  }
   return problems;
 }

@@ -9,7 +9,10 @@
  * basic and of variable pay among those who receive it, the share
  * receiving variable pay, the quartiles of everyone and each gender's share
  * of each quartile pay band, the gap by category),
- * and the spreadsheet's numbers the CSV's.
+ * and the spreadsheet's numbers the CSV's. The indicators under the
+ * Directive's own headings (the study's "indicators"): the CSV lists them
+ * first, each row with its heading, and the spreadsheet's Indicators sheet
+ * holds the headings in order and the same numbers.
  *
  *   MPC_BUILD=build node --test tests/integration/eu_study.test.mjs
  */
@@ -19,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
-import { answersFromCsv, clearStats, parseCsv } from './clear_stats.mjs';
+import { answersFromCsv, clearStats, indicatorProblems, parseCsv } from './clear_stats.mjs';
 import { bin, cleanup, makeStudy, root, runAsync, startParty } from './lib.mjs';
 import { sheetNumbersProblems, workbookCells } from './workbook.mjs';
 
@@ -90,7 +93,33 @@ describe('the EU pay transparency example, end to end', () => {
     value('category_pay_gap', 'gender=Woman;category=Operational', 'gap_percent');
     value('category_variable_pay_gap', 'gender=Woman;category=Operational', 'gap_percent');
     // The spreadsheet holds the CSV's numbers.
-    assert.deepEqual(sheetNumbersProblems(await workbookCells(xlsx), rows), []);
+    const cells = await workbookCells(xlsx);
+    assert.deepEqual(sheetNumbersProblems(cells, rows), []);
+    // The Article 9 indicators under the Directive's headings: first in
+    // the CSV, in the study's order, each with its heading; all seven.
+    assert.deepEqual(indicatorProblems(doc, rows), []);
+    const headed = rows.slice(1).filter((x) => x[5] !== '');
+    assert.deepEqual([...new Set(headed.map((x) => x[5].replace(/:.*/, '').slice(0, 3)))],
+      ['(a)', '(b)', '(c)', '(d)', '(e)', '(f)', '(g)']);
+    assert.deepEqual(rows.slice(1, 1 + rows.slice(1).filter((x) => x[0] === '_study').length + headed.length)
+      .filter((x) => x[0] !== '_study'), headed, 'the headed rows come right after the _study rows');
+    assert.deepEqual(headed.filter((x) => x[5].startsWith('(a)')).map((x) => [x[0], x[1], x[2]]),
+      [['pay_gap', 'gender=Woman', 'gap_percent'], ['pay_gap', 'gender=Man', 'gap_percent']]);
+    assert.equal(headed.filter((x) => x[5].startsWith('(f)')).length, 2 * 4 + 3);
+    assert.equal(headed.filter((x) => x[5] === '(g) The gender pay gap between workers by categories of workers: Complementary or variable components').length, 8);
+    // The Indicators sheet: the title, the headings in order, the labels,
+    // and the numbers of the headed rows.
+    const sheet = cells.get('Indicators');
+    assert.ok(sheet, 'an Indicators sheet');
+    assert.equal(sheet[0][0], doc.indicators.title);
+    const texts = sheet.map((r) => r[0]).filter((v) => typeof v === 'string');
+    const headings = doc.indicators.sections.map((s) => s.heading);
+    assert.deepEqual(texts.filter((t) => headings.includes(t)), headings);
+    assert.ok(texts.includes('Ordinary basic wage or salary (analysis category_pay_gap)'));
+    const sheetNumbers = sheet.flat().filter((v) => typeof v === 'number').sort((x, y) => x - y);
+    const headedNumbers = headed.filter((x) => x[3] !== '').map((x) => Number(x[3])).sort((x, y) => x - y);
+    assert.deepEqual(sheetNumbers, headedNumbers);
+    assert.deepEqual([...cells.keys()].slice(0, 3), ['Summary', 'Indicators', 'pay_gap']);
     if (process.env.EU_PRINT) console.log(rows.map((x) => x.join(',')).join('\n'));
   });
 });

@@ -340,14 +340,15 @@ START_TEST(test_validation_errors)
         {"[\"gender\"]", NULL,
          "analyses[2]: \"quartile_bands\" needs an analysis of the \"quartiles\" of \"salary\" "
          "without \"by\", on the same grid: its quartiles are the bands' limits"},
-        {"[\"gender\"]", "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":1000}",
+        {"[\"gender\"]",
+         "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":1000}",
          "analyses[2]: \"quartile_bands\" needs an analysis of the \"quartiles\" of \"salary\" "
          "without \"by\", on the same grid: its quartiles are the bands' limits"},
         {NULL, "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":500}",
          "analyses[2].stats: \"quartile_bands\" needs \"by\" (the groups whose shares of each band "
          "are released)"},
-        {"[\"gender\"]", "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":500}",
-         NULL},
+        {"[\"gender\"]",
+         "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":500}", NULL},
     };
     for (size_t i = 0; i < sizeof bands / sizeof bands[0]; i++) {
         cJSON *d = load_doc(PAY);
@@ -1404,8 +1405,107 @@ START_TEST(test_quantile_search)
 }
 END_TEST
 
+/* The indicators (docs/STUDY.md, "Indicators"): the EU example's seven
+ * headings, each row under at most one; and what the compiler refuses. */
+START_TEST(test_indicators)
+{
+    cJSON *doc = load_doc("schema/studies/eu-pay-transparency.json");
+    study *s = parse_ok(doc);
+    ck_assert_uint_eq(study_num_sections(s), 7);
+    ck_assert_str_eq(study_indicators_title(s),
+                     "Pay Transparency Directive (EU) 2023/970, Article 9(1)");
+    ck_assert_str_eq(study_section_heading(s, 2), "(c) The median gender pay gap");
+    /* (f): the four bands of pay_bands (its only columns), and the three
+     * quartiles of pay_quartiles (after its count). */
+    ck_assert_uint_eq(study_section_tables(s, 5), 2);
+    ck_assert_uint_eq(study_table_analysis(s, 5, 0), 2);
+    ck_assert_ptr_null(study_table_label(s, 5, 0));
+    for (size_t c = 0; c < 4; c++)
+        ck_assert(study_table_shows(s, 5, 0, c));
+    ck_assert(!study_table_shows(s, 5, 0, 4));
+    ck_assert_str_eq(study_table_label(s, 5, 1), "The quartile pay bands' limits (all workers)");
+    ck_assert(!study_table_shows(s, 5, 1, 0));
+    for (size_t c = 1; c < 4; c++)
+        ck_assert(study_table_shows(s, 5, 1, c));
+    /* pay_gap's columns: count, mean, median, gap, gap_percent,
+     * median_gap_percent: (a) has gap_percent, (c) median_gap_percent,
+     * none the count. */
+    size_t k = 99, t = 99;
+    study_row_ref ref = {.analysis = 0, .cell = 1, .stat = 4};
+    ck_assert(study_row_indicator(s, &ref, &k, &t));
+    ck_assert_uint_eq(k, 0);
+    ck_assert_uint_eq(t, 0);
+    ref.stat = 5;
+    ck_assert(study_row_indicator(s, &ref, &k, &t));
+    ck_assert_uint_eq(k, 2);
+    ref.stat = 0;
+    ck_assert(!study_row_indicator(s, &ref, &k, &t));
+    ref.analysis = -1;
+    ck_assert(!study_row_indicator(s, &ref, &k, &t));
+    study_free(s);
+    cJSON_Delete(doc);
+
+    /* Without indicators: none. */
+    doc = load_doc(PAY);
+    s = parse_ok(doc);
+    ck_assert_uint_eq(study_num_sections(s), 0);
+    ck_assert_ptr_null(study_indicators_title(s));
+    study_free(s);
+
+    /* What the compiler refuses (the pay-equity study: salary has count,
+     * sum, mean, stddev, gap, gap_percent; salary_bands a histogram). */
+    static const struct {
+        const char *tables, *error;
+    } cases[] = {
+        {"[{\"analysis\":\"wages\",\"statistics\":[\"mean\"]}]",
+         "indicators.sections[1].tables[0].analysis: no analysis is named \"wages\""},
+        {"[{\"analysis\":\"salary\",\"statistics\":[\"mean\",\"median\"]}]",
+         "indicators.sections[1].tables[0].statistics[1]: analysis \"salary\" has no statistic "
+         "\"median\"; it has count, sum, mean, stddev, gap, gap_percent"},
+        {"[{\"analysis\":\"salary\",\"statistics\":[\"gap\",\"gap_percent\"]}]",
+         "indicators.sections[1].tables[0].statistics[1]: \"gap_percent\" of analysis "
+         "\"salary\" is already under indicators.sections[0]; a statistic is shown under one "
+         "heading only"},
+        {"[{\"analysis\":\"salary_bands\",\"statistics\":[\"histogram\"]},"
+         "{\"analysis\":\"salary_bands\",\"statistics\":[\"histogram[50000;100000)\"]}]",
+         "indicators.sections[1].tables[1].statistics[0]: \"histogram[50000;100000)\" of "
+         "analysis \"salary_bands\" is already under indicators.sections[1]; a statistic is "
+         "shown under one heading only"},
+        {"[]", "indicators.sections[1].tables: must have at least 1 item"},
+        {"[{\"analysis\":\"salary\",\"statistics\":[\"mean\"],\"note\":\"x\"}]",
+         "indicators.sections[1].tables[0]: unknown property \"note\""},
+        {"[{\"analysis\":\"salary_bands\",\"statistics\":[\"histogram[0;50000)\"]}]", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cJSON *d = load_doc(PAY);
+        apply(d, "indicators",
+              "{\"title\":\"Pay gaps\",\"sections\":[{\"heading\":\"The gap\",\"tables\":"
+              "[{\"analysis\":\"salary\",\"statistics\":[\"gap_percent\"],\"label\":\"Salary\"}]},"
+              "{\"heading\":\"More\",\"tables\":[]}]}");
+        apply(d, "indicators/sections/1/tables", cases[i].tables);
+        char err[STUDY_ERR_SIZE];
+        study *bad = NULL;
+        core_err e = parse_doc(d, 0, &bad, err);
+        if (cases[i].error == NULL) {
+            ck_assert_msg(e == CORE_OK, "%s", err);
+            ck_assert(study_table_shows(bad, 1, 0, 0));
+            ck_assert(!study_table_shows(bad, 1, 0, 1));
+            ck_assert_str_eq(study_table_label(bad, 0, 0), "Salary");
+        } else {
+            ck_assert_msg(e == CORE_EDECODE, "case %zu: %d %s", i, e, err);
+            ck_assert_ptr_null(bad);
+            ck_assert_msg(strcmp(err, cases[i].error) == 0, "case %zu:\n got  %s\n want %s", i, err,
+                          cases[i].error);
+        }
+        study_free(bad);
+        cJSON_Delete(d);
+    }
+    cJSON_Delete(doc);
+}
+END_TEST
+
 TU_MAIN("study", 120, test_examples_parse, test_hash_canonical, test_validation_errors,
         test_encode_answers, test_circuit_soundness, test_bin_tied_to_value,
-        test_grid_tied_to_value, test_quantile_search,
-        test_end_to_end_statistics, test_binding, test_hostile_text, test_long_labels,
-        test_open_mask_threshold, test_model_size)
+        test_grid_tied_to_value, test_quantile_search, test_end_to_end_statistics, test_binding,
+        test_hostile_text, test_long_labels, test_open_mask_threshold, test_model_size,
+        test_indicators)

@@ -754,6 +754,7 @@ core_err study_parse(const char *json, size_t len, unsigned flags, study **out, 
         s->num_analyses++;
     }
     if ((e = link_bands(s, err, err_size)) != CORE_OK ||
+        (e = study_load_indicators(s, err, err_size)) != CORE_OK ||
         (e = check_model_size(s, err, err_size)) != CORE_OK)
         goto cleanup;
     if ((e = load_parties(s, err, err_size)) != CORE_OK)

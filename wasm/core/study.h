@@ -42,6 +42,12 @@
 #define STUDY_MAX_RANGE (((int64_t)1 << 40) - 1) /* max - min of an integer field */
 #define STUDY_MIN_PARTIES 2
 #define STUDY_MAX_PARTIES 10
+#define STUDY_MAX_SECTIONS 16 /* indicators: sections */
+#define STUDY_MAX_TABLES 4    /* indicators: tables of one section */
+/* The most rows of one cell: every bin, count, sum, mean, stddev,
+ * share_positive, quartile_1, median, quartile_3, the four quartile
+ * bands, gap, gap_percent, median_gap_percent. */
+#define STUDY_CELL_STATS (STUDY_MAX_BINS + 15)
 #define STUDY_ERR_SIZE 256
 
 typedef struct study study;
@@ -265,6 +271,25 @@ typedef struct study_row_ref {
  * ("result row N", counted from 1) and what is wrong with it. */
 CORE_MUST_CHECK core_err study_check_rows(const study *s, const cJSON *rows, study_row_ref *refs,
                                           char *err, size_t err_size);
+
+/* ---- the indicators (study_indicators.c; docs/STUDY.md, "Indicators") ---- */
+
+/* A study may present some of its rows under headings of its own (the
+ * indicators a law asks for, in its words): a title, and sections, each
+ * a heading and up to STUDY_MAX_TABLES tables, each some statistics of
+ * one analysis for all its groups. A row is under at most one heading.
+ * Without indicators study_num_sections is 0 and the title NULL. */
+size_t study_num_sections(const study *s);
+const char *study_indicators_title(const study *s);
+const char *study_section_heading(const study *s, size_t k);
+size_t study_section_tables(const study *s, size_t k);
+size_t study_table_analysis(const study *s, size_t k, size_t t);
+const char *study_table_label(const study *s, size_t k, size_t t); /* or NULL */
+/* Whether table t of section k shows column `stat` (study_row_ref.stat)
+ * of its analysis's cells. */
+int study_table_shows(const study *s, size_t k, size_t t, size_t stat);
+/* The section and table a row is shown under: 1 and *k, *t, or 0. */
+int study_row_indicator(const study *s, const study_row_ref *ref, size_t *k, size_t *t);
 
 /* What the parties may open of an aggregate (docs/DESIGN.md, section 2, output
  * privacy). First the counts: study_count_outputs sets is_count[i] (for

@@ -75,10 +75,9 @@ int study_is_number(const char *text)
     return *p == '\0';
 }
 
-/* The rows of each cell of analysis a, in study_result's order: their
- * statistics' names. */
-static size_t cell_stat_names(const study_analysis *a, const cJSON *spec,
-                              char names[STUDY_CELL_STATS][STUDY_STAT_SIZE])
+/* (study_internal.h) */
+size_t study_cell_stat_names(const study_analysis *a, const cJSON *spec,
+                             char names[STUDY_CELL_STATS][STUDY_STAT_SIZE])
 {
     size_t n = 0;
     const cJSON *name;
@@ -209,7 +208,7 @@ static int check_row(const study *s, const cJSON *r, const expected_row *e, char
             char names[STUDY_CELL_STATS][STUDY_STAT_SIZE];
             const cJSON *spec =
                 cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s->doc, "analyses"), ai);
-            size_t n = cell_stat_names(a, spec, names);
+            size_t n = study_cell_stat_names(a, spec, names);
             for (size_t k = 0; k < n && !found; k++)
                 found = strcmp(names[k], stat) == 0;
         }
@@ -244,7 +243,7 @@ core_err study_check_rows(const study *s, const cJSON *rows, study_row_ref *refs
     for (size_t ai = 0; ai < s->num_analyses; ai++) {
         const cJSON *spec =
             cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s->doc, "analyses"), (int)ai);
-        total += s->analyses[ai].cells * cell_stat_names(&s->analyses[ai], spec, names);
+        total += s->analyses[ai].cells * study_cell_stat_names(&s->analyses[ai], spec, names);
     }
     buf gb = BUF_INIT(STUDY_MAX_JSON);
     /* -1: the _study rows, then each analysis. */
@@ -254,7 +253,7 @@ core_err study_check_rows(const study *s, const cJSON *rows, study_row_ref *refs
         if (a != NULL) {
             const cJSON *spec =
                 cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s->doc, "analyses"), ai);
-            nstats = cell_stat_names(a, spec, names);
+            nstats = study_cell_stat_names(a, spec, names);
             cells = a->cells;
         } else {
             for (size_t k = 0; k < 2; k++)

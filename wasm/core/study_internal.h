@@ -111,6 +111,23 @@ typedef struct study_analysis {
     size_t out_count, out_sum, out_sq, out_hist, out_pos, out_grid; /* offsets, or SIZE_MAX */
 } study_analysis;
 
+/* Room for a statistic's name: "histogram[LO;HI)". */
+#define STUDY_STAT_SIZE 96
+
+/* The indicators (study_indicators.c): tables of some statistics of one
+ * analysis under a section's heading. */
+typedef struct study_table {
+    size_t analysis;
+    const char *label;               /* or NULL; points into the document */
+    uint8_t shown[STUDY_CELL_STATS]; /* per column of the analysis's cells */
+} study_table;
+
+typedef struct study_section {
+    const char *heading;
+    size_t num_tables;
+    study_table tables[STUDY_MAX_TABLES];
+} study_section;
+
 /* One constraint of the circuit: a * b = c (c == NO_WIRE: a * (a - 1) = 0,
  * a bit). */
 #define NO_WIRE 0xFFFFFFFFu
@@ -138,6 +155,10 @@ struct study {
     int has_organizer, has_signature;
     uint8_t organizer[STUDY_SIGN_KEY_SIZE];
     uint8_t signature[STUDY_SIG_SIZE];
+
+    const char *indicators_title; /* NULL without indicators */
+    size_t num_sections;
+    study_section sections[STUDY_MAX_SECTIONS];
 
     /* The measurement layout (study_circuit.c). */
     size_t meas_count;
@@ -197,12 +218,15 @@ uint64_t study_part_count(const study *s, const study_analysis *a, const core_u1
                           uint64_t num_reports, size_t c, size_t p);
 
 /* snprintf into err (always terminated; err may be NULL). */
-/* Room for a statistic's name: "histogram[LO;HI)". */
-#define STUDY_STAT_SIZE 96
-/* The most rows of one cell: every bin, count, sum, mean, stddev,
- * share_positive, quartile_1, median, quartile_3, the four quartile
- * bands, gap, gap_percent, median_gap_percent. */
-#define STUDY_CELL_STATS (STUDY_MAX_BINS + 15)
+/* The rows of each cell of analysis a (spec: its object in the study
+ * file), in study_result's order: their statistics' names. Returns how
+ * many. */
+size_t study_cell_stat_names(const study_analysis *a, const cJSON *spec,
+                             char names[STUDY_CELL_STATS][STUDY_STAT_SIZE]);
+
+/* Reads and checks the study's indicators (docs/STUDY.md), once its
+ * analyses are loaded. */
+CORE_MUST_CHECK core_err study_load_indicators(study *s, char *err, size_t err_size);
 
 /* The rows a statistic of the study file makes in a cell, in order: its
  * name, or the histogram's bins, or quartiles' quartile_1, median,

@@ -30,7 +30,11 @@ const REQUEST_TIMEOUT_MS = 30000;
 const MAX_BAR_GROUPS = 60;
 /** Histogram charts: one colour per group, up to this many groups. */
 const MAX_HISTOGRAM_SERIES = 8;
-const CSV_COLUMNS = ['analysis', 'group', 'statistic', 'value', 'note'];
+const CSV_COLUMNS = ['analysis', 'group', 'statistic', 'value', 'note', 'indicator'];
+/** The indicators' tables are placed 1 + section * this + table. */
+const MAX_TABLES = 4;
+/** Where a row without an indicator is placed in the CSV (after all). */
+const PLACE_OTHER = 1 + 16 * MAX_TABLES;
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -430,15 +434,23 @@ function csvCell(text) {
   return /[",\r\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t;
 }
 
-function csvText(rows) {
+/** The rows in the CSV's order (the _study rows, those under the study's
+ *  indicators in their order, then the others, each group in the
+ *  result's order) with the indicator each is under (placeOf, from
+ *  indicatorIndex). */
+function csvText(rows, placeOf) {
+  const placed = rows.map((r) => ({ r, ...(r.analysis === '_study' ? { place: 0, name: '' } : placeOf(r)) }));
+  placed.sort((x, y) => x.place - y.place); // stable: the result's order within a place
   const lines = [CSV_COLUMNS.join(',')];
-  for (const r of rows) lines.push(CSV_COLUMNS.map((c) => csvCell(r[c])).join(','));
+  for (const { r, name } of placed) {
+    lines.push(CSV_COLUMNS.map((c) => csvCell(c === 'indicator' ? name : r[c])).join(','));
+  }
   return `${lines.join('\n')}\n`;
 }
 
 /** Points a link at a CSV file made in the page. */
-function setCsvLink(link, rows, fileName) {
-  const blob = new Blob([csvText(rows)], { type: 'text/csv;charset=utf-8' });
+function setCsvLink(link, rows, fileName, placeOf) {
+  const blob = new Blob([csvText(rows, placeOf)], { type: 'text/csv;charset=utf-8' });
   link.href = URL.createObjectURL(blob);
   link.download = fileName;
 }
@@ -487,7 +499,7 @@ async function downloadXlsx(link, fileName) {
   }
 }
 
-function renderSummary(data, studyDoc, analyses, link) {
+function renderSummary(data, studyDoc, analyses, indicators, link) {
   const title = typeof data.title === 'string' && data.title ? data.title : 'Untitled study';
   $('report-title').textContent = title;
   document.title = `${title} – Report`;
@@ -534,17 +546,125 @@ function renderSummary(data, studyDoc, analyses, link) {
     : [el('li', {}, 'The server did not describe the plan.')]));
 
   const base = safeName(studyDoc?.id ?? 'report');
-  setCsvLink($('download-all'), data.rows, `${base}-report.csv`);
+  setCsvLink($('download-all'), data.rows, `${base}-report.csv`, indicators.placeOf);
   $('download-xlsx').addEventListener('click', () => downloadXlsx(link, `${base}-report.xlsx`));
   $('print-button').addEventListener('click', () => window.print());
 
-  $('contents-list').replaceChildren(...analyses.map((a) => el('li', {},
-    el('a', { href: `#${analysisId(a)}` }, prettyName(a.name)))));
+  $('contents-list').replaceChildren(
+    ...(indicators.sections.length ? [el('li', {}, el('a', { href: '#indicators' }, indicators.title))] : []),
+    ...analyses.map((a) => el('li', {}, el('a', { href: `#${analysisId(a)}` }, prettyName(a.name)))));
   $('contents').hidden = analyses.length < 2;
 }
 
 function analysisId(a) {
-  return `analysis-${safeName(a.name)}`;
+  return a.idBase ?? `analysis-${safeName(a.name)}`;
+}
+
+// ---------------------------------------------------------------------------
+// The indicators: rows of the analyses under the study's own headings
+// (docs/STUDY.md, "Indicators"; the compiler checked them when the study
+// was sealed, so an entry this page cannot place is only left out)
+
+/** Whether a table listing `statistics` shows rows of `statistic`: named
+ *  as the row's statistic, or as the study file's statistic that makes
+ *  it (histogram: its bins; quartiles: quartile_1, median, quartile_3;
+ *  quartile_bands: the four bands), as wasm/core/study_indicators.c. */
+function tableShows(statistics, declared, statistic) {
+  if (statistics.includes(statistic)) return true;
+  const makes = (name) => statistics.includes(name) && declared.includes(name);
+  if (parseBin(statistic)) return makes('histogram');
+  if (['quartile_1', 'median', 'quartile_3'].includes(statistic)) return makes('quartiles');
+  if (/^quartile_band_[1-4]$/.test(statistic)) return makes('quartile_bands');
+  return false;
+}
+
+/** {title, sections: [{heading, tables: [{a, stats, label, name}]}],
+ *  placeOf(row) -> {place, name}} of the study's indicators; without
+ *  them (or without the study), no sections. */
+function indicatorIndex(studyDoc, analyses) {
+  const ind = studyDoc?.indicators;
+  const byName = new Map(analyses.map((a) => [a.name, a]));
+  const where = new Map();
+  const sections = [];
+  const list = Array.isArray(ind?.sections) ? ind.sections.slice(0, 16) : [];
+  list.forEach((sec, k) => {
+    if (typeof sec?.heading !== 'string') return;
+    const tables = [];
+    (Array.isArray(sec.tables) ? sec.tables.slice(0, MAX_TABLES) : []).forEach((t, ti) => {
+      const a = byName.get(t?.analysis);
+      if (!a || !Array.isArray(t.statistics)) return;
+      const statistics = t.statistics.filter((x) => typeof x === 'string');
+      const declared = Array.isArray(a.spec?.stats) ? a.spec.stats : [];
+      const stats = a.stats.filter((x) => tableShows(statistics, declared, x));
+      const label = typeof t.label === 'string' && t.label ? t.label : null;
+      const name = label ? `${sec.heading}: ${label}` : sec.heading;
+      for (const x of stats) {
+        const key = `${a.name}\n${x}`;
+        if (!where.has(key)) where.set(key, { place: 1 + k * MAX_TABLES + ti, name });
+      }
+      if (stats.length) tables.push({ a, stats, label, index: ti });
+    });
+    if (tables.length) sections.push({ heading: sec.heading, index: k, tables });
+  });
+  return {
+    title: typeof ind?.title === 'string' && ind.title ? ind.title : 'Indicators',
+    sections,
+    placeOf: (row) => where.get(`${row.analysis}\n${row.statistic}`) ?? { place: PLACE_OTHER, name: '' },
+  };
+}
+
+/** A view of analysis a with only the statistics `stats`, for a table of
+ *  its own (ids under idBase): its groups marked suppressed when every
+ *  one of those figures is. */
+function analysisView(a, stats, idBase) {
+  const groups = a.groups.map((g) => ({
+    ...g, suppressed: stats.every((s) => cellState(g.cells.get(s)) === 'suppressed'),
+  }));
+  return { ...a, stats, groups, idBase };
+}
+
+function renderIndicators(indicators, data) {
+  const section = el('section', { class: 'card indicators', id: 'indicators', 'aria-labelledby': 'indicators-heading' });
+  section.append(el('h2', { id: 'indicators-heading', tabindex: '-1' }, indicators.title));
+  section.append(el('p', { class: 'description' },
+    'The study presents these figures under these headings. They are the same figures as in the analyses below, where each is explained; nothing here is computed again.'));
+  for (const sec of indicators.sections) {
+    const part = el('section', { class: 'indicator', 'data-indicator': String(sec.index), 'aria-labelledby': `indicator-${sec.index}-heading` });
+    part.append(el('h3', { id: `indicator-${sec.index}-heading` }, sec.heading));
+    for (const t of sec.tables) {
+      const view = analysisView(t.a, t.stats, `indicator-${sec.index}-${t.index}`);
+      if (t.label) part.append(el('p', { class: 'indicator-label' }, t.label));
+      const suppressed = view.groups.filter((g) => g.suppressed).length;
+      const block = renderTable(view, suppressed);
+      block.dataset.analysis = t.a.name;
+      part.append(block);
+      const states = new Set();
+      for (const g of view.groups) {
+        for (const s of view.stats) {
+          const row = g.cells.get(s);
+          if (isProtecting(row)) states.add('withheld');
+          else if (cellState(row) === 'suppressed') states.add('primary');
+          else if (cellState(row) === 'undefined') states.add('undefined');
+        }
+      }
+      const legend = legendItems(view, data, states);
+      if (legend.length) part.append(legendList(legend, `${view.idBase}-legend`));
+    }
+    section.append(part);
+  }
+  return section;
+}
+
+/** The legend's entries as a description list labelled by its heading
+ *  (an h3 under an analysis; in the indicators an h4, hidden from sight
+ *  but not from screen readers). */
+function legendList(legend, labelId, inAnalysis = false) {
+  const heading = el(inAnalysis ? 'h3' : 'h4', { class: inAnalysis ? 'legend-heading' : 'legend-heading visually-hidden', id: labelId }, 'What the table shows');
+  const list = el('dl', { class: 'legend', 'aria-labelledby': labelId },
+    ...legend.map(([term, text, cls]) => el('div', {},
+      el('dt', {}, cls ? el('span', { class: `mark ${cls}` }, term) : term),
+      el('dd', {}, text))));
+  return el('div', { class: 'legend-block' }, heading, list);
 }
 
 // ---------------------------------------------------------------------------
@@ -563,10 +683,12 @@ function legendItems(a, data, states) {
   if (a.stats.includes('stddev')) {
     say('Spread', `the standard deviation of ${of}: how far a typical person is from the group’s average. A larger spread means more varied values.`);
   }
+  const ref = a.gapReference ? `“${a.gapReference}”` : 'the reference group';
   if (a.stats.includes('gap')) {
-    const ref = a.gapReference ? `“${a.gapReference}”` : 'the reference group';
     const within = a.by.length > 1 ? ` in the same ${listFormat.format(a.by.slice(1).map((b) => b.label))}` : '';
     say('Gap', `the group’s average divided by the average for ${ref}${within}. 1.000 means the same; 0.900 means 10% lower; 1.100 means 10% higher.`);
+  }
+  if (a.stats.includes('gap_percent')) {
     say('Pay gap', `the gap as the pay-transparency laws define it: (the average for ${ref} minus the group’s) divided by the average for ${ref}, in percent. 10.0% means the group’s average is 10% lower; a negative gap means higher.`);
   }
   if (a.stats.includes('share_positive')) {
@@ -584,7 +706,6 @@ function legendItems(a, data, states) {
     say('Quartile pay bands', `everyone ranked by ${of} and cut into four bands at the quartiles of everyone (each band about a quarter of all people; people on a band’s limit, to the study’s grid, go to the lower band). Each column is the part of that band who are in the group: the groups’ shares of a band add up to 100%. A band is shown for every group or for none: it is withheld when a group has too few people in it.`);
   }
   if (a.stats.includes('median_gap_percent')) {
-    const ref = a.gapReference ? `“${a.gapReference}”` : 'the reference group';
     say('Median pay gap', `(the median for ${ref} minus the group’s) divided by the median for ${ref}, in percent.`);
   }
   if (states.has('primary')) {
@@ -601,7 +722,7 @@ function legendItems(a, data, states) {
   return items;
 }
 
-function renderAnalysis(a, data, index) {
+function renderAnalysis(a, data, index, placeOf) {
   const headingId = `${analysisId(a)}-heading`;
   const section = el('section', {
     class: 'card analysis', id: analysisId(a), 'data-analysis': a.name, 'aria-labelledby': headingId,
@@ -650,17 +771,11 @@ function renderAnalysis(a, data, index) {
   section.append(renderTable(a, suppressedGroups));
 
   const legend = legendItems(a, data, states);
-  if (legend.length) {
-    section.append(el('h3', { class: 'legend-heading', id: `${analysisId(a)}-legend` }, 'What the table shows'));
-    section.append(el('dl', { class: 'legend', 'aria-labelledby': `${analysisId(a)}-legend` },
-      ...legend.map(([term, text, cls]) => el('div', {},
-        el('dt', {}, cls ? el('span', { class: `mark ${cls}` }, term) : term),
-        el('dd', {}, text)))));
-  }
+  if (legend.length) section.append(legendList(legend, `${analysisId(a)}-legend`, true));
 
   const actions = el('div', { class: 'actions section-actions' });
   const download = el('a', { class: 'button secondary download', href: '#' }, `Download ${prettyName(a.name)} (CSV)`);
-  setCsvLink(download, a.rows, `${safeName(a.name)}.csv`);
+  setCsvLink(download, a.rows, `${safeName(a.name)}.csv`, placeOf);
   actions.append(download);
   section.append(actions);
   return { section, chart };
@@ -1090,9 +1205,11 @@ async function start() {
     checkLink(link);
     const [data, studyDoc] = await Promise.all([fetchReport(link), fetchStudy(link.hash)]);
     const analyses = buildAnalyses(data.rows, studyDoc);
-    renderSummary(data, studyDoc, analyses, link);
-    const parts = analyses.map((a, i) => renderAnalysis(a, data, i));
+    const indicators = indicatorIndex(studyDoc, analyses);
+    renderSummary(data, studyDoc, analyses, indicators, link);
+    const parts = analyses.map((a, i) => renderAnalysis(a, data, i, indicators.placeOf));
     $('analyses').replaceChildren(...parts.map((p) => p.section));
+    if (indicators.sections.length) $('contents').before(renderIndicators(indicators, data));
     if (analyses.length === 0) {
       $('analyses').append(el('p', { class: 'card' }, 'This result has no statistics.'));
     }

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * eu_report.mjs - the report page of the EU pay transparency example
+ * (schema/studies/eu-pay-transparency.json) in headless Chromium against 3
+ * real parties on loopback: 300 synthetic answers (scripts/synthetic.mjs)
+ * through `mpc submit`, `mpc compute`, `mpc report --csv --xlsx`. On the
+ * page:
+ * - the study's indicators come first, under the Directive's own headings
+ *   ((a) to (g) of Article 9(1), in the study's order), each table holding
+ *   exactly the CSV rows under that heading, every value equal to the CSV;
+ * - the new statistics' column headings (Median, the quartiles, each
+ *   band's share, the median pay gap) and their legend entries, in the
+ *   analyses' sections;
+ * - the CSV downloads are `mpc report --csv`'s bytes (the indicator
+ *   column, the indicators' rows first), the spreadsheet is `mpc report
+ *   --xlsx`'s, with its Indicators sheet;
+ * - on a phone-sized screen the page does not scroll sideways; no console
+ *   error, no CSP violation.
+ *
+ *   node tests/browser/eu_report.mjs          (MPC_BUILD selects the build dir)
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { workbookCells } from '../integration/workbook.mjs';
+import { indicatorProblems, parseCsv } from '../integration/clear_stats.mjs';
+import { bin, cleanup, makeStudy, root, runAsync, startParty } from '../integration/lib.mjs';
+import { launchChromium, Recorder } from './lib.mjs';
+import { assertCell, linkIn, tableCells } from './report_lib.mjs';
+
+const N = 300;
+const STUDY = 'schema/studies/eu-pay-transparency.json';
+const check = (name) => console.log(`ok: ${name}`);
+
+const browser = await launchChromium();
+const recorder = new Recorder(browser);
+const { problems } = recorder;
+const openPage = (url, options = {}) => recorder.open(url, { acceptDownloads: true, ...options });
+
+let failed = false;
+let study = null;
+try {
+  study = await makeStudy({ n: 3, tokens: 0, studyFile: STUDY, edit: (d) => { d.access = 'open'; } });
+  for (const p of study.parties) {
+    await startParty(study, p, ['--upload-rate', '6000']); // (an open study's default is 120 a minute)
+    const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const answers = path.join(study.dir, 'people.csv');
+  fs.writeFileSync(answers, execFileSync('node', [path.join(root, 'scripts/synthetic.mjs'), path.join(root, STUDY), String(N), '5']));
+  const submitted = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', answers]);
+  assert.equal(submitted.code, 0, submitted.stderr);
+  const mpc = (cmd, args = []) => runAsync(bin('mpc'), [cmd, '--organizer', study.org, '--study', study.sealed, ...args]);
+  const computed = await mpc('compute');
+  assert.equal(computed.code, 0, computed.stderr);
+  const link = linkIn(computed.stdout);
+  const csvFile = path.join(study.dir, 'report.csv');
+  const xlsxFile = path.join(study.dir, 'report.xlsx');
+  const reported = await mpc('report', ['--csv', csvFile, '--xlsx', xlsxFile]);
+  assert.equal(reported.code, 0, reported.stderr);
+  const csvText = fs.readFileSync(csvFile, 'utf8');
+  const csv = parseCsv(csvText);
+  const doc = JSON.parse(fs.readFileSync(study.sealed, 'utf8'));
+  assert.deepEqual(indicatorProblems(doc, csv), []);
+  const rows = csv.slice(1).map(([analysis, group, statistic, value, note, indicator]) => ({ analysis, group, statistic, value, note, indicator }));
+  check(`3 parties, ${N} submissions, compute, mpc report --csv --xlsx (the indicators' rows first, each with its heading)`);
+
+  // The indicators: first, under the Directive's headings, in order.
+  const { page } = await openPage(link);
+  await page.waitForSelector('#report', { state: 'visible', timeout: 20000 });
+  assert.equal((await page.textContent('#indicators h2')).trim(), doc.indicators.title);
+  const headings = await page.locator('#indicators section.indicator h3').allTextContents();
+  assert.deepEqual(headings.map((h) => h.trim()), doc.indicators.sections.map((s) => s.heading));
+  assert.ok(await page.evaluate(() => {
+    const ind = document.getElementById('indicators');
+    return ind.compareDocumentPosition(document.getElementById('analyses')) === Node.DOCUMENT_POSITION_FOLLOWING
+      && ind.previousElementSibling.id === 'summary';
+  }), 'the indicators between the summary and the analyses');
+  const contents = await page.locator('#contents-list a').first();
+  assert.equal(await contents.getAttribute('href'), '#indicators');
+  assert.deepEqual(await page.locator('#indicators .indicator-label').allTextContents(),
+    doc.indicators.sections.flatMap((s) => s.tables.filter((t) => t.label).map((t) => t.label)));
+  check('the indicators section: the study\'s title, (a) to (g) in order, the tables\' labels; first in the contents');
+
+  // Each heading's tables hold exactly the CSV rows under it, each value the CSV's.
+  let shownTotal = 0;
+  for (const [k, sec] of doc.indicators.sections.entries()) {
+    const cells = await tableCells(page, `#indicators section.indicator[data-indicator="${k}"] .table-block`);
+    const under = rows.filter((r) => r.indicator === sec.heading || r.indicator.startsWith(`${sec.heading}: `));
+    assert.ok(under.length > 0, sec.heading);
+    assert.deepEqual(cells.map((c) => `${c.analysis}|${c.group}|${c.statistic}`).sort(),
+      under.map((r) => `${r.analysis}|${r.group}|${r.statistic}`).sort(), sec.heading);
+    const byKey = new Map(under.map((r) => [`${r.analysis}|${r.group}|${r.statistic}`, r]));
+    for (const c of cells) assertCell(c.text, byKey.get(`${c.analysis}|${c.group}|${c.statistic}`));
+    shownTotal += cells.length;
+  }
+  assert.equal(shownTotal, rows.filter((r) => r.indicator !== '').length);
+  check(`every indicator table holds the CSV rows under its heading (${shownTotal} figures), values equal`);
+
+  // The new statistics' column headings, in the indicators and in the analyses.
+  const th = (scope, stat) => page.locator(`${scope} th[data-statistic="${stat}"]`).first().textContent();
+  assert.equal((await th('#indicators section.indicator[data-indicator="2"]', 'median_gap_percent')).trim(), 'Median pay gap (% below Man)');
+  assert.equal((await th('#indicators section.indicator[data-indicator="0"]', 'gap_percent')).trim(), 'Pay gap (% below Man)');
+  const bandHeads = [];
+  for (let b = 1; b <= 4; b++) bandHeads.push((await th('#indicators section.indicator[data-indicator="5"]', `quartile_band_${b}`)).trim());
+  assert.deepEqual(bandHeads, ['Share of the lowest quarter', 'Share of the lower middle quarter', 'Share of the upper middle quarter', 'Share of the highest quarter']);
+  const quartileHeads = await page.locator('section.analysis[data-analysis="pay_quartiles"] thead th[data-statistic]').allTextContents();
+  assert.deepEqual(quartileHeads.map((t) => t.trim()), ['Contributors', 'Lower quartile', 'Median', 'Upper quartile']);
+  assert.equal((await th('section.analysis[data-analysis="variable_pay_gap"]', 'share_positive')).trim(), 'Share above 0');
+  check('column headings: Median, Lower/Upper quartile, each band\'s share, Pay gap and Median pay gap (% below Man), Share above 0');
+
+  // The legend says what each of them means.
+  const legend = async (name) => new Map((await page.locator(`section.analysis[data-analysis="${name}"] dl.legend > div`).evaluateAll((l) => l.map((d) => [
+    d.querySelector('dt').textContent.trim(), d.querySelector('dd').textContent.trim()]))));
+  const payGap = await legend('pay_gap');
+  assert.match(payGap.get('Median'), /half of the group has that much or less.*lower of the two middle values/);
+  assert.match(payGap.get('Median pay gap'), /the median for “Man” minus the group’s\) divided by the median for “Man”/);
+  assert.match(payGap.get('Pay gap'), /pay-transparency laws/);
+  assert.match((await legend('pay_quartiles')).get('Median'), /lower and upper quartiles likewise/);
+  assert.match((await legend('pay_bands')).get('Quartile pay bands'), /cut into four bands at the quartiles of everyone.*add up to 100%/);
+  assert.match((await legend('variable_pay_gap')).get('Share above 0'), /share of people receiving one/);
+  const indicatorLegend = await page.locator('#indicators section.indicator[data-indicator="4"] dl.legend dt').allTextContents();
+  assert.deepEqual(indicatorLegend.map((t) => t.trim()), ['Share above 0']);
+  check('the legend explains the median, the quartiles, the bands, the median pay gap and the share above 0');
+
+  // The downloads: mpc report's CSV bytes (whole and one analysis) and workbook.
+  const [all] = await Promise.all([page.waitForEvent('download'), page.click('#download-all')]);
+  assert.equal(fs.readFileSync(await all.path(), 'utf8'), csvText);
+  const [one] = await Promise.all([page.waitForEvent('download'), page.click('section[data-analysis="pay_gap"] a.download')]);
+  const lines = csvText.trimEnd().split('\n');
+  assert.equal(fs.readFileSync(await one.path(), 'utf8'), `${[lines[0], ...lines.filter((l) => l.startsWith('pay_gap,'))].join('\n')}\n`);
+  const [sheet] = await Promise.all([page.waitForEvent('download'), page.click('#download-xlsx')]);
+  await page.waitForFunction(() => /^Downloaded /.test(document.querySelector('#xlsx-status').textContent));
+  const fromPage = await workbookCells(await sheet.path());
+  assert.deepEqual(fromPage, await workbookCells(xlsxFile));
+  assert.deepEqual([...fromPage.keys()], ['Summary', 'Indicators', ...doc.analyses.map((a) => a.name), 'Method']);
+  check('CSV downloads equal mpc report --csv byte for byte; the spreadsheet equals mpc report --xlsx, its Indicators sheet second');
+  await page.close();
+
+  // On a phone: the page itself never scrolls sideways.
+  const { page: phone } = await openPage(link, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  await phone.waitForSelector('#report', { state: 'visible', timeout: 20000 });
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+  await phone.close();
+  check('on a phone-sized screen: no sideways scrolling of the page');
+
+  assert.deepEqual(problems, []);
+  check('no page errors, console errors or CSP violations');
+} catch (e) {
+  failed = true;
+  console.log(`FAIL: ${e.stack ?? e}`);
+  if (problems.length) console.log(`problems seen:\n  ${problems.join('\n  ')}`);
+} finally {
+  await browser.close();
+  if (study) cleanup(study);
+}
+process.exitCode = failed ? 1 : 0;
