@@ -240,7 +240,8 @@ MPC_EMBED := organizer_index_html web/organizer/index.html organizer_css web/org
              console_core_js $(WEB)/mpc_core.js console_core_wasm $(WEB)/mpc_core.wasm \
              console_dom_js web/lib/dom.js console_form_js web/lib/form.js \
              template_pay_equity schema/studies/pay-equity.json \
-             template_union_vote schema/studies/union-vote.json
+             template_union_vote schema/studies/union-vote.json \
+             template_eu_pay schema/studies/eu-pay-transparency.json
 $(MPC_GEN): $(filter %.json %.html %.css %.js,$(MPC_EMBED)) $(EMBED)
 	@mkdir -p $(@D)
 	$(call msg,EMBED,$@)

@@ -4,7 +4,8 @@
  * org_request (compute.c) and the report's writers (report_file.c).
  *
  *   GET    /api/state           the folder: the study, the parties, the seal, the links
- *   GET    /api/template?name=  a template study (pay-equity, union-vote)
+ *   GET    /api/template?name=  a template study (pay-equity, union-vote,
+ *                                eu-pay-transparency)
  *   PUT    /api/study           the study (checked by the core; refused once sealed)
  *   POST   /api/parties         a party's party.pub.json (checked, distinct)
  *   DELETE /api/parties/N       removes party N (1 is the leader)
@@ -43,6 +44,7 @@
 
 ASSET_DECLARE(template_pay_equity)
 ASSET_DECLARE(template_union_vote)
+ASSET_DECLARE(template_eu_pay)
 
 #define PATH_SIZE (CONSOLE_PATH_MAX + 64)
 #define STATUS_TIMEOUT_MS 4000
@@ -227,9 +229,13 @@ static void api_template(const con_req *r, con_reply *out)
     } else if (strcmp(r->query, "union-vote") == 0) {
         text = template_union_vote;
         len = template_union_vote_len;
+    } else if (strcmp(r->query, "eu-pay-transparency") == 0) {
+        text = template_eu_pay;
+        len = template_eu_pay_len;
     }
     if (text == NULL) {
-        con_error(out, 404, NULL, "no such template (pay-equity or union-vote)");
+        con_error(out, 404, NULL,
+                  "no such template (pay-equity, union-vote or eu-pay-transparency)");
         return;
     }
     out->json = cJSON_ParseWithLength(text, len);

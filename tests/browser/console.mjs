@@ -92,8 +92,50 @@ try {
   assert.match(await page.textContent('#folder-warning'), /Losing it cannot be undone/);
   assert.equal((await page.textContent('#folder')).trim(), fs.realpathSync(dir));
 
+  // 0. The EU template: its grids (relative and by a step), its median
+  // among those receiving variable pay, its quartile bands and its report
+  // headings, all in the form; the headings follow the analyses.
+  const saved = async () => page.waitForFunction(() => /Saved/.test(document.querySelector('#study-state').textContent));
+  const studyFile = () => JSON.parse(fs.readFileSync(path.join(dir, 'study.json'), 'utf8'));
+  const fileSays = (what, test) => eventually(() => { try { return test(studyFile()); } catch { return false; } }, 5000, what);
+  await page.click('[data-template="eu-pay-transparency"]');
+  await fileSays('the EU template saved', (d) => d.id === 'eu-pay-transparency-2027');
+  await saved();
+  assert.equal(await page.inputValue('select[data-path="analyses[0].grid"]'), 'percent');
+  assert.equal(await page.inputValue('[data-path="analyses[0].grid.percent"]'), '1');
+  assert.equal(await page.inputValue('[data-path="analyses[0].grid.from"]'), '10000');
+  assert.equal(await page.inputValue('[data-path="analyses[1].quantiles_among"]'), 'positive');
+  assert.ok(await page.locator('input[data-group="analyses[2].stats"][value="quartile_bands"]').isChecked());
+  assert.equal(await page.locator('#editor-indicators li').count(), 7);
+  assert.match(await page.locator('#editor-indicators li').first().textContent(), /^\(a\) The gender pay gap \(pay_gap: gap_percent\)$/);
+  await setControl(page, 'analyses[0].grid.percent', '2');
+  await fileSays('a grid 2% apart', (d) => d.analyses[0].grid.percent === 2 && d.analyses[0].grid.from === 10000);
+  await page.selectOption('select[data-path="analyses[0].grid"]', 'step');
+  await fileSays('a grid by a step', (d) => d.analyses[0].grid === 1000);
+  assert.equal(await page.inputValue('input[data-path="analyses[0].grid"]'), '1000');
+  await page.fill('input[data-path="analyses[0].grid"]', '500');
+  await fileSays('a step of 500', (d) => d.analyses[0].grid === 500);
+  // (the quartiles include the median: with both ticked, the quartiles stay)
+  await page.check('input[data-group="analyses[0].stats"][value="quartiles"]');
+  await fileSays('quartiles instead of the median', (d) => d.analyses[0].stats.join() === 'count,mean,quartiles');
+  assert.equal(await page.locator('input[data-group="analyses[0].stats"][value="median"]').isChecked(), false);
+  // An analysis renamed: its headings follow; one removed: its table goes.
+  await setControl(page, 'analyses[0].name', 'basic_pay_gap');
+  await fileSays('the headings follow a rename', (d) => d.indicators.sections[0].tables[0].analysis === 'basic_pay_gap'
+    && d.indicators.sections[2].tables[0].analysis === 'basic_pay_gap');
+  await page.locator('fieldset.editor-item').filter({ has: page.locator('legend', { hasText: /^Analysis 6$/ }) })
+    .getByRole('button', { name: 'Remove this analysis' }).click();
+  await fileSays('a removed analysis leaves the headings', (d) => d.analyses.length === 5 && d.indicators.sections[6].tables.length === 1);
+  await saved();
+  assert.match(await page.textContent('#study-state'), /The study is valid/);
+  await page.getByRole('button', { name: 'Remove the report headings' }).click();
+  await fileSays('the headings removed', (d) => d.indicators === undefined);
+  assert.equal(await page.locator('#editor-indicators').count(), 0);
+  check('the EU template: relative and step grids, quartiles keep over the median, median among receivers, bands; the report headings follow a rename and a removal');
+
   // 1. The study: the template, one change, an error at its field, fixed.
   await page.click('[data-template="pay-equity"]');
+  await fileSays('the pay-equity template saved', (d) => d.id === 'pay-equity-2026');
   await page.waitForFunction(() => /Saved/.test(document.querySelector('#study-state').textContent));
   await setControl(page, 'title', 'Pay equity at the council');
   await page.waitForFunction(() => /Saved/.test(document.querySelector('#study-state').textContent)
@@ -102,7 +144,6 @@ try {
   assert.equal(await page.locator('#preview .field[data-field]').count(), 5, 'the preview draws the 5 questions');
   // A question of another kind: no member left behind that the form
   // cannot show (a yes/no question becomes a number and back).
-  const saved = async () => page.waitForFunction(() => /Saved/.test(document.querySelector('#study-state').textContent));
   await page.selectOption('[data-path="fields[4].type"]', 'integer');
   await saved();
   assert.equal(await page.locator('[data-path="fields[4].max"]').count(), 1);

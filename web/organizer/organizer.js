@@ -14,11 +14,13 @@ const SECRET_KEY = 'mpc-console-secret';
 const SAVE_DELAY_MS = 400;
 const COLLECTION_EVERY_MS = 3000;
 const COMPUTE_EVERY_MS = 500;
-const STATS = ['count', 'sum', 'mean', 'stddev', 'histogram', 'share_positive', 'median', 'quartiles'];
+const STATS = ['count', 'sum', 'mean', 'stddev', 'histogram', 'share_positive', 'median', 'quartiles', 'quartile_bands'];
 const STAT_LABELS = {
   count: 'count', sum: 'sum', mean: 'mean', stddev: 'standard deviation', histogram: 'histogram', share_positive: 'share above 0',
-  median: 'median', quartiles: 'quartiles (and median)',
+  median: 'median', quartiles: 'quartiles (and median)', quartile_bands: 'quartile pay bands (each group\'s share)',
 };
+/** The statistics that need a grid (docs/STUDY.md). */
+const GRID_STATS = ['median', 'quartiles', 'quartile_bands'];
 
 const state = {
   secret: '',
@@ -219,6 +221,8 @@ const CONVERT = {
   lines: (v) => v.split('\n').map((s) => s.trim()).filter((s) => s !== ''),
   numbers: (v) => (v.trim() === '' ? undefined : v.split(/[\s,;]+/).filter((s) => s !== '').map(numberOrText)),
   select: (v) => (v === '' ? undefined : v),
+  // (a new kind of grid starts from an example the organizer then edits)
+  gridKind: (v) => (v === 'percent' ? { percent: 2, from: 1000 } : 1000),
 };
 
 let controlId = 0;
@@ -325,8 +329,28 @@ function renderEditor() {
     if ((a.stats ?? []).includes('histogram')) {
       parts.push(control(`${p}.bins`, 'Histogram bands: lower edges', { convert: 'numbers', hint: 'Increasing whole numbers, separated by commas; the first at or below the smallest answer.' }));
     }
-    if ((a.stats ?? []).some((s) => s === 'median' || s === 'quartiles')) {
-      parts.push(control(`${p}.grid`, 'Median and quartiles: to the nearest', { convert: 'number', hint: 'A whole number, for example 500: each is reported rounded down to a multiple of it (counted from the smallest answer).' }));
+    if ((a.stats ?? []).some((s) => GRID_STATS.includes(s))) {
+      const relative = typeof a.grid === 'object' && a.grid !== null;
+      const kind = control(`${p}.grid`, 'Median, quartiles and bands: the grid', {
+        kind: 'select', convert: 'gridKind', value: relative ? 'percent' : 'step',
+        options: [['step', 'Every N (for example every 500)'], ['percent', 'A percent apart (for example 2% apart, from 1000)']],
+        hint: 'Each is reported as the lowest value of its grid cell.',
+      });
+      kind.querySelector('select').dataset.structural = '1';
+      parts.push(kind);
+      if (relative) {
+        parts.push(el('div', { class: 'field-pair' },
+          control(`${p}.grid.percent`, 'Percent apart', { convert: 'number', hint: 'A whole number from 1 to 100.' }),
+          control(`${p}.grid.from`, 'From', { convert: 'number', hint: 'The first cell above the smallest answer starts here.' })));
+      } else {
+        parts.push(control(`${p}.grid`, 'To the nearest', { convert: 'number', hint: 'A whole number, for example 500: each is reported rounded down to a multiple of it (counted from the smallest answer).' }));
+      }
+      if ((a.stats ?? []).some((s) => s === 'median' || s === 'quartiles')) {
+        parts.push(control(`${p}.quantiles_among`, 'Median and quartiles among', {
+          kind: 'select', convert: 'select',
+          options: [['', 'everyone in the group'], ['positive', 'those whose value is above 0 (for a bonus: those receiving one; needs share above 0)']],
+        }));
+      }
     }
     if (a.of && refChoices.length) {
       parts.push(control(`${p}.gap_reference`, 'Gap: compare each group\'s mean with', {
@@ -343,6 +367,14 @@ function renderEditor() {
     control('privacy.min_cell_count', 'Smallest group whose numbers are released', { convert: 'number', hint: 'A group with fewer contributors is suppressed (5 or more is usual; 1 releases every group).' }),
     el('p', { class: 'field-error', 'data-error-for': 'privacy' }));
 
+  const ind = doc.indicators;
+  const indicators = ind ? el('fieldset', { class: 'editor-section', id: 'editor-indicators' }, el('legend', {}, 'Report headings'),
+    el('p', { class: 'hint' }, `The report presents some of the analyses' figures again under the study's own headings, in a section “${ind.title ?? ''}” (the report page, the CSV and the spreadsheet). They follow the analyses: a heading whose figures are no longer computed goes.`),
+    el('p', { class: 'field-error', 'data-error-for': 'indicators' }),
+    el('ul', { class: 'indicator-list' }, ...(ind.sections ?? []).map((sec) => el('li', {}, sec.heading ?? '',
+      el('span', { class: 'hint' }, ` (${(sec.tables ?? []).map((t) => `${t.analysis}: ${(t.statistics ?? []).join(', ')}`).join('; ')})`)))),
+    button('Remove the report headings', () => structural(() => { delete doc.indicators; }))) : null;
+
   root.replaceChildren(
     general,
     el('fieldset', { class: 'editor-section' }, el('legend', {}, 'Questions'),
@@ -351,7 +383,7 @@ function renderEditor() {
     el('fieldset', { class: 'editor-section' }, el('legend', {}, 'Analyses (what is released)'),
       el('p', { class: 'field-error', 'data-error-for': 'analyses' }), ...analyses,
       button('Add an analysis', () => structural(() => doc.analyses.push({ name: `analysis_${doc.analyses.length + 1}`, stats: ['count'] })))),
-    privacy);
+    privacy, ...(indicators ? [indicators] : []));
   setEditorEnabled(!state.server.sealed);
 }
 
@@ -389,14 +421,60 @@ function normalize(doc) {
     }
     if (!(a.stats ?? []).includes('histogram')) delete a.bins;
     const quantiles = (a.stats ?? []).filter((s) => s === 'median' || s === 'quartiles');
-    if (quantiles.length === 0) delete a.grid;
+    if (!(a.stats ?? []).some((s) => GRID_STATS.includes(s))) delete a.grid;
     else if (a.grid === undefined) a.grid = 1000;
+    if (quantiles.length === 0) delete a.quantiles_among;
     // (the quartiles include the median: with both ticked, the quartiles stay)
     if (quantiles.length === 2) a.stats = a.stats.filter((s) => s !== 'median');
     const first = (doc.fields ?? []).find((f) => f.name === (a.by ?? [])[0]);
     if (a.gap_reference !== undefined && (!a.of || first?.type !== 'choice' || !(first.choices ?? []).includes(a.gap_reference))) {
       delete a.gap_reference;
     }
+  }
+  normalizeIndicators(doc);
+}
+
+/** The statistics analysis a makes in each group, as its report rows
+ *  name them (docs/STUDY.md), and those its study file declares: what an
+ *  indicator's table may list. */
+function tableStats(a) {
+  const stats = Array.isArray(a.stats) ? a.stats : [];
+  const out = new Set(stats);
+  const bins = Array.isArray(a.bins) ? a.bins : [];
+  bins.forEach((b, i) => out.add(`histogram[${b};${i + 1 < bins.length ? bins[i + 1] : ''})`));
+  if (stats.includes('quartiles')) ['quartile_1', 'median', 'quartile_3'].forEach((s) => out.add(s));
+  if (stats.includes('quartile_bands')) [1, 2, 3, 4].forEach((b) => out.add(`quartile_band_${b}`));
+  if (a.gap_reference !== undefined) {
+    out.add('gap');
+    out.add('gap_percent');
+    if (stats.includes('median') || stats.includes('quartiles')) out.add('median_gap_percent');
+  }
+  return out;
+}
+
+/** The indicators keep to what the analyses still make: a table whose
+ *  analysis is gone goes, a statistic no longer made goes, and so does a
+ *  heading left with no table. */
+function normalizeIndicators(doc) {
+  const ind = doc.indicators;
+  if (!ind || !Array.isArray(ind.sections)) return;
+  const byName = new Map((doc.analyses ?? []).map((a) => [a.name, a]));
+  for (const sec of ind.sections) {
+    sec.tables = (Array.isArray(sec.tables) ? sec.tables : []).filter((t) => {
+      const a = byName.get(t.analysis);
+      if (!a || !Array.isArray(t.statistics)) return false;
+      const made = tableStats(a);
+      t.statistics = t.statistics.filter((s) => made.has(s));
+      return t.statistics.length > 0;
+    });
+  }
+  ind.sections = ind.sections.filter((s) => s.tables.length > 0);
+  if (ind.sections.length === 0) delete doc.indicators;
+}
+
+function renameAnalysis(doc, from, to) {
+  for (const sec of doc.indicators?.sections ?? []) {
+    for (const t of sec.tables ?? []) if (t.analysis === from) t.analysis = to;
   }
 }
 
@@ -427,6 +505,8 @@ function onEditorInput(event) {
     setPath(state.doc, t.dataset.path, CONVERT[t.dataset.convert](t.value));
     // A question renamed: the analyses follow it.
     if (/^fields\[\d+\]\.name$/.test(t.dataset.path)) renameField(state.doc, before, t.value);
+    // An analysis renamed: the indicators' tables follow it.
+    if (/^analyses\[\d+\]\.name$/.test(t.dataset.path)) renameAnalysis(state.doc, before, t.value);
   } else {
     return;
   }
