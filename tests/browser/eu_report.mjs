@@ -24,13 +24,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { workbookCells } from '../integration/workbook.mjs';
-import { indicatorProblems, parseCsv } from '../integration/clear_stats.mjs';
+import { csvNeutral, indicatorProblems, parseCsv } from '../integration/clear_stats.mjs';
 import { bin, cleanup, makeStudy, root, runAsync, startParty } from '../integration/lib.mjs';
 import { launchChromium, Recorder } from './lib.mjs';
 import { assertCell, linkIn, tableCells } from './report_lib.mjs';
 
 const N = 300;
 const STUDY = 'schema/studies/eu-pay-transparency.json';
+/** A heading a spreadsheet would read as a formula, and a label with markup. */
+const HOSTILE_HEADING = '=HYPERLINK("https://example.com";"(g) by category")';
+const HOSTILE_LABEL = 'Variable <img src=x onerror="window.pwned=1"> pay';
 const check = (name) => console.log(`ok: ${name}`);
 
 const browser = await launchChromium();
@@ -41,7 +44,16 @@ const openPage = (url, options = {}) => recorder.open(url, { acceptDownloads: tr
 let failed = false;
 let study = null;
 try {
-  study = await makeStudy({ n: 3, tokens: 0, studyFile: STUDY, edit: (d) => { d.access = 'open'; } });
+  study = await makeStudy({
+    n: 3,
+    tokens: 0,
+    studyFile: STUDY,
+    edit: (d) => {
+      d.access = 'open';
+      d.indicators.sections[6].heading = HOSTILE_HEADING;
+      d.indicators.sections[6].tables[1].label = HOSTILE_LABEL;
+    },
+  });
   for (const p of study.parties) {
     await startParty(study, p, ['--upload-rate', '6000']); // (an open study's default is 120 a minute)
     const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
@@ -81,13 +93,17 @@ try {
   assert.equal(await contents.getAttribute('href'), '#indicators');
   assert.deepEqual(await page.locator('#indicators .indicator-label').allTextContents(),
     doc.indicators.sections.flatMap((s) => s.tables.filter((t) => t.label).map((t) => t.label)));
-  check('the indicators section: the study\'s title, (a) to (g) in order, the tables\' labels; first in the contents');
+  assert.equal(await page.locator('#indicators img').count(), 0, 'the label\'s markup stays text');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.ok(rows.some((r) => r.indicator === `'${HOSTILE_HEADING}: ${HOSTILE_LABEL}`), 'the formula heading neutralised in the CSV');
+  check('the indicators section: the study\'s title, (a) to (g) in order, the tables\' labels (markup as text, a formula neutralised in the CSV); first in the contents');
 
   // Each heading's tables hold exactly the CSV rows under it, each value the CSV's.
   let shownTotal = 0;
   for (const [k, sec] of doc.indicators.sections.entries()) {
     const cells = await tableCells(page, `#indicators section.indicator[data-indicator="${k}"] .table-block`);
-    const under = rows.filter((r) => r.indicator === sec.heading || r.indicator.startsWith(`${sec.heading}: `));
+    const heading = csvNeutral(sec.heading);
+    const under = rows.filter((r) => r.indicator === heading || r.indicator.startsWith(`${heading}: `));
     assert.ok(under.length > 0, sec.heading);
     assert.deepEqual(cells.map((c) => `${c.analysis}|${c.group}|${c.statistic}`).sort(),
       under.map((r) => `${r.analysis}|${r.group}|${r.statistic}`).sort(), sec.heading);
@@ -135,6 +151,7 @@ try {
   const fromPage = await workbookCells(await sheet.path());
   assert.deepEqual(fromPage, await workbookCells(xlsxFile));
   assert.deepEqual([...fromPage.keys()], ['Summary', 'Indicators', ...doc.analyses.map((a) => a.name), 'Method']);
+  assert.ok(fromPage.get('Indicators').some((r) => r[0] === HOSTILE_HEADING), 'the formula heading is a text cell');
   check('CSV downloads equal mpc report --csv byte for byte; the spreadsheet equals mpc report --xlsx, its Indicators sheet second');
   await page.close();
 

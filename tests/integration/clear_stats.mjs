@@ -293,6 +293,13 @@ export function indicatorOf(doc, analysis, statistic) {
   return null;
 }
 
+/** A text cell as the report's CSV writes it (docs/DESIGN.md, section 7):
+ *  a ' before what a spreadsheet reads as a formula, at the start or
+ *  after a ";" (numbers stay as they are). */
+export function csvNeutral(text) {
+  return /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text) ? text : text.replace(/(^|;)(?=[=+\-@\t\r])/g, "$1'");
+}
+
 /** The problems (none: []) of a report CSV (parsed, header first) with
  *  the study's indicators: each row's indicator column, and the order:
  *  the _study rows, the rows under the indicators in their order, then
@@ -305,7 +312,7 @@ export function indicatorProblems(doc, csvRows) {
   let last = -1;
   for (const r of rows) {
     const want = r[0] === '_study' ? { place: 0, name: '' } : (indicatorOf(doc, r[0], r[2]) ?? { place: 65, name: '' });
-    if (r[col] !== want.name) problems.push(`${r[0]} ${r[1]} ${r[2]}: indicator "${r[col]}", expected "${want.name}"`);
+    if (r[col] !== csvNeutral(want.name)) problems.push(`${r[0]} ${r[1]} ${r[2]}: indicator "${r[col]}", expected "${want.name}"`);
     if (want.place < last) problems.push(`${r[0]} ${r[1]} ${r[2]}: listed after a row of a later place`);
     last = Math.max(last, want.place);
   }
