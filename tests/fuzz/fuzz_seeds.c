@@ -93,12 +93,17 @@ int main(int argc, char **argv)
         cJSON_Delete(pub);
     }
 
-    /* study: the example, unsealed, and the sealed text. */
+    /* study: the examples, unsealed (the EU one with its grids, bands and
+     * indicators), and the sealed text. */
     char *text;
     size_t len;
     if (fileio_read("schema/studies/pay-equity.json", 1 << 20, &text, &len) != 0)
         return 1;
     put("study", 0, text, len);
+    free(text);
+    if (fileio_read("schema/studies/eu-pay-transparency.json", 1 << 20, &text, &len) != 0)
+        return 1;
+    put("study", 4, text, len);
     free(text);
     put("study", 1, f->text, strlen(f->text));
     /* The sealed text with a party's address made hostile, and with an
