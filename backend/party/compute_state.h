@@ -3,8 +3,9 @@
  * (compute.c, share.c, fanout.c, helper.c, leader.c, result.c).
  *
  * Lock discipline: c->lock guards every field below, and is held only to
- * read or change them: never over storage reads, HPKE opens, proofs or a
- * request to another party. The long work of a batch (share.c) runs on
+ * read or change them (and for a probe's shares, the sums of a few
+ * entries of the aggregate: share_probe): never over storage reads, HPKE
+ * opens, proofs or a request to another party. The long work of a batch (share.c) runs on
  * buffers of its own with no lock held, and its result is installed only
  * if the run is still the one it started on (c->gen), so that the
  * dashboard's status answers at once during a compute. Only compute.c and

@@ -551,6 +551,8 @@ run_err share_probe(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t ste
         e = RUN_REFUSED;
     if (e == RUN_OK && (*values = core_alloc_array(*n ? *n : 1, PEER_VALUE_SIZE)) == NULL)
         e = RUN_NOMEM;
+    /* (under the lock, as the search changes when a step opens: a sum of
+     * at most the grid's cells of c->agg per probe, a few microseconds) */
     if (e == RUN_OK && study_search_share(c->search, (size_t)step, c->agg, *values) != CORE_OK)
         e = RUN_NOMEM; /* (this party's own share is made of field elements) */
     pthread_mutex_unlock(&c->lock);

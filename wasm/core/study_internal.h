@@ -189,6 +189,10 @@ void study_fill_products(const study *s, felem *w);
 uint64_t study_quantile_count(const study *s, const study_analysis *a, const core_u128 *agg,
                               uint64_t num_reports, size_t c);
 
+/* The binary search's steps over k grid cells (k >= 1): ceil(log2 k)
+ * (study_search.c). */
+size_t study_search_steps_for(size_t k);
+
 /* Whether analyses x and a have a grid of the same field with the same
  * edges. */
 int study_grids_equal(const study_analysis *x, const study_analysis *a);

@@ -212,9 +212,7 @@ cJSON *study_plan(const study *s)
                     "group or none (none when a group has 1 to the smallest released group size "
                     "minus 1 in it)");
         if (a->stats & STAT_QUANTILES) {
-            size_t steps = 0;
-            while (((size_t)1 << steps) < a->grid_cells)
-                steps++;
+            size_t steps = study_search_steps_for(a->grid_cells);
             snprintf(num, sizeof num, "%zu step%s", steps, steps == 1 ? "" : "s");
             add(&t, ". To find ");
             add(&t, (a->stats & STAT_QUARTILES) ? "the quartiles" : "the median");

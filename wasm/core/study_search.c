@@ -43,8 +43,7 @@ struct study_search {
     uint32_t **probes;
 };
 
-/* ceil(log2(k)) for k >= 1. */
-static size_t steps_for(size_t k)
+size_t study_search_steps_for(size_t k)
 {
     size_t t = 0;
     while (((size_t)1 << t) < k)
@@ -155,8 +154,8 @@ core_err study_search_new(const study *s, const core_u128 *counts, uint64_t num_
                                                   a->grid_cells - 1, 0, 0};
                     q->num++;
                 }
-                if (quantiles && steps_for(a->grid_cells) > q->bin_steps)
-                    q->bin_steps = steps_for(a->grid_cells);
+                if (quantiles && study_search_steps_for(a->grid_cells) > q->bin_steps)
+                    q->bin_steps = study_search_steps_for(a->grid_cells);
                 for (unsigned b = 1; b <= 3 && bands_searched(s, state, num_reports, i); b++) {
                     if (pass)
                         q->list[q->num] = (search){i, c, BAND + b, n, 0, 0, 0, 0, 0};
