@@ -25,9 +25,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { workbookCells } from '../integration/workbook.mjs';
 import { csvNeutral, indicatorProblems, parseCsv } from '../integration/clear_stats.mjs';
-import { bin, cleanup, makeStudy, root, runAsync, startParty } from '../integration/lib.mjs';
+import { bin, cleanup, makeStudy, root, runAsync, startApproved } from '../integration/lib.mjs';
 import { launchChromium, Recorder } from './lib.mjs';
-import { assertCell, linkIn, tableCells } from './report_lib.mjs';
+import { assertCell, linkIn, phoneFits, tableCells } from './report_lib.mjs';
 
 const N = 300;
 const STUDY = 'schema/studies/eu-pay-transparency.json';
@@ -54,11 +54,7 @@ try {
       d.indicators.sections[6].tables[1].label = HOSTILE_LABEL;
     },
   });
-  for (const p of study.parties) {
-    await startParty(study, p, ['--upload-rate', '6000']); // (an open study's default is 120 a minute)
-    const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
-    assert.equal(r.code, 0, r.stderr);
-  }
+  await startApproved(study, ['--upload-rate', '6000']); // (an open study's default is 120 a minute)
   const answers = path.join(study.dir, 'people.csv');
   fs.writeFileSync(answers, execFileSync('node', [path.join(root, 'scripts/synthetic.mjs'), path.join(root, STUDY), String(N), '5']));
   const submitted = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv', answers]);
@@ -155,11 +151,7 @@ try {
   check('CSV downloads equal mpc report --csv byte for byte; the spreadsheet equals mpc report --xlsx, its Indicators sheet second');
   await page.close();
 
-  // On a phone: the page itself never scrolls sideways.
-  const { page: phone } = await openPage(link, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
-  await phone.waitForSelector('#report', { state: 'visible', timeout: 20000 });
-  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
-  await phone.close();
+  await phoneFits(openPage, link);
   check('on a phone-sized screen: no sideways scrolling of the page');
 
   assert.deepEqual(problems, []);

@@ -56,3 +56,14 @@ export function assertCell(shown, row) {
   const diff = Math.abs(Number(shown.replaceAll(',', '')) - Number(row.value));
   assert.ok(diff <= 0.5 * 10 ** -digits + 1e-9, `${where}: shown ${shown}, CSV ${row.value}`);
 }
+
+/** Opens the report at link on a phone-sized screen (openPage: the
+ *  test's recorder.open): the page itself never scrolls sideways; then
+ *  more checks on the page (also), and closes it. */
+export async function phoneFits(openPage, link, also = null) {
+  const { page } = await openPage(link, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  await page.waitForSelector('#report', { state: 'visible', timeout: 20000 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+  if (also) await also(page);
+  await page.close();
+}

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { answersFromCsv, clearStats, indicatorProblems, parseCsv } from './clear_stats.mjs';
-import { bin, cleanup, makeStudy, root, runAsync, startParty } from './lib.mjs';
+import { bin, cleanup, makeStudy, root, runAsync, startApproved } from './lib.mjs';
 import { sheetNumbersProblems, workbookCells } from './workbook.mjs';
 
 const N = 300;
@@ -37,11 +37,7 @@ describe('the EU pay transparency example, end to end', () => {
 
   before(async () => {
     study = await makeStudy({ n: 3, tokens: 0, studyFile: STUDY, edit: (d) => { d.access = 'open'; } });
-    for (const p of study.parties) {
-      await startParty(study, p, ['--upload-rate', '6000']); // (an open study's default is 120 a minute)
-      const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await startApproved(study, ['--upload-rate', '6000']); // (an open study's default is 120 a minute)
     const csv = path.join(study.dir, 'people.csv');
     fs.writeFileSync(csv, execFileSync('node', [path.join(root, 'scripts/synthetic.mjs'), path.join(root, STUDY), String(N), '11']));
     answers = answersFromCsv(fs.readFileSync(csv, 'utf8'));

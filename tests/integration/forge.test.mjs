@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { answersFromCsv, clearStats, parseCsv } from './clear_stats.mjs';
-import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startParty, writeCsv } from './lib.mjs';
+import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startApproved, startParty, writeCsv } from './lib.mjs';
 
 const KINDS = ['range', 'multi-choice', 'no-choice', 'bad-proof', 'bad-share', 'public-share-mismatch', 'bin-value', 'positive-indicator',
   'grid-value', 'grid-two-cells'];
@@ -37,11 +37,7 @@ describe('forged submissions are rejected; the result is the honest answers\' al
         doc.analyses.push({ name: 'bonus', of: 'bonus', by: ['manager'], stats: ['count', 'quartiles'], grid: 1000 });
       },
     });
-    for (const p of study.parties) {
-      await startParty(study, p);
-      const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await startApproved(study);
   });
   after(() => cleanup(study));
 

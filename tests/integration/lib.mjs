@@ -109,6 +109,16 @@ export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.
   return { dir, sealed, hash, parties, org, tokens: tokenList, pwFile };
 }
 
+/** Starts every party's server (extra: more serve options) and approves
+ *  the study at each (mpc-party approve --yes). */
+export async function startApproved(study, extra = []) {
+  for (const p of study.parties) {
+    await startParty(study, p, extra);
+    const r = await runAsync(bin('mpc-party'), ['approve', '--dir', p.dir, '--study', study.sealed, '--yes']);
+    if (r.code !== 0) throw new Error(`party ${p.index + 1} did not approve: ${r.stderr}`);
+  }
+}
+
 /** Starts party p's server; resolves when it answers. */
 export async function startParty(study, p, extra = []) {
   const log = fs.openSync(path.join(study.dir, `party${p.index + 1}.log`), 'a');
