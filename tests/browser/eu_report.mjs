@@ -26,7 +26,7 @@ import path from 'node:path';
 import { workbookCells } from '../integration/workbook.mjs';
 import { csvNeutral, indicatorProblems, parseCsv } from '../integration/clear_stats.mjs';
 import { bin, cleanup, makeStudy, root, runAsync, startApproved } from '../integration/lib.mjs';
-import { launchChromium, Recorder } from './lib.mjs';
+import { launchChromium, Recorder, runBrowserTest } from './lib.mjs';
 import { assertCell, linkIn, phoneFits, tableCells } from './report_lib.mjs';
 
 const N = 300;
@@ -38,12 +38,10 @@ const check = (name) => console.log(`ok: ${name}`);
 
 const browser = await launchChromium();
 const recorder = new Recorder(browser);
-const { problems } = recorder;
 const openPage = (url, options = {}) => recorder.open(url, { acceptDownloads: true, ...options });
 
-let failed = false;
 let study = null;
-try {
+await runBrowserTest(browser, recorder, async () => {
   study = await makeStudy({
     n: 3,
     tokens: 0,
@@ -153,15 +151,6 @@ try {
 
   await phoneFits(openPage, link);
   check('on a phone-sized screen: no sideways scrolling of the page');
-
-  assert.deepEqual(problems, []);
-  check('no page errors, console errors or CSP violations');
-} catch (e) {
-  failed = true;
-  console.log(`FAIL: ${e.stack ?? e}`);
-  if (problems.length) console.log(`problems seen:\n  ${problems.join('\n  ')}`);
-} finally {
-  await browser.close();
+}, () => {
   if (study) cleanup(study);
-}
-process.exitCode = failed ? 1 : 0;
+});

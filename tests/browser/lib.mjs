@@ -72,3 +72,24 @@ export async function receipt(page, n, timeout = 30000) {
   for (let i = 0; i < n; i++) assert.match(await items.nth(i).textContent(), /confirmed/i);
   return id;
 }
+
+/** Runs a browser test's steps (body): then no page error, console
+ *  error or CSP violation may have been recorded. A failure prints FAIL
+ *  with what the pages did wrong; either way the browser closes, done()
+ *  cleans up, and the exit code says how it went. */
+export async function runBrowserTest(browser, recorder, body, done = () => {}) {
+  let failed = false;
+  try {
+    await body();
+    assert.deepEqual(recorder.problems, []);
+    console.log('ok: no page errors, console errors or CSP violations');
+  } catch (e) {
+    failed = true;
+    console.log(`FAIL: ${e.stack ?? e}`);
+    if (recorder.problems.length) console.log(`problems seen:\n  ${recorder.problems.join('\n  ')}`);
+  } finally {
+    await browser.close();
+    await done();
+  }
+  process.exitCode = failed ? 1 : 0;
+}

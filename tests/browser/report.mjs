@@ -32,7 +32,7 @@ import { answersFromCsv, parseCsv } from '../integration/clear_stats.mjs';
 import {
   PASSWORD, bin, cleanup, ecdsaKey, makeStudy, randomAnswers, runAsync, seeded, startParty, writeCsv,
 } from '../integration/lib.mjs';
-import { launchChromium, Recorder } from './lib.mjs';
+import { launchChromium, Recorder, runBrowserTest } from './lib.mjs';
 import { PROTECTING, assertCell, linkIn, phoneFits, tableCells } from './report_lib.mjs';
 
 const N = 150;
@@ -48,7 +48,7 @@ const check = (name) => console.log(`ok: ${name}`);
 const browser = await launchChromium();
 /** Everything a page did that the test looks at afterwards. */
 const recorder = new Recorder(browser);
-const { problems, requests } = recorder;
+const { requests } = recorder;
 const openPage = (url, options = {}, setup = null) => recorder.open(url, { acceptDownloads: true, ...options }, setup);
 
 /** The report link for a study, made as `mpc` makes it: the organizer's
@@ -72,9 +72,8 @@ async function assertReportError(page, pattern) {
   assert.equal(await page.locator('section.analysis').count(), 0);
 }
 
-let failed = false;
 let study = null;
-try {
+await runBrowserTest(browser, recorder, async () => {
   study = await makeStudy({
     n: 3,
     tokens: 200,
@@ -326,15 +325,6 @@ try {
   await admin.close();
   recorder.expectedErrors = null;
   check('the dashboard shows "Results released" with the counts');
-
-  assert.deepEqual(problems, []);
-  check('no page errors, console errors or CSP violations');
-} catch (e) {
-  failed = true;
-  console.log(`FAIL: ${e.stack ?? e}`);
-  if (problems.length) console.log(`problems seen:\n  ${problems.join('\n  ')}`);
-} finally {
-  await browser.close();
+}, () => {
   if (study) cleanup(study);
-}
-process.exitCode = failed ? 1 : 0;
+});
