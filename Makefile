@@ -254,11 +254,11 @@ $(BUILD)/bin/mpc: $(MPC_SRC:%.c=$(BUILD)/obj/%.o) $(MPC_GEN:%.c=%.o) $(CORE_OBJ)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lmicrohttpd -lxlsxwriter -lcsv -lcurl -lpthread $(CORE_LIBS)
 
 $(BUILD)/tests/clear_report: $(BUILD)/obj/tests/integration/clear_report.o $(SUPPRESS_OBJ) \
-		$(BUILD)/obj/tests/common/clear_aggregate.o \
+		$(REPORT_OBJ) $(BUILD)/obj/tests/common/clear_aggregate.o \
 		$(CORE_OBJ) $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lglpk $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lglpk -lxlsxwriter $(CORE_LIBS)
 
 $(BUILD)/tests/make_upload $(BUILD)/tests/open_shares: $(BUILD)/tests/%: \
 		$(BUILD)/obj/tests/integration/%.o $(CORE_OBJ) $(LIB_OBJ)

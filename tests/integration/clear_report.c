@@ -6,11 +6,14 @@
  * rows with its suppression), without any party: for the suppression
  * auditor's randomized studies (tests/integration/audit.mjs).
  *
- *   clear_report [--suppress] STUDY.json < ANSWERS.jsonl
+ *   clear_report [--suppress] [--csv] STUDY.json < ANSWERS.jsonl
  *
  * --suppress: the units released as backend/lib/suppress.c decides them
  * (primary and complementary suppression; the number of complementary
  * suppressions goes to stderr), instead of study_result's cell rule.
+ * --csv: the rows as the report's CSV (backend/lib/report_file.c, the
+ * writer of mpc report --csv: the indicators' rows first) instead of
+ * JSON.
  *
  * The aggregate is tests/common/clear_aggregate.c's.
  *
@@ -26,6 +29,7 @@
 #include "clear_aggregate.h"
 #include "fileio.h"
 #include "prio3.h"
+#include "report_file.h"
 #include "study.h"
 #include "suppress.h"
 
@@ -39,12 +43,20 @@ static void die(const char *what, const char *why)
 
 int main(int argc, char **argv)
 {
-    int suppress = argc == 3 && strcmp(argv[1], "--suppress") == 0;
-    if (argc != 2 + suppress) {
-        fprintf(stderr, "usage: clear_report [--suppress] STUDY.json < ANSWERS.jsonl\n");
+    int suppress = 0, csv = 0, a = 1;
+    for (; a < argc - 1; a++) {
+        if (strcmp(argv[a], "--suppress") == 0)
+            suppress = 1;
+        else if (strcmp(argv[a], "--csv") == 0)
+            csv = 1;
+        else
+            break;
+    }
+    if (a != argc - 1) {
+        fprintf(stderr, "usage: clear_report [--suppress] [--csv] STUDY.json < ANSWERS.jsonl\n");
         return 2;
     }
-    const char *path = argv[1 + suppress];
+    const char *path = argv[a];
     char err[STUDY_ERR_SIZE];
     size_t len;
     char *text = NULL;
@@ -84,11 +96,22 @@ int main(int argc, char **argv)
     } else if (study_result(s, result, n, 0, &rows) != CORE_OK) {
         die("the result", "out of memory");
     }
-    char *printed = cJSON_PrintUnformatted(rows);
-    if (printed == NULL)
-        die("memory", "out of memory");
-    printf("%s\n", printed);
-    free(printed);
+    if (csv) {
+        study_row_ref *refs = malloc(((size_t)cJSON_GetArraySize(rows) + 1) * sizeof *refs);
+        if (refs == NULL)
+            die("memory", "out of memory");
+        if (study_check_rows(s, rows, refs, err, sizeof err) != CORE_OK)
+            die("the rows", err);
+        if (report_csv(stdout, s, rows, refs) != 0)
+            die("the CSV", "cannot be written");
+        free(refs);
+    } else {
+        char *printed = cJSON_PrintUnformatted(rows);
+        if (printed == NULL)
+            die("memory", "out of memory");
+        printf("%s\n", printed);
+        free(printed);
+    }
     cJSON_Delete(rows);
     for (size_t k = 0; k < n; k++)
         cJSON_Delete(answers[k]);

@@ -311,7 +311,8 @@ export function indicatorProblems(doc, csvRows) {
   if (col !== 5) return [`no indicator column: ${header.join(',')}`];
   let last = -1;
   for (const r of rows) {
-    const want = r[0] === '_study' ? { place: 0, name: '' } : (indicatorOf(doc, r[0], r[2]) ?? { place: 65, name: '' });
+    const statistic = r[2].replace(/;'(?=[=+\-@\t\r])/g, ';'); // (histogram[-50;'-4) in the CSV)
+    const want = r[0] === '_study' ? { place: 0, name: '' } : (indicatorOf(doc, r[0], statistic) ?? { place: 65, name: '' });
     if (r[col] !== csvNeutral(want.name)) problems.push(`${r[0]} ${r[1]} ${r[2]}: indicator "${r[col]}", expected "${want.name}"`);
     if (want.place < last) problems.push(`${r[0]} ${r[1]} ${r[2]}: listed after a row of a later place`);
     last = Math.max(last, want.place);

@@ -47,7 +47,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { audit, describe, finestCells } from './audit.mjs';
 import { checkPattern } from './check_report.mjs';
-import { clearStats, compareReport, gridEdges } from './clear_stats.mjs';
+import { clearStats, compareReport, gridEdges, indicatorProblems, parseCsv } from './clear_stats.mjs';
 import { build } from './lib.mjs';
 
 export const MAX_FINEST = 400;
@@ -217,12 +217,66 @@ function attempt(r, seed) {
   return study;
 }
 
+/** The statistics of analysis a's rows in each group, in order (the
+ *  report's names: docs/DESIGN.md, section 7). */
+function rowStatistics(a) {
+  const out = [];
+  for (const s of a.stats) {
+    if (s === 'histogram') a.bins.forEach((b, i) => out.push(`histogram[${b};${i + 1 < a.bins.length ? a.bins[i + 1] : ''})`));
+    else if (s === 'quartiles') out.push('quartile_1', 'median', 'quartile_3');
+    else if (s === 'quartile_bands') out.push('quartile_band_1', 'quartile_band_2', 'quartile_band_3', 'quartile_band_4');
+    else out.push(s);
+  }
+  if (a.gap_reference !== undefined) {
+    out.push('gap', 'gap_percent');
+    if (a.stats.includes('median') || a.stats.includes('quartiles')) out.push('median_gap_percent');
+  }
+  return out;
+}
+
+/** Headings some spreadsheets would read as formulas (at the start or
+ *  after a ";") among plain ones. */
+const HEADINGS = ['(a) The mean gap', '=SUM(A1:A9)', '-- Bands --', 'Pay; +bonus', '@Counts', 'Table 2'];
+
+/** Indicators for a study (docs/STUDY.md) from their own stream of
+ *  random numbers (the study's analyses stay those of the seed): none in
+ *  a third of the studies, else 1 to 3 headings of 1 or 2 tables, each a
+ *  few statistics of an analysis (its row names, or a statistic of the
+ *  study file for all its rows), none under two headings. */
+function randomIndicators(study, r) {
+  if (r.chance(0.33)) return undefined;
+  const used = new Set();
+  const sections = [];
+  for (let k = 0, n = r.int(1, 3); k < n; k++) {
+    const tables = [];
+    for (let t = 0, m = r.int(1, 2); t < m; t++) {
+      const a = r.pick(study.analyses);
+      const free = rowStatistics(a).filter((s) => !used.has(`${a.name}|${s}`));
+      const whole = a.stats.filter((s) => ['histogram', 'quartiles', 'quartile_bands'].includes(s)
+        && rowStatistics({ ...a, stats: [s], gap_reference: undefined }).every((x) => !used.has(`${a.name}|${x}`)));
+      let statistics;
+      if (whole.length && r.chance(0.4)) {
+        statistics = [r.pick(whole)];
+        rowStatistics({ ...a, stats: statistics, gap_reference: undefined }).forEach((x) => used.add(`${a.name}|${x}`));
+      } else {
+        statistics = r.shuffle(free).slice(0, r.int(1, Math.min(3, free.length)));
+        statistics.forEach((x) => used.add(`${a.name}|${x}`));
+      }
+      if (statistics.length) tables.push({ analysis: a.name, statistics, ...(r.chance(0.5) ? { label: `Table ${k}.${t}` } : {}) });
+    }
+    if (tables.length) sections.push({ heading: `${r.pick(HEADINGS)} ${k}`, tables });
+  }
+  return sections.length ? { title: 'Indicators of a random study', sections } : undefined;
+}
+
 /** A valid study, the same for the same seed. */
 export function randomStudy(seed) {
   const r = prng(seed);
   for (;;) {
     const study = attempt(r, seed);
-    if (study) return study;
+    if (!study) continue;
+    const indicators = randomIndicators(study, prng(seed + 0x9e3779b9));
+    return indicators ? { ...study, indicators } : study;
   }
 }
 
@@ -305,6 +359,14 @@ export function coreRows(study, answers, options = []) {
       { input: answers.map((a) => `${JSON.stringify(a)}\n`).join(''), encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.error) return { error: `clear_report cannot run (${r.error.message}); make build/tests/clear_report` };
     if (r.status !== 0) return { error: `clear_report exited ${r.status}: ${r.stderr.trim()}` };
+    if (options.includes('--csv')) {
+      // (rows: with the ' the CSV puts before what a spreadsheet reads as a
+      // formula taken out of the group and the statistic, as the rows are;
+      // csv: as written)
+      const csv = parseCsv(r.stdout);
+      const plain = (t) => t.replace(/(^|;)'(?=[=+\-@\t\r])/g, '$1');
+      return { csv, rows: [csv[0], ...csv.slice(1).map(([a, g, s, ...rest]) => [a, plain(g), plain(s), ...rest])] };
+    }
     const out = JSON.parse(r.stdout);
     return { rows: [HEADER, ...out.map((x) => HEADER.map((h) => x[h]))] };
   } finally {
@@ -374,10 +436,11 @@ export function checkSeed(seed) {
     return out;
   }
   const expected = clearStats(study, answers);
-  const core = coreRows(study, answers);
+  // (as the report's CSV: the indicators' rows first, with their headings)
+  const core = coreRows(study, answers, ['--csv']);
   if (core.error) out.core = core.error;
   else {
-    const problems = compareReport(expected, core.rows);
+    const problems = [...compareReport(expected, core.rows), ...indicatorProblems(study, core.csv)];
     if (problems.length) out.core = `${problems.length} differences: ${problems.slice(0, 8).join('; ')}`;
   }
   // Complementary suppression (backend/lib/suppress.c): what it releases

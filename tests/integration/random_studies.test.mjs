@@ -5,7 +5,10 @@
  * cells), 200 seeds:
  * - the core takes every study (its schema and compiler), and its release path (build/tests/clear_report:
  *   the circuit's encoding and truncation, unshard, study_result) gives
- *   the rows clear_stats.mjs computes apart from it;
+ *   the rows clear_stats.mjs computes apart from it, written as the
+ *   report's CSV (report_file.c) with the study's random indicators
+ *   (two thirds of the studies): their rows first, each with its heading,
+ *   some headings made to look like formulas;
  * - complementary suppression (clear_report --suppress, backend/lib/suppress.c):
  *   every released row equals the statistics in the clear, every group or
  *   bin with 1 to min_cell_count - 1 contributors is suppressed for its own
