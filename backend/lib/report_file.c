@@ -52,48 +52,71 @@ static void csv_cell(FILE *f, const char *v, int last)
 
 /* Where a row is listed in the CSV: 0 for the _study rows, 1 + the
  * indicators' table it is under (sections in order, their tables in
- * order), then past every table the other rows. */
-static size_t csv_place(const study *s, const study_row_ref *ref, size_t *k, size_t *t)
+ * order), then past every table (CSV_OTHER) the other rows. */
+#define CSV_PLACES (2 + STUDY_MAX_SECTIONS * STUDY_MAX_TABLES)
+#define CSV_OTHER (CSV_PLACES - 1)
+static size_t csv_place(const study *s, const study_row_ref *ref)
 {
+    size_t k, t;
     if (ref->analysis < 0)
         return 0;
-    if (study_row_indicator(s, ref, k, t))
-        return 1 + *k * STUDY_MAX_TABLES + *t;
-    return 1 + STUDY_MAX_SECTIONS * STUDY_MAX_TABLES;
+    if (study_row_indicator(s, ref, &k, &t))
+        return 1 + k * STUDY_MAX_TABLES + t;
+    return CSV_OTHER;
 }
 
-/* "HEADING" or "HEADING: LABEL" of table t of section k. */
-static void indicator_name(const study *s, size_t k, size_t t, char *out, size_t size)
+/* "HEADING" or "HEADING: LABEL" of the table at place p (a new string,
+ * whole however long the study's texts; NULL without memory). */
+static char *indicator_name(const study *s, size_t p)
 {
-    const char *label = study_table_label(s, k, t);
-    snprintf(out, size, "%s%s%s", study_section_heading(s, k), label ? ": " : "",
-             label ? label : "");
+    size_t k = (p - 1) / STUDY_MAX_TABLES, t = (p - 1) % STUDY_MAX_TABLES;
+    const char *heading = study_section_heading(s, k), *label = study_table_label(s, k, t);
+    size_t n = strlen(heading) + (label ? strlen(label) + 2 : 0) + 1;
+    char *out = malloc(n);
+    if (out != NULL)
+        snprintf(out, n, "%s%s%s", heading, label ? ": " : "", label ? label : "");
+    return out;
 }
 
 int report_csv(FILE *f, const study *s, const cJSON *rows, const study_row_ref *refs)
 {
     static const char *const cols[] = {"analysis", "group", "statistic", "value", "note"};
-    fputs("analysis,group,statistic,value,note,indicator\n", f);
-    for (size_t place = 0; place <= 1 + STUDY_MAX_SECTIONS * STUDY_MAX_TABLES; place++) {
-        size_t i = 0, k = 0, t = 0;
-        const cJSON *r;
-        cJSON_ArrayForEach(r, rows)
-        {
-            if (csv_place(s, &refs[i++], &k, &t) != place)
-                continue;
-            for (int c = 0; c < 5; c++)
-                csv_cell(f, str(r, cols[c]), 0);
-            char name[2 * 256];
-            name[0] = '\0';
-            if (place > 0 && place <= STUDY_MAX_SECTIONS * STUDY_MAX_TABLES)
-                indicator_name(s, k, t, name, sizeof name);
-            csv_cell(f, name, 1);
-        }
-        /* (without indicators, only the _study rows and the others) */
-        if (place == 0 && study_num_sections(s) == 0)
-            place = STUDY_MAX_SECTIONS * STUDY_MAX_TABLES;
+    size_t n = (size_t)cJSON_GetArraySize(rows), start[CSV_PLACES + 1] = {0};
+    const cJSON **order = malloc((n ? n : 1) * sizeof *order);
+    size_t *place = malloc((n ? n : 1) * sizeof *place);
+    char *names[CSV_PLACES] = {NULL};
+    int bad = order == NULL || place == NULL;
+    /* A stable counting sort of the rows by place. */
+    for (size_t i = 0; i < n && !bad; i++)
+        start[(place[i] = csv_place(s, &refs[i])) + 1]++;
+    for (size_t p = 0; p < CSV_PLACES && !bad; p++) {
+        start[p + 1] += start[p];
+        if (p > 0 && p < CSV_OTHER && start[p + 1] > start[p] &&
+            (names[p] = indicator_name(s, p)) == NULL)
+            bad = 1;
     }
-    return ferror(f) ? -1 : 0;
+    size_t i = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rows)
+    {
+        if (!bad)
+            order[start[place[i]]++] = r;
+        i++;
+    }
+    fputs("analysis,group,statistic,value,note,indicator\n", f);
+    /* (start[p] is now where place p + 1 begins) */
+    for (size_t j = 0, p = 0; j < n && !bad; j++) {
+        while (j >= start[p])
+            p++;
+        for (int c = 0; c < 5; c++)
+            csv_cell(f, str(order[j], cols[c]), 0);
+        csv_cell(f, names[p] ? names[p] : "", 1);
+    }
+    for (size_t p = 0; p < CSV_PLACES; p++)
+        free(names[p]);
+    free(order);
+    free(place);
+    return bad || ferror(f) ? -1 : 0;
 }
 
 /* ---- XLSX --------------------------------------------------------------------- */
@@ -244,10 +267,12 @@ static void indicators_sheet(lxw_workbook *wb, const study *s, const cJSON *rows
         for (size_t t = 0; t < study_section_tables(s, k); t++) {
             size_t ai = study_table_analysis(s, k, t);
             const char *label = study_table_label(s, k, t);
-            char what[400];
-            snprintf(what, sizeof what, "%s%s(analysis %s)", label ? label : "", label ? " " : "",
-                     study_analysis_name(s, ai));
-            worksheet_write_string(ws, row++, 0, what, fm->muted);
+            /* (the label whole, however long) */
+            if (label != NULL)
+                worksheet_write_string(ws, row, 0, label, fm->muted);
+            char what[64];
+            snprintf(what, sizeof what, "(analysis %s)", study_analysis_name(s, ai));
+            worksheet_write_string(ws, row++, label ? 1 : 0, what, fm->muted);
             columns one = {.s = s, .k = k, .t = t};
             lxw_col_t col;
             write_cells(ws, row, ai, rows, refs, &one, fm, &col);

@@ -34,6 +34,8 @@ const STUDY = 'schema/studies/eu-pay-transparency.json';
 /** A heading a spreadsheet would read as a formula, and a label with markup. */
 const HOSTILE_HEADING = '=HYPERLINK("https://example.com";"(g) by category")';
 const HOSTILE_LABEL = 'Variable <img src=x onerror="window.pwned=1"> pay';
+/** A label of 200 characters of 3 bytes each: written whole everywhere. */
+const LONG_LABEL = `Basic pay ${'€'.repeat(190)}`;
 const check = (name) => console.log(`ok: ${name}`);
 
 const browser = await launchChromium();
@@ -50,6 +52,7 @@ await runBrowserTest(browser, recorder, async () => {
       d.access = 'open';
       d.indicators.sections[6].heading = HOSTILE_HEADING;
       d.indicators.sections[6].tables[1].label = HOSTILE_LABEL;
+      d.indicators.sections[6].tables[0].label = LONG_LABEL;
     },
   });
   await startApproved(study, ['--upload-rate', '6000']); // (an open study's default is 120 a minute)
@@ -90,6 +93,7 @@ await runBrowserTest(browser, recorder, async () => {
   assert.equal(await page.locator('#indicators img').count(), 0, 'the label\'s markup stays text');
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   assert.ok(rows.some((r) => r.indicator === `'${HOSTILE_HEADING}: ${HOSTILE_LABEL}`), 'the formula heading neutralised in the CSV');
+  assert.equal(rows.filter((r) => r.indicator === `'${HOSTILE_HEADING}: ${LONG_LABEL}`).length, 8, 'a long label whole in the CSV');
   check('the indicators section: the study\'s title, (a) to (g) in order, the tables\' labels (markup as text, a formula neutralised in the CSV); first in the contents');
 
   // Each heading's tables hold exactly the CSV rows under it, each value the CSV's.
@@ -146,6 +150,7 @@ await runBrowserTest(browser, recorder, async () => {
   assert.deepEqual(fromPage, await workbookCells(xlsxFile));
   assert.deepEqual([...fromPage.keys()], ['Summary', 'Indicators', ...doc.analyses.map((a) => a.name), 'Method']);
   assert.ok(fromPage.get('Indicators').some((r) => r[0] === HOSTILE_HEADING), 'the formula heading is a text cell');
+  assert.ok(fromPage.get('Indicators').some((r) => r[0] === LONG_LABEL), 'a long label whole in the workbook');
   check('CSV downloads equal mpc report --csv byte for byte; the spreadsheet equals mpc report --xlsx, its Indicators sheet second');
   await page.close();
 
