@@ -16,6 +16,9 @@
  *   --xlsx`'s, with its Indicators sheet;
  * - on a phone-sized screen the page does not scroll sideways; no console
  *   error, no CSP violation.
+ * With MPC_SCREENSHOTS=DIR it saves the indicators at desktop and phone
+ * width there (docs/screenshots/ holds the ones docs/STUDY.md shows; they
+ * are taken before the hostile heading and labels are put in).
  *
  *   node tests/browser/eu_report.mjs          (MPC_BUILD selects the build dir)
  */
@@ -37,6 +40,7 @@ const HOSTILE_LABEL = 'Variable <img src=x onerror="window.pwned=1"> pay';
 /** A label of 200 characters of 3 bytes each: written whole everywhere. */
 const LONG_LABEL = `Basic pay ${'€'.repeat(190)}`;
 const check = (name) => console.log(`ok: ${name}`);
+const shots = process.env.MPC_SCREENSHOTS ? path.resolve(process.env.MPC_SCREENSHOTS) : null;
 
 const browser = await launchChromium();
 const recorder = new Recorder(browser);
@@ -50,6 +54,7 @@ await runBrowserTest(browser, recorder, async () => {
     studyFile: STUDY,
     edit: (d) => {
       d.access = 'open';
+      if (shots) return; // (the example as it is, for the docs)
       d.indicators.sections[6].heading = HOSTILE_HEADING;
       d.indicators.sections[6].tables[1].label = HOSTILE_LABEL;
       d.indicators.sections[6].tables[0].label = LONG_LABEL;
@@ -78,6 +83,17 @@ await runBrowserTest(browser, recorder, async () => {
   // The indicators: first, under the Directive's headings, in order.
   const { page } = await openPage(link);
   await page.waitForSelector('#report', { state: 'visible', timeout: 20000 });
+  if (shots) {
+    fs.mkdirSync(shots, { recursive: true });
+    for (const [size, viewport] of [['desktop', { width: 1280, height: 1400 }], ['phone', { width: 390, height: 1600 }]]) {
+      await page.setViewportSize(viewport);
+      await page.locator('#indicators').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+      await page.screenshot({ path: path.join(shots, `report-indicators-${size}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+    console.log(`screenshots in ${shots}`);
+    return;
+  }
   assert.equal((await page.textContent('#indicators h2')).trim(), doc.indicators.title);
   const headings = await page.locator('#indicators section.indicator h3').allTextContents();
   assert.deepEqual(headings.map((h) => h.trim()), doc.indicators.sections.map((s) => s.heading));
@@ -122,6 +138,7 @@ await runBrowserTest(browser, recorder, async () => {
   const quartileHeads = await page.locator('section.analysis[data-analysis="pay_quartiles"] thead th[data-statistic]').allTextContents();
   assert.deepEqual(quartileHeads.map((t) => t.trim()), ['Contributors', 'Lower quartile', 'Median', 'Upper quartile']);
   assert.equal((await th('section.analysis[data-analysis="variable_pay_gap"]', 'share_positive')).trim(), 'Share above 0');
+  assert.equal((await page.locator('#indicators section.indicator[data-indicator="0"] tr[data-group="gender=Man"] td[data-statistic="gap_percent"] .gap-diff').textContent()), 'reference');
   check('column headings: Median, Lower/Upper quartile, each band\'s share, Pay gap and Median pay gap (% below Man), Share above 0');
 
   // The legend says what each of them means.

@@ -863,6 +863,8 @@ function renderCell(a, g, statistic, info) {
     if (info.kind === 'gap') {
       const extra = isReference(a, g) ? 'reference' : shown.extra;
       if (extra) td.append(' ', el('span', { class: 'gap-diff' }, extra));
+    } else if ((statistic === 'gap_percent' || statistic === 'median_gap_percent') && isReference(a, g)) {
+      td.append(' ', el('span', { class: 'gap-diff' }, 'reference'));
     }
   } else if (state === 'suppressed') {
     td.classList.add('is-suppressed');
