@@ -55,3 +55,14 @@ CREATE TABLE releases (
 -- leader stopped before it had every share, a later run may send the very
 -- same share again (nothing new to anyone), never another one.
 ALTER TABLE releases ADD COLUMN share_digest BLOB;
+
+-- migration 4: the quantiles' searches
+-- How many runs of a study's search for medians and quartiles this party
+-- has taken part in (docs/COMPUTE.md, "Quantiles"): each opens some of the
+-- groups' cumulative counts, and a party that aborts and restarts runs
+-- could have other ones opened each time; the party stops at its limit
+-- (mpc-party serve --max-searches).
+CREATE TABLE searches (
+    study_hash BLOB PRIMARY KEY,
+    runs       INTEGER NOT NULL
+);

@@ -54,6 +54,8 @@ struct compute {
     uint8_t *unit_state;                /* with it: every unit's state (suppress_pattern) */
     uint8_t pattern[PEER_PATTERN_SIZE]; /* and the release digest */
     study_search *search;               /* the quantiles' search of the prepared release */
+    uint64_t search_gen;                /* the run whose search is counted (db_search_begin) */
+    int search_counted;
     /* The leader's thread. */
     pthread_t thread;
     int thread_started;

@@ -186,7 +186,7 @@ int fanout_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], char *err, si
         peer_msg_free(&ans);
     }
     if (err[0] == '\0') {
-        char why[400];
+        char why[700];
         e = share_prepare(c, id, all, why, sizeof why);
         if (e != RUN_OK)
             snprintf(err, err_size, "%s",

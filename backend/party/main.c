@@ -73,7 +73,10 @@ static const char SERVE_HELP[] =
     "  --max-body BYTES                 largest request body other than an upload\n"
     "                                   (default 65536)\n"
     "  --peer-timeout SECONDS           how long a request to another party may take\n"
-    "                                   during the compute before it fails (default 120)\n";
+    "                                   during the compute before it fails (default 120)\n"
+    "  --max-searches N                 runs of the search for a study's medians and\n"
+    "                                   quartiles this party takes part in, all told\n"
+    "                                   (default 10; each opens some cumulative counts)\n";
 
 static const char APPROVE_HELP[] =
     "usage: mpc-party approve --dir DIR --study SEALED.json [--yes]\n"
@@ -85,7 +88,7 @@ static const char APPROVE_HELP[] =
 typedef struct options {
     const char *dir, *name, *url, *study, *listen, *tls_cert, *tls_key, *password_file;
     unsigned threads, max_connections, max_uploads, peer_timeout;
-    unsigned max_per_address, upload_rate, deadline, max_db_mb, max_body;
+    unsigned max_per_address, upload_rate, deadline, max_db_mb, max_body, max_searches;
     int yes;
 } options;
 
@@ -106,6 +109,7 @@ static const struct numeric {
     {"max-db-mb", 1u << 30, offsetof(options, max_db_mb)},
     {"max-body", 64ul << 20, offsetof(options, max_body)},
     {"peer-timeout", 3600, offsetof(options, peer_timeout)},
+    {"max-searches", 1000000, offsetof(options, max_searches)},
 };
 #define NUM_NUMERICS (sizeof NUMERICS / sizeof NUMERICS[0])
 
@@ -395,6 +399,7 @@ static int set_limits(party_app *app, const options *o)
     app->max_body = o->max_body ? o->max_body : 65536;
     app->max_uploads = o->max_uploads ? o->max_uploads : 256;
     app->peer_timeout_ms = 1000L * o->peer_timeout; /* 0: COMPUTE_TIMEOUT_MS */
+    app->max_searches = o->max_searches ? o->max_searches : 10;
     app->deadline = o->deadline ? o->deadline : 60;
     /* An open study's uploads need no token: one address, 2 a second. A
      * token study's are bounded by its tokens (each keeps its latest few):

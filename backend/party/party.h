@@ -49,6 +49,7 @@ typedef struct party_app {
     ratelimit *upload_rate; /* uploads per client address */
     unsigned deadline;      /* seconds for a request's headers and body */
     long peer_timeout_ms;   /* one request to another party during the compute */
+    unsigned max_searches;  /* runs of a study's quantiles' search (db_search_begin) */
     atomic_uint uploads;    /* in flight (changes) */
     atomic_uint deferred;   /* replies being made off the request threads (changes) */
     /* CORS: the parties' origins (scheme://host[:port]). */

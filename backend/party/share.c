@@ -361,6 +361,47 @@ run_err share_counts(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint8_t *ou
     return e;
 }
 
+/* Counts run gen's search (once per run) against the party's limit
+ * (app->max_searches, kept in the database across restarts): each run
+ * opens some of the groups' cumulative counts, and a party that aborts
+ * runs and starts them again could have others opened each time. */
+static run_err count_search(compute *c, uint64_t gen, char *why, size_t why_size)
+{
+    const party_app *app = c->app;
+    pthread_mutex_lock(&c->lock);
+    int counted = c->search_counted && c->search_gen == gen;
+    pthread_mutex_unlock(&c->lock);
+    if (counted)
+        return RUN_OK;
+    uint64_t runs = 0;
+    db_err de = db_search_begin(app->db, study_hash(app->study), app->max_searches, &runs);
+    if (de == DB_FULL) {
+        snprintf(why, why_size,
+                 "%s has taken part in %llu runs of this study's search for medians and "
+                 "quartiles, the most it allows (each run opens some of the groups' cumulative "
+                 "counts, and runs stopped and started again could open others); its party admin "
+                 "can allow more with mpc-party serve --max-searches",
+                 study_party_name(app->study, app->self), (unsigned long long)runs);
+        log_warn("search refused: %llu runs of this study's search already, the most allowed "
+                 "(--max-searches)",
+                 (unsigned long long)runs);
+        return RUN_REFUSED;
+    }
+    if (de != DB_OK) {
+        snprintf(why, why_size, "the search could not be recorded in the database of %s",
+                 study_party_name(app->study, app->self));
+        return RUN_REFUSED;
+    }
+    pthread_mutex_lock(&c->lock);
+    if (c->gen == gen) {
+        c->search_gen = gen;
+        c->search_counted = 1;
+    }
+    pthread_mutex_unlock(&c->lock);
+    log_info("search for medians and quartiles: run %llu of at most %u for this study",
+             (unsigned long long)runs, app->max_searches);
+    return RUN_OK;
+}
 /* The release digest (compute_state.h, share_prepare). */
 static int release_digest(const study *s, const core_u128 *counts, uint64_t accepted,
                           const uint8_t *state, uint8_t out[PEER_PATTERN_SIZE])
@@ -430,6 +471,8 @@ run_err share_prepare(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], const uint
     if (e == RUN_OK && (release_digest(s, counts, accepted, state, digest) != 0 ||
                         study_search_new(s, counts, accepted, state, &search) != CORE_OK))
         e = RUN_NOMEM;
+    if (e == RUN_OK && study_search_steps(search) > 0)
+        e = count_search(c, gen, why, why_size);
     if (e == RUN_OK) {
         study_open_mask_states(s, state, open);
         for (size_t i = 0; i < len; i++)
@@ -510,8 +553,7 @@ size_t share_search_steps(compute *c)
 
 /* SHA-256 of "mpc-search/1", the step (8 bytes, big endian) and its
  * probes (search number and grid cell, 4 bytes each, big endian). */
-static int probes_digest(uint64_t step, const uint32_t *p, size_t n,
-                         uint8_t out[PEER_PROBES_SIZE])
+static int probes_digest(uint64_t step, const uint32_t *p, size_t n, uint8_t out[PEER_PROBES_SIZE])
 {
     static const char TAG[] = "mpc-search/1";
     mbedtls_sha256_context h;
@@ -538,10 +580,9 @@ run_err share_probe(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64_t ste
     *values = NULL;
     *n = 0;
     pthread_mutex_lock(&c->lock);
-    run_err e = !is_run(c, id)                  ? RUN_NONE
-                : c->search == NULL             ? RUN_ORDER
-                : step >= study_search_steps(c->search) ||
-                        step > study_search_done(c->search)
+    run_err e = !is_run(c, id)      ? RUN_NONE
+                : c->search == NULL ? RUN_ORDER
+                : step >= study_search_steps(c->search) || step > study_search_done(c->search)
                     ? RUN_ORDER
                     : RUN_OK;
     const uint32_t *p = e == RUN_OK ? study_search_probes(c->search, (size_t)step, n) : NULL;
@@ -569,11 +610,11 @@ run_err share_search_open(compute *c, const uint8_t id[PEER_RUN_ID_SIZE], uint64
 {
     pthread_mutex_lock(&c->lock);
     size_t have = 0;
-    run_err e = !is_run(c, id)                                 ? RUN_NONE
-                : c->search == NULL                            ? RUN_ORDER
-                : step != study_search_done(c->search) ||
-                        step >= study_search_steps(c->search) ? RUN_ORDER
-                                                               : RUN_OK;
+    run_err e = !is_run(c, id)      ? RUN_NONE
+                : c->search == NULL ? RUN_ORDER
+                : step != study_search_done(c->search) || step >= study_search_steps(c->search)
+                    ? RUN_ORDER
+                    : RUN_OK;
     if (e == RUN_OK)
         (void)study_search_probes(c->search, (size_t)step, &have);
     if (e == RUN_OK && have != n)

@@ -600,6 +600,52 @@ db_err db_compute_key_put(storage *s, const uint8_t *study_hash, const uint8_t e
     return e;
 }
 
+/* The runs so far, with s->lock held. */
+static db_err search_runs(storage *s, const uint8_t *study_hash, uint64_t *runs)
+{
+    *runs = 0;
+    sqlite3_stmt *st = prepare(s, "SELECT runs FROM searches WHERE study_hash = ?");
+    if (st == NULL)
+        return DB_ERROR;
+    sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *runs = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+db_err db_search_runs(storage *s, const uint8_t *study_hash, uint64_t *runs)
+{
+    pthread_mutex_lock(&s->lock);
+    db_err e = search_runs(s, study_hash, runs);
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+db_err db_search_begin(storage *s, const uint8_t *study_hash, uint64_t max, uint64_t *runs)
+{
+    pthread_mutex_lock(&s->lock);
+    db_err e = search_runs(s, study_hash, runs);
+    if (e == DB_OK && *runs >= max) {
+        *runs = max;
+        e = DB_FULL;
+    } else if (e == DB_OK) {
+        sqlite3_stmt *st = prepare(s, "INSERT INTO searches (study_hash, runs) VALUES (?, 1) "
+                                      "ON CONFLICT (study_hash) DO UPDATE SET runs = runs + 1");
+        e = DB_ERROR;
+        if (st != NULL) {
+            sqlite3_bind_blob(st, 1, study_hash, 32, SQLITE_STATIC);
+            e = sqlite3_step(st) == SQLITE_DONE ? DB_OK : DB_ERROR;
+        }
+        sqlite3_finalize(st);
+        if (e == DB_OK)
+            (*runs)++;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
 db_err db_release_get(storage *s, const uint8_t *study_hash, db_release *out)
 {
     memset(out, 0, sizeof *out);

@@ -129,6 +129,13 @@ typedef struct db_release {
     uint8_t share_digest[32]; /* SHA-256 of the share released (if has_digest) */
 } db_release;
 
+/* A new run of the study's search for medians and quartiles, unless this
+ * party already took part in `max`: DB_OK with *runs the runs so far, this
+ * one included; DB_FULL with *runs = max (nothing changes). */
+db_err db_search_begin(storage *db, const uint8_t *study_hash, uint64_t max, uint64_t *runs);
+/* The runs so far (0 before the first). */
+db_err db_search_runs(storage *db, const uint8_t *study_hash, uint64_t *runs);
+
 /* DB_MISSING if the study was not released. */
 db_err db_release_get(storage *db, const uint8_t *study_hash, db_release *out);
 /* DB_EXISTS if it was released already (nothing changes). */

@@ -135,7 +135,7 @@ describe('mpc report: labels with ";" and "=", a hostile leader (3 parties behin
     const text = fs.readFileSync(csv, 'utf8');
     const rows = parseCsv(text);
     for (const row of rows) {
-      assert.equal(row.length, 5, JSON.stringify(row));
+      assert.equal(row.length, 6, JSON.stringify(row));
       for (const cell of row) {
         if (NUMBER.test(cell)) continue;
         assert.doesNotMatch(cell, FORMULA, `a cell: ${cell}`);
