@@ -24,7 +24,7 @@ import { checkReport } from './check_report.mjs';
 import { answersFromCsv, parseCsv } from './clear_stats.mjs';
 import {
   bin, cleanup, login, makeStudy, makeUploads, randomAnswers, readLog, run, runAsync, seeded, signedRequest, startParty,
-  status, stopParty, upload, writeCsv,
+  status, stopParty, upload, withQuartiles, writeCsv,
 } from './lib.mjs';
 import { proxy } from './proxy.mjs';
 
@@ -140,15 +140,8 @@ describe('faults during the compute (3 parties, Party 3 behind a faulty proxy)',
   const org = (cmd, args = []) => runAsync(bin('mpc'), [cmd, '--organizer', study.org, '--study', study.sealed, ...args]);
 
   before(async () => {
-    // (quartiles of the salary, for the search; no histogram of it, whose
-    // small bins would withhold them)
-    study = await makeStudy({
-      n: 3, proxied: true, edit: (d) => {
-        d.access = 'open';
-        d.analyses = d.analyses.filter((a) => !a.stats.includes('histogram'));
-        d.analyses.push({ name: 'salary_quartiles', of: 'salary', stats: ['quartiles'], grid: 1000 });
-      },
-    });
+    // (quartiles of the salary, for the search)
+    study = await makeStudy({ n: 3, proxied: true, edit: withQuartiles });
     for (const p of study.parties) {
       proxies.push(await proxy(p.port, p.listenPort));
       await startParty(study, p, SERVE(p));

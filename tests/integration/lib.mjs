@@ -109,6 +109,15 @@ export async function makeStudy({ n = 3, studyFile = 'schema/studies/pay-equity.
   return { dir, sealed, hash, parties, org, tokens: tokenList, pwFile };
 }
 
+/** An edit of the pay-equity study (makeStudy's edit) for the search of
+ *  medians and quartiles: open access, the salary's quartiles on a grid of
+ *  1000, and no histogram (whose small bins would withhold them). */
+export function withQuartiles(d) {
+  d.access = 'open';
+  d.analyses = d.analyses.filter((a) => !a.stats.includes('histogram'));
+  d.analyses.push({ name: 'salary_quartiles', of: 'salary', stats: ['quartiles'], grid: 1000 });
+}
+
 /** Starts every party's server (extra: more serve options) and approves
  *  the study at each (mpc-party approve --yes). */
 export async function startApproved(study, extra = []) {

@@ -21,7 +21,8 @@ import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { parseCsv } from './clear_stats.mjs';
 import {
-  bin, cleanup, makeStudy, randomAnswers, readLog, runAsync, seeded, startApproved, startParty, stopParty, writeCsv,
+  bin, cleanup, makeStudy, randomAnswers, readLog, runAsync, seeded, startApproved, startParty, stopParty,
+  withQuartiles, writeCsv,
 } from './lib.mjs';
 import { proxy } from './proxy.mjs';
 
@@ -35,14 +36,7 @@ describe('the search for medians and quartiles: at most --max-searches runs per 
   const party3 = () => study.parties[2];
 
   before(async () => {
-    // (the salary's quartiles; no histogram of it, whose small bins would withhold them)
-    study = await makeStudy({
-      n: 3, proxied: true, edit: (d) => {
-        d.access = 'open';
-        d.analyses = d.analyses.filter((a) => !a.stats.includes('histogram'));
-        d.analyses.push({ name: 'salary_quartiles', of: 'salary', stats: ['quartiles'], grid: 1000 });
-      },
-    });
+    study = await makeStudy({ n: 3, proxied: true, edit: withQuartiles });
     const proxies = [];
     for (const p of study.parties) proxies.push(await proxy(p.port, p.listenPort));
     px = proxies[2];
