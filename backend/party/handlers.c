@@ -343,7 +343,16 @@ void h_status(party_app *app, const http_req *req, http_reply *out)
     cJSON *store = cJSON_AddObjectToObject(j, "storage");
     cJSON_AddNumberToObject(store, "database_bytes", (double)db_size(app->db));
     cJSON_AddItemToObject(j, "peers", status_peers(app));
-    cJSON_AddItemToObject(j, "compute", compute_status(app->compute));
+    cJSON *cs = compute_status(app->compute);
+    uint64_t runs = 0;
+    if (cs != NULL && study_has_search(s)) {
+        /* (the runs of the quantiles' search, against --max-searches) */
+        cJSON *q = cJSON_AddObjectToObject(cs, "searches");
+        ok = ok && db_search_runs(app->db, study_hash(s), &runs) == DB_OK;
+        cJSON_AddNumberToObject(q, "runs", (double)runs);
+        cJSON_AddNumberToObject(q, "max", (double)app->max_searches);
+    }
+    cJSON_AddItemToObject(j, "compute", cs);
     cJSON *server = cJSON_AddObjectToObject(j, "server");
     add_time(server, "started_at", app->started_at);
     cJSON_AddStringToObject(server, "version", PARTY_VERSION);

@@ -21,8 +21,8 @@ import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { parseCsv } from './clear_stats.mjs';
 import {
-  bin, cleanup, makeStudy, randomAnswers, readLog, runAsync, seeded, startApproved, startParty, stopParty,
-  withQuartiles, writeCsv,
+  bin, cleanup, login, makeStudy, randomAnswers, readLog, runAsync, seeded, startApproved, startParty, status,
+  stopParty, withQuartiles, writeCsv,
 } from './lib.mjs';
 import { proxy } from './proxy.mjs';
 
@@ -34,6 +34,12 @@ describe('the search for medians and quartiles: at most --max-searches runs per 
   let px;
   const org = (cmd, args = []) => runAsync(bin('mpc'), [cmd, '--organizer', study.org, '--study', study.sealed, ...args]);
   const party3 = () => study.parties[2];
+  /** Party 3's GET /api/status: compute.searches. */
+  const searches = async () => {
+    // (straight to Party 3, not through its proxy)
+    const direct = { url: `http://127.0.0.1:${party3().listenPort}` };
+    return (await status(direct, await login(direct))).compute.searches;
+  };
 
   before(async () => {
     study = await makeStudy({ n: 3, proxied: true, edit: withQuartiles });
@@ -49,6 +55,7 @@ describe('the search for medians and quartiles: at most --max-searches runs per 
     const r = await runAsync(bin('mpc'), ['submit', '--study', study.sealed, '--csv',
       writeCsv(path.join(study.dir, 'people.csv'), answers)]);
     assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await searches(), { runs: 0, max: 2 });
   });
   after(async () => {
     for (const p of study?.proxies ?? []) await p.close();
@@ -84,6 +91,7 @@ describe('the search for medians and quartiles: at most --max-searches runs per 
     assert.match(readLog(study, party3()), /search refused: 2 runs of this study's search already, the most allowed \(--max-searches\)/);
     const report = await org('report');
     assert.notEqual(report.code, 0, 'no result at the leader');
+    assert.deepEqual(await searches(), { runs: 2, max: 2 }, 'the dashboard\'s status says so');
   });
 
   test('the count survives a restart of Party 3', async () => {
@@ -105,6 +113,7 @@ describe('the search for medians and quartiles: at most --max-searches runs per 
     assert.deepEqual(checkReport(JSON.parse(fs.readFileSync(study.sealed, 'utf8')), answers, rows), []);
     assert.ok(rows.some((x) => x[0] === 'salary_quartiles' && x[2] === 'median' && x[3] !== ''), 'the median released');
     assert.match(readLog(study, party3()), /run 3 of at most 3 for this study/);
+    assert.deepEqual(await searches(), { runs: 3, max: 3 });
     const leaderLog = readLog(study, study.parties[0]);
     assert.match(leaderLog, /search for medians and quartiles: run 5 of at most 10 for this study/);
     assert.doesNotMatch(leaderLog, /run 6 of/);

@@ -374,6 +374,9 @@ int study_model_empty(const study_model *m, size_t f);
  * same field is withheld in any analysis (a quantile bounds those). */
 int study_quantiles_released(const study *s, const uint8_t *state, size_t i, size_t c);
 
+/* Whether the study has medians, quartiles or quartile bands (a search). */
+int study_has_search(const study *s);
+
 /* A new search (study_search_free) over the groups whose quantiles are
  * released and not empty: CORE_OK or CORE_ENOMEM. */
 CORE_MUST_CHECK core_err study_search_new(const study *s, const core_u128 *counts,

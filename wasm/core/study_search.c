@@ -25,7 +25,7 @@ typedef struct search {
     size_t analysis, cell;
     unsigned quarter; /* 1, 2 (the median) or 3; 5 to 7 for a band's limit 1 to 3 */
     uint64_t n, rank; /* the group's count, and the quantile's rank in it */
-    size_t lo, hi; /* the answer lies in grid cells [lo, hi] */
+    size_t lo, hi;    /* the answer lies in grid cells [lo, hi] */
     size_t ref;
     uint64_t opened; /* a band's probe: its count */
 } search;
@@ -42,6 +42,14 @@ struct study_search {
     size_t *num_probes;
     uint32_t **probes;
 };
+
+int study_has_search(const study *s)
+{
+    for (size_t i = 0; i < s->num_analyses; i++)
+        if (s->analyses[i].stats & STAT_GRID)
+            return 1;
+    return 0;
+}
 
 size_t study_search_steps_for(size_t k)
 {
@@ -150,8 +158,8 @@ core_err study_search_new(const study *s, const core_u128 *counts, uint64_t num_
                     if (k != 2 && !(a->stats & STAT_QUARTILES))
                         continue;
                     if (pass)
-                        q->list[q->num] = (search){i, c, k, n, below + (k * m + 3) / 4, 0,
-                                                  a->grid_cells - 1, 0, 0};
+                        q->list[q->num] = (search){
+                            i, c, k, n, below + (k * m + 3) / 4, 0, a->grid_cells - 1, 0, 0};
                     q->num++;
                 }
                 if (quantiles && study_search_steps_for(a->grid_cells) > q->bin_steps)
@@ -179,7 +187,8 @@ core_err study_search_new(const study *s, const core_u128 *counts, uint64_t num_
     for (size_t k = 0; k < q->num; k++) {
         search *x = &q->list[k];
         if (x->quarter > BAND) {
-            search key = {s->analyses[x->analysis].band_ref, 0, x->quarter - BAND, 0, 0, 0, 0, 0, 0};
+            search key = {
+                s->analyses[x->analysis].band_ref, 0, x->quarter - BAND, 0, 0, 0, 0, 0, 0};
             const search *z = bsearch(&key, q->list, q->num, sizeof *q->list, cmp_search);
             x->ref = (size_t)(z - q->list); /* (searched: bands_searched) */
         }
