@@ -400,6 +400,13 @@ int cmd_organizer_serve(int argc, char **argv)
            "undone (no one could seal, issue links, compute or download the report).\n"
            "Press Ctrl-C to stop.\n",
            dir, s->hosts[0], s->secret, dir);
+    if (!listen_is_loopback(&sa))
+        printf("\nWith --allow-remote it answers at any address this machine has (open the link\n"
+               "with one that the browser's machine reaches if %s is not one). The link and\n"
+               "everything the console sends travel in clear HTTP: use it only on a network\n"
+               "you trust, or keep to 127.0.0.1 and reach it through an SSH tunnel\n"
+               "(ssh -L %u:127.0.0.1:%u THIS-MACHINE) instead.\n",
+               s->hosts[0], port, port);
     fflush(stdout);
     sigset_t set;
     sigemptyset(&set);

@@ -13,6 +13,7 @@
  *   MPC_BUILD=build node --test tests/integration/console.test.mjs
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -21,7 +22,7 @@ import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { parseCsv } from './clear_stats.mjs';
 import {
-  bin, eventually, initParties, randomAnswers, resignPartyFile, root, run, runAsync, seeded, serveParty,
+  bin, eventually, initParties, randomAnswers, resignPartyFile, root, run, runAsync, seeded, selfSignedCert, serveParty,
   startConsole, writeCsv,
 } from './lib.mjs';
 import { sheetNumbersProblems, workbookCells } from './workbook.mjs';
@@ -368,5 +369,69 @@ describe('the organizer\'s console', () => {
     assert.equal(code, 0, con.err);
     assert.equal(con.err, '');
     assert.match(con.out, /Stopped\.\n$/);
+  });
+});
+
+describe('the console with --allow-remote, and with parties on https (--cacert)', () => {
+  let tmp;
+  const consoles = [];
+  let parties = [];
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mpc-console-tls-'));
+  });
+  after(async () => {
+    for (const p of parties) if (p.child && p.child.exitCode === null) p.child.kill('SIGKILL');
+    for (const c of consoles) await c.stop();
+    if (process.env.MPC_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('--allow-remote on every address: it listens, says what that means, and the secret still guards it', async () => {
+    const child = spawn(bin('mpc'), ['organizer', 'serve', '--dir', path.join(tmp, 'remote'), '--listen', '0.0.0.0:0', '--allow-remote'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = { out: '', stop: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); } };
+    consoles.push(c);
+    child.stdout.on('data', (d) => { c.out += d; });
+    const link = await eventually(() => /http:\/\/0\.0\.0\.0:(\d+)\/#secret=([0-9a-f]{64})/.exec(c.out), 15000, 'the link');
+    assert.match(c.out, /With --allow-remote it answers at any address this machine has/);
+    assert.match(c.out, /travel in clear HTTP: use it only on a network\s+you trust, or keep to 127\.0\.0\.1 and reach it through an SSH tunnel/);
+    const [, port, secret] = link;
+    // Reached at this machine's loopback under another name (as a remote
+    // browser would use the machine's address): any Host is accepted...
+    const state = await rawRequest('GET', `http://127.0.0.1:${port}/api/state`, undefined,
+      { Host: `organizer.example:${port}`, 'X-Console-Secret': secret });
+    assert.equal(state.status, 200);
+    // ...but never without the secret.
+    const refused = await rawRequest('GET', `http://127.0.0.1:${port}/api/state`, undefined, { Host: `organizer.example:${port}` });
+    assert.equal(refused.status, 401);
+  });
+
+  test('parties on https with their own CA: reached with --cacert, refused without it (the reason said)', async () => {
+    const tls = selfSignedCert(tmp);
+    parties = await initParties(tmp, 3, 'https');
+    const dir = path.join(tmp, 'organizer');
+    const withCa = await startConsole(dir, ['--cacert', tls.cert]);
+    consoles.push(withCa);
+    const t = await withCa.api('GET', '/api/template?name=pay-equity');
+    assert.equal((await withCa.api('PUT', '/api/study', t.json)).status, 200);
+    for (const p of parties) assert.equal((await withCa.api('POST', '/api/parties', fs.readFileSync(p.pub, 'utf8'))).status, 200);
+    const sealed = await withCa.api('POST', '/api/seal');
+    assert.equal(sealed.status, 200, sealed.text);
+    const sealedFile = path.join(tmp, 'sealed.json');
+    fs.writeFileSync(sealedFile, (await withCa.api('GET', '/api/sealed.json')).text);
+    for (const p of parties) await serveParty(p, sealedFile, tls);
+    const c = await eventually(async () => {
+      const r = await withCa.api('GET', '/api/collection');
+      return r.json.parties.every((p) => p.reachable) && r;
+    }, 15000, 'every https party reachable with --cacert');
+    assert.deepEqual(c.json.parties.map((p) => [p.same_study, p.error]), [[true, null], [true, null], [true, null]]);
+    await withCa.stop();
+    // The same folder without --cacert: the parties' certificate is not trusted.
+    const without = await startConsole(dir);
+    consoles.push(without);
+    const r = await eventually(async () => {
+      const x = await without.api('GET', '/api/collection');
+      return x.json.parties.every((p) => !p.reachable && p.error) && x;
+    }, 15000, 'every party refused');
+    for (const p of r.json.parties) assert.match(p.error, /certificate/i, p.error);
   });
 });

@@ -420,14 +420,14 @@ export async function resignPartyFile(doc, keyFile) {
 
 /** n parties made with mpc-party init in dir (the admin password is
  *  PASSWORD), not yet serving: [{dir, port, url, pub, index}]. */
-export async function initParties(dir, n) {
+export async function initParties(dir, n, scheme = 'http') {
   const pw = path.join(dir, 'password.txt');
   fs.writeFileSync(pw, `${PASSWORD}\n`, { mode: 0o600 });
   const parties = [];
   for (let i = 0; i < n; i++) {
     const port = await freePort();
     const pdir = path.join(dir, `party${i + 1}`);
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${scheme}://127.0.0.1:${port}`;
     ok(bin('mpc-party'), ['init', '--dir', pdir, '--name', `Party ${i + 1}`, '--url', url, '--admin-password-file', pw]);
     parties.push({ dir: pdir, port, url, pub: path.join(pdir, 'party.pub.json'), index: i });
   }
@@ -436,13 +436,15 @@ export async function initParties(dir, n) {
 
 /** Serves the sealed study on party p (from initParties), its log beside
  *  its folder; resolves when it answers. */
-export async function serveParty(p, sealedFile) {
+export async function serveParty(p, sealedFile, tls = null) {
   const log = fs.openSync(`${p.dir}.log`, 'a');
-  p.child = spawn(bin('mpc-party'), ['serve', '--dir', p.dir, '--study', sealedFile, '--listen', `127.0.0.1:${p.port}`],
+  const tlsArgs = tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : [];
+  p.child = spawn(bin('mpc-party'), ['serve', '--dir', p.dir, '--study', sealedFile, '--listen', `127.0.0.1:${p.port}`, ...tlsArgs],
     { stdio: ['ignore', log, log] });
   fs.closeSync(log);
   await eventually(async () => {
     if (p.child.exitCode !== null) throw new Error(`party ${p.index + 1} exited: ${fs.readFileSync(`${p.dir}.log`, 'utf8')}`);
+    if (tls) return (await httpsGet(p.port, '/api/study', tls.cert).catch(() => null))?.status === 200;
     return (await fetch(`${p.url}/api/study`).catch(() => null))?.ok;
   }, 15000, `party ${p.index + 1}`);
   return p;
