@@ -28,7 +28,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { workbookCells } from '../integration/workbook.mjs';
 import { csvNeutral, indicatorProblems, parseCsv } from '../integration/clear_stats.mjs';
-import { bin, cleanup, makeStudy, root, runAsync, startApproved } from '../integration/lib.mjs';
+import { PASSWORD, bin, cleanup, makeStudy, root, runAsync, startApproved } from '../integration/lib.mjs';
 import { launchChromium, Recorder, runBrowserTest } from './lib.mjs';
 import { assertCell, linkIn, phoneFits, tableCells } from './report_lib.mjs';
 
@@ -173,6 +173,21 @@ await runBrowserTest(browser, recorder, async () => {
 
   await phoneFits(openPage, link);
   check('on a phone-sized screen: no sideways scrolling of the page');
+
+  // The party admin's dashboard says how many runs of the search this
+  // party took part in, of the most it allows.
+  recorder.expectedErrors = /status of 401/; // (the page asks for its session before the sign-in)
+  const { page: admin } = await openPage(`${study.parties[1].url}/admin`);
+  await admin.waitForSelector('#login-form', { state: 'visible' });
+  await admin.fill('#password', PASSWORD);
+  await admin.click('#login-button');
+  await admin.waitForSelector('#compute-searches', { state: 'visible', timeout: 20000 });
+  assert.equal((await admin.textContent('#compute-searches')).trim(),
+    'The search for the medians and quartiles has run 1 time with this party, of at most 10 '
+    + '(each run opens some of the groups’ cumulative counts; 9 runs left).');
+  await admin.close();
+  recorder.expectedErrors = null;
+  check('the dashboard: the search has run 1 time of at most 10 with this party');
 }, () => {
   if (study) cleanup(study);
 });

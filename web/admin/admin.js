@@ -962,6 +962,21 @@ function renderCompute(compute, s) {
   setStateClass(stateNode, cls);
   setText(detail, text);
   detail.classList.toggle('is-bad', bad);
+  renderSearches(compute.searches);
+}
+
+/** With medians or quartiles: how many runs of their search this party
+ *  took part in, of the most it allows (mpc-party serve --max-searches). */
+function renderSearches(q) {
+  const node = $('compute-searches');
+  const runs = Number(q?.runs);
+  const max = Number(q?.max);
+  node.hidden = !(Number.isSafeInteger(runs) && Number.isSafeInteger(max) && max > 0);
+  if (node.hidden) return;
+  const left = Math.max(0, max - runs);
+  setText(node, `The search for the medians and quartiles has run ${plural(runs, 'time', 'times')} with this party, `
+    + `of at most ${formatCount(max)} (each run opens some of the groups’ cumulative counts; `
+    + `${left === 0 ? 'no run is left: mpc-party serve --max-searches allows more' : `${plural(left, 'run', 'runs')} left`}).`);
 }
 
 function notStartedReason(s) {
