@@ -106,8 +106,10 @@ try {
   assert.equal(await page.inputValue('[data-path="analyses[0].grid.from"]'), '10000');
   assert.equal(await page.inputValue('[data-path="analyses[1].quantiles_among"]'), 'positive');
   assert.ok(await page.locator('input[data-group="analyses[2].stats"][value="quartile_bands"]').isChecked());
-  assert.equal(await page.locator('#editor-indicators li').count(), 7);
-  assert.match(await page.locator('#editor-indicators li').first().textContent(), /^\(a\) The gender pay gap \(pay_gap: gap_percent\)$/);
+  assert.equal(await page.locator('#editor-indicators fieldset[data-indicator]').count(), 7);
+  assert.equal(await page.inputValue('[data-path="indicators.sections[0].heading"]'), '(a) The gender pay gap');
+  assert.ok(await page.locator('input[data-group="indicators.sections[0].tables[0].statistics"][value="gap_percent"]').isChecked());
+  assert.equal(await page.inputValue('select[data-path="indicators.sections[5].tables[1].analysis"]'), 'pay_quartiles');
   await setControl(page, 'analyses[0].grid.percent', '2');
   await fileSays('a grid 2% apart', (d) => d.analyses[0].grid.percent === 2 && d.analyses[0].grid.from === 10000);
   await page.selectOption('select[data-path="analyses[0].grid"]', 'step');
@@ -128,10 +130,32 @@ try {
   await fileSays('a removed analysis leaves the headings', (d) => d.analyses.length === 5 && d.indicators.sections[6].tables.length === 1);
   await saved();
   assert.match(await page.textContent('#study-state'), /The study is valid/);
+  // The headings edited in the form: a heading's text, a statistic more,
+  // a table added and given another analysis (its statistics start
+  // afresh), an error named at its field and fixed.
+  await setControl(page, 'indicators.sections[0].heading', '(a) Gender pay gap (mean)');
+  await fileSays('a heading edited', (d) => d.indicators.sections[0].heading === '(a) Gender pay gap (mean)');
+  await page.check('input[data-group="indicators.sections[4].tables[0].statistics"][value="mean"]');
+  await fileSays('a statistic added', (d) => d.indicators.sections[4].tables[0].statistics.join() === 'mean,share_positive');
+  await page.locator('#editor-indicators fieldset[data-indicator="1"]').getByRole('button', { name: 'Add a table' }).click();
+  await fileSays('a table added', (d) => d.indicators.sections[1].tables.length === 2);
+  await page.selectOption('select[data-path="indicators.sections[1].tables[1].analysis"]', 'pay_quartiles');
+  await fileSays('another analysis', (d) => JSON.stringify(d.indicators.sections[1].tables[1]) === '{"analysis":"pay_quartiles","statistics":["count"]}');
+  await page.check('input[data-group="indicators.sections[1].tables[1].statistics"][value="quartiles"]');
+  // (the quartiles of everyone are under (f) already: the core names the later table)
+  const dup = page.locator('[data-error-for="indicators.sections[5].tables[1].statistics"]');
+  await page.waitForFunction(() => document.querySelector('[data-error-for="indicators.sections[5].tables[1].statistics"]').textContent !== '');
+  assert.match(await dup.textContent(), /"quartiles" of analysis "pay_quartiles" is already under indicators\.sections\[1\]; a statistic is shown under one heading only/);
+  assert.match(await page.textContent('#study-state'), /Not saved/);
+  await page.uncheck('input[data-group="indicators.sections[1].tables[1].statistics"][value="quartiles"]');
+  await saved();
+  assert.equal(await dup.textContent(), '');
   await page.getByRole('button', { name: 'Remove the report headings' }).click();
   await fileSays('the headings removed', (d) => d.indicators === undefined);
-  assert.equal(await page.locator('#editor-indicators').count(), 0);
-  check('the EU template: relative and step grids, quartiles keep over the median, median among receivers, bands; the report headings follow a rename and a removal');
+  await page.getByRole('button', { name: 'Add report headings' }).click();
+  await fileSays('headings added', (d) => d.indicators?.sections.length === 1);
+  await saved();
+  check('the EU template: relative and step grids, quartiles keep over the median, median among receivers, bands; the report headings edited in the form, following a rename and a removal, a duplicate named at its table');
 
   // 1. The study: the template, one change, an error at its field, fixed.
   await page.click('[data-template="pay-equity"]');

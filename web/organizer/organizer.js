@@ -367,13 +367,7 @@ function renderEditor() {
     control('privacy.min_cell_count', 'Smallest group whose numbers are released', { convert: 'number', hint: 'A group with fewer contributors is suppressed (5 or more is usual; 1 releases every group).' }),
     el('p', { class: 'field-error', 'data-error-for': 'privacy' }));
 
-  const ind = doc.indicators;
-  const indicators = ind ? el('fieldset', { class: 'editor-section', id: 'editor-indicators' }, el('legend', {}, 'Report headings'),
-    el('p', { class: 'hint' }, `The report presents some of the analyses' figures again under the study's own headings, in a section “${ind.title ?? ''}” (the report page, the CSV and the spreadsheet). They follow the analyses: a heading whose figures are no longer computed goes.`),
-    el('p', { class: 'field-error', 'data-error-for': 'indicators' }),
-    el('ul', { class: 'indicator-list' }, ...(ind.sections ?? []).map((sec) => el('li', {}, sec.heading ?? '',
-      el('span', { class: 'hint' }, ` (${(sec.tables ?? []).map((t) => `${t.analysis}: ${(t.statistics ?? []).join(', ')}`).join('; ')})`)))),
-    button('Remove the report headings', () => structural(() => { delete doc.indicators; }))) : null;
+  const indicators = renderIndicatorsEditor(doc);
 
   root.replaceChildren(
     general,
@@ -383,8 +377,71 @@ function renderEditor() {
     el('fieldset', { class: 'editor-section' }, el('legend', {}, 'Analyses (what is released)'),
       el('p', { class: 'field-error', 'data-error-for': 'analyses' }), ...analyses,
       button('Add an analysis', () => structural(() => doc.analyses.push({ name: `analysis_${doc.analyses.length + 1}`, stats: ['count'] })))),
-    privacy, ...(indicators ? [indicators] : []));
+    privacy, indicators);
   setEditorEnabled(!state.server.sealed);
+}
+
+/** The statistics a table of the report headings can list for analysis
+ *  a, in order: the analysis's own (a histogram, the quartiles, the bands
+ *  each as a whole), its gaps, and any other the table already lists. */
+function tableChoices(a, listed) {
+  const out = [...(Array.isArray(a?.stats) ? a.stats : [])];
+  if (a?.gap_reference !== undefined) {
+    out.push('gap', 'gap_percent');
+    if (out.includes('median') || out.includes('quartiles')) out.push('median_gap_percent');
+  }
+  for (const s of listed ?? []) if (!out.includes(s)) out.push(s);
+  return out;
+}
+
+const TABLE_STAT_LABELS = {
+  ...STAT_LABELS, histogram: 'histogram (every band)', quartile_bands: 'quartile pay bands (all four)',
+  gap: 'gap (ratio)', gap_percent: 'pay gap (%)', median_gap_percent: 'median pay gap (%)',
+};
+
+/** The report headings (docs/STUDY.md, "Indicators"): a title, headings,
+ *  each with tables of an analysis's statistics; or a button to add them. */
+function renderIndicatorsEditor(doc) {
+  const analyses = doc.analyses ?? [];
+  const section = el('fieldset', { class: 'editor-section', id: 'editor-indicators' }, el('legend', {}, 'Report headings (optional)'),
+    el('p', { class: 'hint' }, 'Some of the analyses\' figures shown again under headings of your own (a law\'s, for example), first on the report page, in the CSV and in the spreadsheet. Nothing more is computed.'),
+    el('p', { class: 'field-error', 'data-error-for': 'indicators' }));
+  const ind = doc.indicators;
+  const newTable = () => ({ analysis: analyses[0]?.name ?? '', statistics: tableChoices(analyses[0]).slice(0, 1) });
+  if (!ind) {
+    section.append(button('Add report headings', () => structural(() => {
+      doc.indicators = { title: 'Indicators', sections: [{ heading: 'A heading', tables: [newTable()] }] };
+    })));
+    return section;
+  }
+  section.append(control('indicators.title', 'Title of the section'),
+    el('p', { class: 'field-error', 'data-error-for': 'indicators.sections' }));
+  (ind.sections ?? []).forEach((sec, k) => {
+    const sp = `indicators.sections[${k}]`;
+    const tables = (sec.tables ?? []).map((t, ti) => {
+      const tp = `${sp}.tables[${ti}]`;
+      const a = analyses.find((x) => x.name === t.analysis);
+      const pick = control(`${tp}.analysis`, 'Figures of the analysis', { kind: 'select', options: analyses.map((x) => [x.name, x.name]) });
+      pick.querySelector('select').dataset.structural = '1';
+      return el('fieldset', { class: 'editor-item' }, el('legend', {}, `Table ${ti + 1}`),
+        pick,
+        checkboxes(`${tp}.statistics`, 'Its statistics', tableChoices(a, t.statistics), TABLE_STAT_LABELS),
+        control(`${tp}.label`, 'Label (optional)', { convert: 'optional' }),
+        el('p', { class: 'field-error', 'data-error-for': tp }),
+        button('Remove this table', () => structural(() => sec.tables.splice(ti, 1))));
+    });
+    section.append(el('fieldset', { class: 'editor-item', 'data-indicator': String(k) }, el('legend', {}, `Heading ${k + 1}`),
+      control(`${sp}.heading`, 'Heading'),
+      el('p', { class: 'field-error', 'data-error-for': `${sp}.tables` }),
+      ...tables,
+      (sec.tables ?? []).length < 4 ? button('Add a table', () => structural(() => { sec.tables.push(newTable()); })) : '',
+      button('Remove this heading', () => structural(() => ind.sections.splice(k, 1)))));
+  });
+  if ((ind.sections ?? []).length < 16) {
+    section.append(button('Add a heading', () => structural(() => ind.sections.push({ heading: 'A heading', tables: [newTable()] }))));
+  }
+  section.append(button('Remove the report headings', () => structural(() => { delete doc.indicators; })));
+  return section;
 }
 
 function setEditorEnabled(enabled) {
@@ -452,24 +509,29 @@ function tableStats(a) {
   return out;
 }
 
-/** The indicators keep to what the analyses still make: a table whose
- *  analysis is gone goes, a statistic no longer made goes, and so does a
- *  heading left with no table. */
+/** The report headings keep to what the analyses still make: a table
+ *  whose analysis is gone goes, a statistic no longer made goes (and its
+ *  table, if that was its last), and so does a heading left with no table
+ *  that way. A table or heading the organizer emptied stays, for the core
+ *  to name. */
 function normalizeIndicators(doc) {
   const ind = doc.indicators;
   if (!ind || !Array.isArray(ind.sections)) return;
   const byName = new Map((doc.analyses ?? []).map((a) => [a.name, a]));
-  for (const sec of ind.sections) {
+  const hadSections = ind.sections.length;
+  ind.sections = ind.sections.filter((sec) => {
+    const had = Array.isArray(sec.tables) ? sec.tables.length : 0;
     sec.tables = (Array.isArray(sec.tables) ? sec.tables : []).filter((t) => {
       const a = byName.get(t.analysis);
-      if (!a || !Array.isArray(t.statistics)) return false;
+      if (!a) return false;
+      const listed = Array.isArray(t.statistics) ? t.statistics : [];
       const made = tableStats(a);
-      t.statistics = t.statistics.filter((s) => made.has(s));
-      return t.statistics.length > 0;
+      t.statistics = listed.filter((s) => made.has(s));
+      return t.statistics.length > 0 || listed.length === 0;
     });
-  }
-  ind.sections = ind.sections.filter((s) => s.tables.length > 0);
-  if (ind.sections.length === 0) delete doc.indicators;
+    return sec.tables.length > 0 || had === 0;
+  });
+  if (ind.sections.length === 0 && hadSections > 0) delete doc.indicators;
 }
 
 function renameAnalysis(doc, from, to) {
@@ -507,6 +569,13 @@ function onEditorInput(event) {
     if (/^fields\[\d+\]\.name$/.test(t.dataset.path)) renameField(state.doc, before, t.value);
     // An analysis renamed: the indicators' tables follow it.
     if (/^analyses\[\d+\]\.name$/.test(t.dataset.path)) renameAnalysis(state.doc, before, t.value);
+    // A table of the report headings given another analysis: that
+    // analysis's first statistic, to begin with.
+    const table = /^(indicators\.sections\[\d+\]\.tables\[\d+\])\.analysis$/.exec(t.dataset.path);
+    if (table) {
+      const a = (state.doc.analyses ?? []).find((x) => x.name === t.value);
+      setPath(state.doc, `${table[1]}.statistics`, tableChoices(a).slice(0, 1));
+    }
   } else {
     return;
   }
