@@ -151,8 +151,12 @@ await runBrowserTest(browser, recorder, async () => {
   assert.match((await legend('pay_quartiles')).get('Median'), /lower and upper quartiles likewise/);
   assert.match((await legend('pay_bands')).get('Quartile pay bands'), /cut into four bands at the quartiles of everyone.*add up to 100%/);
   assert.match((await legend('variable_pay_gap')).get('Share above 0'), /share of people receiving one/);
-  const indicatorLegend = await page.locator('#indicators section.indicator[data-indicator="4"] dl.legend dt').allTextContents();
-  assert.deepEqual(indicatorLegend.map((t) => t.trim()), ['Share above 0']);
+  const indicatorLegend = async (k) => (await page.locator(`#indicators section.indicator[data-indicator="${k}"] dl.legend dt`).allTextContents()).map((t) => t.trim());
+  assert.deepEqual(await indicatorLegend(4), ['Share above 0']);
+  // (one legend per heading, each entry once: (f)'s two tables, (g)'s two pay gaps)
+  assert.equal(await page.locator('#indicators section.indicator[data-indicator="5"] dl.legend').count(), 1);
+  assert.deepEqual(await indicatorLegend(5), ['Quartile pay bands', 'Median']);
+  assert.deepEqual(await indicatorLegend(6), ['Pay gap']);
   check('the legend explains the median, the quartiles, the bands, the median pay gap and the share above 0');
 
   // The downloads: mpc report's CSV bytes (whole and one analysis) and workbook.

@@ -631,6 +631,8 @@ function renderIndicators(indicators, data) {
   for (const sec of indicators.sections) {
     const part = el('section', { class: 'indicator', 'data-indicator': String(sec.index), 'aria-labelledby': `indicator-${sec.index}-heading` });
     part.append(el('h3', { id: `indicator-${sec.index}-heading` }, sec.heading));
+    // One legend under the heading's tables, each entry once.
+    const entries = new Map();
     for (const t of sec.tables) {
       const view = analysisView(t.a, t.stats, `indicator-${sec.index}-${t.index}`);
       if (t.label) part.append(el('p', { class: 'indicator-label' }, t.label));
@@ -647,9 +649,9 @@ function renderIndicators(indicators, data) {
           else if (cellState(row) === 'undefined') states.add('undefined');
         }
       }
-      const legend = legendItems(view, data, states);
-      if (legend.length) part.append(legendList(legend, `${view.idBase}-legend`));
+      for (const item of legendItems(view, data, states)) entries.set(`${item[0]}\n${item[1]}`, item);
     }
+    if (entries.size) part.append(legendList([...entries.values()], `indicator-${sec.index}-legend`));
     section.append(part);
   }
   return section;
