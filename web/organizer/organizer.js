@@ -496,16 +496,11 @@ function normalize(doc) {
  *  indicator's table may list. */
 function tableStats(a) {
   const stats = Array.isArray(a.stats) ? a.stats : [];
-  const out = new Set(stats);
+  const out = new Set(tableChoices(a));
   const bins = Array.isArray(a.bins) ? a.bins : [];
   bins.forEach((b, i) => out.add(`histogram[${b};${i + 1 < bins.length ? bins[i + 1] : ''})`));
   if (stats.includes('quartiles')) ['quartile_1', 'median', 'quartile_3'].forEach((s) => out.add(s));
   if (stats.includes('quartile_bands')) [1, 2, 3, 4].forEach((b) => out.add(`quartile_band_${b}`));
-  if (a.gap_reference !== undefined) {
-    out.add('gap');
-    out.add('gap_percent');
-    if (stats.includes('median') || stats.includes('quartiles')) out.add('median_gap_percent');
-  }
   return out;
 }
 

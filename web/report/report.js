@@ -409,6 +409,27 @@ function cellState(row) {
   return row.note === NOTE_SUPPRESSED || row.note === NOTE_PROTECTING ? 'suppressed' : 'undefined';
 }
 
+/** The states of the figures `stats` of groups (cellState's, and
+ *  'withheld' or 'primary' for a suppressed one): what the legend
+ *  explains. */
+function figureStates(groups, stats) {
+  const states = new Set();
+  for (const g of groups) {
+    for (const s of stats) {
+      const row = g.cells.get(s);
+      states.add(cellState(row));
+      if (isProtecting(row)) states.add('withheld');
+      else if (cellState(row) === 'suppressed') states.add('primary');
+    }
+  }
+  return states;
+}
+
+/** Whether every one of group g's figures `stats` is suppressed. */
+function allSuppressed(g, stats) {
+  return stats.every((s) => cellState(g.cells.get(s)) === 'suppressed');
+}
+
 /** Whether a figure was withheld to protect another group. */
 function isProtecting(row) {
   return Boolean(row) && row.value === '' && row.note === NOTE_PROTECTING;
@@ -617,9 +638,7 @@ function indicatorIndex(studyDoc, analyses) {
  *  its own (ids under idBase): its groups marked suppressed when every
  *  one of those figures is. */
 function analysisView(a, stats, idBase) {
-  const groups = a.groups.map((g) => ({
-    ...g, suppressed: stats.every((s) => cellState(g.cells.get(s)) === 'suppressed'),
-  }));
+  const groups = a.groups.map((g) => ({ ...g, suppressed: allSuppressed(g, stats) }));
   return { ...a, stats, groups, idBase };
 }
 
@@ -640,16 +659,7 @@ function renderIndicators(indicators, data) {
       const block = renderTable(view, suppressed);
       block.dataset.analysis = t.a.name;
       part.append(block);
-      const states = new Set();
-      for (const g of view.groups) {
-        for (const s of view.stats) {
-          const row = g.cells.get(s);
-          if (isProtecting(row)) states.add('withheld');
-          else if (cellState(row) === 'suppressed') states.add('primary');
-          else if (cellState(row) === 'undefined') states.add('undefined');
-        }
-      }
-      for (const item of legendItems(view, data, states)) entries.set(`${item[0]}\n${item[1]}`, item);
+      for (const item of legendItems(view, data, figureStates(view.groups, view.stats))) entries.set(`${item[0]}\n${item[1]}`, item);
     }
     if (entries.size) part.append(legendList([...entries.values()], `indicator-${sec.index}-legend`));
     section.append(part);
@@ -737,17 +747,10 @@ function renderAnalysis(a, data, index, placeOf) {
     section.append(el('p', { class: 'description' }, sentence(described.replace(new RegExp(`^${escapeRegExp(a.name)}: `), ''))));
   }
 
-  const states = new Set();
+  const states = figureStates(a.groups, a.stats);
   let suppressedGroups = 0;
   for (const g of a.groups) {
-    const rowStates = a.stats.map((s) => cellState(g.cells.get(s)));
-    rowStates.forEach((s) => states.add(s));
-    a.stats.forEach((s) => {
-      const row = g.cells.get(s);
-      if (isProtecting(row)) states.add('withheld');
-      else if (cellState(row) === 'suppressed') states.add('primary');
-    });
-    g.suppressed = rowStates.every((s) => s === 'suppressed');
+    g.suppressed = allSuppressed(g, a.stats);
     if (g.suppressed) suppressedGroups += 1;
   }
   const released = a.groups.length - suppressedGroups;
