@@ -283,6 +283,9 @@ $(BUILD)/tests/test_storage: $(BUILD)/obj/backend/party/storage.o $(PARTY_GEN:%.
 $(BUILD)/tests/test_storage: CHECK_LIBS += -lsqlite3
 $(BUILD)/tests/test_suppress: $(SUPPRESS_OBJ) $(BUILD)/obj/tests/common/clear_aggregate.o
 $(BUILD)/tests/test_suppress: CHECK_LIBS += -lglpk
+# Organization studies: their suppression too.
+$(BUILD)/tests/test_org: $(SUPPRESS_OBJ)
+$(BUILD)/tests/test_org: CHECK_LIBS += -lglpk
 # The party-to-party messages' codec.
 $(BUILD)/tests/test_peer_msg: $(BUILD)/obj/backend/party/peer_msg.o
 # The party's authentication, on the example study.

@@ -481,7 +481,6 @@ int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_repor
         return -1;
     }
     glp_term_out(GLP_OFF);
-    uint64_t k = study_min_cell_count(s);
     size_t *queue = malloc((m->num_units + 1) * sizeof *queue), head = 0, tail = 0;
     if (queue == NULL) {
         study_model_free(m);
@@ -489,7 +488,8 @@ int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_repor
         return -1;
     }
     for (size_t u = 0; u < m->num_units; u++) {
-        state[u] = m->units[u].n > 0 && m->units[u].n < k ? STUDY_PRIMARY : STUDY_RELEASED;
+        state[u] = study_unit_small(s, m->units[u].n, m->units[u].employers) ? STUDY_PRIMARY
+                                                                             : STUDY_RELEASED;
         if (state[u] == STUDY_PRIMARY)
             queue[tail++] = u;
     }
@@ -497,7 +497,7 @@ int suppress_pattern(const study *s, const core_u128 *counts, uint64_t num_repor
         withhold_shares(m, state, queue[q], queue, &tail, added);
     /* Suppressing more only widens every range: a unit once protected
      * stays protected, so each unit is checked until it is. */
-    solver sv = {.m = m, .num_reports = num_reports};
+    solver sv = {.m = m, .num_reports = study_people(s, counts, num_reports)};
     int rc = 0;
     while (head < tail && rc == 0) {
         size_t u = queue[head];

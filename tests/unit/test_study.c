@@ -223,7 +223,7 @@ static const bad_case BAD[] = {
      "id: must match the pattern ^[a-z0-9][a-z0-9-]*$ (lowercase letters, digits and dashes, "
      "starting with a letter or digit)"},
     {"title", NULL, "(top level): missing required property \"title\""},
-    {"access", "\"public\"", "access: must be one of \"token\", \"open\""},
+    {"access", "\"public\"", "access: must be one of \"token\", \"open\", \"organization\""},
     {"colour", "1", "(top level): unknown property \"colour\""},
     {"fields/0/type", "\"text\"",
      "fields[0].type: must be one of \"choice\", \"integer\", "

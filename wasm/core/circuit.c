@@ -28,38 +28,69 @@ static felem bit_elem(field_id f, uint64_t bit)
 
 unsigned circuit_bit_length(uint64_t x)
 {
+    return circuit_bit_length_wide(x);
+}
+
+unsigned circuit_bit_length_wide(field_u128 x)
+{
     unsigned n = 0;
-    while (n < 64 && (x >> n) != 0)
+    while (n < 128 && (x >> n) != 0)
         n++;
     return n;
 }
 
+/* 1 if a < b else 0, over 128 bits. */
+static uint64_t ct_lt_wide(field_u128 a, field_u128 b)
+{
+    return (uint64_t)(((~a & b) | (~(a ^ b) & (a - b))) >> 127);
+}
+
+felem circuit_elem_wide(field_id f, field_u128 x)
+{
+    felem hi = field_from_u64(f, (uint64_t)(x >> 64));
+    felem two32 = field_from_u64(f, (uint64_t)1 << 32);
+    hi = field_mul(f, field_mul(f, hi, two32), two32);
+    return field_add(f, hi, field_from_u64(f, (uint64_t)x));
+}
+
 uint64_t circuit_encode_range_checked(field_id f, uint64_t value, uint64_t max, felem *out)
+{
+    return circuit_encode_range_checked_wide(f, value, max, out);
+}
+
+uint64_t circuit_encode_range_checked_wide(field_id f, field_u128 value, field_u128 max, felem *out)
 {
     if (max == 0)
         return 0;
-    unsigned bits = circuit_bit_length(max);
-    uint64_t rest_all_ones = bits >= 2 ? ((uint64_t)1 << (bits - 1)) - 1 : 0;
-    uint64_t last_weight = max - rest_all_ones;
-    uint64_t ok = ct_lt(max, value) ^ 1;
-    uint64_t high = ct_lt(rest_all_ones, value);
-    uint64_t rest = value - (last_weight & ((uint64_t)0 - high));
+    unsigned bits = circuit_bit_length_wide(max);
+    field_u128 rest_all_ones = bits >= 2 ? ((field_u128)1 << (bits - 1)) - 1 : 0;
+    field_u128 last_weight = max - rest_all_ones;
+    uint64_t ok = ct_lt_wide(max, value) ^ 1;
+    uint64_t high = ct_lt_wide(rest_all_ones, value);
+    field_u128 rest = value - (last_weight & ((field_u128)0 - high));
     for (unsigned l = 0; l + 1 < bits; l++)
-        out[l] = bit_elem(f, (rest >> l) & 1);
+        out[l] = bit_elem(f, (uint64_t)(rest >> l) & 1);
     out[bits - 1] = bit_elem(f, high);
     return ok;
 }
 
 felem circuit_decode_range_checked(field_id f, const felem *in, uint64_t max)
 {
+    return circuit_decode_range_checked_wide(f, in, max);
+}
+
+felem circuit_decode_range_checked_wide(field_id f, const felem *in, field_u128 max)
+{
     if (max == 0)
         return field_zero();
-    unsigned bits = circuit_bit_length(max);
-    uint64_t rest_all_ones = bits >= 2 ? ((uint64_t)1 << (bits - 1)) - 1 : 0;
-    felem acc = field_zero();
-    for (unsigned l = 0; l + 1 < bits; l++)
-        acc = field_add(f, acc, field_mul(f, field_from_u64(f, (uint64_t)1 << l), in[l]));
-    felem last = field_from_u64(f, max - rest_all_ones);
+    unsigned bits = circuit_bit_length_wide(max);
+    field_u128 rest_all_ones = bits >= 2 ? ((field_u128)1 << (bits - 1)) - 1 : 0;
+    felem acc = field_zero(), weight = field_one(f), two = field_from_u64(f, 2);
+    for (unsigned l = 0; l + 1 < bits; l++) {
+        acc = field_add(f, acc, field_mul(f, weight, in[l]));
+        weight = field_mul(f, weight, two);
+    }
+    felem last = circuit_elem_wide(f, max - rest_all_ones);
     return field_add(f, acc, field_mul(f, last, in[bits - 1]));
 }
 

@@ -108,6 +108,10 @@ size_t circuit_best_chunk_length(size_t meas_len);
 
 /* Number of bits of x (0 for 0). */
 unsigned circuit_bit_length(uint64_t x);
+unsigned circuit_bit_length_wide(field_u128 x);
+
+/* x as an element (x below the field's modulus). */
+felem circuit_elem_wide(field_id f, field_u128 x);
 
 /* The range-checked encoding of value (Section 7.4.2): bit_length(max)
  * elements. Returns 1 if value <= max, else 0 (the output is then
@@ -117,5 +121,10 @@ uint64_t circuit_encode_range_checked(field_id f, uint64_t value, uint64_t max, 
 /* Inverse of the above; linear, so it also maps shares to shares (0 for
  * max = 0). */
 felem circuit_decode_range_checked(field_id f, const felem *in, uint64_t max);
+
+/* The same for values up to 2^128 - 1 (Field128, max below its modulus). */
+uint64_t circuit_encode_range_checked_wide(field_id f, field_u128 value, field_u128 max,
+                                           felem *out);
+felem circuit_decode_range_checked_wide(field_id f, const felem *in, field_u128 max);
 
 #endif

@@ -329,8 +329,7 @@ static core_err load_grid(study *s, study_analysis *an, size_t i, const cJSON *a
     int wants = (an->stats & STAT_GRID) != 0;
     if (!wants && grid != NULL) {
         study_errf(err, err_size,
-                   "analyses[%zu].grid: only allowed with the \"median\" or \"quartiles\" stat",
-                   i);
+                   "analyses[%zu].grid: only allowed with the \"median\" or \"quartiles\" stat", i);
         return CORE_EDECODE;
     }
     if (!wants && cJSON_GetObjectItemCaseSensitive(a, "quantiles_among") != NULL) {
@@ -365,7 +364,8 @@ static core_err load_grid(study *s, study_analysis *an, size_t i, const cJSON *a
         an->grid_percent = (int64_t)cJSON_GetObjectItemCaseSensitive(grid, "percent")->valuedouble;
         an->grid_from = (int64_t)cJSON_GetObjectItemCaseSensitive(grid, "from")->valuedouble;
     }
-    uint64_t steps = an->grid_step ? (uint64_t)(of->max - of->min) / (uint64_t)an->grid_step + 1 : 0;
+    uint64_t steps =
+        an->grid_step ? (uint64_t)(of->max - of->min) / (uint64_t)an->grid_step + 1 : 0;
     if (steps > STUDY_MAX_GRID) {
         study_errf(err, err_size,
                    "analyses[%zu].grid: a grid of %lld over \"%s\" (%lld to %lld) has %llu grid "
@@ -554,6 +554,53 @@ static core_err link_bands(study *s, char *err, size_t err_size)
 
 /* Suppression is checked on the release model (study.h): the analyses
  * together must give one small enough to check. */
+/* An organization study's settings (docs/STUDY.md, "Organizations"):
+ * max_rows with organization access only, and small enough that no
+ * relation of the employer's circuit can wrap around the field
+ * (study_org.c). */
+static core_err load_organization(study *s, char *err, size_t err_size)
+{
+    const cJSON *privacy = cJSON_GetObjectItemCaseSensitive(s->doc, "privacy");
+    int has_rows = cJSON_GetObjectItemCaseSensitive(s->doc, "max_rows") != NULL;
+    int has_min = cJSON_GetObjectItemCaseSensitive(privacy, "min_contributors") != NULL;
+    s->max_rows = (uint64_t)get_int(s->doc, "max_rows", 0);
+    s->min_contributors = (uint64_t)get_int(privacy, "min_contributors", 1);
+    if (!s->organization) {
+        if (has_rows || has_min) {
+            study_errf(err, err_size,
+                       "%s: only for \"access\": \"organization\" (a report per employer)",
+                       has_rows ? "max_rows" : "privacy.min_contributors");
+            return CORE_EDECODE;
+        }
+        s->max_rows = 0;
+        s->min_contributors = 1;
+        return CORE_OK;
+    }
+    if (!has_rows) {
+        study_errf(err, err_size,
+                   "max_rows: required with \"access\": \"organization\" (the most people one "
+                   "employer may report)");
+        return CORE_EDECODE;
+    }
+    for (size_t i = 0; i < s->num_analyses; i++) {
+        const study_analysis *a = &s->analyses[i];
+        if (a->of < 0)
+            continue;
+        const study_field *f = &s->fields[a->of];
+        field_u128 w = (uint64_t)(f->max - f->min), r = s->max_rows;
+        int squares = (a->stats & STAT_STDDEV) != 0;
+        if (r * w >= (field_u128)1 << 62 || (squares && r * w * w >= (field_u128)1 << 63)) {
+            study_errf(err, err_size,
+                       "max_rows: %llu people times the range of %s (%lld to %lld)%s is too "
+                       "large for an employer's table; lower max_rows or the field's range",
+                       (unsigned long long)s->max_rows, f->name, (long long)f->min,
+                       (long long)f->max, squares ? " squared (analysis with stddev)" : "");
+            return CORE_ELIMIT;
+        }
+    }
+    return CORE_OK;
+}
+
 static core_err check_model_size(const study *s, char *err, size_t err_size)
 {
     size_t finest = study_finest_count(s), units = study_num_units(s);
@@ -741,6 +788,7 @@ core_err study_parse(const char *json, size_t len, unsigned flags, study **out, 
     s->title = get_str(s->doc, "title");
     const char *access = get_str(s->doc, "access");
     s->access_open = access != NULL && strcmp(access, "open") == 0;
+    s->organization = access != NULL && strcmp(access, "organization") == 0;
     const cJSON *privacy = cJSON_GetObjectItemCaseSensitive(s->doc, "privacy");
     s->min_submissions = (uint64_t)get_int(privacy, "min_submissions", 1);
     s->min_cell_count = (uint64_t)get_int(privacy, "min_cell_count", 1);
@@ -755,6 +803,7 @@ core_err study_parse(const char *json, size_t len, unsigned flags, study **out, 
     }
     if ((e = link_bands(s, err, err_size)) != CORE_OK ||
         (e = study_load_indicators(s, err, err_size)) != CORE_OK ||
+        (e = load_organization(s, err, err_size)) != CORE_OK ||
         (e = check_model_size(s, err, err_size)) != CORE_OK)
         goto cleanup;
     if ((e = load_parties(s, err, err_size)) != CORE_OK)

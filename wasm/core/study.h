@@ -35,7 +35,7 @@
 #define STUDY_MAX_BY 4
 #define STUDY_MAX_CHOICES 64
 #define STUDY_MAX_BINS 64
-#define STUDY_MAX_GRID 4096 /* grid cells of a median's or quartiles' field */
+#define STUDY_MAX_GRID 4096    /* grid cells of a median's or quartiles' field */
 #define STUDY_MAX_CELLS 10000  /* cells (times bins) of one analysis */
 #define STUDY_MAX_WIRES 200000 /* encoded measurement length */
 #define STUDY_MAX_ABS ((int64_t)1 << 50)
@@ -122,12 +122,17 @@ const prio3 *study_prio3(const study *s);
 /* Prio3 algorithm id of the study circuit (private-use range). */
 #define STUDY_PRIO3_ID 0xFFFF0001u
 
-/* Number of integers in an encoded answer (prio3_meas_count). */
+/* Number of integers in an encoded report (prio3_meas_count): one
+ * answer, or in an organization study one employer's table. */
 size_t study_meas_count(const study *s);
+
+/* Number of integers in one encoded answer (a row): study_meas_count,
+ * except in organization studies. */
+size_t study_row_meas_count(const study *s);
 
 /* Encodes an answer given as a JSON object {field name: value} (choice: a
  * label; integer: a whole number or a decimal string; boolean: true/false
- * or "true"/"false") into meas (study_meas_count integers). Every field is
+ * or "true"/"false") into meas (study_row_meas_count integers). Every field is
  * required; unknown members are refused. */
 CORE_MUST_CHECK core_err study_encode_answer(const study *s, const cJSON *answer, uint64_t *meas,
                                              char *err, size_t err_size);
@@ -135,6 +140,29 @@ CORE_MUST_CHECK core_err study_encode_answer(const study *s, const cJSON *answer
 /* The same from text values, one per field in field order (a CSV row). */
 CORE_MUST_CHECK core_err study_encode_texts(const study *s, const char *const *texts,
                                             uint64_t *meas, char *err, size_t err_size);
+
+/* ---- organization studies (docs/STUDY.md, "Organizations") -------------- */
+
+/* "access": "organization": each report is one employer's table of its
+ * people (at most study_max_rows), and a cell is released only if at
+ * least study_min_contributors employers are in it. */
+int study_is_organization(const study *s);
+uint64_t study_max_rows(const study *s);         /* 0 unless an organization study */
+uint64_t study_min_contributors(const study *s); /* 1 unless an organization study */
+
+/* Adds one encoded answer (row, from study_encode_*) to an employer's
+ * table (study_meas_count integers, all 0 to begin with). CORE_ELIMIT if
+ * the table already holds max_rows people, CORE_EINVAL if the study is
+ * not an organization study. Constant time in the row. */
+CORE_MUST_CHECK core_err study_table_add(const study *s, const uint64_t *row, uint64_t *table);
+
+/* The people of num_reports reports, from the counts (as study_open_mask
+ * takes them): num_reports, or in an organization study the sum of the
+ * employers' people. */
+uint64_t study_people(const study *s, const core_u128 *counts, uint64_t num_reports);
+
+/* The people in a table. */
+uint64_t study_table_people(const study *s, const uint64_t *table);
 
 /* Deliberately invalid reports, for testing that the parties reject them
  * (`mpc submit --forge KIND`; docs/DESIGN.md, section 6). */
@@ -149,18 +177,22 @@ typedef enum study_forgery {
     STUDY_FORGE_BIN_VALUE,             /* a histogram bin that does not hold the value */
     STUDY_FORGE_POSITIVE_INDICATOR,    /* a share_positive indicator that does not match */
     STUDY_FORGE_GRID_VALUE,            /* a median's grid cell that does not hold the value */
-    STUDY_FORGE_GRID_TWO_CELLS         /* a median's value counted in two grid cells */
+    STUDY_FORGE_GRID_TWO_CELLS,        /* a median's value counted in two grid cells */
+    STUDY_FORGE_PRESENCE,              /* organization: a presence bit 0 beside a count */
+    STUDY_FORGE_COUNT_ABOVE_MAX,       /* organization: a count above max_rows */
+    STUDY_FORGE_SUM_BOUNDS             /* organization: a sum above count x max */
 } study_forgery;
 
 /* The forgery named `range`, `multi-choice`, `no-choice`, `bad-proof`,
  * `bad-share`, `public-share-mismatch`, `bin-value`, `positive-indicator`,
- * `grid-value` or `grid-two-cells`; STUDY_FORGE_NONE if unknown. */
+ * `grid-value`, `grid-two-cells`, `presence`, `count-above-max` or
+ * `sum-bounds`; STUDY_FORGE_NONE if unknown. */
 study_forgery study_forgery_parse(const char *name);
 
 /* The forgeries names of study_forgery_parse, ", "-separated (for messages). */
 #define STUDY_FORGERY_NAMES                                                                        \
     "range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value, "     \
-    "positive-indicator, grid-value, grid-two-cells"
+    "positive-indicator, grid-value, grid-two-cells, presence, count-above-max, sum-bounds"
 
 /* Whether kind is a forgery of the encoding (study_encode_forged makes
  * it), not of the proof or the shares. */
@@ -320,6 +352,7 @@ void study_open_mask_states(const study *s, const uint8_t *state, uint8_t *open)
 typedef struct study_unit {
     size_t analysis, cell, bin;
     uint64_t n;          /* its contributors, from the counts */
+    uint64_t employers;  /* organization studies: the employers in it (else n) */
     int field;           /* the integer field whose sum it releases, or -1 */
     int squares;         /* 1 if it releases that field's sum of squares */
     size_t first, count; /* its finest cells: members[first .. first + count) */
@@ -333,6 +366,12 @@ typedef struct study_model {
     size_t *members;
     struct study_model_dims *dims; /* (private) */
 } study_model;
+
+/* Whether a unit of n contributors (of `employers` employers in an
+ * organization study, else n) is too small to release: 1 to
+ * min_cell_count - 1 contributors, or fewer than min_contributors
+ * employers. */
+int study_unit_small(const study *s, uint64_t n, uint64_t employers);
 
 /* The number of units of s, and the unit of analysis i's cell c (bin:
  * STUDY_NO_BIN for the cell's own values; SIZE_MAX if it has none). */

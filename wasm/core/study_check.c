@@ -168,7 +168,8 @@ static int check_value(const char *stat, const char *value, const char *note, in
 /* One row against the one expected at its place; why says what is wrong. */
 static int check_row(const study *s, const cJSON *r, const expected_row *e, char *why, size_t size)
 {
-    static const char *const study_stats[] = {"submissions_accepted", "submissions_rejected"};
+    const char *study_stats[3];
+    size_t num_study_stats = study_summary_stats(s, study_stats);
     const char *an = member(r, "analysis"), *group = member(r, "group");
     const char *stat = member(r, "statistic"), *value = member(r, "value");
     const char *note = member(r, "note");
@@ -203,7 +204,8 @@ static int check_row(const study *s, const cJSON *r, const expected_row *e, char
     if (ai != e->analysis || strcmp(stat, e->name) != 0) {
         int found = 0;
         if (a == NULL) {
-            found = strcmp(stat, study_stats[0]) == 0 || strcmp(stat, study_stats[1]) == 0;
+            for (size_t k = 0; k < num_study_stats; k++)
+                found |= strcmp(stat, study_stats[k]) == 0;
         } else {
             char names[STUDY_CELL_STATS][STUDY_STAT_SIZE];
             const cJSON *spec =
@@ -232,14 +234,15 @@ static int check_row(const study *s, const cJSON *r, const expected_row *e, char
 core_err study_check_rows(const study *s, const cJSON *rows, study_row_ref *refs, char *err,
                           size_t err_size)
 {
-    static const char *const study_stats[] = {"submissions_accepted", "submissions_rejected"};
+    const char *study_stats[3];
+    size_t num_study_stats = study_summary_stats(s, study_stats);
     char why[512], names[STUDY_CELL_STATS][STUDY_STAT_SIZE];
     if (!cJSON_IsArray(rows)) {
         study_errf(err, err_size, "the result has no rows");
         return CORE_EDECODE;
     }
     const cJSON *r = rows->child;
-    size_t i = 0, total = 2;
+    size_t i = 0, total = num_study_stats;
     for (size_t ai = 0; ai < s->num_analyses; ai++) {
         const cJSON *spec =
             cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s->doc, "analyses"), (int)ai);
@@ -249,14 +252,14 @@ core_err study_check_rows(const study *s, const cJSON *rows, study_row_ref *refs
     /* -1: the _study rows, then each analysis. */
     for (int ai = -1; ai < (int)s->num_analyses; ai++) {
         const study_analysis *a = ai >= 0 ? &s->analyses[ai] : NULL;
-        size_t nstats = 2, cells = 1;
+        size_t nstats = num_study_stats, cells = 1;
         if (a != NULL) {
             const cJSON *spec =
                 cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s->doc, "analyses"), ai);
             nstats = study_cell_stat_names(a, spec, names);
             cells = a->cells;
         } else {
-            for (size_t k = 0; k < 2; k++)
+            for (size_t k = 0; k < num_study_stats; k++)
                 snprintf(names[k], STUDY_STAT_SIZE, "%s", study_stats[k]);
         }
         for (size_t c = 0; c < cells; c++) {

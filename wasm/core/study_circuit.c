@@ -47,22 +47,7 @@
 #define MAX_RELATIONS ((size_t)STUDY_MAX_WIRES)
 #define MAX_TERMS (2 * (size_t)STUDY_MAX_WIRES)
 
-typedef struct builder {
-    study *s;
-    /* The study's constraint, relation and term lists as they grow (the
-     * study owns their memory: s->constraints is cons.p). */
-    buf cons, rels, terms;
-    /* Cell vectors built so far (by-prefix -> first wire). */
-    size_t num_memo;
-    struct {
-        size_t n;
-        int by[STUDY_MAX_BY];
-        uint32_t wire;
-        size_t cells;
-    } memo[STUDY_MAX_ANALYSES * STUDY_MAX_BY];
-} builder;
-
-static core_err add_constraint(builder *b, uint32_t a, uint32_t bb, uint32_t c)
+core_err study_add_constraint(builder *b, uint32_t a, uint32_t bb, uint32_t c)
 {
     study *s = b->s;
     study_constraint *k = buf_grow(&b->cons, sizeof *k);
@@ -75,7 +60,7 @@ static core_err add_constraint(builder *b, uint32_t a, uint32_t bb, uint32_t c)
 }
 
 /* n new wires; fails past the limit. */
-static core_err new_wires(study *s, size_t n, uint32_t *first)
+core_err study_new_wires(study *s, size_t n, uint32_t *first)
 {
     if (n > STUDY_MAX_WIRES || s->num_wires > STUDY_MAX_WIRES - n)
         return CORE_ELIMIT;
@@ -84,11 +69,11 @@ static core_err new_wires(study *s, size_t n, uint32_t *first)
     return CORE_OK;
 }
 
-static core_err add_bits(builder *b, uint32_t first, size_t n)
+core_err study_add_bits(builder *b, uint32_t first, size_t n)
 {
     core_err err = CORE_OK;
     for (size_t i = 0; i < n && err == CORE_OK; i++)
-        err = add_constraint(b, first + (uint32_t)i, NO_WIRE, NO_WIRE);
+        err = study_add_constraint(b, first + (uint32_t)i, NO_WIRE, NO_WIRE);
     return err;
 }
 
@@ -99,7 +84,7 @@ static felem felem_of(int64_t v)
 }
 
 /* Starts a relation with constant term c; add_term adds its terms. */
-static core_err add_relation(builder *b, int64_t c)
+core_err study_add_relation(builder *b, int64_t c)
 {
     study *s = b->s;
     study_relation *r = buf_grow(&b->rels, sizeof *r);
@@ -111,7 +96,7 @@ static core_err add_relation(builder *b, int64_t c)
     return CORE_OK;
 }
 
-static core_err add_term(builder *b, int64_t coef, uint32_t ref)
+core_err study_add_term(builder *b, int64_t coef, uint32_t ref)
 {
     study *s = b->s;
     study_term *k = buf_grow(&b->terms, sizeof *k);
@@ -125,40 +110,40 @@ static core_err add_term(builder *b, int64_t coef, uint32_t ref)
 }
 
 /* n bits that sum to one. */
-static core_err add_onehot(builder *b, uint32_t first, size_t n)
+static core_err study_add_onehot(builder *b, uint32_t first, size_t n)
 {
-    core_err err = add_relation(b, -1);
+    core_err err = study_add_relation(b, -1);
     for (size_t i = 0; i < n && err == CORE_OK; i++)
-        err = add_term(b, 1, first + (uint32_t)i);
-    return err == CORE_OK ? add_bits(b, first, n) : err;
+        err = study_add_term(b, 1, first + (uint32_t)i);
+    return err == CORE_OK ? study_add_bits(b, first, n) : err;
 }
 
 /* A new range-checked value in [0, max] (its number in *index). */
-static core_err add_value(builder *b, uint64_t max, uint32_t *index)
+core_err study_add_value(builder *b, field_u128 max, uint32_t *index)
 {
     study *s = b->s;
-    if (s->num_values >= STUDY_MAX_VALUES)
-        return CORE_ELIMIT;
-    study_value *v = &s->values[s->num_values];
-    unsigned bits = circuit_bit_length(max);
-    core_err err = new_wires(s, bits, &v->wire);
+    study_value *v = buf_grow(&b->vals, sizeof *v);
+    if (v == NULL)
+        return b->vals.over ? CORE_ELIMIT : CORE_ENOMEM;
+    s->values = (study_value *)(void *)b->vals.p;
+    unsigned bits = circuit_bit_length_wide(max);
+    core_err err = study_new_wires(s, bits, &v->wire);
     if (err != CORE_OK)
         return err;
     v->max = max;
     *index = (uint32_t)s->num_values++;
-    return add_bits(b, v->wire, bits);
+    return study_add_bits(b, v->wire, bits);
 }
 
 /* Products c[i * m + j] = x[i] * y[j] for i < n, j < m (y may be REF_U:
  * then m = 1 and y is that value). */
-static core_err add_products(builder *b, uint32_t x, size_t n, uint32_t y, size_t m,
-                             uint32_t *first)
+core_err study_add_products(builder *b, uint32_t x, size_t n, uint32_t y, size_t m, uint32_t *first)
 {
-    core_err err = new_wires(b->s, n * m, first);
+    core_err err = study_new_wires(b->s, n * m, first);
     for (size_t i = 0; i < n && err == CORE_OK; i++)
         for (size_t j = 0; j < m && err == CORE_OK; j++)
-            err = add_constraint(b, x + (uint32_t)i, (y & REF_U) ? y : y + (uint32_t)j,
-                                 *first + (uint32_t)(i * m + j));
+            err = study_add_constraint(b, x + (uint32_t)i, (y & REF_U) ? y : y + (uint32_t)j,
+                                       *first + (uint32_t)(i * m + j));
     return err;
 }
 
@@ -182,7 +167,7 @@ static core_err cells_of(builder *b, const int *by, size_t n, uint32_t *wire, si
     size_t prev_cells;
     core_err err = cells_of(b, by, n - 1, &prev, &prev_cells);
     if (err == CORE_OK)
-        err = add_products(b, prev, prev_cells, last->wire, last->num_choices, wire);
+        err = study_add_products(b, prev, prev_cells, last->wire, last->num_choices, wire);
     if (err != CORE_OK)
         return err;
     *cells = prev_cells * last->num_choices;
@@ -200,16 +185,20 @@ static core_err layout_fields(builder *b)
     core_err err = CORE_OK;
     for (size_t i = 0; i < s->num_fields && err == CORE_OK; i++) {
         study_field *f = &s->fields[i];
-        size_t n = f->type == STUDY_INTEGER ? circuit_bit_length((uint64_t)(f->max - f->min))
-                                            : f->num_choices;
-        err = new_wires(s, n, &f->wire);
-        f->wires = (uint32_t)n;
-        s->values[i] =
-            (study_value){f->wire, f->type == STUDY_INTEGER ? (uint64_t)(f->max - f->min) : 0};
-        if (err == CORE_OK)
-            err = f->type == STUDY_INTEGER ? add_bits(b, f->wire, n) : add_onehot(b, f->wire, n);
+        uint32_t index;
+        if (f->type == STUDY_INTEGER) { /* value i: its bits */
+            err = study_add_value(b, (uint64_t)(f->max - f->min), &index);
+            f->wire = err == CORE_OK ? s->values[index].wire : 0;
+            f->wires = circuit_bit_length((uint64_t)(f->max - f->min));
+        } else { /* value i: none (0); its one-hot wires */
+            f->wires = (uint32_t)f->num_choices;
+            err = study_add_value(b, 0, &index);
+            if (err == CORE_OK)
+                err = study_new_wires(s, f->wires, &f->wire);
+            if (err == CORE_OK)
+                err = study_add_onehot(b, f->wire, f->wires);
+        }
     }
-    s->num_values = s->num_fields;
     s->meas_count = s->num_fields;
     return err;
 }
@@ -264,6 +253,15 @@ static void tied_interval(const study *s, const study_analysis *a, tied t, size_
     }
 }
 
+void study_vector_interval(const study *s, const study_analysis *a, int vec, size_t j, int64_t *lo,
+                           int64_t *hi)
+{
+    tied t = vec == STUDY_VEC_BINS       ? tied_bins(a)
+             : vec == STUDY_VEC_POSITIVE ? tied_positive(a)
+                                         : tied_grid(a);
+    tied_interval(s, a, t, j, lo, hi);
+}
+
 /* The tie of a one-hot vector t (a histogram's bins, share_positive's
  * not positive and positive, or a grid) to the value of a->of (the
  * file's comment): two slacks (*slack, *slack + 1) and two relations. */
@@ -271,21 +269,21 @@ static core_err tie(builder *b, const study_analysis *a, tied t, uint32_t *slack
 {
     const study_field *f = &b->s->fields[a->of];
     uint32_t u = REF_U | (uint32_t)a->of, lo_slack = 0, hi_slack = 0;
-    core_err err = add_value(b, (uint64_t)(f->max - f->min), &lo_slack);
+    core_err err = study_add_value(b, (uint64_t)(f->max - f->min), &lo_slack);
     if (err == CORE_OK)
-        err = add_value(b, (uint64_t)(f->max - f->min), &hi_slack);
+        err = study_add_value(b, (uint64_t)(f->max - f->min), &hi_slack);
     *slack = lo_slack;
     for (int side = 0; side < 2 && err == CORE_OK; side++) {
         /* side 0: u - sum lo_j h_j - A = 0; side 1: sum hi_j h_j - u - B = 0. */
-        err = add_relation(b, 0);
+        err = study_add_relation(b, 0);
         if (err == CORE_OK)
-            err = add_term(b, side == 0 ? 1 : -1, u);
+            err = study_add_term(b, side == 0 ? 1 : -1, u);
         if (err == CORE_OK)
-            err = add_term(b, -1, REF_U | (side == 0 ? lo_slack : hi_slack));
+            err = study_add_term(b, -1, REF_U | (side == 0 ? lo_slack : hi_slack));
         for (size_t j = 0; j < t.n && err == CORE_OK; j++) {
             int64_t lo, hi;
             tied_interval(b->s, a, t, j, &lo, &hi);
-            err = add_term(b, side == 0 ? -lo : hi, t.wire + (uint32_t)j);
+            err = study_add_term(b, side == 0 ? -lo : hi, t.wire + (uint32_t)j);
         }
     }
     return err;
@@ -320,25 +318,27 @@ static core_err layout_analysis(builder *b, study_analysis *a)
     }
     if (err == CORE_OK && (a->stats & STAT_HISTOGRAM)) {
         a->bin_meas = s->meas_count++;
-        err = new_wires(s, a->num_bins, &a->bin_wire);
+        err = study_new_wires(s, a->num_bins, &a->bin_wire);
         if (err == CORE_OK)
-            err = add_onehot(b, a->bin_wire, a->num_bins);
+            err = study_add_onehot(b, a->bin_wire, a->num_bins);
         if (err == CORE_OK)
             err = tie(b, a, tied_bins(a), &a->bin_slack);
         a->hist_wire = a->bin_wire;
         if (err == CORE_OK && a->num_by > 0)
-            err = add_products(b, a->cell_wire, a->cells, a->bin_wire, a->num_bins, &a->hist_wire);
+            err = study_add_products(b, a->cell_wire, a->cells, a->bin_wire, a->num_bins,
+                                     &a->hist_wire);
     }
     if (err == CORE_OK && (a->stats & STAT_SHARE_POSITIVE)) {
         a->pos_meas = s->meas_count++;
-        err = new_wires(s, 2, &a->pos_wire);
+        err = study_new_wires(s, 2, &a->pos_wire);
         if (err == CORE_OK)
-            err = add_onehot(b, a->pos_wire, 2);
+            err = study_add_onehot(b, a->pos_wire, 2);
         if (err == CORE_OK)
             err = tie(b, a, tied_positive(a), &a->pos_slack);
         a->pos_cell_wire = a->pos_wire + 1;
         if (err == CORE_OK && a->num_by > 0)
-            err = add_products(b, a->cell_wire, a->cells, a->pos_wire + 1, 1, &a->pos_cell_wire);
+            err = study_add_products(b, a->cell_wire, a->cells, a->pos_wire + 1, 1,
+                                     &a->pos_cell_wire);
     }
     if (err == CORE_OK && (a->stats & STAT_GRID)) {
         /* One grid vector (and tie) per field and grid, shared by the
@@ -350,9 +350,9 @@ static core_err layout_analysis(builder *b, study_analysis *a)
             a->grid_slack = same->grid_slack;
         } else {
             a->grid_meas = s->meas_count++;
-            err = new_wires(s, a->grid_cells, &a->grid_wire);
+            err = study_new_wires(s, a->grid_cells, &a->grid_wire);
             if (err == CORE_OK)
-                err = add_onehot(b, a->grid_wire, a->grid_cells);
+                err = study_add_onehot(b, a->grid_wire, a->grid_cells);
             if (err == CORE_OK)
                 err = tie(b, a, tied_grid(a), &a->grid_slack);
         }
@@ -367,16 +367,16 @@ static core_err layout_analysis(builder *b, study_analysis *a)
         if (cells != NULL)
             a->grid_cell_wire = cells->grid_cell_wire;
         else if (err == CORE_OK && a->num_by > 0)
-            err = add_products(b, a->cell_wire, a->cells, a->grid_wire, a->grid_cells,
-                               &a->grid_cell_wire);
+            err = study_add_products(b, a->cell_wire, a->cells, a->grid_wire, a->grid_cells,
+                                     &a->grid_cell_wire);
     }
     if (err == CORE_OK && sums && a->num_by > 0)
-        err = add_products(b, a->cell_wire, a->cells, u, 1, &a->sum_wire);
+        err = study_add_products(b, a->cell_wire, a->cells, u, 1, &a->sum_wire);
     if (err == CORE_OK && (a->stats & STAT_STDDEV)) {
         if (a->num_by > 0)
-            err = add_products(b, a->sum_wire, a->cells, u, 1, &a->sq_wire);
+            err = study_add_products(b, a->sum_wire, a->cells, u, 1, &a->sq_wire);
         else
-            err = add_products(b, u, 1, u, 1, &a->sq_wire);
+            err = study_add_products(b, u, 1, u, 1, &a->sq_wire);
     }
     return err;
 }
@@ -455,13 +455,19 @@ static felem ref_value(const felem *meas, const felem *u, uint32_t ref)
     return (ref & REF_U) ? u[ref & ~REF_U] : meas[ref];
 }
 
-/* The first n range-checked values: u = value - min of every integer
- * field (0 for the others), then the slacks (linear in the bits, so this
- * also maps shares to shares). */
+/* Range-checked value i: u = value - min of an integer field (0 for the
+ * others), a slack, an entry of an employer's table (linear in the bits,
+ * so this also maps shares to shares). */
+static felem range_value(const study *s, const felem *meas, size_t i)
+{
+    return circuit_decode_range_checked_wide(FIELD128, meas + s->values[i].wire, s->values[i].max);
+}
+
+/* The first n range-checked values. */
 static void range_values(const study *s, const felem *meas, size_t n, felem *u)
 {
     for (size_t i = 0; i < n; i++)
-        u[i] = circuit_decode_range_checked(FIELD128, meas + s->values[i].wire, s->values[i].max);
+        u[i] = range_value(s, meas, i);
 }
 
 static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas,
@@ -470,7 +476,9 @@ static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas
     const study *s = c->user;
     const field_id f = FIELD128;
     felem inv = field_inv(f, field_from_u64(f, num_shares));
-    felem u[STUDY_MAX_VALUES];
+    felem *u = core_alloc_array(s->num_values ? s->num_values : 1, sizeof *u);
+    if (u == NULL)
+        return CORE_ENOMEM;
     range_values(s, meas, s->num_values, u);
     felem *in = circuit_scratch(ctx);
     felem acc = field_zero(), lin = field_zero();
@@ -495,8 +503,10 @@ static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas
         }
         felem y;
         core_err err = circuit_call_gadget(ctx, 0, in, &y);
-        if (err != CORE_OK)
+        if (err != CORE_OK) {
+            free(u);
             return err;
+        }
         acc = field_add(f, acc, y);
     }
     out[0] = field_sub(f, acc, lin);
@@ -511,16 +521,17 @@ static core_err study_eval(const circuit *c, circuit_ctx *ctx, const felem *meas
         }
         out[1 + g] = sum;
     }
+    free(u);
     return CORE_OK;
 }
 
 static void study_truncate(const circuit *c, const felem *meas, felem *out)
 {
     const study *s = c->user;
-    felem u[STUDY_MAX_FIELDS];
-    range_values(s, meas, s->num_fields, u);
-    for (size_t i = 0; i < s->output_len; i++)
-        out[i] = ref_value(meas, u, s->outputs[i]);
+    for (size_t i = 0; i < s->output_len; i++) {
+        uint32_t ref = s->outputs[i];
+        out[i] = (ref & REF_U) ? range_value(s, meas, ref & ~REF_U) : meas[ref];
+    }
 }
 
 void study_fill_products(const study *s, felem *w)
@@ -580,6 +591,8 @@ static uint64_t encode_tied(const study *s, const study_analysis *a, tied t, uin
 static core_err study_encode(const circuit *c, const uint64_t *meas, felem *out)
 {
     const study *s = c->user;
+    if (s->organization)
+        return study_org_encode(s, meas, out);
     uint64_t ok = 1;
     for (size_t i = 0; i < s->num_fields; i++) {
         const study_field *f = &s->fields[i];
@@ -608,10 +621,11 @@ static const circuit_ops STUDY_OPS = {study_encode, study_eval, study_truncate, 
 
 study_forgery study_forgery_parse(const char *name)
 {
-    static const char *const names[] = {"range",     "multi-choice",      "no-choice",
-                                        "bad-proof", "bad-share",         "public-share-mismatch",
-                                        "bin-value", "positive-indicator",
-                                        "grid-value", "grid-two-cells"};
+    static const char *const names[] = {
+        "range",      "multi-choice",          "no-choice", "bad-proof",
+        "bad-share",  "public-share-mismatch", "bin-value", "positive-indicator",
+        "grid-value", "grid-two-cells",        "presence",  "count-above-max",
+        "sum-bounds"};
     for (size_t i = 0; name != NULL && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return (study_forgery)(STUDY_FORGE_RANGE + i);
@@ -658,6 +672,12 @@ core_err study_encode_forged(const study *s, const uint64_t *meas, study_forgery
     const prio3 *v = study_prio3(s);
     if (v == NULL)
         return CORE_EINVAL;
+    if (s->organization)
+        return study_org_forged(s, meas, kind, out, err, err_size);
+    if (kind >= STUDY_FORGE_PRESENCE) {
+        study_errf(err, err_size, "this forgery is of an employer's table (organization studies)");
+        return CORE_EINVAL;
+    }
     const circuit *c = prio3_circuit(v);
     core_err e = study_encode(c, meas, out);
     if (e != CORE_OK) {
@@ -753,12 +773,20 @@ core_err study_compile(study *s, char *err, size_t err_size)
     buf_init(&b->cons, MAX_CONSTRAINTS * sizeof(study_constraint));
     buf_init(&b->rels, MAX_RELATIONS * sizeof(study_relation));
     buf_init(&b->terms, MAX_TERMS * sizeof(study_term));
-    core_err e = layout_fields(b);
-    for (size_t i = 0; i < s->num_analyses && e == CORE_OK; i++)
-        e = layout_analysis(b, &s->analyses[i]);
+    buf_init(&b->vals, (STUDY_MAX_WIRES + STUDY_MAX_FIELDS) * sizeof(study_value));
+    buf_init(&b->steps, MAX_CONSTRAINTS * sizeof(study_step));
+    core_err e;
+    if (s->organization) {
+        e = study_org_layout(b);
+    } else {
+        e = layout_fields(b);
+        for (size_t i = 0; i < s->num_analyses && e == CORE_OK; i++)
+            e = layout_analysis(b, &s->analyses[i]);
+        s->row_meas_count = s->meas_count;
+        if (e == CORE_OK)
+            e = layout_outputs(s);
+    }
     free(b);
-    if (e == CORE_OK)
-        e = layout_outputs(s);
     if (e == CORE_ELIMIT) {
         study_errf(err, err_size,
                    "the study is too large: its answers would need more than %d values; use "
@@ -801,6 +829,10 @@ void study_layout_free(study *s)
     free(s->relations);
     free(s->terms);
     free(s->outputs);
+    free(s->values);
+    free(s->steps);
+    s->values = NULL;
+    s->steps = NULL;
     s->vdaf = NULL;
     s->constraints = NULL;
     s->relations = NULL;
@@ -816,6 +848,11 @@ const prio3 *study_prio3(const study *s)
 size_t study_meas_count(const study *s)
 {
     return s->meas_count;
+}
+
+size_t study_row_meas_count(const study *s)
+{
+    return s->row_meas_count;
 }
 
 size_t study_cell_parts(const study_analysis *a)

@@ -38,13 +38,21 @@ enum {
  * linear combination of its bits. */
 #define REF_U 0x80000000u
 /* Range-checked values: one per field, and the slacks (two per tie of a
- * one-hot vector to a value, below). */
-#define STUDY_MAX_VALUES (STUDY_MAX_FIELDS + 2 * STUDY_MAX_ANALYSES)
-
+ * one-hot vector to a value, below); in an organization study, the
+ * employer's table and its slacks. */
 typedef struct study_value {
-    uint32_t wire; /* its first bit */
-    uint64_t max;  /* it lies in [0, max]; bit_length(max) bits */
+    uint32_t wire;  /* its first bit */
+    field_u128 max; /* it lies in [0, max]; bit_length(max) bits */
 } study_value;
+
+/* An organization study's encoding, step by step (study_circuit.c): a
+ * value of the employer's table (value a = table entry b), a presence bit
+ * (wire a = 1 if value b is not 0), a product (constraint a), or a slack
+ * (value a = relation b without its own term, whose coefficient is -1). */
+enum { STEP_INPUT, STEP_PRESENCE, STEP_PRODUCT, STEP_SLACK };
+typedef struct study_step {
+    uint32_t kind, a, b;
+} study_step;
 
 /* A linear relation of the circuit, one of its outputs that must be zero:
  * sum of coef * value over its terms, plus `constant` (divided among the
@@ -109,6 +117,19 @@ typedef struct study_analysis {
     uint32_t grid_wire, grid_slack, grid_cell_wire;
     size_t grid_meas;
     size_t out_count, out_sum, out_sq, out_hist, out_pos, out_grid; /* offsets, or SIZE_MAX */
+    /* Organization studies: the employers present in each cell (output
+     * offset), and the analysis's part of the employer's table: from
+     * table_first, one record of table_stride entries per cell: its
+     * count, then (with `of`) the sum of u, (with stddev) the sum of u^2,
+     * then the counts of the histogram's bins, of not positive and
+     * positive, of the grid's cells (at these offsets, or SIZE_MAX). */
+    size_t out_presence;
+    size_t table_first, table_stride, table_sum, table_sq, table_vec[3];
+    /* Its presence bits (a wire per cell), the value numbers of cell 0's
+     * count (cell c's: + c x value_stride) and the offsets from it of
+     * the sum, the sum of squares and the first part count of each
+     * vector (STUDY_VEC_*). */
+    uint32_t presence_wire, table_value, value_stride, value_sum, value_sq, value_vec[3];
 } study_analysis;
 
 /* Room for a statistic's name: "histogram[LO;HI)". */
@@ -142,6 +163,15 @@ struct study {
     const char *id, *title;
     int access_open;
     uint64_t min_submissions, min_cell_count;
+    /* "access": "organization": one report per employer, its table of
+     * at most max_rows people (docs/STUDY.md, "Organizations"). */
+    int organization;
+    uint64_t max_rows, min_contributors;
+    size_t row_meas_count; /* one row's encoding (meas_count without organization) */
+    size_t out_people;     /* organization: the output of the employer's people */
+    size_t table_people;   /* and its entry in the table */
+    size_t num_steps;
+    study_step *steps;
 
     size_t num_fields;
     study_field fields[STUDY_MAX_FIELDS];
@@ -166,7 +196,7 @@ struct study {
     size_t num_constraints;
     study_constraint *constraints;
     size_t num_values; /* range-checked values: the fields', then slacks */
-    study_value values[STUDY_MAX_VALUES];
+    study_value *values;
     size_t num_relations, num_terms;
     study_relation *relations;
     study_term *terms;
@@ -175,6 +205,52 @@ struct study {
     circuit circ;
     prio3 *vdaf;
 };
+
+/* ---- the layout's builder (study_circuit.c) ----------------------------- */
+
+typedef struct builder {
+    study *s;
+    /* The study's constraint, relation, term, value and step lists as
+     * they grow (the study owns their memory: s->constraints is cons.p). */
+    buf cons, rels, terms, vals, steps;
+    /* Cell vectors built so far (by-prefix -> first wire). */
+    size_t num_memo;
+    struct {
+        size_t n;
+        int by[STUDY_MAX_BY];
+        uint32_t wire;
+        size_t cells;
+    } memo[STUDY_MAX_ANALYSES * STUDY_MAX_BY];
+} builder;
+
+/* Each fails with CORE_ELIMIT past the limits, or CORE_ENOMEM. */
+/* n new wires (their first in *first). */
+CORE_MUST_CHECK core_err study_new_wires(study *s, size_t n, uint32_t *first);
+/* The constraint a * bb = c (c NO_WIRE: a is a bit); n bits from first. */
+CORE_MUST_CHECK core_err study_add_constraint(builder *b, uint32_t a, uint32_t bb, uint32_t c);
+CORE_MUST_CHECK core_err study_add_bits(builder *b, uint32_t first, size_t n);
+/* A relation with constant c; study_add_term adds its terms. */
+CORE_MUST_CHECK core_err study_add_relation(builder *b, int64_t c);
+CORE_MUST_CHECK core_err study_add_term(builder *b, int64_t coef, uint32_t ref);
+/* A new range-checked value in [0, max] (its number in *index). */
+CORE_MUST_CHECK core_err study_add_value(builder *b, field_u128 max, uint32_t *index);
+/* Products first[i * m + j] = x[i] * y[j] (y REF_U: m = 1, that value). */
+CORE_MUST_CHECK core_err study_add_products(builder *b, uint32_t x, size_t n, uint32_t y, size_t m,
+                                            uint32_t *first);
+
+/* The interval [lo, hi] of u = value - min that entry j of an analysis's
+ * histogram bins, (not positive, positive) or grid cells holds (hi < lo:
+ * none). */
+enum { STUDY_VEC_BINS, STUDY_VEC_POSITIVE, STUDY_VEC_GRID };
+void study_vector_interval(const study *s, const study_analysis *a, int vec, size_t j, int64_t *lo,
+                           int64_t *hi);
+
+/* An organization study's layout (study_org.c), its encoding, its
+ * forgeries. */
+CORE_MUST_CHECK core_err study_org_layout(builder *b);
+CORE_MUST_CHECK core_err study_org_encode(const study *s, const uint64_t *table, felem *out);
+CORE_MUST_CHECK core_err study_org_forged(const study *s, const uint64_t *table, study_forgery kind,
+                                          felem *out, char *err, size_t err_size);
 
 /* Builds the layout, circuit and Prio3 instance of a parsed study. */
 CORE_MUST_CHECK core_err study_compile(study *s, char *err, size_t err_size);
@@ -235,8 +311,7 @@ CORE_MUST_CHECK core_err study_load_indicators(study *s, char *err, size_t err_s
 /* The rows a statistic of the study file makes in a cell, in order: its
  * name, or the histogram's bins, or quartiles' quartile_1, median,
  * quartile_3. Returns how many (at most STUDY_MAX_BINS). */
-size_t study_stat_rows(const study_analysis *a, const char *stat,
-                       char names[][STUDY_STAT_SIZE]);
+size_t study_stat_rows(const study_analysis *a, const char *stat, char names[][STUDY_STAT_SIZE]);
 
 /* The choice indices of cell c of a (row-major, first field slowest). */
 void study_cell_choices(const study *s, const study_analysis *a, size_t c,
@@ -250,6 +325,16 @@ int study_group_name(const study *s, const study_analysis *a, size_t c, buf *out
  * num_reports without "by". */
 uint64_t study_cell_count(const study *s, const study_analysis *a, const core_u128 *agg,
                           uint64_t num_reports, size_t c);
+
+/* The employers in cell c of a (part: STUDY_NO_BIN, or one of
+ * study_cell_parts) of an organization study; n (its contributors)
+ * otherwise. */
+uint64_t study_cell_employers(const study *s, const study_analysis *a, const core_u128 *agg,
+                              uint64_t n, size_t c, size_t part);
+
+/* The _study rows' statistics: submissions_accepted, submissions_rejected
+ * and (organization studies) people. Returns how many. */
+size_t study_summary_stats(const study *s, const char *names[3]);
 
 /* The first unit of analysis i (study_model.c). */
 size_t study_unit_base(const study *s, size_t i);

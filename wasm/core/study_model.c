@@ -301,6 +301,7 @@ core_err study_model_new(const study *s, const core_u128 *counts, uint64_t num_r
                         un->first = at;
                         un->n = part == 0 ? study_cell_count(s, a, counts, num_reports, cell)
                                           : study_part_count(s, a, counts, num_reports, cell, b);
+                        un->employers = study_cell_employers(s, a, counts, un->n, cell, bin);
                         un->field = part == 0 && (a->stats & (STAT_SUM | STAT_MEAN | STAT_STDDEV))
                                         ? a->of
                                         : -1;

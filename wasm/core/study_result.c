@@ -122,6 +122,33 @@ uint64_t study_part_count(const study *s, const study_analysis *a, const core_u1
     return n > pos ? n - pos : 0;
 }
 
+uint64_t study_cell_employers(const study *s, const study_analysis *a, const core_u128 *agg,
+                              uint64_t n, size_t c, size_t part)
+{
+    if (!s->organization)
+        return n;
+    size_t per = 1 + study_cell_parts(a);
+    return agg[a->out_presence + c * per + (part == STUDY_NO_BIN ? 0 : 1 + part)].lo;
+}
+
+uint64_t study_people(const study *s, const core_u128 *counts, uint64_t num_reports)
+{
+    return s->organization ? counts[s->out_people].lo : num_reports;
+}
+
+int study_unit_small(const study *s, uint64_t n, uint64_t employers)
+{
+    return n > 0 && (n < s->min_cell_count || employers < study_min_contributors(s));
+}
+
+size_t study_summary_stats(const study *s, const char *names[3])
+{
+    names[0] = "submissions_accepted";
+    names[1] = "submissions_rejected";
+    names[2] = "people";
+    return s->organization ? 3 : 2;
+}
+
 static cell_stats cell_of(const study *s, const study_analysis *a, const core_u128 *agg,
                           uint64_t num_reports, size_t c)
 {
@@ -224,9 +251,9 @@ size_t study_stat_rows(const study_analysis *a, const char *stat, char names[][S
 static uint8_t quantile_state(const study *s, const uint8_t *state, size_t i, size_t c)
 {
     uint8_t cs = cell_state(s, state, i, c);
-    return cs != STUDY_RELEASED                      ? cs
+    return cs != STUDY_RELEASED                       ? cs
            : study_quantiles_released(s, state, i, c) ? STUDY_RELEASED
-                                                       : STUDY_COMPLEMENTARY;
+                                                      : STUDY_COMPLEMENTARY;
 }
 
 /* The rows of a median or quartiles of cell c (stat: its name in the
@@ -246,7 +273,8 @@ static core_err quantile_rows(const study *s, size_t i, size_t c, const char *st
         value[0] = '\0';
         if (qs == STUDY_RELEASED && n == 0)
             note = "undefined";
-        else if (qs == STUDY_RELEASED && !study_search_value(q, i, c, m == 1 ? 2 : (unsigned)j + 1, &v))
+        else if (qs == STUDY_RELEASED &&
+                 !study_search_value(q, i, c, m == 1 ? 2 : (unsigned)j + 1, &v))
             return CORE_EINVAL; /* (a search not done, or made for other counts) */
         else if (qs == STUDY_RELEASED)
             snprintf(value, sizeof value, "%lld", (long long)v);
@@ -311,9 +339,9 @@ static core_err band_rows(const study *s, size_t i, size_t c, const core_u128 *a
 }
 
 /* The median gap of cell c against its reference cell r, in percent. */
-static core_err median_gap_row(const study *s, size_t i, size_t c, size_t r,
-                               const core_u128 *agg, uint64_t num_reports, const uint8_t *state,
-                               const study_search *q, const char *group, cJSON *rows)
+static core_err median_gap_row(const study *s, size_t i, size_t c, size_t r, const core_u128 *agg,
+                               uint64_t num_reports, const uint8_t *state, const study_search *q,
+                               const char *group, cJSON *rows)
 {
     const study_analysis *a = &s->analyses[i];
     uint8_t cs = quantile_state(s, state, i, c), rs = quantile_state(s, state, i, r);
@@ -376,9 +404,8 @@ static core_err analysis_rows(const study *s, size_t i, const cJSON *spec, const
                 continue;
             }
             if (strcmp(k, "median") == 0 || strcmp(k, "quartiles") == 0) {
-                err = quantile_rows(s, i, c, k,
-                                    study_quantile_count(s, a, agg, num_reports, c), state, q,
-                                    group, rows);
+                err = quantile_rows(s, i, c, k, study_quantile_count(s, a, agg, num_reports, c),
+                                    state, q, group, rows);
                 continue;
             }
             if (strcmp(k, "share_positive") == 0) {
@@ -459,9 +486,12 @@ static uint8_t *cell_rule_states(const study *s, const core_u128 *agg, uint64_t 
     for (size_t i = 0; i < s->num_analyses; i++) {
         const study_analysis *a = &s->analyses[i];
         for (size_t c = 0; c < a->cells; c++) {
-            uint8_t v = study_cell_count(s, a, agg, num_reports, c) < s->min_cell_count
-                            ? STUDY_PRIMARY
-                            : STUDY_RELEASED;
+            uint64_t n = study_cell_count(s, a, agg, num_reports, c);
+            uint8_t v =
+                n < s->min_cell_count || study_cell_employers(s, a, agg, n, c, STUDY_NO_BIN) <
+                                             study_min_contributors(s)
+                    ? STUDY_PRIMARY
+                    : STUDY_RELEASED;
             size_t u = study_unit_of(s, i, c, STUDY_NO_BIN);
             if (u != SIZE_MAX)
                 state[u] = v;
@@ -513,6 +543,10 @@ core_err study_result_states(const study *s, const core_u128 *aggregate, uint64_
     snprintf(v, sizeof v, "%llu", (unsigned long long)num_rejected);
     if (err == CORE_OK)
         err = add_row(rows, "_study", "", "submissions_rejected", v, "");
+    if (err == CORE_OK && s->organization) {
+        snprintf(v, sizeof v, "%llu", (unsigned long long)aggregate[s->out_people].lo);
+        err = add_row(rows, "_study", "", "people", v, "");
+    }
     const cJSON *spec = cJSON_GetObjectItemCaseSensitive(s->doc, "analyses");
     for (size_t i = 0; i < s->num_analyses && err == CORE_OK; i++)
         err = analysis_rows(s, i, cJSON_GetArrayItem(spec, (int)i), aggregate, num_reports, state,
@@ -539,7 +573,11 @@ void study_count_outputs(const study *s, uint8_t *is_count)
             memset(is_count + a->out_hist, 1, a->cells * a->num_bins);
         if (a->out_pos != SIZE_MAX)
             memset(is_count + a->out_pos, 1, a->cells);
+        if (s->organization)
+            memset(is_count + a->out_presence, 1, a->cells * (1 + study_cell_parts(a)));
     }
+    if (s->organization)
+        is_count[s->out_people] = 1;
 }
 
 void study_open_mask(const study *s, const core_u128 *counts, uint64_t num_reports, uint8_t *open)
