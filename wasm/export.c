@@ -481,7 +481,8 @@ char *mpc_study_plan(const study *s)
     return text;
 }
 
-/* Encodes an answer (a JSON object, answer_len bytes), shards and seals it
+/* Encodes a report (study_encode_report: an answer, a JSON object, or an
+ * employer's rows, an array; answer_len bytes), shards and seals it
  * (submission_build) and sets *out to a new string: the body for each
  * party, in party order, one per line (JSON text never holds a raw line
  * break). token is NUL-terminated, or NULL for an open study; seq is given
@@ -498,7 +499,7 @@ int mpc_study_submission(const study *s, const char *answer, size_t answer_len, 
     core_err e = CORE_ENOMEM;
     if (meas == NULL)
         goto done;
-    e = study_encode_answer(s, doc, meas, err, err_size);
+    e = study_encode_report(s, doc, meas, err, err_size);
     if (e == CORE_OK)
         e = submission_build(s, meas, report_id, token, (uint64_t)seq_hi << 32 | seq_lo, rand,
                              bodies, err, err_size);

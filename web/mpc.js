@@ -241,6 +241,8 @@ class Study {
     /** The parties (sealed studies): [{ name, url }], the leader first. */
     this.parties = (this.doc.parties ?? []).map((p) => ({ name: p.name, url: p.url }));
     this.accessOpen = this.doc.access === 'open';
+    /** An organization study: each report is one employer's people. */
+    this.organization = this.doc.access === 'organization';
     this.randSize = core._mpc_study_rand_size(this.ptr);
   }
 
@@ -278,9 +280,11 @@ class Study {
   }
 
   /**
-   * Builds one submission: the answer ({ field name: value }) is encoded,
-   * proved, split into one share per party and each share HPKE-sealed to
-   * its party (docs/DESIGN.md, section 4). options.token is the participation
+   * Builds one submission: the answer ({ field name: value }; in an
+   * organization study, the employer's people: an array of such answers,
+   * made into its table) is encoded, proved, split into one share per
+   * party and each share HPKE-sealed to its party (docs/DESIGN.md,
+   * section 4). options.token is the participation
    * token (token studies), options.seq orders resubmissions with the same
    * token (default: microseconds since 1970). Returns { reportId (hex),
    * seq, bodies } where bodies[i] is the JSON text to POST to
@@ -289,7 +293,11 @@ class Study {
    */
   submission(answer, options = {}) {
     const { core, sizes } = this.mpc;
-    if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
+    if (this.organization) {
+      if (!Array.isArray(answer) || answer.some((a) => typeof a !== 'object' || a === null || Array.isArray(a))) {
+        throw new MpcError("an employer's report is an array of its people's answers (objects of field names and values)");
+      }
+    } else if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
       throw new MpcError('an answer is an object of field names and values');
     }
     const token = options.token ?? null;

@@ -2,15 +2,16 @@
  * submit.c - `mpc submit`: the bulk client (an HR export, or tests).
  *
  *   mpc submit --study SEALED.json --csv FILE [--tokens tokens.csv] [--jobs N] [--cacert PEM]
+ *   mpc submit --study SEALED.json --csv FILE --organization --token TOKEN
  *
- * One submission per CSV row, through the same core as the browser's form
- * (study_encode_texts, submission_build): the whole file is checked first,
- * and nothing is sent if any value is invalid (every error names its row
- * and column). Then worker threads build each submission (a fresh report
- * id and randomness) and upload its share to every party, retrying
- * failures with the same body (a retry of a stored report is confirmed by
- * its 409 "same"). A progress bar is drawn on a terminal; a summary ends
- * the run. The exit status is 0 only if every party confirmed every row.
+ * One submission per CSV row (or, with --organization, the whole file as
+ * one employer's report: its table of its people, study_table_add), through the same core as the
+ * browser's form (study_encode_texts, submission_build): the whole file is checked first, and
+ * nothing is sent if any value is invalid (every error names its row and column). Then worker
+ * threads build each submission (a fresh report id and randomness) and upload its share to every
+ * party, retrying failures with the same body (a retry of a stored report is confirmed by its 409
+ * "same"). A progress bar is drawn on a terminal; a summary ends the run. The exit status is 0 only
+ * if every party confirmed every row.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -46,10 +47,18 @@
 static const char SUBMIT_HELP[] =
     "usage: mpc submit --study SEALED.json --csv FILE [--tokens tokens.csv] [--jobs N]\n"
     "                  [--cacert PEM] [--forge KIND]\n"
+    "       mpc submit --study SEALED.json --csv FILE --organization --token TOKEN\n"
+    "                  [--cacert PEM] [--forge KIND]\n"
     "\n"
     "Submits one answer per row of FILE to every party of the sealed study, through the\n"
     "same code as the web form: each answer is encoded, proved, split into one share per\n"
     "party and each share encrypted to its party. No party sees an answer.\n"
+    "\n"
+    "  --organization  the study takes one report per employer (\"access\": \"organization\"):\n"
+    "              the whole of FILE is this employer's people, sent as one report (its\n"
+    "              table of counts and sums, as the upload page makes it). Sending again\n"
+    "              with the same token replaces the employer's earlier report as a whole.\n"
+    "  --token     the employer's participation token (the code after token= in its link)\n"
     "\n"
     "  FILE        CSV with a header line of field names (any order), then one row per\n"
     "              contributor; choices are written as their labels, booleans as\n"
@@ -66,11 +75,16 @@ static const char SUBMIT_HELP[] =
     "              field), no-choice, bad-proof (a tampered proof share), bad-share (one\n"
     "              party's ciphertext corrupted), public-share-mismatch (another public\n"
     "              share to one party), bin-value (a histogram bin that does not hold\n"
-    "              the value)\n";
+    "              the value), positive-indicator (share_positive's indicator flipped),\n"
+    "              grid-value and grid-two-cells (a median's grid cell wrong, or two);\n"
+    "              for an employer's report: presence (a group's presence bit 0 beside\n"
+    "              its people), count-above-max (a count above max_rows), sum-bounds (a\n"
+    "              sum above its count times the field's maximum)\n";
 
 typedef struct submit_opts {
-    const char *study, *csv, *tokens, *cacert;
+    const char *study, *csv, *tokens, *cacert, *token;
     unsigned jobs;
+    int organization;
     study_forgery forge;
 } submit_opts;
 
@@ -517,6 +531,7 @@ static int parse_submit(int argc, char **argv, submit_opts *o)
         {"study", required_argument, NULL, 's'},  {"csv", required_argument, NULL, 'c'},
         {"tokens", required_argument, NULL, 't'}, {"jobs", required_argument, NULL, 'j'},
         {"cacert", required_argument, NULL, 'a'}, {"forge", required_argument, NULL, 'f'},
+        {"organization", no_argument, NULL, 'o'}, {"token", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -530,6 +545,8 @@ static int parse_submit(int argc, char **argv, submit_opts *o)
         case 'c': o->csv = optarg; break;
         case 't': o->tokens = optarg; break;
         case 'a': o->cacert = optarg; break;
+        case 'o': o->organization = 1; break;
+        case 'k': o->token = optarg; break;
         case 'j': {
             errno = 0;
             unsigned long j = strtoul(optarg, &end, 10);
@@ -543,8 +560,7 @@ static int parse_submit(int argc, char **argv, submit_opts *o)
         case 'f':
             o->forge = study_forgery_parse(optarg);
             if (o->forge == STUDY_FORGE_NONE) {
-                fprintf(stderr,
-                        "mpc: --forge must be one of " STUDY_FORGERY_NAMES "\n");
+                fprintf(stderr, "mpc: --forge must be one of " STUDY_FORGERY_NAMES "\n");
                 return -1;
             }
             break;
@@ -564,6 +580,64 @@ static int parse_submit(int argc, char **argv, submit_opts *o)
                 SUBMIT_HELP);
         return -1;
     }
+    if (o->organization && (o->token == NULL || o->tokens != NULL)) {
+        fprintf(stderr, "mpc: --organization sends one report with the employer's --token "
+                        "TOKEN (not --tokens)\n");
+        return -1;
+    }
+    if (!o->organization && o->token != NULL) {
+        fprintf(stderr, "mpc: --token is for --organization (one employer's report); give "
+                        "one token per row with --tokens tokens.csv\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* --organization: the rows of a become one employer's table, a single
+ * report (a->meas, a->rows = 1), with the employer's token in t. 0, or
+ * -1 with err. */
+static int make_table(const submit_opts *o, const study *s, answers *a, tokens *t, size_t *people,
+                      char *err, size_t err_size)
+{
+    if (a->rows > study_max_rows(s)) {
+        snprintf(err, err_size,
+                 "%s has %zu rows, more than the %llu people one employer may report in this "
+                 "study (max_rows); nothing was sent",
+                 o->csv, a->rows, (unsigned long long)study_max_rows(s));
+        return -1;
+    }
+    uint8_t id[STUDY_TOKEN_ID_SIZE];
+    if (strlen(o->token) != TOKEN_TEXT_SIZE - 1 ||
+        token_verify(o->token, study_organizer_key(s), study_hash(s), id) != 0) {
+        snprintf(err, err_size,
+                 "--token: not a valid participation token for this study (copy the code after "
+                 "token= in the employer's link); nothing was sent");
+        return -1;
+    }
+    size_t n = study_meas_count(s);
+    uint64_t *table = calloc(n, sizeof *table);
+    if (table == NULL || buf_reserve(&t->list, TOKEN_TEXT_SIZE) != 0) {
+        free(table);
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    for (size_t k = 0; k < a->rows; k++)
+        if (study_table_add(s, a->meas + k * a->meas_count, table) != CORE_OK) {
+            core_free_secret(table, n * sizeof *table);
+            snprintf(err, err_size, "%s: the rows do not make a table", o->csv);
+            return -1;
+        }
+    *people = a->rows;
+    buf_free_secret(&a->encoded);
+    a->encoded.p = (uint8_t *)table;
+    a->encoded.len = a->encoded.cap = n * sizeof *table;
+    a->meas = table;
+    a->meas_count = n;
+    a->rows = 1;
+    memcpy(t->list.p, o->token, TOKEN_TEXT_SIZE);
+    t->list.len = TOKEN_TEXT_SIZE;
+    t->text = (char(*)[TOKEN_TEXT_SIZE])(void *)t->list.p;
+    t->count = 1;
     return 0;
 }
 
@@ -590,6 +664,18 @@ static int load_input(const submit_opts *o, const study *s, answers *a, tokens *
         snprintf(err, err_size, "%s has a header but no rows: nothing to submit", o->csv);
         return -1;
     }
+    if (o->organization != study_is_organization(s)) {
+        snprintf(err, err_size,
+                 o->organization
+                     ? "%s is not an organization study: it takes one answer per row (drop "
+                       "--organization and --token)"
+                     : "%s takes one report per employer: send the whole file as one report "
+                       "with --organization --token TOKEN (the employer's token)",
+                 o->study);
+        return -1;
+    }
+    if (o->organization)
+        return 0;
     if (study_access_open(s)) {
         if (o->tokens != NULL) {
             snprintf(err, err_size, "%s is an open study: it takes no tokens (drop --tokens)",
@@ -641,10 +727,12 @@ int cmd_submit(int argc, char **argv)
     if (sealed_load(o.study, &s, NULL, err, sizeof err) != 0)
         goto done;
     a.s = t.s = s;
-    a.meas_count = study_meas_count(s);
+    a.meas_count = study_row_meas_count(s);
     buf_init(&a.encoded, (size_t)MAX_ROWS * a.meas_count * sizeof(uint64_t));
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    size_t people = 0;
     if (load_input(&o, s, &a, &t, err, sizeof err) != 0 ||
+        (o.organization && make_table(&o, s, &a, &t, &people, err, sizeof err) != 0) ||
         check_parties(s, o.cacert, err, sizeof err) != 0)
         goto done;
 
@@ -659,8 +747,12 @@ int cmd_submit(int argc, char **argv)
     unsigned jobs = o.jobs < a.rows ? o.jobs : (unsigned)a.rows;
     pthread_t threads[MAX_JOBS];
     int tty = isatty(2);
-    fprintf(stderr, "Submitting %zu row%s of %s to %u parties...\n", a.rows, a.rows == 1 ? "" : "s",
-            o.csv, study_num_parties(s));
+    if (o.organization)
+        fprintf(stderr, "Submitting the employer's report of %s (%zu %s) to %u parties...\n", o.csv,
+                people, people == 1 ? "person" : "people", study_num_parties(s));
+    else
+        fprintf(stderr, "Submitting %zu row%s of %s to %u parties...\n", a.rows,
+                a.rows == 1 ? "" : "s", o.csv, study_num_parties(s));
     double start = now_seconds();
     unsigned started = 0;
     for (; started < jobs; started++)
@@ -687,6 +779,13 @@ int cmd_submit(int argc, char **argv)
         progress(&u, a.rows, start, 1);
     pthread_mutex_destroy(&u.lock);
 
+    if (o.organization && u.failed == 0 && u.confirmed == 1) {
+        printf("Submitted the employer's report of %zu %s to %u parties in %.1f s. Every party "
+               "confirmed it. Sending again with the same token replaces it as a whole.\n",
+               people, people == 1 ? "person" : "people", study_num_parties(s), seconds);
+        rc = 0;
+        goto done;
+    }
     printf("Submitted %zu of %zu row%s to %u parties in %.1f s (%.0f rows/s).\n", u.confirmed,
            a.rows, a.rows == 1 ? "" : "s", study_num_parties(s), seconds,
            seconds > 0 ? (double)u.confirmed / seconds : 0);
@@ -696,6 +795,14 @@ int cmd_submit(int argc, char **argv)
                                     : " A row submitted again with the same token replaces "
                                       "the earlier one.");
         rc = 0;
+        goto done;
+    }
+    if (o.organization) {
+        snprintf(err, sizeof err,
+                 "the employer's report was not confirmed by every party: %s. A report that "
+                 "reached only some parties is never counted; send it again with the same "
+                 "token (it replaces the partial one)",
+                 u.first_failure);
         goto done;
     }
     size_t len =

@@ -196,8 +196,10 @@ function releasedValues(study, rows, model) {
     suppressed: [], // {analysis, group, statistic, kind: 'n'|'s'|'q', field, cells}
     released: [], // {analysis, group, statistic, value}: counts and bins
   };
-  const accepted = get('_study', '', 'submissions_accepted');
-  if (!known(accepted)) throw new Error('audit: the report has no submissions_accepted row');
+  // Everyone: the submissions, or in an organization study (a submission
+  // per employer) the people of them all.
+  const accepted = get('_study', '', study.access === 'organization' ? 'people' : 'submissions_accepted');
+  if (!known(accepted)) throw new Error('audit: the report does not say how many took part');
   v.counts.push({ cells: members(model, { by: [], idx: [] }), value: Number(accepted.value) });
   for (const a of study.analyses) {
     const cells = analysisCells(study, a);

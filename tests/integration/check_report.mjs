@@ -34,7 +34,10 @@ const COMPLEMENTARY = 'suppressed (to protect another group)';
  *  another group. A list of messages; the number of complementary rows. */
 export function checkPattern(study, answers, rows, rejected = 0) {
   const k = study.privacy.min_cell_count;
-  const clear = clearStats({ ...study, privacy: { ...study.privacy, min_cell_count: 0 } }, answers, rejected);
+  // (organization studies: a unit with fewer than min_contributors
+  // employers in it is small too)
+  const mc = study.access === 'organization' ? (study.privacy.min_contributors ?? 1) : 0;
+  const clear = clearStats({ ...study, privacy: { ...study.privacy, min_cell_count: 0, min_contributors: 0 } }, answers, rejected);
   const problems = [];
   let complementary = 0;
   const seen = new Set();
@@ -45,7 +48,8 @@ export function checkPattern(study, answers, rows, rejected = 0) {
     if (!want) { problems.push(`unexpected row ${key}`); continue; }
     // The contributors of the row's unit: a bin's own value, else the group's count.
     let n = st.startsWith('histogram[') ? Number(want.value) : Number(clear.get(`${a}|${g}|count`)?.value ?? NaN);
-    const isSmall = (x) => x >= 1 && x < k;
+    const employers = clear.employers.get(st.startsWith('histogram[') ? key : `${a}|${g}`);
+    const isSmall = (x) => x >= 1 && (x < k || employers < mc);
     let small = isSmall(n);
     // A band's share: never released with 1 to k - 1 of the group in the
     // band (but withheld as protecting another group when the bands were not

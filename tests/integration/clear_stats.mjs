@@ -61,18 +61,29 @@ function valueOf(field, raw) {
 }
 
 /** Expected rows: Map "analysis|group|statistic" -> {value, note};
- *  `rejected` is the number of invalid submissions the compute counted. */
+ *  `rejected` is the number of invalid submissions the compute counted.
+ *  In an organization study each answer names its `employer` (any
+ *  value): the submissions are the employers, and a group or bin with
+ *  fewer than min_contributors employers in it is suppressed too
+ *  (out.employers: "analysis|group" and "analysis|group|bin" -> how many). */
 export function clearStats(study, answers, rejected = 0) {
   const fields = Object.fromEntries(study.fields.map((f) => [f.name, f]));
   const labels = (f) => (f.type === 'boolean' ? ['false', 'true'] : f.choices);
   const rows = answers.map((a) => Object.fromEntries(study.fields.map((f) => [f.name, valueOf(f, a[f.name])])));
+  const organization = study.access === 'organization';
+  const employerOf = answers.map((a) => a.employer);
+  const mc = organization ? (study.privacy.min_contributors ?? 1) : 1;
   const out = new Map();
   // Per "analysis|group": {n, positive} (share_positive's two parts).
   out.parts = new Map();
+  out.employers = new Map();
   const put = (a, g, s, value, note = '') => out.set(`${a}|${g}|${s}`, { value, note });
-  put('_study', '', 'submissions_accepted', String(rows.length));
+  put('_study', '', 'submissions_accepted', String(organization ? new Set(employerOf).size : rows.length));
   put('_study', '', 'submissions_rejected', String(rejected));
+  if (organization) put('_study', '', 'people', String(rows.length));
   const k = BigInt(study.privacy.min_cell_count);
+  /** Too few employers among these rows' indices (organization studies). */
+  const fewEmployers = (idx) => idx.length > 0 && new Set(idx.map((i) => employerOf[i])).size < mc;
   // Fields with a withheld part (a bin or share of a suppressed cell): no quantile of them is released.
   const partWithheld = new Set();
   for (const an of study.analyses) {
@@ -80,12 +91,14 @@ export function clearStats(study, answers, rejected = 0) {
     const by = (an.by ?? []).map((n) => fields[n]);
     const sizes = by.map((f) => labels(f).length);
     const counts = new Map();
-    for (const r of rows) {
-      const c = by.reduce((x, f, i) => x * sizes[i] + r[f.name], 0);
+    const members = new Map();
+    for (const [i, r] of rows.entries()) {
+      const c = by.reduce((x, f, j) => x * sizes[j] + r[f.name], 0);
       counts.set(c, (counts.get(c) ?? 0n) + 1n);
+      members.set(c, [...(members.get(c) ?? []), i]);
     }
     const cells = sizes.reduce((x, y) => x * y, 1);
-    for (let c = 0; c < cells; c++) if ((counts.get(c) ?? 0n) < k) partWithheld.add(an.of);
+    for (let c = 0; c < cells; c++) if ((counts.get(c) ?? 0n) < k || fewEmployers(members.get(c) ?? [])) partWithheld.add(an.of);
   }
   // Per "analysis|group|quartile_band_b": the group's contributors in the band.
   out.bands = new Map();
@@ -95,12 +108,16 @@ export function clearStats(study, answers, rejected = 0) {
     const cells = sizes.reduce((x, y) => x * y, 1);
     const cellOf = (r) => by.reduce((c, f, i) => c * sizes[i] + r[f.name], 0);
     const groups = Array.from({ length: cells }, () => []);
-    for (const r of rows) groups[cellOf(r)].push(an.of ? r[an.of] : 0n);
-    const stat = groups.map((vals) => {
+    const groupRows = Array.from({ length: cells }, () => []);
+    for (const [i, r] of rows.entries()) {
+      groups[cellOf(r)].push(an.of ? r[an.of] : 0n);
+      groupRows[cellOf(r)].push(i);
+    }
+    const stat = groups.map((vals, c) => {
       const n = BigInt(vals.length);
       const sum = vals.reduce((x, y) => x + y, 0n);
       const mean = vals.length ? Number(sum) / vals.length : null;
-      return { n, sum, mean, vals, suppressed: n < k };
+      return { n, sum, mean, vals, idx: groupRows[c], suppressed: n < k || fewEmployers(groupRows[c]) };
     });
     const name = (c) => {
       const idx = [];
@@ -110,6 +127,7 @@ export function clearStats(study, answers, rejected = 0) {
     for (let c = 0; c < cells; c++) {
       const st = stat[c];
       const g = name(c);
+      if (organization) out.employers.set(`${an.name}|${g}`, new Set(st.idx.map((i) => employerOf[i])).size);
       for (const s of an.stats) {
         if (s === 'histogram') {
           const bins = an.bins;
@@ -117,7 +135,9 @@ export function clearStats(study, answers, rejected = 0) {
             const lo = BigInt(bins[b]);
             const hi = b + 1 < bins.length ? BigInt(bins[b + 1]) : null;
             const label = `histogram[${bins[b]};${hi === null ? '' : bins[b + 1]})`;
-            const count = st.vals.filter((v) => (b === 0 || v >= lo) && (hi === null || v < hi)).length;
+            const inBin = (v) => (b === 0 || v >= lo) && (hi === null || v < hi);
+            const count = st.vals.filter(inBin).length;
+            if (organization) out.employers.set(`${an.name}|${g}|${label}`, new Set(st.idx.filter((i, j) => inBin(st.vals[j])).map((i) => employerOf[i])).size);
             put(an.name, g, label, st.suppressed ? '' : String(count), st.suppressed ? 'suppressed' : '');
           }
           continue;

@@ -46,7 +46,7 @@ describe('forged submissions are rejected; the result is the honest answers\' al
     writeCsv(csv, withBonus(randomAnswers(1, seeded(1)), seeded(2)), COLUMNS);
     const r = await submit(csv, ['--forge', 'sneaky']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value, positive-indicator, grid-value, grid-two-cells\n/);
+    assert.match(r.stderr, /--forge must be one of range, multi-choice, no-choice, bad-proof, bad-share, public-share-mismatch, bin-value, positive-indicator, grid-value, grid-two-cells, presence, count-above-max, sum-bounds\n/);
   });
 
   test('honest rows and forged rows of every kind are uploaded and confirmed like any other', async () => {

@@ -161,6 +161,13 @@ CORE_MUST_CHECK core_err study_table_add(const study *s, const uint64_t *row, ui
  * employers' people. */
 uint64_t study_people(const study *s, const core_u128 *counts, uint64_t num_reports);
 
+/* The report of a study from JSON into meas (study_meas_count integers):
+ * an answer (study_encode_answer), or in an organization study the
+ * employer's people, an array of answers (1 to max_rows), made into its
+ * table; err then names the row ("row 3: salary: ..."). */
+CORE_MUST_CHECK core_err study_encode_report(const study *s, const cJSON *json, uint64_t *meas,
+                                             char *err, size_t err_size);
+
 /* The people in a table. */
 uint64_t study_table_people(const study *s, const uint64_t *table);
 

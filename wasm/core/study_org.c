@@ -588,6 +588,51 @@ core_err study_table_add(const study *s, const uint64_t *row, uint64_t *table)
     return CORE_OK;
 }
 
+core_err study_encode_report(const study *s, const cJSON *json, uint64_t *meas, char *err,
+                             size_t err_size)
+{
+    if (!s->organization)
+        return study_encode_answer(s, json, meas, err, err_size);
+    if (!cJSON_IsArray(json)) {
+        study_errf(err, err_size,
+                   "an employer's report is a JSON array of its people's answers, one object "
+                   "per person");
+        return CORE_EMEAS;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(json);
+    if (n == 0) {
+        study_errf(err, err_size, "the report has nobody in it: send at least one person's row");
+        return CORE_EMEAS;
+    }
+    if (n > s->max_rows) {
+        study_errf(err, err_size,
+                   "the report holds %zu people, more than this study's max_rows (%llu)", n,
+                   (unsigned long long)s->max_rows);
+        return CORE_ELIMIT;
+    }
+    uint64_t *row = core_alloc_array(s->row_meas_count, sizeof *row);
+    if (row == NULL)
+        return CORE_ENOMEM;
+    memset(meas, 0, s->meas_count * sizeof *meas);
+    core_err e = CORE_OK;
+    size_t k = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, json)
+    {
+        char why[STUDY_ERR_SIZE];
+        k++;
+        e = study_encode_answer(s, item, row, why, sizeof why);
+        if (e != CORE_OK) {
+            study_errf(err, err_size, "row %zu: %s", k, why);
+            break;
+        }
+        if ((e = study_table_add(s, row, meas)) != CORE_OK)
+            break;
+    }
+    core_free_secret(row, s->row_meas_count * sizeof *row);
+    return e;
+}
+
 uint64_t study_table_people(const study *s, const uint64_t *table)
 {
     return s->organization ? table[s->table_people] : 0;
