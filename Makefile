@@ -201,6 +201,12 @@ $(BUILD)/bin/mpc-vectors: $(VECTORS_SRC:%.c=$(BUILD)/obj/%.o) $(CORE_OBJ) $(LIB_
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(CORE_LIBS)
 
+# read-excel-file's browser bundle (npm, package-lock.json), which the upload
+# page of organization studies loads to read an .xlsx export.
+XLSX_JS := node_modules/read-excel-file/bundle/read-excel-file.min.js
+$(XLSX_JS):
+	@echo "missing $@: run scripts/install-deps (it runs npm ci)" >&2; exit 1
+
 # The party server: its SQL schema, the dashboard, the form and the
 # WebAssembly core travel inside the binary (NAME FILE pairs).
 PARTY_SRC  := $(wildcard backend/party/*.c)
@@ -209,12 +215,13 @@ PARTY_EMBED := party_sql schema/party.sql \
                admin_index_html web/admin/index.html admin_css web/admin/admin.css \
                admin_js web/admin/admin.js \
                submit_index_html web/submit/index.html submit_css web/submit/submit.css \
-               submit_js web/submit/submit.js \
+               submit_js web/submit/submit.js submit_upload_js web/submit/upload.js \
                report_index_html web/report/index.html report_css web/report/report.css \
                report_js web/report/report.js \
                web_base_css web/base.css web_mpc_js web/mpc.js web_core_js $(WEB)/mpc_core.js \
                web_lib_dom_js web/lib/dom.js web_lib_form_js web/lib/form.js web_lib_link_js web/lib/link.js \
                web_lib_page_error_js web/lib/page_error.js \
+               web_vendor_xlsx_js $(XLSX_JS) \
                web_core_wasm $(WEB)/mpc_core.wasm
 SERVER_LIBS := -lmicrohttpd -lsqlite3 -lcurl -lglpk -lxlsxwriter -lpthread
 
@@ -396,6 +403,8 @@ check-browser: $(WEB_OUT) $(BINS) $(TEST_TOOLS)
 	@MPC_BUILD=$(BUILD) node tests/browser/report.mjs
 	@echo "== node tests/browser/eu_report.mjs (headless Chromium, the EU example's report, 3 parties)"
 	@MPC_BUILD=$(BUILD) node tests/browser/eu_report.mjs
+	@echo "== node tests/browser/upload.mjs (headless Chromium, 12 employers' exports, 3 parties)"
+	@MPC_BUILD=$(BUILD) node tests/browser/upload.mjs
 	@echo "== node tests/browser/console.mjs (headless Chromium, the organizer's console, 3 parties)"
 	@MPC_BUILD=$(BUILD) node tests/browser/console.mjs
 

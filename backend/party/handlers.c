@@ -24,6 +24,7 @@ ASSET_DECLARE(admin_js)
 ASSET_DECLARE(submit_index_html)
 ASSET_DECLARE(submit_css)
 ASSET_DECLARE(submit_js)
+ASSET_DECLARE(submit_upload_js)
 ASSET_DECLARE(report_index_html)
 ASSET_DECLARE(report_css)
 ASSET_DECLARE(report_js)
@@ -35,6 +36,7 @@ ASSET_DECLARE(web_lib_dom_js)
 ASSET_DECLARE(web_lib_form_js)
 ASSET_DECLARE(web_lib_link_js)
 ASSET_DECLARE(web_lib_page_error_js)
+ASSET_DECLARE(web_vendor_xlsx_js)
 
 static const asset ASSETS[] = {
     {"/admin", admin_index_html, &admin_index_html_len, ASSET_HTML, HTTP_PAGE},
@@ -45,6 +47,7 @@ static const asset ASSETS[] = {
     {"/submit/", submit_index_html, &submit_index_html_len, ASSET_HTML, HTTP_PAGE_WASM},
     {"/submit/submit.css", submit_css, &submit_css_len, ASSET_CSS, 0},
     {"/submit/submit.js", submit_js, &submit_js_len, ASSET_JS, 0},
+    {"/submit/upload.js", submit_upload_js, &submit_upload_js_len, ASSET_JS, 0},
     {"/report", report_index_html, &report_index_html_len, ASSET_HTML, HTTP_PAGE},
     {"/report/", report_index_html, &report_index_html_len, ASSET_HTML, HTTP_PAGE},
     {"/report/report.css", report_css, &report_css_len, ASSET_CSS, 0},
@@ -57,6 +60,9 @@ static const asset ASSETS[] = {
     {"/web/lib/form.js", web_lib_form_js, &web_lib_form_js_len, ASSET_JS, 0},
     {"/web/lib/link.js", web_lib_link_js, &web_lib_link_js_len, ASSET_JS, 0},
     {"/web/lib/page_error.js", web_lib_page_error_js, &web_lib_page_error_js_len, ASSET_JS, 0},
+    /* read-excel-file (npm), for the upload page of organization studies */
+    {"/web/vendor/read-excel-file.min.js", web_vendor_xlsx_js, &web_vendor_xlsx_js_len, ASSET_JS,
+     0},
 };
 
 static void raw(http_reply *out, const char *body, size_t len, const char *type, int page)

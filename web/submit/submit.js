@@ -25,6 +25,7 @@ import { $, el, sentence, timeoutSignal } from '/web/lib/dom.js';
 import { checkField as checkFieldWith, readText, renderField } from '/web/lib/form.js';
 import { isStudyHash, readLink } from '/web/lib/link.js';
 import { PageError, showPageError } from '/web/lib/page_error.js';
+import { renderUpload } from '/submit/upload.js';
 
 /** A request that has not been answered by then is retried. */
 const REQUEST_TIMEOUT_MS = 30000;
@@ -47,6 +48,7 @@ const state = {
   corrections: 0, // submissions completed from this page
   countdown: null, // interval that refreshes "next try in N s"
   unreachable: [], // the parties that did not answer when the page loaded
+  upload: null, // organization studies: the upload section (upload.js)
 };
 
 // ---------------------------------------------------------------------------
@@ -252,7 +254,25 @@ function renderStudy(study) {
   $('study-description').hidden = !doc.description;
   renderPrivacy(study);
   renderUnreachable(study);
+  $('retry-button').addEventListener('click', retryNow);
+  $('edit-button').addEventListener('click', () => reopenForm(false));
+  $('correct-button').addEventListener('click', () => reopenForm(true));
+  window.addEventListener('online', retryNow);
 
+  if (study.organization) {
+    // One report per employer: the HR export instead of the questions.
+    $('study-form').hidden = true;
+    $('upload').hidden = false;
+    document.querySelector('.skip-link').href = '#upload';
+    document.querySelector('.skip-link').textContent = 'Skip to the upload';
+    $('privacy-heading').textContent = 'What happens to your figures';
+    $('edit-button').textContent = 'Back to the upload';
+    $('sending-heading').textContent = 'Sending your organization’s encrypted shares';
+    state.upload = renderUpload(study, sendTable);
+    $('loading').hidden = true;
+    $('content').hidden = false;
+    return;
+  }
   const container = $('fields');
   state.fields = doc.fields.map((spec) => renderField(spec, state.study.checkValue.bind(state.study), () => {
     if (!$('error-summary').hidden) renderSummary(false);
@@ -261,10 +281,6 @@ function renderStudy(study) {
 
   $('study-form').addEventListener('submit', onSubmit);
   $('error-summary-list').addEventListener('click', onSummaryClick);
-  $('retry-button').addEventListener('click', retryNow);
-  $('edit-button').addEventListener('click', () => reopenForm(false));
-  $('correct-button').addEventListener('click', () => reopenForm(true));
-  window.addEventListener('online', retryNow);
 
   $('loading').hidden = true;
   $('content').hidden = false;
@@ -287,12 +303,19 @@ function renderPrivacy(study) {
   const doc = study.doc;
   const n = study.parties.length;
   const names = nameList(study.parties.map((p) => p.name));
-  const promises = [
+  const promises = study.organization ? [
+    `When you send, this browser adds up your employees’ rows into one table of counts and sums for your organization, splits that table into ${n} secret shares and encrypts each share to a different computing party: ${names}. Neither your file nor any row is sent anywhere.`,
+    `A share on its own reveals nothing, so no single party can see your organization’s figures. They stay private as long as at least one of the ${n} parties does not collude with the ${n === 2 ? 'other' : 'others'}.`,
+    'Only the statistics listed below are computed from every organization’s shares together and released; no one can ask for anything else.',
+    'Taking part is not anonymous. Your link is your organization’s own: the parties record which link was used (so that a new upload replaces the earlier one as a whole), but not your figures. They can also see network details of your connection, such as your IP address.',
+  ] : [
     `When you submit, this browser splits your answers into ${n} secret shares and encrypts each share to a different organization: ${names}. Your answers themselves are never sent anywhere.`,
     `A share on its own reveals nothing, so no single organization can see your answers. They stay private as long as at least one of the ${n} organizations does not collude with the ${n === 2 ? 'other' : 'others'}.`,
     'Only the statistics listed below are computed from everyone’s shares together and released; no one can ask for anything else.',
   ];
-  if (study.accessOpen) {
+  if (study.organization) {
+    // (said above)
+  } else if (study.accessOpen) {
     promises.push('Taking part is not anonymous. This form is open to anyone with the link; the organizations do not learn your name from it, but they can see network details of your connection, such as your IP address. They cannot see your answers.');
   } else {
     promises.push('Taking part is not anonymous. Your link is personal: the organizations record which link was used to submit (so that a new submission can replace an earlier one), but not your answers. They can also see network details of your connection, such as your IP address.');
@@ -309,13 +332,17 @@ function renderPrivacy(study) {
 
   const privacy = doc.privacy ?? {};
   const rules = [];
+  const orgs = (k) => `${k} ${k === 1 ? 'organization' : 'organizations'}`;
   if (privacy.min_submissions > 1) {
-    rules.push(`Nothing is released unless at least ${people(privacy.min_submissions)} take part.`);
+    rules.push(`Nothing is released unless at least ${study.organization ? orgs(privacy.min_submissions) : people(privacy.min_submissions)} take part.`);
   }
   if (privacy.min_cell_count > 1) {
     rules.push(`Any group with fewer than ${people(privacy.min_cell_count)} is suppressed: its numbers are not released.`);
   } else {
     rules.push('Groups are not suppressed by size in this study: the numbers of every group are released, even for a group of one person.');
+  }
+  if (study.organization && privacy.min_contributors > 1) {
+    rules.push(`Nor is any group released with people from fewer than ${orgs(privacy.min_contributors)}, however many people it holds: no figure describes one organization.`);
   }
   $('thresholds').textContent = rules.join(' ');
 
@@ -374,6 +401,10 @@ function collectAnswer() {
 }
 
 function setFormEnabled(enabled) {
+  if (state.upload) {
+    state.upload.setEnabled(enabled);
+    return;
+  }
   const form = $('study-form');
   for (const c of form.elements) c.disabled = !enabled;
   form.setAttribute('aria-busy', String(!enabled));
@@ -407,6 +438,27 @@ async function onSubmit(event) {
   } catch (e) {
     setFormEnabled(true);
     setStatus(`Your answers could not be prepared, so nothing was sent: ${e instanceof MpcError ? e.message : e}`, 'bad');
+    return;
+  }
+  startRun(submission);
+}
+
+/** Organization studies: the rows of the export that can be used, as one
+ *  report (the core adds them up into the table). */
+async function sendTable(answers) {
+  if (state.run) return;
+  setFormEnabled(false);
+  $('receipt').hidden = true;
+  setStatus(`Adding up ${people(answers.length)} and encrypting your organization’s table in this browser…`);
+  await nextPaint();
+  let submission;
+  try {
+    const seq = Math.max(Date.now() * 1000, state.lastSeq + 1);
+    submission = state.study.submission(answers, { token: state.token, seq });
+    state.lastSeq = submission.seq;
+  } catch (e) {
+    setFormEnabled(true);
+    setStatus(`Your organization’s figures could not be prepared, so nothing was sent: ${e instanceof MpcError ? e.message : e}`, 'bad');
     return;
   }
   startRun(submission);
@@ -676,7 +728,12 @@ function finish(run) {
       el('span', { class: 'party-state' }, 'Confirmed'), ' ',
       el('span', { class: 'party-detail' }, detail));
   }));
-  if (state.study.accessOpen) {
+  if (state.study.organization) {
+    $('receipt-heading').textContent = 'Your organization’s figures were submitted';
+    $('receipt-correction').textContent = 'To correct them, open your link again and upload the corrected export: the new report replaces this one as a whole. You can also do it now, from this page.';
+    $('correct-button').textContent = 'Upload a corrected export';
+    $('correct-button').hidden = false;
+  } else if (state.study.accessOpen) {
     $('receipt-correction').textContent = 'This form is open to anyone, so a new submission would count as another person’s answers: it cannot replace this one.';
     $('correct-button').hidden = true;
   } else {
@@ -697,6 +754,14 @@ function reopenForm(correction) {
   $('sending').hidden = true;
   $('edit-button').hidden = true;
   setFormEnabled(true);
+  if (state.upload) {
+    setStatus(correction
+      ? 'Choose the corrected export, check it, then send: the new report replaces the one you sent as a whole.'
+      : 'Check the export and send again, or choose another file.');
+    $('upload').scrollIntoView({ block: 'start' });
+    $('upload-file').focus({ preventScroll: true });
+    return;
+  }
   $('submit-button').textContent = correction || state.corrections > 0 ? 'Submit my corrected answers' : 'Submit my answers';
   setStatus(correction
     ? 'Change your answers, then submit again: the new answers replace the ones you submitted.'
