@@ -361,6 +361,21 @@ lxw_error report_xlsx(const char *path, const study *s, const cJSON *result,
     }
     worksheet_write_number(sum, row++, 1, (double)study_min_submissions(s), fm.count);
     worksheet_write_number(sum, row++, 1, (double)study_min_cell_count(s), fm.count);
+    if (study_is_organization(s)) {
+        /* One report per organization: the people in them, and the
+         * organizations a group needs. */
+        const cJSON *r;
+        double people = 0;
+        cJSON_ArrayForEach(r, rows)
+        {
+            if (strcmp(str(r, "analysis"), "_study") == 0 && strcmp(str(r, "statistic"), "people") == 0)
+                people = atof(str(r, "value"));
+        }
+        worksheet_write_string(sum, row, 0, "People (in the organizations' reports)", NULL);
+        worksheet_write_number(sum, row++, 1, people, fm.count);
+        worksheet_write_string(sum, row, 0, "Minimum organizations per group", NULL);
+        worksheet_write_number(sum, row++, 1, (double)study_min_contributors(s), fm.count);
+    }
     row++;
     worksheet_write_string(sum, row++, 0, "Computing parties", fm.bold);
     for (unsigned i = 0; i < study_num_parties(s); i++) {
@@ -382,12 +397,23 @@ lxw_error report_xlsx(const char *path, const study *s, const cJSON *result,
     row = 0;
     worksheet_write_string(m, row++, 0, "How these statistics were computed", fm.title);
     char text[2048];
-    snprintf(text, sizeof text,
-             "Each contributor's answers were split in their browser (or by the bulk client) "
-             "into %u secret shares, one encrypted to each computing party. A single share "
-             "reveals nothing: no party, and no group of parties short of all %u, could see an "
-             "answer.",
-             study_num_parties(s), study_num_parties(s));
+    if (study_is_organization(s))
+        snprintf(text, sizeof text,
+                 "Each organization sent one report: its people's rows added up in its browser "
+                 "(or by mpc submit --organization) into a table of counts and sums per group, "
+                 "split into %u secret shares, one encrypted to each computing party. A single "
+                 "share reveals nothing: no party, and no group of parties short of all %u, "
+                 "could see an organization's figures. A group with people from fewer than %llu "
+                 "organizations was suppressed however many people it held.",
+                 study_num_parties(s), study_num_parties(s),
+                 (unsigned long long)study_min_contributors(s));
+    else
+        snprintf(text, sizeof text,
+                 "Each contributor's answers were split in their browser (or by the bulk "
+                 "client) into %u secret shares, one encrypted to each computing party. A "
+                 "single share reveals nothing: no party, and no group of parties short of all "
+                 "%u, could see an answer.",
+                 study_num_parties(s), study_num_parties(s));
     worksheet_write_string(m, row++, 0, text, NULL);
     worksheet_write_string(
         m, row++, 0,

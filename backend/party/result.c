@@ -60,6 +60,8 @@ static cJSON *result_json(party_app *app, http_reply *out)
     cJSON_AddNumberToObject(j, "incomplete", (double)r.incomplete);
     cJSON_AddNumberToObject(j, "min_submissions", (double)study_min_submissions(app->study));
     cJSON_AddNumberToObject(j, "min_cell_count", (double)study_min_cell_count(app->study));
+    if (study_is_organization(app->study))
+        cJSON_AddNumberToObject(j, "min_contributors", (double)study_min_contributors(app->study));
     cJSON_AddItemToObject(j, "plan", study_plan(app->study));
     cJSON_AddItemToObject(j, "rows", rows ? rows : cJSON_CreateArray());
     return j;

@@ -29,7 +29,9 @@ import ExcelJS from 'exceljs';
 import { checkReport } from '../integration/check_report.mjs';
 import { parseCsv } from '../integration/clear_stats.mjs';
 import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startApproved } from '../integration/lib.mjs';
+import { workbookCells } from '../integration/workbook.mjs';
 import { launchChromium, receipt, Recorder, runBrowserTest } from './lib.mjs';
+import { linkIn } from './report_lib.mjs';
 
 const EMPLOYERS = 12;
 const MAX_ROWS = 60;
@@ -189,7 +191,8 @@ await runBrowserTest(browser, recorder, async () => {
   assert.equal(computed.code, 0, computed.stderr);
   assert.match(computed.stdout, new RegExp(`${EMPLOYERS} submissions accepted, 0 rejected`));
   const csvFile = path.join(study.dir, 'report.csv');
-  const reported = await mpc('report', ['--csv', csvFile]);
+  const xlsxFile = path.join(study.dir, 'report.xlsx');
+  const reported = await mpc('report', ['--csv', csvFile, '--xlsx', xlsxFile]);
   assert.equal(reported.code, 0, reported.stderr);
   const rows = parseCsv(fs.readFileSync(csvFile, 'utf8'));
   assert.deepEqual(checkReport(doc, counted, rows, 0), []);
@@ -201,4 +204,18 @@ await runBrowserTest(browser, recorder, async () => {
   assert.deepEqual(get('salary', 'gender=Non-binary;job=Executives', 'count').slice(3, 5), ['', 'suppressed']);
   assert.deepEqual(rows.filter((y) => y[1].includes('gender=Non-binary') && y[3] !== '' && y[3] !== '0'), []);
   check(`the report equals the ${counted.length} rows that count in the clear; the ${nb} non-binary people of 2 employers are suppressed`);
+
+  // The report counts organizations and people: the page and the spreadsheet.
+  const { page } = await recorder.open(linkIn(computed.stdout));
+  await page.waitForSelector('#report', { state: 'visible', timeout: 20000 });
+  assert.equal(await page.textContent('#accepted-label'), 'Organizations (reports used)');
+  assert.equal((await page.textContent('#accepted')).trim(), String(EMPLOYERS));
+  assert.equal((await page.textContent('#people')).trim(), String(counted.length));
+  assert.match(await page.textContent('#thresholds'), /with people from fewer than 3 organizations is “suppressed” too, however many people it holds/);
+  await page.close();
+  const summary = (await workbookCells(xlsxFile)).get('Summary');
+  const at = (label) => summary.find((r) => r[0] === label)?.[1];
+  assert.equal(String(at("People (in the organizations' reports)")), String(counted.length));
+  assert.equal(String(at('Minimum organizations per group')), '3');
+  check('the report page and the spreadsheet count the organizations and their people');
 }, () => study && cleanup(study));

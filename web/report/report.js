@@ -536,7 +536,15 @@ function renderSummary(data, studyDoc, analyses, indicators, link) {
     ' (checked: the same as in your link).');
 
   const accepted = Number(data.accepted);
+  const organization = studyDoc?.access === 'organization';
   $('accepted').textContent = formatCount(data.accepted ?? '–');
+  if (organization) {
+    // One report per organization: the reports, and the people in them.
+    const people = (Array.isArray(data.rows) ? data.rows : []).find((r) => r.analysis === '_study' && r.statistic === 'people');
+    $('accepted-label').textContent = 'Organizations (reports used)';
+    $('people').textContent = formatCount(people?.value ?? '–');
+    $('people-figure').hidden = false;
+  }
   $('rejected').textContent = formatCount(data.rejected ?? '–');
   $('incomplete').textContent = formatCount(data.incomplete ?? '–');
 
@@ -545,8 +553,12 @@ function renderSummary(data, studyDoc, analyses, indicators, link) {
   const minCell = Number(data.min_cell_count);
   const withheld = (Array.isArray(data.rows) ? data.rows : []).filter((r) => isProtecting(r)).length;
   if (Number.isFinite(minSub)) {
-    items.push(`Results are released only when at least ${plural(minSub, 'submission is', 'submissions are')} accepted`
+    items.push(`Results are released only when at least ${plural(minSub, organization ? 'organization’s report is' : 'submission is', organization ? 'organizations’ reports are' : 'submissions are')} accepted`
       + (Number.isFinite(accepted) ? `; this study had ${formatCount(accepted)}.` : '.'));
+  }
+  const minOrgs = Number(data.min_contributors);
+  if (organization && Number.isFinite(minOrgs) && minOrgs > 1) {
+    items.push(`A group, or a band of a group, with people from fewer than ${plural(minOrgs, 'organization', 'organizations')} is “suppressed” too, however many people it holds: no figure describes one organization.`);
   }
   if (Number.isFinite(minCell)) {
     items.push(`A group with ${tooFew(minCell)} is shown as “suppressed”: `
