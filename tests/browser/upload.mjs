@@ -169,7 +169,7 @@ await runBrowserTest(browser, recorder, async () => {
       assert.equal(totals['Annual salary (USD)'], people.reduce((s, a) => s + a.salary, 0).toLocaleString('en'));
       if (e === 3 && shots) {
         fs.mkdirSync(shots, { recursive: true });
-        await page.screenshot({ path: path.join(shots, 'upload-desktop.png'), fullPage: true });
+        await page.locator('#upload').screenshot({ path: path.join(shots, 'upload-desktop.png') });
       }
       await send(page, people.length);
     }
@@ -182,7 +182,7 @@ await runBrowserTest(browser, recorder, async () => {
   const phone = await openUpload(3, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   await choose(phone, path.join(study.dir, 'employer3.csv'));
   assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
-  if (shots) await phone.screenshot({ path: path.join(shots, 'upload-phone.png'), fullPage: true });
+  if (shots) await phone.locator('#upload').screenshot({ path: path.join(shots, 'upload-phone.png') });
   await phone.close();
   check('the upload page fits a phone\'s width');
 

@@ -64,8 +64,20 @@ static cJSON *protection_line(const study *s)
                  (unsigned long long)(k - 1), k == 2 ? "" : "s");
         add(&t, num);
     }
+    uint64_t mc = study_min_contributors(s);
+    if (mc > 1) {
+        snprintf(num, sizeof num,
+                 k > 1 ? "So is a group or band with people from fewer than %llu organizations, "
+                         "however many people it holds: no figure describes one organization. "
+                       : "A group or band with people from fewer than %llu organizations is "
+                         "suppressed, however many people it holds: no figure describes one "
+                         "organization. ",
+                 (unsigned long long)mc);
+        add(&t, num);
+    }
+    int protect = k > 1 || mc > 1;
     size_t links = 0;
-    for (size_t i = 0; k > 1 && i < s->num_analyses; i++)
+    for (size_t i = 0; protect && i < s->num_analyses; i++)
         for (size_t j = i + 1; j < s->num_analyses; j++) {
             const study_analysis *a = &s->analyses[i], *b = &s->analyses[j];
             const char *shared[STUDY_MAX_BY];
@@ -93,7 +105,7 @@ static cJSON *protection_line(const study *s)
     int quantiles = 0;
     for (size_t i = 0; i < s->num_analyses; i++)
         quantiles |= (s->analyses[i].stats & STAT_QUANTILES) != 0;
-    if (k > 1)
+    if (protect)
         add(&t, "Because a suppressed group's figures could be worked out by subtracting released "
                 "figures (of its own analysis, of linked analyses, or from the number of "
                 "submissions), more groups than the small ones alone may be withheld to protect "

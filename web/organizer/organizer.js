@@ -287,8 +287,13 @@ function renderEditor() {
     control('id', 'Identifier', { hint: 'Lowercase letters, digits and dashes, for example pay-2026.' }),
     control('access', 'Who can answer', {
       kind: 'select',
-      options: [['token', 'One personal link per contributor (recommended)'], ['open', 'Anyone with the form\'s address (no links; see the README)']],
-    }));
+      options: [['token', 'One personal link per contributor (recommended)'], ['open', 'Anyone with the form\'s address (no links; see the README)'],
+        ['organization', 'One link per employer: its HR staff upload the whole workforce as one report']],
+    }),
+    ...(doc.access === 'organization' ? [control('max_rows', 'Most people one employer may report', {
+      convert: 'number', hint: 'The largest workforce an employer can upload at once. A larger number makes every upload a little larger.',
+    })] : []));
+  general.querySelector('[data-path="access"]').dataset.structural = '1';
 
   const questions = fields.map((f, i) => {
     const p = `fields[${i}]`;
@@ -365,6 +370,9 @@ function renderEditor() {
   const privacy = el('fieldset', { class: 'editor-section' }, el('legend', {}, 'Privacy thresholds'),
     control('privacy.min_submissions', 'Fewest submissions before anything is released', { convert: 'number' }),
     control('privacy.min_cell_count', 'Smallest group whose numbers are released', { convert: 'number', hint: 'A group with fewer contributors is suppressed (5 or more is usual; 1 releases every group).' }),
+    ...(doc.access === 'organization' ? [control('privacy.min_contributors', 'Fewest employers a released group needs', {
+      convert: 'number', hint: 'A group with people from fewer employers is suppressed however many people it holds, so that no figure describes one employer (3 or more; Boston\'s study used 8).',
+    })] : []),
     el('p', { class: 'field-error', 'data-error-for': 'privacy' }));
 
   const indicators = renderIndicatorsEditor(doc);
@@ -457,6 +465,16 @@ function setEditorEnabled(enabled) {
  *  a gap whose reference is no longer a choice of the first "by" field
  *  goes. */
 function normalize(doc) {
+  // One report per employer: the most people in one, and the fewest
+  // employers a released group needs (docs/STUDY.md, "Organizations").
+  if (doc.access === 'organization') {
+    if (doc.max_rows === undefined) doc.max_rows = 10000;
+    doc.privacy = doc.privacy ?? {};
+    if (doc.privacy.min_contributors === undefined) doc.privacy.min_contributors = 3;
+  } else {
+    delete doc.max_rows;
+    if (doc.privacy) delete doc.privacy.min_contributors;
+  }
   for (const f of doc.fields ?? []) {
     if (f.type !== 'choice') delete f.choices;
     if (f.type !== 'integer') {
