@@ -9,7 +9,9 @@
  *     natively, in Node and in headless Chromium;
  *   - the bytes of that submission's upload to the leader and to a helper;
  *   - the same for one EU pay transparency submission
- *     (schema/studies/eu-pay-transparency.json), as ratios to the pay-equity one.
+ *     (schema/studies/eu-pay-transparency.json), as ratios to the pay-equity one;
+ *   - the same for one employer's report of 1,000 people (the pay-equity
+ *     study with "access": "organization": its table, one report).
  * Merges its keys into BUILD/bench/results.json and prints a table.
  *
  *   node bench/client.mjs BUILD_DIR [ITERATIONS]
@@ -21,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Prio3Histogram, Prio3SumVec } from '@divviup/prio3';
 import { launchChromium } from '../tests/browser/lib.mjs';
 import { serve } from '../tests/browser/server.mjs';
-import { ANSWER, cleanup, makeStudy } from '../tests/integration/lib.mjs';
+import { ANSWER, cleanup, makeStudy, randomAnswers, seeded } from '../tests/integration/lib.mjs';
 
 const EU_ANSWER = { gender: 'Woman', category: 'Professional', basic_pay: 52000, variable_pay: 3000 };
 import { mergeResults } from './results.mjs';
@@ -64,16 +66,16 @@ const nativeShard = native('shard', n);
 /* ---- one submission of each example study -------------------------------- */
 /** Encode, prove, shard and seal one answer of a study for its 3 parties:
  *  natively, in Node and in Chromium, and the upload bodies' bytes. */
-async function oneSubmission(studyFile, answer) {
-  const study = await makeStudy({ n: 3, tokens: 1, studyFile });
+async function oneSubmission(studyFile, answer, { edit, iterations = n } = {}) {
+  const study = await makeStudy({ n: 3, tokens: 1, studyFile, edit });
   try {
     const text = readFileSync(study.sealed, 'utf8');
     const token = study.tokens[0].token;
     const s = mpc.study(text);
-    const wasmSubmission = await timeIt(() => s.submission(answer, { token }));
+    const wasmSubmission = await timeIt(() => s.submission(answer, { token }), iterations);
     const { bodies } = s.submission(answer, { token });
     s.free();
-    const nativeSub = native('submission', study.sealed, n, JSON.stringify(answer));
+    const nativeSub = native('submission', study.sealed, iterations, JSON.stringify(answer));
     const server = await serve({ '/web/': web, '/bench/': here });
     const browser = await launchChromium();
     let chromiumMs;
@@ -81,7 +83,7 @@ async function oneSubmission(studyFile, answer) {
       const page = await browser.newPage();
       await page.goto(`${server.url}/bench/chromium.html`);
       await page.waitForFunction(() => window.benchReady === true);
-      chromiumMs = await page.evaluate(([t, k, m, a]) => window.benchSubmission(t, k, m, a), [text, token, n, answer]);
+      chromiumMs = await page.evaluate(([t, k, m, a]) => window.benchSubmission(t, k, m, a), [text, token, iterations, answer]);
     } finally {
       await browser.close();
       await server.close();
@@ -93,6 +95,15 @@ async function oneSubmission(studyFile, answer) {
 }
 const sub = await oneSubmission('schema/studies/pay-equity.json', ANSWER);
 const eu = await oneSubmission('schema/studies/eu-pay-transparency.json', EU_ANSWER);
+/* One employer's report (an organization study, docs/STUDY.md): the
+ * pay-equity study for employers of up to 5,000 people, a workforce of
+ * 1,000 added up into its table. */
+const ORG_PEOPLE = 1000;
+const orgRows = randomAnswers(ORG_PEOPLE, seeded(7));
+const org = await oneSubmission('schema/studies/pay-equity.json', orgRows, {
+  iterations: Math.max(3, Math.round(n / 20)),
+  edit: (d) => { d.access = 'organization'; d.max_rows = 5000; d.privacy.min_contributors = 3; },
+});
 
 /* ---- results -------------------------------------------------------------- */
 const results = mergeResults(build, {
@@ -102,6 +113,8 @@ const results = mergeResults(build, {
   submission_upload_bytes: { leader: sub.leader, helper: sub.helper },
   eu_submission_encode_ms: { native: eu.nativeSub.submission_encode_ms, wasm_node: eu.wasmSubmission, chromium: eu.chromiumMs },
   eu_submission_upload_bytes: { leader: eu.leader, helper: eu.helper },
+  org_submission_encode_ms: { native: org.nativeSub.submission_encode_ms, wasm_node: org.wasmSubmission, chromium: org.chromiumMs },
+  org_submission_upload_bytes: { leader: org.leader, helper: org.helper },
   wasm_module_bytes: statSync(path.join(web, 'mpc_core.wasm')).size,
   client_iterations: n,
   node: process.version,
@@ -131,4 +144,11 @@ console.log(`    native                           ${ms(eus.native)}  ${ratio(eus
 console.log(`    WebAssembly in Node              ${ms(eus.wasm_node)}  ${ratio(eus.wasm_node, se.wasm_node)}`);
 console.log(`    WebAssembly in Chromium          ${ms(eus.chromium)}  ${ratio(eus.chromium, se.chromium)}`);
 console.log(`    upload bodies: leader ${eub.leader} bytes (${ratio(eub.leader, results.submission_upload_bytes.leader)}), helper ${eub.helper} bytes`);
+const ors = results.org_submission_encode_ms;
+const orb = results.org_submission_upload_bytes;
+console.log(`  One employer's report of ${ORG_PEOPLE} people (pay-equity, "access": "organization", max_rows 5000), against one answer`);
+console.log(`    native                           ${ms(ors.native)}  ${ratio(ors.native, se.native)}`);
+console.log(`    WebAssembly in Node              ${ms(ors.wasm_node)}  ${ratio(ors.wasm_node, se.wasm_node)}`);
+console.log(`    WebAssembly in Chromium          ${ms(ors.chromium)}  ${ratio(ors.chromium, se.chromium)}`);
+console.log(`    upload bodies: leader ${orb.leader} bytes (${ratio(orb.leader, results.submission_upload_bytes.leader)}), helper ${orb.helper} bytes (target: a few hundred kilobytes)`);
 console.log(`  WebAssembly module: ${(results.wasm_module_bytes / 1024).toFixed(1)} KiB`);

@@ -85,8 +85,7 @@ static int bench_shard(int iterations, cJSON *out)
     return 0;
 }
 
-static int bench_submission(const char *path, int iterations, const char *answer_json,
-                            cJSON *out)
+static int bench_submission(const char *path, int iterations, const char *answer_json, cJSON *out)
 {
     char err[512];
     study *s;
@@ -94,10 +93,10 @@ static int bench_submission(const char *path, int iterations, const char *answer
         fprintf(stderr, "native: %s\n", err);
         return 1;
     }
-    cJSON *answer = cJSON_Parse(answer_json != NULL
-                                    ? answer_json
-                                    : "{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":"
-                                      "\"Sales\",\"salary\":85000,\"manager\":false}");
+    cJSON *answer =
+        cJSON_Parse(answer_json != NULL ? answer_json
+                                        : "{\"gender\":\"Woman\",\"ethnicity\":\"Asian\",\"job\":"
+                                          "\"Sales\",\"salary\":85000,\"manager\":false}");
     if (answer == NULL) {
         fprintf(stderr, "native: the answer is not JSON\n");
         study_free(s);
@@ -118,7 +117,7 @@ static int bench_submission(const char *path, int iterations, const char *answer
         random_bytes(rid, sizeof rid);
         random_bytes(rand, rn);
         double t0 = now_ms();
-        if (study_encode_answer(s, answer, meas, err, sizeof err) != CORE_OK ||
+        if (study_encode_report(s, answer, meas, err, sizeof err) != CORE_OK ||
             submission_build(s, meas, rid, token, 1, rand, bodies, err, sizeof err) != CORE_OK) {
             fprintf(stderr, "native: %s\n", err);
             return 1;

@@ -277,6 +277,10 @@ static int populate(int argc, char **argv)
     study *s;
     if (sealed_load(argv[1], &s, NULL, err, sizeof err) != 0)
         return fail(argv[1], err);
+    if (study_is_organization(s)) {
+        study_free(s);
+        return fail(argv[1], "an organization study: populate stores one answer per row");
+    }
     answers r = {.s = s, .fields = study_num_fields(s), .meas_count = study_meas_count(s)};
     buf_init(&r.encoded, (size_t)MAX_ROWS * r.meas_count * sizeof(uint64_t));
     job j = {.r = &r, .parties = study_num_parties(s)};

@@ -34,10 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *texts[64];
         for (size_t i = 0; i < n && i < 64; i++)
             texts[i] = "1";
-        uint64_t *meas = calloc(study_meas_count(s) + 1, sizeof *meas);
-        if (meas != NULL && n <= 64)
-            (void)study_encode_texts(s, texts, meas, err, sizeof err);
+        uint64_t *meas = calloc(study_row_meas_count(s) + 1, sizeof *meas);
+        uint64_t *table = calloc(study_meas_count(s) + 1, sizeof *table);
+        if (meas != NULL && table != NULL && n <= 64 &&
+            study_encode_texts(s, texts, meas, err, sizeof err) == CORE_OK &&
+            study_is_organization(s) && study_table_add(s, meas, table) != CORE_OK)
+            abort();
         free(meas);
+        free(table);
         study_free(s);
     }
     return 0;
