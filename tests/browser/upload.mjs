@@ -174,7 +174,7 @@ await runBrowserTest(browser, recorder, async () => {
       await send(page, people.length);
     }
     await page.close();
-    for (const a of people) counted.push({ ...a, salary: String(a.salary), manager: String(a.manager), employer: e });
+    for (const a of people) counted.push({ ...a, salary: String(a.salary), manager: String(a.manager), _employer: e });
   }
   check('12 employers uploaded their exports (CSV and .xlsx); every party confirmed each report');
 

@@ -22,4 +22,11 @@
 int clear_aggregate(const study *s, cJSON *const *answers, size_t n, core_u128 *result, char *err,
                     size_t err_size);
 
+/* The same, with the number of reports into *reports: n, or in an
+ * organization study (docs/STUDY.md, "Organizations") the employers, the
+ * answers grouped into each employer's table by their "_employer" member
+ * (any JSON value). */
+int clear_aggregate_reports(const study *s, cJSON *const *answers, size_t n, core_u128 *result,
+                            size_t *reports, char *err, size_t err_size);
+
 #endif

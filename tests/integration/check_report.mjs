@@ -49,7 +49,7 @@ export function checkPattern(study, answers, rows, rejected = 0) {
     // The contributors of the row's unit: a bin's own value, else the group's count.
     let n = st.startsWith('histogram[') ? Number(want.value) : Number(clear.get(`${a}|${g}|count`)?.value ?? NaN);
     const employers = clear.employers.get(st.startsWith('histogram[') ? key : `${a}|${g}`);
-    const isSmall = (x) => x >= 1 && (x < k || employers < mc);
+    const isSmall = (x, e = employers) => x >= 1 && (x < k || e < mc);
     let small = isSmall(n);
     // A band's share: never released with 1 to k - 1 of the group in the
     // band (but withheld as protecting another group when the bands were not
@@ -59,7 +59,7 @@ export function checkPattern(study, answers, rows, rejected = 0) {
       // Its group, and the group's parts not positive and positive.
       const p = clear.parts.get(`${a}|${g}`);
       n = p.n;
-      small = isSmall(p.n) || isSmall(p.positive) || isSmall(p.n - p.positive);
+      small = isSmall(p.n) || isSmall(p.positive, p.employersPositive) || isSmall(p.n - p.positive, p.employersNot);
     }
     if (note === PRIMARY || note === COMPLEMENTARY) {
       if (value !== '') problems.push(`${key}: suppressed with a value`);

@@ -18,7 +18,9 @@
  * The aggregate is tests/common/clear_aggregate.c's.
  *
  * STUDY.json: a study file, sealed or not. ANSWERS.jsonl: one answer per
- * line, a JSON object as `mpc submit` reads a row (field name to value).
+ * line, a JSON object as `mpc submit` reads a row (field name to value);
+ * in an organization study with an "_employer" member too (the answers of
+ * each employer are its report's table).
  * Prints the rows as study_result makes them (a JSON array of
  * [analysis, group, statistic, value, note]).
  */
@@ -80,7 +82,8 @@ int main(int argc, char **argv)
         if ((answers[n++] = cJSON_Parse(line)) == NULL)
             die("an answer", "not JSON");
     }
-    if (clear_aggregate(s, answers, n, result, err, sizeof err) != 0)
+    size_t people = n;
+    if (clear_aggregate_reports(s, answers, people, result, &n, err, sizeof err) != 0)
         die("the answers", err);
     cJSON *rows = NULL;
     if (n < study_min_submissions(s))
@@ -113,7 +116,7 @@ int main(int argc, char **argv)
         free(printed);
     }
     cJSON_Delete(rows);
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < people; k++)
         cJSON_Delete(answers[k]);
     free(answers);
     free(result);

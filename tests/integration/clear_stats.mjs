@@ -62,7 +62,7 @@ function valueOf(field, raw) {
 
 /** Expected rows: Map "analysis|group|statistic" -> {value, note};
  *  `rejected` is the number of invalid submissions the compute counted.
- *  In an organization study each answer names its `employer` (any
+ *  In an organization study each answer names its `_employer` (any
  *  value): the submissions are the employers, and a group or bin with
  *  fewer than min_contributors employers in it is suppressed too
  *  (out.employers: "analysis|group" and "analysis|group|bin" -> how many). */
@@ -71,7 +71,7 @@ export function clearStats(study, answers, rejected = 0) {
   const labels = (f) => (f.type === 'boolean' ? ['false', 'true'] : f.choices);
   const rows = answers.map((a) => Object.fromEntries(study.fields.map((f) => [f.name, valueOf(f, a[f.name])])));
   const organization = study.access === 'organization';
-  const employerOf = answers.map((a) => a.employer);
+  const employerOf = answers.map((a) => a._employer);
   const mc = organization ? (study.privacy.min_contributors ?? 1) : 1;
   const out = new Map();
   // Per "analysis|group": {n, positive} (share_positive's two parts).
@@ -157,7 +157,12 @@ export function clearStats(study, answers, rejected = 0) {
           }
           continue;
         }
-        if (s === 'share_positive') out.parts.set(`${an.name}|${g}`, { n: st.vals.length, positive: st.vals.filter((v) => v > 0n).length });
+        if (s === 'share_positive') {
+          // (and the employers of each part, in an organization study)
+          const employersOf = (pos) => new Set(st.idx.filter((i, j) => (st.vals[j] > 0n) === pos).map((i) => employerOf[i])).size;
+          out.parts.set(`${an.name}|${g}`, { n: st.vals.length, positive: st.vals.filter((v) => v > 0n).length,
+            employersPositive: employersOf(true), employersNot: employersOf(false) });
+        }
         if (st.suppressed) { put(an.name, g, s, '', 'suppressed'); continue; }
         if (s === 'count') put(an.name, g, s, String(st.n));
         else if (s === 'share_positive') {

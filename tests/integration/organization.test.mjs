@@ -91,7 +91,7 @@ describe('employers as contributors: one report per employer, checked, replaced,
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`Submitted the employer's report of ${people.length} people to 3 parties`));
       assert.match(r.stdout, /Every party confirmed it\. Sending again with the same token replaces it as a whole\./);
-      for (const a of answersFromCsv(fs.readFileSync(csv, 'utf8'))) counted.push({ ...a, employer: e });
+      for (const a of answersFromCsv(fs.readFileSync(csv, 'utf8'))) counted.push({ ...a, _employer: e });
     }
     for (const [k, kind] of FORGED.entries()) {
       const csv = writeCsv(path.join(study.dir, `forged-${kind}.csv`), workforce(2, seeded(100 + k)));

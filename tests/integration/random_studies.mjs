@@ -276,8 +276,38 @@ export function randomStudy(seed) {
     const study = attempt(r, seed);
     if (!study) continue;
     const indicators = randomIndicators(study, prng(seed + 0x9e3779b9));
-    return indicators ? { ...study, indicators } : study;
+    return organization(indicators ? { ...study, indicators } : study, prng(seed + 0x2545f491));
   }
+}
+
+/** A quarter of the studies take one report per employer (docs/STUDY.md,
+ *  "Organizations"): min_contributors 2 to 4, as many reports needed
+ *  (randomAnswers gives that many employers to 12). */
+function organization(study, r) {
+  if (!r.chance(0.25)) return study;
+  const mc = r.int(2, 4);
+  return {
+    ...study,
+    access: 'organization',
+    max_rows: 200,
+    privacy: { ...study.privacy, min_submissions: mc, min_contributors: mc },
+  };
+}
+
+/** The employers of an organization study's answers (their `_employer`):
+ *  3 to 12, skewed, and the people of each choice of one grouping field
+ *  mostly at two employers, so that many groups have few employers. */
+function assignEmployers(study, answers, r) {
+  const e = r.int(study.privacy.min_contributors, 12);
+  const w = skewed(r, e);
+  const cat = study.fields.find((f) => f.type !== 'integer');
+  const labels = cat ? labelsOf(cat).map(String) : [];
+  for (const [k, a] of answers.entries()) {
+    const i = cat ? labels.indexOf(String(a[cat.name])) : 0;
+    // (every employer sends a report: the first answers one each)
+    a._employer = k < e ? k : r.chance(0.6) ? [(i * 5) % e, (i * 5 + 1) % e][r.int(0, 1)] : draw(r, w);
+  }
+  return answers;
 }
 
 /** Weights of the choices of a field, skewed (Zipf-like, 1 / rank^s with
@@ -337,7 +367,7 @@ export function randomAnswers(study, seed) {
     }
     answers.push(a);
   }
-  return answers;
+  return study.access === 'organization' ? assignEmployers(study, answers, prng(seed + 0x7f4a7c15)) : answers;
 }
 
 const HEADER = ['analysis', 'group', 'statistic', 'value', 'note'];
@@ -430,7 +460,9 @@ export function checkSeed(seed) {
     study = randomStudy(seed);
     answers = randomAnswers(study, seed);
     out.summary = `${study.fields.length} fields, ${study.analyses.map((a) => `${a.name} by [${(a.by ?? []).join(', ')}]`).join('; ')}, `
-      + `${answers.length} answers, min_cell_count ${study.privacy.min_cell_count}, ${finestCells(study)} finest cells`;
+      + `${answers.length} answers, min_cell_count ${study.privacy.min_cell_count}, ${finestCells(study)} finest cells`
+      + (study.access === 'organization'
+        ? `, ${new Set(answers.map((a) => a._employer)).size} employers, min_contributors ${study.privacy.min_contributors}` : '');
   } catch (e) {
     out.core = `the generator threw: ${e.stack}`;
     return out;

@@ -80,8 +80,10 @@ static cJSON *organization(const cJSON *doc, unsigned max_rows, unsigned min_con
     cJSON *o = cJSON_Duplicate(doc, 1);
     cJSON_ReplaceItemInObjectCaseSensitive(o, "access", cJSON_CreateString("organization"));
     cJSON_AddNumberToObject(o, "max_rows", max_rows);
-    cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(o, "privacy"), "min_contributors",
-                            min_contributors);
+    cJSON *privacy = cJSON_GetObjectItemCaseSensitive(o, "privacy");
+    cJSON_AddNumberToObject(privacy, "min_contributors", min_contributors);
+    cJSON_ReplaceItemInObjectCaseSensitive(privacy, "min_submissions",
+                                           cJSON_CreateNumber(min_contributors));
     return o;
 }
 
@@ -506,6 +508,14 @@ START_TEST(test_settings)
     cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(d, "privacy"), "min_contributors", 2);
     ck_assert_int_eq(parse_doc(d, &s, err), CORE_EDECODE);
     ck_assert_ptr_nonnull(strstr(err, "privacy.min_contributors: only for"));
+    cJSON_Delete(d);
+    /* fewer reports needed than a group's employers */
+    d = organization(doc, 10, 20);
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "privacy"),
+                                           "min_submissions", cJSON_CreateNumber(19));
+    ck_assert_int_eq(parse_doc(d, &s, err), CORE_EDECODE);
+    ck_assert_ptr_nonnull(
+        strstr(err, "privacy.min_submissions: must be at least min_contributors (20)"));
     cJSON_Delete(d);
     /* too many people times a range squared: the table could wrap */
     d = organization(doc, 10000000, 1);

@@ -582,6 +582,13 @@ static core_err load_organization(study *s, char *err, size_t err_size)
                    "employer may report)");
         return CORE_EDECODE;
     }
+    if (s->min_submissions < s->min_contributors) {
+        study_errf(err, err_size,
+                   "privacy.min_submissions: must be at least min_contributors (%llu): with fewer "
+                   "employers' reports, not even the whole study could be released",
+                   (unsigned long long)s->min_contributors);
+        return CORE_EDECODE;
+    }
     for (size_t i = 0; i < s->num_analyses; i++) {
         const study_analysis *a = &s->analyses[i];
         if (a->of < 0)
