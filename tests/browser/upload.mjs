@@ -28,7 +28,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { checkReport } from '../integration/check_report.mjs';
 import { parseCsv } from '../integration/clear_stats.mjs';
-import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startApproved } from '../integration/lib.mjs';
+import { bin, cleanup, makeStudy, runAsync, seeded, startApproved, workforce } from '../integration/lib.mjs';
 import { workbookCells } from '../integration/workbook.mjs';
 import { launchChromium, receipt, Recorder, runBrowserTest } from './lib.mjs';
 import { linkIn } from './report_lib.mjs';
@@ -39,16 +39,6 @@ const COLUMNS = ['gender', 'ethnicity', 'job', 'salary', 'manager'];
 const check = (name) => console.log(`ok: ${name}`);
 const shots = process.env.MPC_SCREENSHOTS ? path.resolve(process.env.MPC_SCREENSHOTS) : null;
 
-/** Employer e's people (15 to 40); only employers 0 and 1 employ
- *  non-binary people. */
-function workforce(e, random) {
-  const n = 15 + Math.floor(random() * 26);
-  return randomAnswers(n, random).map((a) => {
-    if (e >= 2 && a.gender === 'Non-binary') return { ...a, gender: random() < 0.5 ? 'Woman' : 'Man' };
-    if (e < 2 && random() < 0.4) return { ...a, gender: 'Non-binary' };
-    return a;
-  });
-}
 
 const csvCell = (v) => (typeof v === 'string' ? `"${v.replaceAll('"', '""')}"` : String(v));
 function writeCsv(file, header, rows, sep = ',') {

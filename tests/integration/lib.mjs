@@ -323,6 +323,18 @@ export function randomAnswers(count, random = Math.random) {
   }));
 }
 
+/** Employer e's people for the organization tests (randomAnswers, 15 to
+ *  40 of them): only employers 0 and 1 employ non-binary people, so that
+ *  the groups of non-binary people, however large, have two employers. */
+export function workforce(e, random) {
+  const n = 15 + Math.floor(random() * 26);
+  return randomAnswers(n, random).map((a) => {
+    if (e >= 2 && a.gender === 'Non-binary') return { ...a, gender: random() < 0.5 ? 'Woman' : 'Man' };
+    if (e < 2 && random() < 0.4) return { ...a, gender: 'Non-binary' };
+    return a;
+  });
+}
+
 /** Writes answers as a CSV file (header = field names; labels quoted). */
 export function writeCsv(file, answers, columns = ['gender', 'ethnicity', 'job', 'salary', 'manager']) {
   const cell = (v) => (typeof v === 'string' ? `"${v.replaceAll('"', '""')}"` : String(v));

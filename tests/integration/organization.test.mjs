@@ -15,23 +15,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkReport } from './check_report.mjs';
 import { answersFromCsv, parseCsv } from './clear_stats.mjs';
-import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startApproved, writeCsv } from './lib.mjs';
+import { bin, cleanup, makeStudy, randomAnswers, runAsync, seeded, startApproved, workforce, writeCsv } from './lib.mjs';
 
 const EMPLOYERS = 12;
 const FORGED = ['presence', 'count-above-max', 'sum-bounds'];
 const MAX_ROWS = 60;
 const MIN_CONTRIBUTORS = 3;
 
-/** Employer e's people: 15 to 40; only employers 0 and 1 employ
- *  non-binary people (a group of 2 employers, suppressed however many). */
-function workforce(e, random) {
-  const n = 15 + Math.floor(random() * 26);
-  return randomAnswers(n, random).map((a) => {
-    if (e >= 2 && a.gender === 'Non-binary') return { ...a, gender: random() < 0.5 ? 'Woman' : 'Man' };
-    if (e < 2 && random() < 0.4) return { ...a, gender: 'Non-binary' };
-    return a;
-  });
-}
 
 describe('employers as contributors: one report per employer, checked, replaced, protected', () => {
   let study;

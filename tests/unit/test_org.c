@@ -20,56 +20,10 @@
 #define PAY "schema/studies/pay-equity.json"
 #define EU "schema/studies/eu-pay-transparency.json"
 
-static cJSON *load_doc(const char *path)
-{
-    char *text;
-    size_t len;
-    ck_assert_msg(fileio_read(path, STUDY_MAX_JSON, &text, &len) == 0, "cannot read %s", path);
-    cJSON *doc = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(doc);
-    return doc;
-}
-
-static core_err parse_doc(const cJSON *doc, study **out, char *err)
-{
-    char *text = cJSON_PrintUnformatted(doc);
-    ck_assert_ptr_nonnull(text);
-    core_err e = study_parse(text, strlen(text), 0, out, err, STUDY_ERR_SIZE);
-    free(text);
-    return e;
-}
-
-static study *parse_ok(const cJSON *doc)
-{
-    char err[STUDY_ERR_SIZE];
-    study *s = NULL;
-    core_err e = parse_doc(doc, &s, err);
-    ck_assert_msg(e == CORE_OK, "parse failed: %s", err);
-    return s;
-}
-
 /* Three parties (keys only checked for form), min_submissions 1. */
 static void prepare(cJSON *doc)
 {
-    cJSON *parties = cJSON_AddArrayToObject(doc, "parties");
-    for (int i = 0; i < 3; i++) {
-        char name[32], url[48], hpke[65], sign[131];
-        snprintf(name, sizeof name, "Party %d", i);
-        snprintf(url, sizeof url, "http://127.0.0.1:%d", 8001 + i);
-        memset(hpke, 'a' + i, 64);
-        hpke[64] = '\0';
-        sign[0] = '0';
-        sign[1] = '4';
-        memset(sign + 2, 'a' + i, 128);
-        sign[130] = '\0';
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "name", name);
-        cJSON_AddStringToObject(p, "url", url);
-        cJSON_AddStringToObject(p, "hpke_public_key", hpke);
-        cJSON_AddStringToObject(p, "signing_public_key", sign);
-        cJSON_AddItemToArray(parties, p);
-    }
+    tu_add_parties(doc, 3);
     cJSON *privacy = cJSON_GetObjectItemCaseSensitive(doc, "privacy");
     cJSON_ReplaceItemInObjectCaseSensitive(privacy, "min_submissions", cJSON_CreateNumber(1));
 }
@@ -119,59 +73,6 @@ static cJSON *random_answer(const cJSON *doc, const char *force, const char *to)
     return ans;
 }
 
-/* A real 3-party Prio3 run of n reports (meas: n x study_meas_count),
- * every one verified; the aggregate into result. */
-static void run_prio3(const study *s, const uint64_t *meas, size_t n, core_u128 *result)
-{
-    const prio3 *v = study_prio3(s);
-    unsigned shares = prio3_shares(v);
-    size_t mc = study_meas_count(s);
-    uint8_t ctx[STUDY_CTX_SIZE], vk[PRIO3_VERIFY_KEY_SIZE], nonce[PRIO3_NONCE_SIZE];
-    study_vdaf_ctx(s, ctx);
-    tu_rand_bytes(vk, sizeof vk);
-    size_t ps = prio3_public_share_size(v), vss = prio3_verifier_share_size(v);
-    size_t sts = prio3_verify_state_size(v), os = prio3_out_share_size(v);
-    uint8_t *rand = malloc(prio3_rand_size(v)), *pub = malloc(ps);
-    uint8_t *in = malloc(prio3_input_shares_size(v));
-    uint8_t *state = malloc(sts * shares), *vshares = malloc(vss * shares);
-    uint8_t *msg = malloc(prio3_verifier_message_size(v)), *out = malloc(os);
-    uint8_t *agg = malloc(os * shares);
-    for (unsigned j = 0; j < shares; j++)
-        prio3_agg_init(v, agg + j * os);
-    for (size_t r = 0; r < n; r++) {
-        tu_rand_bytes(rand, prio3_rand_size(v));
-        tu_rand_bytes(nonce, sizeof nonce);
-        ck_assert_int_eq(prio3_shard(v, ctx, sizeof ctx, meas + r * mc, nonce, rand, pub, in),
-                         CORE_OK);
-        size_t off = 0;
-        for (unsigned j = 0; j < shares; j++) {
-            size_t len = prio3_input_share_size(v, j);
-            ck_assert_int_eq(prio3_verify_init(v, vk, ctx, sizeof ctx, j, nonce, pub, ps, in + off,
-                                               len, state + j * sts, vshares + j * vss),
-                             CORE_OK);
-            off += len;
-        }
-        ck_assert_int_eq(
-            prio3_verifier_shares_to_message(v, ctx, sizeof ctx, vshares, vss * shares, msg),
-            CORE_OK);
-        for (unsigned j = 0; j < shares; j++) {
-            ck_assert_int_eq(prio3_verify_next(v, state + j * sts, sts, msg,
-                                               prio3_verifier_message_size(v), out),
-                             CORE_OK);
-            ck_assert_int_eq(prio3_aggregate(v, agg + j * os, out, os), CORE_OK);
-        }
-    }
-    ck_assert_int_eq(prio3_unshard(v, agg, os * shares, n, result), CORE_OK);
-    free(rand);
-    free(pub);
-    free(in);
-    free(state);
-    free(vshares);
-    free(msg);
-    free(out);
-    free(agg);
-}
-
 static const char *member(const cJSON *row, const char *name)
 {
     return cJSON_GetObjectItemCaseSensitive(row, name)->valuestring;
@@ -190,66 +91,96 @@ static const cJSON *find_row(const cJSON *rows, const char *analysis, const char
     return NULL;
 }
 
-/* The employers' tables of rows spread over num_employers employers
- * (employer k gets sizes[k] answers); the same answers one by one into
- * people (study_meas_count(sp) each). Returns the number of people. */
-static size_t make_reports(const study *sp, const study *so, const cJSON *doc, size_t num_employers,
-                           const size_t *sizes, const char *force, size_t forced_employers,
-                           uint64_t **tables, uint64_t **people)
+/* A study as its people answer it (sp, from doc) and as employers report
+ * it (so, from odoc), with reports: each employer's table (tables, k x
+ * study_meas_count(so)) and the same answers one by one (people, total
+ * x study_meas_count(sp)). */
+typedef struct pair {
+    cJSON *doc, *odoc;
+    study *sp, *so;
+    uint64_t *tables, *people;
+    size_t total;
+} pair;
+
+static void pair_open(pair *p, const char *path, unsigned max_rows, unsigned min_contributors)
 {
-    size_t total = 0, mp = study_meas_count(sp), mo = study_meas_count(so);
-    ck_assert_uint_eq(study_row_meas_count(so), mp);
+    *p = (pair){0};
+    p->doc = tu_load_doc(path);
+    prepare(p->doc);
+    p->odoc = organization(p->doc, max_rows, min_contributors);
+    p->sp = tu_parse_ok(p->doc);
+    p->so = tu_parse_ok(p->odoc);
+}
+
+static void pair_free(pair *p)
+{
+    free(p->tables);
+    free(p->people);
+    study_free(p->sp);
+    study_free(p->so);
+    cJSON_Delete(p->doc);
+    cJSON_Delete(p->odoc);
+}
+
+/* Random answers spread over num_employers employers (employer k gets
+ * sizes[k]): the first forced_employers employers have field `force`'s
+ * first choice for all their people, the others never (force NULL: no
+ * such field). */
+static void make_reports(pair *p, size_t num_employers, const size_t *sizes, const char *force,
+                         size_t forced_employers)
+{
+    size_t mp = study_meas_count(p->sp), mo = study_meas_count(p->so);
+    ck_assert_uint_eq(study_row_meas_count(p->so), mp);
+    p->total = 0;
     for (size_t k = 0; k < num_employers; k++)
-        total += sizes[k];
-    *tables = calloc(num_employers * mo, sizeof **tables);
-    *people = calloc(total * mp, sizeof **people);
+        p->total += sizes[k];
+    p->tables = calloc(num_employers * mo, sizeof *p->tables);
+    p->people = calloc(p->total * mp, sizeof *p->people);
+    const cJSON *f = NULL, *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(p->doc, "fields"))
+    {
+        if (force != NULL &&
+            strcmp(cJSON_GetObjectItemCaseSensitive(x, "name")->valuestring, force) == 0)
+            f = x;
+    }
+    const cJSON *ch = f ? cJSON_GetObjectItemCaseSensitive(f, "choices") : NULL;
     size_t at = 0;
     for (size_t k = 0; k < num_employers; k++)
         for (size_t r = 0; r < sizes[k]; r++, at++) {
-            /* The first forced_employers employers: field `force` is
-             * its first choice for all their people; the others never. */
-            const cJSON *f = NULL, *x;
-            cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(doc, "fields"))
-            {
-                if (force != NULL &&
-                    strcmp(cJSON_GetObjectItemCaseSensitive(x, "name")->valuestring, force) == 0)
-                    f = x;
-            }
-            const cJSON *ch = f ? cJSON_GetObjectItemCaseSensitive(f, "choices") : NULL;
             const char *to =
                 ch ? cJSON_GetArrayItem(ch, k < forced_employers ? 0 : 1)->valuestring : NULL;
-            cJSON *ans = random_answer(doc, force, to);
+            cJSON *ans = random_answer(p->doc, force, to);
             char err[STUDY_ERR_SIZE];
-            uint64_t *row = *people + at * mp;
-            ck_assert_msg(study_encode_answer(sp, ans, row, err, sizeof err) == CORE_OK, "%s", err);
-            ck_assert_int_eq(study_table_add(so, row, *tables + k * mo), CORE_OK);
+            uint64_t *row = p->people + at * mp;
+            ck_assert_msg(study_encode_answer(p->sp, ans, row, err, sizeof err) == CORE_OK, "%s",
+                          err);
+            ck_assert_int_eq(study_table_add(p->so, row, p->tables + k * mo), CORE_OK);
             cJSON_Delete(ans);
         }
-    return total;
 }
 
 /* doc's report from people one by one, and from employers' tables, as
  * rows; min_contributors 1, so that they must be equal. */
 static void check_same_report(const char *path, unsigned max_rows)
 {
-    cJSON *doc = load_doc(path);
-    prepare(doc);
-    cJSON *odoc = organization(doc, max_rows, 1);
-    study *sp = parse_ok(doc), *so = parse_ok(odoc);
+    pair pr;
+    pair_open(&pr, path, max_rows, 1);
+    study *sp = pr.sp, *so = pr.so;
     ck_assert(study_is_organization(so) && !study_is_organization(sp));
     ck_assert_uint_eq(study_max_rows(so), max_rows);
     enum { EMPLOYERS = 6 };
     size_t sizes[EMPLOYERS];
     for (size_t k = 0; k < EMPLOYERS; k++)
         sizes[k] = 1 + tu_rand_below(40);
-    uint64_t *tables, *people;
-    size_t total = make_reports(sp, so, doc, EMPLOYERS, sizes, NULL, 0, &tables, &people);
+    make_reports(&pr, EMPLOYERS, sizes, NULL, 0);
+    uint64_t *tables = pr.tables, *people = pr.people;
+    size_t total = pr.total;
     for (size_t k = 0; k < EMPLOYERS; k++)
         ck_assert_uint_eq(study_table_people(so, tables + k * study_meas_count(so)), sizes[k]);
     core_u128 *ap = calloc(prio3_output_len(study_prio3(sp)), sizeof *ap);
     core_u128 *ao = calloc(prio3_output_len(study_prio3(so)), sizeof *ao);
-    run_prio3(sp, people, total, ap);
-    run_prio3(so, tables, EMPLOYERS, ao);
+    tu_run_prio3(sp, people, study_meas_count(sp), total, ap);
+    tu_run_prio3(so, tables, study_meas_count(so), EMPLOYERS, ao);
     cJSON *rp = NULL, *ro = NULL;
     ck_assert_int_eq(study_result(sp, ap, total, 0, &rp), CORE_OK);
     ck_assert_int_eq(study_result(so, ao, EMPLOYERS, 0, &ro), CORE_OK);
@@ -279,12 +210,7 @@ static void check_same_report(const char *path, unsigned max_rows)
     cJSON_Delete(ro);
     free(ap);
     free(ao);
-    free(tables);
-    free(people);
-    study_free(sp);
-    study_free(so);
-    cJSON_Delete(doc);
-    cJSON_Delete(odoc);
+    pair_free(&pr);
 }
 
 START_TEST(test_same_report_pay_equity)
@@ -304,13 +230,12 @@ START_TEST(test_forgeries_refused)
 {
     static const char *const paths[] = {PAY, EU};
     for (size_t d = 0; d < 2; d++) {
-        cJSON *doc = load_doc(paths[d]);
-        prepare(doc);
-        cJSON *odoc = organization(doc, 200, 3);
-        study *sp = parse_ok(doc), *so = parse_ok(odoc);
+        pair pr;
+        pair_open(&pr, paths[d], 200, 3);
+        study *sp = pr.sp, *so = pr.so;
         size_t sizes[1] = {25};
-        uint64_t *tables, *people;
-        make_reports(sp, so, doc, 1, sizes, NULL, 0, &tables, &people);
+        make_reports(&pr, 1, sizes, NULL, 0);
+        uint64_t *tables = pr.tables, *people = pr.people;
         const circuit *c = prio3_circuit(study_prio3(so));
         flp *p = NULL;
         ck_assert_int_eq(flp_new(&p, c), CORE_OK);
@@ -348,12 +273,7 @@ START_TEST(test_forgeries_refused)
         free(bad);
         flp_free(p);
         free(w);
-        free(tables);
-        free(people);
-        study_free(sp);
-        study_free(so);
-        cJSON_Delete(doc);
-        cJSON_Delete(odoc);
+        pair_free(&pr);
     }
 }
 END_TEST
@@ -381,7 +301,7 @@ START_TEST(test_each_bound)
                  analyses[k]);
         cJSON *doc = cJSON_Parse(text);
         ck_assert_ptr_nonnull(doc);
-        study *so = parse_ok(doc);
+        study *so = tu_parse_ok(doc);
         uint64_t *t = calloc(study_meas_count(so), sizeof *t);
         uint64_t *row = calloc(study_row_meas_count(so), sizeof *row);
         char err[STUDY_ERR_SIZE];
@@ -420,20 +340,19 @@ END_TEST
  * however many people it holds; with 2 it is released. */
 START_TEST(test_min_contributors)
 {
-    cJSON *doc = load_doc(PAY);
-    prepare(doc);
     for (unsigned mc = 2; mc <= 3; mc++) {
-        cJSON *odoc = organization(doc, 1000, mc);
-        study *sp = parse_ok(doc), *so = parse_ok(odoc);
+        pair pr;
+        pair_open(&pr, PAY, 1000, mc);
+        study *so = pr.so;
         ck_assert_uint_eq(study_min_contributors(so), mc);
         enum { EMPLOYERS = 8 };
         size_t sizes[EMPLOYERS] = {60, 60, 20, 20, 20, 20, 20, 20};
-        uint64_t *tables, *people;
         /* Employers 0 and 1: all their people are women (the first
          * gender); the other six employ no women. */
-        make_reports(sp, so, doc, EMPLOYERS, sizes, "gender", 2, &tables, &people);
+        make_reports(&pr, EMPLOYERS, sizes, "gender", 2);
+        uint64_t *tables = pr.tables;
         core_u128 *ao = calloc(prio3_output_len(study_prio3(so)), sizeof *ao);
-        run_prio3(so, tables, EMPLOYERS, ao);
+        tu_run_prio3(so, tables, study_meas_count(so), EMPLOYERS, ao);
         cJSON *ro = NULL;
         ck_assert_int_eq(study_result(so, ao, EMPLOYERS, 0, &ro), CORE_OK);
         const cJSON *r = find_row(ro, "salary_bands", "gender=Woman", "histogram[0;50000)");
@@ -476,55 +395,50 @@ START_TEST(test_min_contributors)
         free(state);
         cJSON_Delete(ro);
         free(ao);
-        free(tables);
-        free(people);
-        study_free(sp);
-        study_free(so);
-        cJSON_Delete(odoc);
+        pair_free(&pr);
     }
-    cJSON_Delete(doc);
 }
 END_TEST
 
 /* The settings' rules, each with its message. */
 START_TEST(test_settings)
 {
-    cJSON *doc = load_doc(PAY);
+    cJSON *doc = tu_load_doc(PAY);
     prepare(doc);
     char err[STUDY_ERR_SIZE];
     study *s = NULL;
     /* max_rows only with organization access, and required with it */
     cJSON *d = cJSON_Duplicate(doc, 1);
     cJSON_AddNumberToObject(d, "max_rows", 10);
-    ck_assert_int_eq(parse_doc(d, &s, err), CORE_EDECODE);
+    ck_assert_int_eq(tu_parse_doc(d, 0, &s, err), CORE_EDECODE);
     ck_assert_ptr_nonnull(strstr(err, "max_rows: only for \"access\": \"organization\""));
     cJSON_Delete(d);
     d = organization(doc, 10, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(d, "max_rows");
-    ck_assert_int_eq(parse_doc(d, &s, err), CORE_EDECODE);
+    ck_assert_int_eq(tu_parse_doc(d, 0, &s, err), CORE_EDECODE);
     ck_assert_ptr_nonnull(strstr(err, "max_rows: required"));
     cJSON_Delete(d);
     d = cJSON_Duplicate(doc, 1);
     cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(d, "privacy"), "min_contributors", 2);
-    ck_assert_int_eq(parse_doc(d, &s, err), CORE_EDECODE);
+    ck_assert_int_eq(tu_parse_doc(d, 0, &s, err), CORE_EDECODE);
     ck_assert_ptr_nonnull(strstr(err, "privacy.min_contributors: only for"));
     cJSON_Delete(d);
     /* fewer reports needed than a group's employers */
     d = organization(doc, 10, 20);
     cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "privacy"),
                                            "min_submissions", cJSON_CreateNumber(19));
-    ck_assert_int_eq(parse_doc(d, &s, err), CORE_EDECODE);
+    ck_assert_int_eq(tu_parse_doc(d, 0, &s, err), CORE_EDECODE);
     ck_assert_ptr_nonnull(
         strstr(err, "privacy.min_submissions: must be at least min_contributors (20)"));
     cJSON_Delete(d);
     /* too many people times a range squared: the table could wrap */
     d = organization(doc, 10000000, 1);
-    ck_assert_int_eq(parse_doc(d, &s, err), CORE_ELIMIT);
+    ck_assert_int_eq(tu_parse_doc(d, 0, &s, err), CORE_ELIMIT);
     ck_assert_ptr_nonnull(strstr(err, "too large for an employer's table"));
     cJSON_Delete(d);
     /* a table holds at most max_rows people */
     d = organization(doc, 3, 1);
-    s = parse_ok(d);
+    s = tu_parse_ok(d);
     uint64_t *t = calloc(study_meas_count(s), sizeof *t);
     uint64_t *row = calloc(study_row_meas_count(s), sizeof *row);
     cJSON *ans = random_answer(doc, NULL, NULL);

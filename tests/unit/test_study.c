@@ -19,65 +19,12 @@
 #define PAY "schema/studies/pay-equity.json"
 #define VOTE "schema/studies/union-vote.json"
 
-static cJSON *load_doc(const char *path)
-{
-    char *text;
-    size_t len;
-    ck_assert_msg(fileio_read(path, STUDY_MAX_JSON, &text, &len) == 0, "cannot read %s", path);
-    cJSON *doc = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(doc);
-    return doc;
-}
-
-/* Parses doc (printed); returns the error code and the message. */
-static core_err parse_doc(const cJSON *doc, unsigned flags, study **out, char *err)
-{
-    char *text = cJSON_PrintUnformatted(doc);
-    ck_assert_ptr_nonnull(text);
-    core_err e = study_parse(text, strlen(text), flags, out, err, STUDY_ERR_SIZE);
-    free(text);
-    return e;
-}
-
-static study *parse_ok(const cJSON *doc)
-{
-    char err[STUDY_ERR_SIZE];
-    study *s;
-    core_err e = parse_doc(doc, 0, &s, err);
-    ck_assert_msg(e == CORE_OK, "parse failed: %s", err);
-    return s;
-}
-
-/* Three fake parties (keys are only checked for form here). */
-static void add_parties(cJSON *doc, int n)
-{
-    cJSON *parties = cJSON_AddArrayToObject(doc, "parties");
-    for (int i = 0; i < n; i++) {
-        char name[32], url[48], hpke[65], sign[131];
-        snprintf(name, sizeof name, "Party %d", i);
-        snprintf(url, sizeof url, "http://127.0.0.1:%d", 8001 + i);
-        memset(hpke, 'a' + i, 64);
-        hpke[64] = '\0';
-        sign[0] = '0';
-        sign[1] = '4';
-        memset(sign + 2, 'a' + i, 128);
-        sign[130] = '\0';
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "name", name);
-        cJSON_AddStringToObject(p, "url", url);
-        cJSON_AddStringToObject(p, "hpke_public_key", hpke);
-        cJSON_AddStringToObject(p, "signing_public_key", sign);
-        cJSON_AddItemToArray(parties, p);
-    }
-}
-
 START_TEST(test_examples_parse)
 {
     const char *files[] = {PAY, VOTE};
     for (size_t i = 0; i < 2; i++) {
-        cJSON *doc = load_doc(files[i]);
-        study *s = parse_ok(doc);
+        cJSON *doc = tu_load_doc(files[i]);
+        study *s = tu_parse_ok(doc);
         ck_assert(!study_is_sealed(s));
         ck_assert_ptr_nonnull(study_prio3(s));
         cJSON *plan = study_plan(s);
@@ -90,8 +37,8 @@ START_TEST(test_examples_parse)
     /* The pay-equity layout: 3 + 8 + 10 + 20 + 2 field wires, 4 bins and
      * their tie to the salary (2 x 20 slack bits), 24 + 240 headcount
      * cells, 30 salary cells (+ sums, squares), 12 bands. */
-    cJSON *doc = load_doc(PAY);
-    study *s = parse_ok(doc);
+    cJSON *doc = tu_load_doc(PAY);
+    study *s = tu_parse_ok(doc);
     ck_assert_uint_eq(study_meas_count(s), 6);
     ck_assert_uint_eq(s->num_wires, 43 + 4 + 40 + 264 + 30 + 30 + 30 + 12);
     /* Outputs: 240 counts; 30 counts, sums, squares; 3 band counts, 12 bins. */
@@ -128,8 +75,8 @@ END_TEST
 
 START_TEST(test_hash_canonical)
 {
-    cJSON *doc = load_doc(PAY);
-    study *a = parse_ok(doc);
+    cJSON *doc = tu_load_doc(PAY);
+    study *a = tu_parse_ok(doc);
     /* Reordered members and other whitespace: the same hash. */
     cJSON *re = cJSON_CreateObject();
     for (int i = cJSON_GetArraySize(doc) - 1; i >= 0; i--) {
@@ -145,7 +92,7 @@ START_TEST(test_hash_canonical)
     study_free(b);
     /* Any change of content changes it. */
     cJSON_ReplaceItemInObject(re, "title", cJSON_CreateString("Pay equity survey 2027"));
-    b = parse_ok(re);
+    b = tu_parse_ok(re);
     ck_assert(memcmp(study_hash(a), study_hash(b), STUDY_HASH_SIZE) != 0);
     study_free(b);
     cJSON_Delete(re);
@@ -167,13 +114,13 @@ START_TEST(test_hash_canonical)
     memset(hex, '0', 64);
     hex[64] = '\0';
     cJSON_AddStringToObject(doc, "hash", hex);
-    ck_assert_int_eq(parse_doc(doc, 0, &b, err), CORE_EDECODE);
+    ck_assert_int_eq(tu_parse_doc(doc, 0, &b, err), CORE_EDECODE);
     ck_assert_str_eq(err, "hash: does not match the study's content; the file was changed after "
                           "it was sealed");
     ck_assert_ptr_null(b);
     /* Sealed parsing needs every sealing member. */
     cJSON_DeleteItemFromObject(doc, "hash");
-    ck_assert_int_eq(parse_doc(doc, STUDY_SEALED, &b, err), CORE_EDECODE);
+    ck_assert_int_eq(tu_parse_doc(doc, STUDY_SEALED, &b, err), CORE_EDECODE);
     ck_assert_str_eq(err, "parties: missing; this study is not sealed (seal it with 'mpc study "
                           "seal')");
     study_free(a);
@@ -297,11 +244,11 @@ START_TEST(test_validation_errors)
 {
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         const bad_case *c = &BAD[i];
-        cJSON *doc = load_doc(PAY);
+        cJSON *doc = tu_load_doc(PAY);
         apply(doc, c->path, c->json);
         char err[STUDY_ERR_SIZE];
         study *s = (study *)1;
-        core_err e = parse_doc(doc, 0, &s, err);
+        core_err e = tu_parse_doc(doc, 0, &s, err);
         ck_assert_msg(e == CORE_EDECODE, "case %zu (%s): got %d (%s)", i, c->path, e, err);
         ck_assert_ptr_null(s);
         ck_assert_msg(strcmp(err, c->error) == 0, "case %zu (%s):\n got  %s\n want %s", i, c->path,
@@ -322,12 +269,12 @@ START_TEST(test_validation_errors)
          "coarser grid or group by fewer fields"},
     };
     for (size_t i = 0; i < sizeof grids / sizeof grids[0]; i++) {
-        cJSON *d = load_doc(PAY);
+        cJSON *d = tu_load_doc(PAY);
         apply(d, "analyses/1/stats/4", "\"quartiles\"");
         apply(d, "analyses/1/grid", grids[i].grid);
         char err[STUDY_ERR_SIZE];
         study *s = (study *)1;
-        ck_assert_int_eq(parse_doc(d, 0, &s, err), CORE_ELIMIT);
+        ck_assert_int_eq(tu_parse_doc(d, 0, &s, err), CORE_ELIMIT);
         ck_assert_ptr_null(s);
         ck_assert_str_eq(err, grids[i].error);
         cJSON_Delete(d);
@@ -351,7 +298,7 @@ START_TEST(test_validation_errors)
          "{\"name\":\"q\",\"of\":\"salary\",\"stats\":[\"quartiles\"],\"grid\":500}", NULL},
     };
     for (size_t i = 0; i < sizeof bands / sizeof bands[0]; i++) {
-        cJSON *d = load_doc(PAY);
+        cJSON *d = tu_load_doc(PAY);
         apply(d, "analyses/2/stats/0", "\"quartile_bands\"");
         apply(d, "analyses/2/bins", NULL);
         apply(d, "analyses/2/grid", "500");
@@ -360,7 +307,7 @@ START_TEST(test_validation_errors)
             apply(d, "analyses/3", bands[i].companion);
         char err[STUDY_ERR_SIZE];
         study *s = NULL;
-        core_err e = parse_doc(d, 0, &s, err);
+        core_err e = tu_parse_doc(d, 0, &s, err);
         if (bands[i].error == NULL) {
             ck_assert_msg(e == CORE_OK, "%s", err);
             ck_assert_uint_eq(s->analyses[2].band_ref, 3);
@@ -373,10 +320,10 @@ START_TEST(test_validation_errors)
     }
     /* A relative grid: the min, then `from`, then 10% apart (rounded
      * down), up to the max. */
-    cJSON *rel = load_doc(PAY);
+    cJSON *rel = tu_load_doc(PAY);
     apply(rel, "analyses/2/stats/1", "\"median\"");
     apply(rel, "analyses/2/grid", "{\"percent\":10,\"from\":1000}");
-    study *rs = parse_ok(rel);
+    study *rs = tu_parse_ok(rel);
     static const int64_t first[] = {0, 1000, 1100, 1210, 1331, 1464, 1610};
     const study_analysis *ra = &rs->analyses[2];
     for (size_t k = 0; k < sizeof first / sizeof first[0]; k++)
@@ -391,9 +338,9 @@ START_TEST(test_validation_errors)
     study_free(rs);
     cJSON_Delete(rel);
     /* Too many cells: 3 x 64 x 64 x 2. */
-    cJSON *doc = load_doc(PAY);
+    cJSON *doc = tu_load_doc(PAY);
     apply(doc, "analyses/0/by/3", "\"manager\"");
-    study *s = parse_ok(doc); /* 480 cells is fine */
+    study *s = tu_parse_ok(doc); /* 480 cells is fine */
     study_free(s);
     cJSON *choices = cJSON_CreateArray();
     for (int i = 0; i < 64; i++) {
@@ -406,7 +353,7 @@ START_TEST(test_validation_errors)
                               cJSON_Duplicate(choices, 1));
     cJSON_ReplaceItemInObject(cJSON_GetArrayItem(fields, 2), "choices", choices);
     char err[STUDY_ERR_SIZE];
-    ck_assert_int_eq(parse_doc(doc, 0, &s, err), CORE_ELIMIT);
+    ck_assert_int_eq(tu_parse_doc(doc, 0, &s, err), CORE_ELIMIT);
     ck_assert_str_eq(err, "analyses[0]: 24576 groups is more than the limit of 10000; group by "
                           "fewer fields");
     cJSON_Delete(doc);
@@ -420,8 +367,8 @@ END_TEST
 
 START_TEST(test_encode_answers)
 {
-    cJSON *doc = load_doc(PAY);
-    study *s = parse_ok(doc);
+    cJSON *doc = tu_load_doc(PAY);
+    study *s = tu_parse_ok(doc);
     uint64_t meas[8];
     char err[STUDY_ERR_SIZE];
     const struct {
@@ -506,8 +453,8 @@ END_TEST
 
 START_TEST(test_circuit_soundness)
 {
-    cJSON *doc = load_doc(PAY);
-    study *s = parse_ok(doc);
+    cJSON *doc = tu_load_doc(PAY);
+    study *s = tu_parse_ok(doc);
     const circuit *c = prio3_circuit(study_prio3(s));
     flp *p;
     ck_assert_int_eq(flp_new(&p, c), CORE_OK);
@@ -572,7 +519,7 @@ START_TEST(test_bin_tied_to_value)
         "{\"name\":\"pz\",\"of\":\"z\",\"stats\":[\"share_positive\"]}],"
         "\"privacy\":{\"min_submissions\":1,\"min_cell_count\":1}}");
     ck_assert_ptr_nonnull(doc);
-    study *s = parse_ok(doc);
+    study *s = tu_parse_ok(doc);
     const circuit *c = prio3_circuit(study_prio3(s));
     flp *p;
     ck_assert_int_eq(flp_new(&p, c), CORE_OK);
@@ -657,8 +604,8 @@ START_TEST(test_bin_tied_to_value)
 
     /* bin-value on the pay-equity study: a salary of 85000 put in another
      * band is refused, and the forgery leaves everything else valid. */
-    doc = load_doc(PAY);
-    s = parse_ok(doc);
+    doc = tu_load_doc(PAY);
+    s = tu_parse_ok(doc);
     c = prio3_circuit(study_prio3(s));
     ck_assert_int_eq(flp_new(&p, c), CORE_OK);
     w = calloc(c->meas_len, sizeof *w);
@@ -675,8 +622,8 @@ START_TEST(test_bin_tied_to_value)
     cJSON_Delete(doc);
 
     /* A study without a histogram has no bin to forge. */
-    doc = load_doc(VOTE);
-    s = parse_ok(doc);
+    doc = tu_load_doc(VOTE);
+    s = tu_parse_ok(doc);
     w = calloc(prio3_circuit(study_prio3(s))->meas_len, sizeof *w);
     uint64_t vote[2] = {0, 0};
     ck_assert_int_eq(study_encode_forged(s, vote, STUDY_FORGE_BIN_VALUE, w, err, sizeof err),
@@ -741,60 +688,11 @@ static void expect(const cJSON *rows, const char *analysis, const char *group, c
     }
 }
 
-static void run_prio3(const study *s, const uint64_t (*meas)[6], size_t n, core_u128 *result)
-{
-    const prio3 *v = study_prio3(s);
-    unsigned shares = prio3_shares(v);
-    uint8_t ctx[STUDY_CTX_SIZE], vk[PRIO3_VERIFY_KEY_SIZE], nonce[PRIO3_NONCE_SIZE];
-    study_vdaf_ctx(s, ctx);
-    tu_rand_bytes(vk, sizeof vk);
-    size_t ps = prio3_public_share_size(v), vss = prio3_verifier_share_size(v);
-    size_t sts = prio3_verify_state_size(v), os = prio3_out_share_size(v);
-    uint8_t *rand = malloc(prio3_rand_size(v)), *pub = malloc(ps);
-    uint8_t *in = malloc(prio3_input_shares_size(v));
-    uint8_t *state = malloc(sts * shares), *vshares = malloc(vss * shares);
-    uint8_t *msg = malloc(prio3_verifier_message_size(v)), *out = malloc(os);
-    uint8_t *agg = malloc(os * shares);
-    for (unsigned j = 0; j < shares; j++)
-        prio3_agg_init(v, agg + j * os);
-    for (size_t r = 0; r < n; r++) {
-        tu_rand_bytes(rand, prio3_rand_size(v));
-        tu_rand_bytes(nonce, sizeof nonce);
-        ck_assert_int_eq(prio3_shard(v, ctx, sizeof ctx, meas[r], nonce, rand, pub, in), CORE_OK);
-        size_t off = 0;
-        for (unsigned j = 0; j < shares; j++) {
-            size_t len = prio3_input_share_size(v, j);
-            ck_assert_int_eq(prio3_verify_init(v, vk, ctx, sizeof ctx, j, nonce, pub, ps, in + off,
-                                               len, state + j * sts, vshares + j * vss),
-                             CORE_OK);
-            off += len;
-        }
-        ck_assert_int_eq(
-            prio3_verifier_shares_to_message(v, ctx, sizeof ctx, vshares, vss * shares, msg),
-            CORE_OK);
-        for (unsigned j = 0; j < shares; j++) {
-            ck_assert_int_eq(prio3_verify_next(v, state + j * sts, sts, msg,
-                                               prio3_verifier_message_size(v), out),
-                             CORE_OK);
-            ck_assert_int_eq(prio3_aggregate(v, agg + j * os, out, os), CORE_OK);
-        }
-    }
-    ck_assert_int_eq(prio3_unshard(v, agg, os * shares, n, result), CORE_OK);
-    free(rand);
-    free(pub);
-    free(in);
-    free(state);
-    free(vshares);
-    free(msg);
-    free(out);
-    free(agg);
-}
-
 START_TEST(test_end_to_end_statistics)
 {
-    cJSON *doc = load_doc(PAY);
-    add_parties(doc, 3);
-    study *s = parse_ok(doc);
+    cJSON *doc = tu_load_doc(PAY);
+    tu_add_parties(doc, 3);
+    study *s = tu_parse_ok(doc);
     ck_assert_uint_eq(prio3_shares(study_prio3(s)), 3);
     static const char *const genders[] = {"Woman", "Man", "Non-binary"};
     static const char *const jobs[] = {"Executives", "Managers", "Professionals"};
@@ -820,7 +718,7 @@ START_TEST(test_end_to_end_statistics)
         cJSON_Delete(a);
     }
     core_u128 *agg = calloc(prio3_output_len(study_prio3(s)), sizeof *agg);
-    run_prio3(s, (const uint64_t(*)[6])meas, N_REPORTS, agg);
+    tu_run_prio3(s, &meas[0][0], 6, N_REPORTS, agg);
     cJSON *out;
     ck_assert_int_eq(study_result(s, agg, 5, 0, &out), CORE_EINVAL); /* < min_submissions */
     ck_assert_int_eq(study_result(s, agg, N_REPORTS, 3, &out), CORE_OK);
@@ -926,8 +824,8 @@ END_TEST
 
 START_TEST(test_binding)
 {
-    cJSON *doc = load_doc(VOTE);
-    study *s = parse_ok(doc);
+    cJSON *doc = tu_load_doc(VOTE);
+    study *s = tu_parse_ok(doc);
     uint8_t ctx[STUDY_CTX_SIZE];
     study_vdaf_ctx(s, ctx);
     ck_assert(memcmp(ctx, "mpc-study/1", 11) == 0);
@@ -970,8 +868,8 @@ static core_err parse_with(const cJSON *doc, const char *marker, const char *rep
 START_TEST(test_hostile_text)
 {
     char err[STUDY_ERR_SIZE];
-    cJSON *doc = load_doc(PAY);
-    add_parties(doc, 3);
+    cJSON *doc = tu_load_doc(PAY);
+    tu_add_parties(doc, 3);
     apply(doc, "title", "\"MARK\"");
     ck_assert_int_eq(parse_with(doc, "MARK", "Pay", err), CORE_OK);
     /* ESC and CR rewrite terminal lines; NUL would cut the label. */
@@ -1021,7 +919,7 @@ END_TEST
  * at their end: every one of the 16 groups is named whole. */
 START_TEST(test_long_labels)
 {
-    cJSON *doc = load_doc(PAY);
+    cJSON *doc = tu_load_doc(PAY);
     char label[2][256];
     for (int v = 0; v < 2; v++) {
         size_t n = 0;
@@ -1051,7 +949,7 @@ START_TEST(test_long_labels)
     cJSON_AddItemToArray(stats, cJSON_CreateString("count"));
     cJSON_AddItemToObject(analysis, "stats", stats);
     cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "analyses"), analysis);
-    study *s = parse_ok(doc);
+    study *s = tu_parse_ok(doc);
     core_u128 *agg = calloc(prio3_output_len(study_prio3(s)), sizeof *agg);
     cJSON *rows;
     ck_assert_int_eq(study_result(s, agg, study_min_submissions(s), 0, &rows), CORE_OK);
@@ -1091,12 +989,12 @@ END_TEST
  * suppressed. */
 START_TEST(test_open_mask_threshold)
 {
-    cJSON *doc = load_doc(PAY);
+    cJSON *doc = tu_load_doc(PAY);
     apply(doc, "analyses/3", "{\"name\":\"all\",\"of\":\"salary\",\"stats\":[\"sum\",\"stddev\"]}");
     apply(doc, "analyses/4",
           "{\"name\":\"bands_mean\",\"of\":\"salary\",\"by\":[\"gender\"],"
           "\"stats\":[\"mean\",\"histogram\"],\"bins\":[0,50000,100000]}");
-    study *s = parse_ok(doc);
+    study *s = tu_parse_ok(doc);
     const uint64_t min = study_min_cell_count(s);
     ck_assert_uint_ge(min, 2);
     size_t len = prio3_output_len(study_prio3(s));
@@ -1158,7 +1056,7 @@ END_TEST
  * 50^n finest cells. */
 static core_err parse_crossed(size_t n, char *err)
 {
-    cJSON *doc = load_doc(VOTE);
+    cJSON *doc = tu_load_doc(VOTE);
     cJSON *fields = cJSON_GetObjectItem(doc, "fields"), *analyses = cJSON_CreateArray();
     for (size_t f = 0; f < n; f++) {
         char name[48];
@@ -1224,7 +1122,7 @@ static const char GRID_STUDY[] =
 START_TEST(test_grid_tied_to_value)
 {
     cJSON *doc = cJSON_Parse(GRID_STUDY);
-    study *s = parse_ok(doc);
+    study *s = tu_parse_ok(doc);
     const study_analysis *a = &s->analyses[0];
     ck_assert_uint_eq(a->grid_cells, 4);
     for (size_t k = 0; k < 4; k++)
@@ -1310,7 +1208,7 @@ static int cmp_i64(const void *x, const void *y)
 START_TEST(test_quantile_search)
 {
     cJSON *doc = cJSON_Parse(GRID_STUDY);
-    study *s = parse_ok(doc);
+    study *s = tu_parse_ok(doc);
     const circuit *c = prio3_circuit(study_prio3(s));
     size_t len = c->output_len;
     felem *w = calloc(c->meas_len, sizeof *w), *out = calloc(len, sizeof *out);
@@ -1409,8 +1307,8 @@ END_TEST
  * headings, each row under at most one; and what the compiler refuses. */
 START_TEST(test_indicators)
 {
-    cJSON *doc = load_doc("schema/studies/eu-pay-transparency.json");
-    study *s = parse_ok(doc);
+    cJSON *doc = tu_load_doc("schema/studies/eu-pay-transparency.json");
+    study *s = tu_parse_ok(doc);
     ck_assert_uint_eq(study_num_sections(s), 7);
     ck_assert_str_eq(study_indicators_title(s),
                      "Pay Transparency Directive (EU) 2023/970, Article 9(1)");
@@ -1446,8 +1344,8 @@ START_TEST(test_indicators)
     cJSON_Delete(doc);
 
     /* Without indicators: none. */
-    doc = load_doc(PAY);
-    s = parse_ok(doc);
+    doc = tu_load_doc(PAY);
+    s = tu_parse_ok(doc);
     ck_assert_uint_eq(study_num_sections(s), 0);
     ck_assert_ptr_null(study_indicators_title(s));
     study_free(s);
@@ -1477,7 +1375,7 @@ START_TEST(test_indicators)
         {"[{\"analysis\":\"salary_bands\",\"statistics\":[\"histogram[0;50000)\"]}]", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cJSON *d = load_doc(PAY);
+        cJSON *d = tu_load_doc(PAY);
         apply(d, "indicators",
               "{\"title\":\"Pay gaps\",\"sections\":[{\"heading\":\"The gap\",\"tables\":"
               "[{\"analysis\":\"salary\",\"statistics\":[\"gap_percent\"],\"label\":\"Salary\"}]},"
@@ -1485,7 +1383,7 @@ START_TEST(test_indicators)
         apply(d, "indicators/sections/1/tables", cases[i].tables);
         char err[STUDY_ERR_SIZE];
         study *bad = NULL;
-        core_err e = parse_doc(d, 0, &bad, err);
+        core_err e = tu_parse_doc(d, 0, &bad, err);
         if (cases[i].error == NULL) {
             ck_assert_msg(e == CORE_OK, "%s", err);
             ck_assert(study_table_shows(bad, 1, 0, 0));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "b64.h"
+#include "fileio.h"
 
 static uint64_t state;
 static int seeded;
@@ -165,4 +166,103 @@ core_err tu_flp_prove_and_verify(const flp *p, const felem *meas, unsigned share
     free(mrest);
     free(prest);
     return err;
+}
+
+cJSON *tu_load_doc(const char *path)
+{
+    char *text;
+    size_t len;
+    ck_assert_msg(fileio_read(path, STUDY_MAX_JSON, &text, &len) == 0, "cannot read %s", path);
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(doc);
+    return doc;
+}
+
+core_err tu_parse_doc(const cJSON *doc, unsigned flags, study **out, char *err)
+{
+    char *text = cJSON_PrintUnformatted(doc);
+    ck_assert_ptr_nonnull(text);
+    core_err e = study_parse(text, strlen(text), flags, out, err, STUDY_ERR_SIZE);
+    free(text);
+    return e;
+}
+
+study *tu_parse_ok(const cJSON *doc)
+{
+    char err[STUDY_ERR_SIZE];
+    study *s = NULL;
+    core_err e = tu_parse_doc(doc, 0, &s, err);
+    ck_assert_msg(e == CORE_OK, "parse failed: %s", err);
+    return s;
+}
+
+void tu_add_parties(cJSON *doc, int n)
+{
+    cJSON *parties = cJSON_AddArrayToObject(doc, "parties");
+    for (int i = 0; i < n; i++) {
+        char name[32], url[48], hpke[65], sign[131];
+        snprintf(name, sizeof name, "Party %d", i);
+        snprintf(url, sizeof url, "http://127.0.0.1:%d", 8001 + i);
+        memset(hpke, 'a' + i, 64);
+        hpke[64] = '\0';
+        sign[0] = '0';
+        sign[1] = '4';
+        memset(sign + 2, 'a' + i, 128);
+        sign[130] = '\0';
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "name", name);
+        cJSON_AddStringToObject(p, "url", url);
+        cJSON_AddStringToObject(p, "hpke_public_key", hpke);
+        cJSON_AddStringToObject(p, "signing_public_key", sign);
+        cJSON_AddItemToArray(parties, p);
+    }
+}
+
+void tu_run_prio3(const study *s, const uint64_t *meas, size_t stride, size_t n, core_u128 *result)
+{
+    const prio3 *v = study_prio3(s);
+    unsigned shares = prio3_shares(v);
+    uint8_t ctx[STUDY_CTX_SIZE], vk[PRIO3_VERIFY_KEY_SIZE], nonce[PRIO3_NONCE_SIZE];
+    study_vdaf_ctx(s, ctx);
+    tu_rand_bytes(vk, sizeof vk);
+    size_t ps = prio3_public_share_size(v), vss = prio3_verifier_share_size(v);
+    size_t sts = prio3_verify_state_size(v), os = prio3_out_share_size(v);
+    size_t ms = prio3_verifier_message_size(v);
+    uint8_t *rand = malloc(prio3_rand_size(v)), *pub = malloc(ps);
+    uint8_t *in = malloc(prio3_input_shares_size(v));
+    uint8_t *states = malloc(sts * shares), *vshares = malloc(vss * shares);
+    uint8_t *msg = malloc(ms), *out = malloc(os), *agg = malloc(os * shares);
+    for (unsigned j = 0; j < shares; j++)
+        prio3_agg_init(v, agg + j * os);
+    for (size_t r = 0; r < n; r++) {
+        tu_rand_bytes(rand, prio3_rand_size(v));
+        tu_rand_bytes(nonce, sizeof nonce);
+        ck_assert_int_eq(prio3_shard(v, ctx, sizeof ctx, meas + r * stride, nonce, rand, pub, in),
+                         CORE_OK);
+        size_t off = 0;
+        for (unsigned j = 0; j < shares; j++) {
+            size_t len = prio3_input_share_size(v, j);
+            ck_assert_int_eq(prio3_verify_init(v, vk, ctx, sizeof ctx, j, nonce, pub, ps, in + off,
+                                               len, states + j * sts, vshares + j * vss),
+                             CORE_OK);
+            off += len;
+        }
+        ck_assert_int_eq(
+            prio3_verifier_shares_to_message(v, ctx, sizeof ctx, vshares, vss * shares, msg),
+            CORE_OK);
+        for (unsigned j = 0; j < shares; j++) {
+            ck_assert_int_eq(prio3_verify_next(v, states + j * sts, sts, msg, ms, out), CORE_OK);
+            ck_assert_int_eq(prio3_aggregate(v, agg + j * os, out, os), CORE_OK);
+        }
+    }
+    ck_assert_int_eq(prio3_unshard(v, agg, os * shares, n, result), CORE_OK);
+    free(rand);
+    free(pub);
+    free(in);
+    free(states);
+    free(vshares);
+    free(msg);
+    free(out);
+    free(agg);
 }

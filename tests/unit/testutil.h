@@ -14,6 +14,7 @@
 
 #include "field.h"
 #include "flp.h"
+#include "study.h"
 
 uint64_t tu_rand64(void);
 uint64_t tu_rand_below(uint64_t bound); /* uniform in [0, bound), bound > 0 */
@@ -37,6 +38,20 @@ uint8_t *tu_b64_member(const cJSON *obj, const char *name, size_t *len);
  * proof element is changed first. Returns flp_query's or flp_decide's
  * result. */
 core_err tu_flp_prove_and_verify(const flp *p, const felem *meas, unsigned shares, int tamper);
+
+/* Study fixtures: a study file as cJSON (a failed check if unreadable);
+ * doc parsed (printed first; the error code, and the message in err,
+ * STUDY_ERR_SIZE bytes); doc parsed or a failed check; n fake parties
+ * added (their keys only checked for form). */
+cJSON *tu_load_doc(const char *path);
+core_err tu_parse_doc(const cJSON *doc, unsigned flags, study **out, char *err);
+study *tu_parse_ok(const cJSON *doc);
+void tu_add_parties(cJSON *doc, int n);
+
+/* A real Prio3 run of n reports of s (report r's measurement at meas + r
+ * x stride), every one verified by all the parties; the aggregate into
+ * result (prio3_output_len integers). */
+void tu_run_prio3(const study *s, const uint64_t *meas, size_t stride, size_t n, core_u128 *result);
 
 /* Runs the n tests as one suite named name, each with the given timeout
  * in seconds; returns the process exit status. */
