@@ -258,6 +258,8 @@ int cmd_compute(int argc, char **argv)
            "report.csv\n",
            study_title(o.study), num(j, "total") - num(j, "rejected"), num(j, "rejected"),
            num(j, "incomplete"), opts.organizer, opts.study);
+    if (study_is_organization(o.study))
+        printf("(Each submission is one employer's report; the report counts their people.)\n");
     char link[1024];
     if (org_report_link(&o, link, sizeof link) == 0)
         printf("Or open the report page (keep this link private):\n  %s\n", link);

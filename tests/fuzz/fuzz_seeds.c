@@ -105,6 +105,19 @@ int main(int argc, char **argv)
         return 1;
     put("study", 4, text, len);
     free(text);
+    /* an organization study (docs/STUDY.md, "Organizations"): the
+     * pay-equity example reported by employers */
+    static const char org[] =
+        "{\"format\":\"mpc-study/1\",\"id\":\"org\",\"title\":\"Employers\","
+        "\"access\":\"organization\",\"max_rows\":500,"
+        "\"fields\":[{\"name\":\"gender\",\"label\":\"Gender\",\"type\":\"choice\","
+        "\"choices\":[\"Woman\",\"Man\"]},{\"name\":\"salary\",\"label\":\"Salary\","
+        "\"type\":\"integer\",\"min\":0,\"max\":1000000}],"
+        "\"analyses\":[{\"name\":\"pay\",\"of\":\"salary\",\"by\":[\"gender\"],"
+        "\"stats\":[\"count\",\"stddev\",\"histogram\",\"share_positive\"],"
+        "\"bins\":[0,50000,100000],\"gap_reference\":\"Man\"}],"
+        "\"privacy\":{\"min_submissions\":3,\"min_cell_count\":5,\"min_contributors\":3}}";
+    put("study", 5, org, sizeof org - 1);
     put("study", 1, f->text, strlen(f->text));
     /* The sealed text with a party's address made hostile, and with an
      * escape sequence in the title: both refused (the fuzzer mutates from

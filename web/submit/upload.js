@@ -232,7 +232,11 @@ export function renderUpload(study, onSend) {
     el('strong', {}, f.label), ` (${f.name}): `, describeField(f))));
   setText($('upload-limit'), `One report holds at most ${count(maxRows, 'person', 'people')}.`);
 
-  const input = $('upload-file');
+  const input = el('input', {
+    id: 'upload-file', type: 'file',
+    accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  });
+  $('upload-file-slot').replaceWith(input);
   input.addEventListener('change', () => { if (input.files[0]) load(input.files[0]); });
   const drop = $('upload-drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('is-over'); });
