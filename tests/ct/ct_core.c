@@ -105,7 +105,7 @@ static void keccak_ops(void)
 }
 
 /* Shards a secret measurement with public randomness. */
-static void shard_secret(prio3 *p, uint64_t *meas, const char *what)
+static void shard_with(const prio3 *p, uint64_t *meas, const char *what)
 {
     uint8_t nonce[PRIO3_NONCE_SIZE];
     size_t rs = prio3_rand_size(p);
@@ -120,26 +120,13 @@ static void shard_secret(prio3 *p, uint64_t *meas, const char *what)
     free(rand);
     free(pub);
     free(shares);
-    prio3_free(p);
 }
 
-/* Shards meas (secret) with a study's instance (owned by the study). */
-static void shard_study(const study *s, uint64_t *meas, const char *what)
+/* The same with a standard instance, freed after. */
+static void shard_secret(prio3 *p, uint64_t *meas, const char *what)
 {
-    const prio3 *p = study_prio3(s);
-    uint8_t nonce[PRIO3_NONCE_SIZE];
-    size_t rs = prio3_rand_size(p);
-    uint8_t *rand = malloc(rs), *pub = malloc(prio3_public_share_size(p) + 1);
-    uint8_t *shares = malloc(prio3_input_shares_size(p));
-    fill(nonce, sizeof(nonce));
-    fill(rand, rs);
-    SECRET(meas, prio3_meas_count(p) * sizeof(uint64_t));
-    core_err err = prio3_shard(p, (const uint8_t *)"ct", 2, meas, nonce, rand, pub, shares);
-    PUBLIC(&err, sizeof(err));
-    check(err == CORE_OK, what);
-    free(rand);
-    free(pub);
-    free(shares);
+    shard_with(p, meas, what);
+    prio3_free(p);
 }
 
 /* A study with every kind of part a table has (groups, a histogram, a
@@ -176,7 +163,7 @@ static void study_shards(void)
         const char *texts[2] = {g, v};
         check(study_encode_texts(s, texts, rows[r], err, sizeof err) == CORE_OK, "a row");
     }
-    shard_study(s, rows[0], "the study circuit");
+    shard_with(study_prio3(s), rows[0], "the study circuit");
     uint64_t *table = calloc(study_meas_count(o), sizeof *table);
     SECRET(rows, sizeof rows);
     SECRET(table, study_meas_count(o) * sizeof *table);
@@ -185,7 +172,7 @@ static void study_shards(void)
         PUBLIC(&e, sizeof e);
         check(e == CORE_OK, "study_table_add");
     }
-    shard_study(o, table, "an employer's table");
+    shard_with(study_prio3(o), table, "an employer's table");
     free(table);
     study_free(s);
     study_free(o);
