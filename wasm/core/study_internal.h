@@ -130,6 +130,9 @@ typedef struct study_analysis {
      * the sum, the sum of squares and the first part count of each
      * vector (STUDY_VEC_*). */
     uint32_t presence_wire, table_value, value_stride, value_sum, value_sq, value_vec[3];
+    /* The earlier analysis whose grid counts this one's are (the same
+     * field, grid and groups), or -1. */
+    int grid_counts_of;
 } study_analysis;
 
 /* Room for a statistic's name: "histogram[LO;HI)". */

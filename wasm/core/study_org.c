@@ -95,6 +95,13 @@ static size_t vec_len(const study_analysis *a, int vec)
     }
 }
 
+/* The same, of the parts a's own table record holds (none for a grid
+ * whose counts are an earlier analysis's). */
+static size_t own_len(const study_analysis *a, int vec)
+{
+    return vec == STUDY_VEC_GRID && a->grid_counts_of >= 0 ? 0 : vec_len(a, vec);
+}
+
 static int has_sums(const study_analysis *a)
 {
     return (a->stats & (STAT_SUM | STAT_MEAN | STAT_STDDEV)) || a->gap_ref >= 0;
@@ -134,17 +141,18 @@ static uint32_t presence_wire(const study_analysis *a, size_t c, size_t part)
 /* The part counts of vector vec in cell c's record e: each with its
  * presence bit if it is a unit of release (bins, not positive and
  * positive), and their relations to the count (value n) and the sum
- * (value u). */
+ * (value u). shared: the value number of the first count when they are
+ * an earlier analysis's (its grid's), else NO_WIRE. */
 static core_err layout_vector(builder *b, const study_analysis *a, int vec, size_t c, size_t e,
-                              uint32_t n, uint32_t u)
+                              uint32_t n, uint32_t u, uint32_t shared)
 {
     study *s = b->s;
     size_t m = vec_len(a, vec);
     const field_u128 rw =
         (field_u128)s->max_rows * (uint64_t)(s->fields[a->of].max - s->fields[a->of].min);
-    uint32_t first = 0;
+    uint32_t first = shared;
     core_err err = CORE_OK;
-    for (size_t j = 0; j < m && err == CORE_OK; j++) {
+    for (size_t j = 0; j < m && shared == NO_WIRE && err == CORE_OK; j++) {
         int64_t lo, hi;
         study_vector_interval(s, a, vec, j, &lo, &hi);
         uint32_t k;
@@ -223,8 +231,14 @@ static core_err layout_cell(builder *b, study_analysis *a, size_t c, size_t e)
     int vectors = 0;
     for (int vec = STUDY_VEC_BINS; vec <= STUDY_VEC_GRID && err == CORE_OK; vec++)
         if (vec_len(a, vec) > 0) {
-            a->value_vec[vec] = (uint32_t)s->num_values - first;
-            err = layout_vector(b, a, vec, c, e, n, u);
+            uint32_t shared = NO_WIRE;
+            if (own_len(a, vec) == 0) { /* (an earlier analysis's grid counts) */
+                const study_analysis *x = &s->analyses[a->grid_counts_of];
+                shared = x->table_value + (uint32_t)c * x->value_stride + x->value_vec[vec];
+            } else {
+                a->value_vec[vec] = (uint32_t)s->num_values - first;
+            }
+            err = layout_vector(b, a, vec, c, e, n, u, shared);
             vectors = 1;
         }
     if (err == CORE_OK && !vectors) { /* W n - U >= 0 */
@@ -264,13 +278,22 @@ static core_err layout_analysis(builder *b, study_analysis *a, uint32_t people)
             x++;
         a->grid_meas = x < a ? x->grid_meas : s->row_meas_count++;
     }
+    /* The grid counts of an earlier analysis of the same field, grid and
+     * groups serve this one too (as the per-person circuit shares them). */
+    a->grid_counts_of = -1;
+    for (const study_analysis *x = s->analyses; x < a && (a->stats & STAT_GRID); x++)
+        if (study_grids_equal(x, a) && x->grid_counts_of < 0 && x->num_by == a->num_by &&
+            memcmp(x->by, a->by, a->num_by * sizeof *a->by) == 0) {
+            a->grid_counts_of = (int)(x - s->analyses);
+            break;
+        }
     /* The table's record. */
     size_t k = 1;
     a->table_sum = a->of >= 0 ? k++ : SIZE_MAX;
     a->table_sq = (a->stats & STAT_STDDEV) ? k++ : SIZE_MAX;
     for (int vec = STUDY_VEC_BINS; vec <= STUDY_VEC_GRID; vec++) {
-        a->table_vec[vec] = vec_len(a, vec) ? k : SIZE_MAX;
-        k += vec_len(a, vec);
+        a->table_vec[vec] = own_len(a, vec) ? k : SIZE_MAX;
+        k += own_len(a, vec);
     }
     a->table_stride = k;
     a->table_first = s->meas_count;
@@ -352,14 +375,16 @@ static core_err layout_outputs(study *s, uint32_t people)
                               : vec == STUDY_VEC_POSITIVE ? &a->out_pos
                                                           : &a->out_grid;
                 /* share_positive releases the positive part's count. */
-                size_t from = vec == STUDY_VEC_POSITIVE ? 1 : 0, len = m - from;
+                size_t from = vec == STUDY_VEC_POSITIVE ? 1 : 0;
+                /* (a shared grid's counts are the earlier analysis's) */
+                const study_analysis *x = own_len(a, vec) ? a : &s->analyses[a->grid_counts_of];
                 *off = n;
                 for (size_t c = 0; c < a->cells; c++)
                     for (size_t j = from; j < m; j++, n++)
                         if (pass)
-                            s->outputs[n] = REF_U | (base + (uint32_t)c * stride +
-                                                     a->value_vec[vec] + (uint32_t)j);
-                (void)len;
+                            s->outputs[n] =
+                                REF_U | (x->table_value + (uint32_t)c * x->value_stride +
+                                         x->value_vec[vec] + (uint32_t)j);
             }
             a->out_presence = n;
             for (size_t c = 0; c < a->cells * (1 + study_cell_parts(a)); c++, n++)
@@ -584,7 +609,7 @@ core_err study_table_add(const study *s, const uint64_t *row, uint64_t *table)
             if (a->table_sq != SIZE_MAX)
                 rec[a->table_sq] += mask & (u * u);
             for (int vec = STUDY_VEC_BINS; vec <= STUDY_VEC_GRID; vec++)
-                for (size_t j = 0; j < vec_len(a, vec); j++)
+                for (size_t j = 0; j < own_len(a, vec); j++)
                     rec[a->table_vec[vec] + j] += in & ct_eq(j, part[vec]);
         }
     }
