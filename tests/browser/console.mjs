@@ -157,6 +157,21 @@ try {
   await saved();
   check('the EU template: relative and step grids, quartiles keep over the median, median among receivers, bands; the report headings edited in the form, following a rename and a removal, a duplicate named at its table');
 
+  // One report per employer: the access brings its two settings, with
+  // defaults, into the form; the preview says employers upload their
+  // export; another access takes them out again.
+  await page.selectOption('select[data-path="access"]', 'organization');
+  await fileSays('an organization study', (d) => d.access === 'organization' && d.max_rows === 10000 && d.privacy.min_contributors === 3);
+  await setControl(page, 'max_rows', '5000');
+  await setControl(page, 'privacy.min_contributors', '4');
+  await fileSays('its settings edited', (d) => d.max_rows === 5000 && d.privacy.min_contributors === 4);
+  await page.waitForFunction(() => /Each employer uploads its HR export/.test(document.querySelector('#preview').textContent));
+  assert.equal(await page.locator('#preview .field[data-field]').count(), 0, 'no questions in its preview');
+  await page.selectOption('select[data-path="access"]', 'token');
+  await fileSays('back to personal links', (d) => d.access === 'token' && d.max_rows === undefined && d.privacy.min_contributors === undefined);
+  assert.equal(await page.locator('[data-path="max_rows"]').count(), 0);
+  check('organization access: the most people per employer and the fewest employers per group in the form, the preview; taken out with another access');
+
   // 1. The study: the template, one change, an error at its field, fixed.
   await page.click('[data-template="pay-equity"]');
   await fileSays('the pay-equity template saved', (d) => d.id === 'pay-equity-2026');

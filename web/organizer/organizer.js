@@ -690,7 +690,12 @@ async function saveStudy() {
 function renderPreview(study) {
   const doc = study.doc;
   const check = study.checkValue.bind(study);
-  const fields = (doc.fields ?? []).map((spec) => renderField(spec, check).wrap);
+  // (an organization study's link opens the upload of the employer's HR
+  // export, one column per field, instead of the questions)
+  const fields = doc.access === 'organization'
+    ? [el('p', { class: 'hint' }, 'Each employer uploads its HR export (CSV or .xlsx), one row per employee and one column per field:'),
+      el('ul', {}, ...(doc.fields ?? []).map((f) => el('li', {}, `${f.label} (${f.name})`)))]
+    : (doc.fields ?? []).map((spec) => renderField(spec, check).wrap);
   $('preview').replaceChildren(
     el('h4', { class: 'preview-title' }, doc.title ?? ''),
     doc.description ? el('p', { class: 'description' }, doc.description) : null,
